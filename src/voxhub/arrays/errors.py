@@ -1,0 +1,39 @@
+"""Errors raised by the array library."""
+
+from voxhub.errors import InvalidInput, NotFound, TooLarge, UnreadableInput
+
+
+class BadBox(InvalidInput):
+    """A requested box lies (partly) outside the data or has a bad size."""
+
+    code = "bad_box"
+
+
+class BoxTooLarge(TooLarge):
+    code = "box_too_large"
+
+
+class BadMetadata(UnreadableInput):
+    """NGFF / Zarr metadata that cannot be understood."""
+
+    code = "bad_metadata"
+
+
+class MagNotFound(NotFound):
+    code = "mag_not_found"
+
+
+class BadMag(InvalidInput):
+    code = "bad_mag"
+
+
+class BadSelection(InvalidInput):
+    """An OpenMSI selection (``row``, ``col``, ``mz``, ...) that is malformed or out of range."""
+
+    code = "bad_selection"
+
+
+class BadOperation(InvalidInput):
+    """A data-operation pipeline that is malformed, not allowed or fails on the data."""
+
+    code = "bad_operation"

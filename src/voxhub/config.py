@@ -1,0 +1,102 @@
+"""Settings from ``VOXHUB_*`` environment variables and an optional ``voxhub.toml``.
+
+Environment variables win over the TOML file, which wins over the defaults.
+The TOML file is ``./voxhub.toml`` or the path in ``VOXHUB_CONFIG``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("VOXHUB_CONFIG", "voxhub.toml"))
+
+
+class Settings(BaseSettings):
+    """Every knob voxhub has; each is documented in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="VOXHUB_", extra="ignore")
+
+    data: Path = Field(Path("data"), description="Folder holding binaryData/, staging and SQLite")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data/")
+    host: str = Field("127.0.0.1", description="Address `voxhub serve` binds")
+    port: int = Field(8000, description="Port `voxhub serve` binds")
+    public_url: str | None = Field(None, description="External base URL used in links")
+    chunk_shape: Annotated[tuple[int, int, int], NoDecode] = Field(
+        (64, 64, 64), description="Zarr chunk (z,y,x)"
+    )
+    shard_shape: Annotated[tuple[int, int, int] | None, NoDecode] = Field(
+        None, description="Zarr v3 shard (z,y,x)"
+    )
+    zarr_format: int = Field(3, description="3 writes NGFF 0.5, 2 writes NGFF 0.4")
+    max_box_voxels: int = Field(256 * 1024 * 1024, description="Largest box the data route returns")
+    scan_interval: float = Field(60.0, description="Seconds between filesystem scans (0: off)")
+    sample: bool = Field(True, description="Create the sample dataset when the store is empty")
+    workers: int = Field(1, description="In-process job workers started by `voxhub serve`")
+    dask_scheduler: str | None = Field(None, description="dask.distributed scheduler address")
+    access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
+    server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
+
+    @field_validator("chunk_shape", "shard_shape", mode="before")
+    @classmethod
+    def _parse_triple(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            parts = [p for p in value.replace("x", ",").split(",") if p.strip()]
+            if len(parts) != 3:
+                raise ValueError("expected three integers like 64,64,64")
+            return tuple(int(p) for p in parts)
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
+        return (init_settings, env_settings, toml)
+
+    @property
+    def binary_data(self) -> Path:
+        return self.data / "binaryData"
+
+    @property
+    def staging(self) -> Path:
+        return self.data / ".staging"
+
+    @property
+    def trash(self) -> Path:
+        return self.data / ".trash"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data / 'voxhub.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+__all__ = ["Settings", "get_settings"]

@@ -1,0 +1,154 @@
+"""Turn a ``VolumeSource`` into a published dataset layer in the data folder.
+
+A new dataset is built whole in a staging folder and published with one
+rename; a layer added to an existing dataset is built in staging, renamed into
+the dataset folder, and only then listed in its properties (atomic replace).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voxhub.arrays.downsample import default_method
+from voxhub.arrays.layer import LayerLayout
+from voxhub.arrays.progress import ProgressFn
+from voxhub.arrays.pyramid import WrittenLayer, write_pyramid
+from voxhub.errors import Conflict, InvalidInput, NotFound
+from voxhub.formats.properties import (
+    BoundingBox,
+    DatasourceProperties,
+    Layer,
+    MagEntry,
+    VoxelSize,
+    read_properties,
+    write_properties,
+)
+from voxhub.formats.source import VolumeSource
+from voxhub.storage.local import check_name, publish, staging_folder
+
+AXIS_ORDER = {"c": 0, "z": 1, "y": 2, "x": 3}
+ELEMENT_CLASS = {"float32": "float", "float64": "double"}
+
+
+@dataclass(frozen=True)
+class DataRoot:
+    """Where datasets live and where they are built."""
+
+    binary_data: Path
+    staging: Path
+
+    def dataset_dir(self, organization: str, dataset: str) -> Path:
+        check_name(organization, "organization name")
+        check_name(dataset, "dataset name")
+        return self.binary_data / organization / dataset
+
+
+def layer_properties(written: WrittenLayer, category: str, zarr_format: int) -> Layer:
+    sx, sy, sz = written.shape_xyz
+    return Layer(
+        name=written.name,
+        category=category,  # type: ignore[arg-type]
+        bounding_box=BoundingBox(top_left=(0, 0, 0), width=sx, height=sy, depth=sz),
+        element_class=ELEMENT_CLASS.get(written.dtype, written.dtype),
+        data_format="zarr3" if zarr_format == 3 else "zarr",
+        num_channels=written.channels,
+        mags=[
+            MagEntry(
+                mag=tuple(m.to_list()),
+                path=f"./{written.name}/{m.to_layer_name()}",
+                axis_order=AXIS_ORDER,
+            )
+            for m in written.mags
+        ],
+        largest_segment_id=int(written.max_value) if category == "segmentation" else None,
+    )
+
+
+def _write_group_marker(folder: Path, zarr_format: int) -> None:
+    """Make the dataset folder itself a Zarr group, so clients can list it."""
+    if zarr_format == 3:
+        (folder / "zarr.json").write_text(
+            json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {}})
+        )
+    else:
+        (folder / ".zgroup").write_text(json.dumps({"zarr_format": 2}))
+
+
+def _check_source(source: VolumeSource, category: str) -> None:
+    if category not in ("color", "segmentation"):
+        raise InvalidInput(f"category must be color or segmentation, not {category!r}")
+    if 0 in source.shape:
+        raise InvalidInput(f"{source.path}: the volume is empty (shape {source.shape})")
+    if category == "segmentation" and not np.issubdtype(source.dtype, np.integer):
+        raise InvalidInput(f"{source.path}: segmentation needs integer voxels, not {source.dtype}")
+
+
+def import_layer(
+    root: DataRoot,
+    source: VolumeSource,
+    *,
+    organization: str,
+    dataset: str,
+    layer: str = "color",
+    category: str = "color",
+    voxel_size: Sequence[float] | None = None,
+    unit: str | None = None,
+    layout: LayerLayout = LayerLayout(),
+    add_to_existing: bool = False,
+    progress: ProgressFn | None = None,
+) -> DatasourceProperties:
+    """Write ``source`` as ``layer`` of ``organization/dataset`` and publish it."""
+    target = root.dataset_dir(organization, dataset)
+    check_name(layer, "layer name")
+    _check_source(source, category)
+    size = tuple(voxel_size or source.voxel_size or (1.0, 1.0, 1.0))
+    unit = unit or source.unit or "nanometer"
+    if len(size) != 3 or any(v <= 0 for v in size):
+        raise InvalidInput(f"voxel size must be three positive numbers, got {size}")
+    existing: DatasourceProperties | None = None
+    if add_to_existing:
+        if not target.exists():
+            raise NotFound(f"dataset {organization}/{dataset} does not exist")
+        existing = read_properties(target)
+        if existing.layer(layer) or (target / layer).exists():
+            raise Conflict(f"dataset {organization}/{dataset} already has a layer {layer!r}")
+        if voxel_size is None:
+            size, unit = existing.scale.factor, existing.scale.unit
+    elif target.exists():
+        raise Conflict(f"dataset {organization}/{dataset} already exists (use --add-layer)")
+
+    method = default_method(category)
+    band = layout.write_unit_zyx[0]
+    with staging_folder(root.staging) as staging:
+        folder = staging / dataset
+        folder.mkdir()
+        written = write_pyramid(
+            source.to_dask(band),
+            folder / layer,
+            name=layer,
+            voxel_size=size,
+            unit=unit,
+            method=method,
+            layout=layout,
+            progress=progress,
+        )
+        entry = layer_properties(written, category, layout.zarr_format)
+        if existing is not None:
+            publish(folder / layer, target / layer)
+            existing.data_layers.append(entry)
+            write_properties(target, existing)
+            return existing
+        properties = DatasourceProperties(
+            id={"name": dataset, "team": organization},
+            scale=VoxelSize(factor=size, unit=unit),
+            data_layers=[entry],
+        )
+        write_properties(folder, properties)
+        _write_group_marker(folder, layout.zarr_format)
+        publish(folder, target)
+        return properties
