@@ -1,0 +1,259 @@
+"""ARC folders as contracts: the layout, reading and every change.
+
+Layout::
+
+    isa.investigation.xlsx
+    studies/<id>/isa.study.xlsx, README.md, resources/, protocols/
+    assays/<id>/isa.assay.xlsx, README.md, dataset/, protocols/
+    workflows/, runs/
+
+Nothing here touches a disk. Reading an ARC is: its file paths →
+:meth:`ARC.read_contracts` → (fulfilled elsewhere) → :meth:`ARC.from_contracts`.
+Each change method updates the model and returns the contracts that bring
+the folder in line; :mod:`voxhub.isa.fulfil` performs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from voxhub.isa.contracts import Contract, DTOType, SpreadsheetDTO, TextDTO
+from voxhub.isa.errors import IsaReadError
+from voxhub.isa.model import ArcAssay, ArcInvestigation, ArcStudy
+from voxhub.isa.xlsx import (
+    read_assay,
+    read_investigation,
+    read_study,
+    write_assay,
+    write_investigation,
+    write_study,
+)
+
+INVESTIGATION_FILE = "isa.investigation.xlsx"
+TOP_FOLDERS = ("studies", "assays", "workflows", "runs")
+GITKEEP = ".gitkeep"
+
+
+def _parts(path: str) -> list[str]:
+    return path.split("/")
+
+
+class ARC:
+    """An investigation together with the file paths its folder holds."""
+
+    def __init__(self, investigation: ArcInvestigation, file_paths: Iterable[str] = ()) -> None:
+        self.investigation = investigation
+        self.file_paths = set(file_paths)
+
+    # -- reading --------------------------------------------------------------
+    @staticmethod
+    def read_contracts(file_paths: Iterable[str]) -> list[Contract]:
+        """READ contracts for the ISA files among an ARC's paths."""
+        contracts = []
+        for path in sorted(file_paths):
+            parts = _parts(path)
+            if path == INVESTIGATION_FILE:
+                contracts.append(Contract.read(path, DTOType.ISA_INVESTIGATION))
+            elif len(parts) == 3 and parts[0] == "studies" and parts[2] == "isa.study.xlsx":
+                contracts.append(Contract.read(path, DTOType.ISA_STUDY))
+            elif len(parts) == 3 and parts[0] == "assays" and parts[2] == "isa.assay.xlsx":
+                contracts.append(Contract.read(path, DTOType.ISA_ASSAY))
+        return contracts
+
+    @classmethod
+    def from_contracts(cls, contracts: Sequence[Contract], file_paths: Iterable[str] = ()) -> ARC:
+        """Assemble the model from fulfilled READ contracts.
+
+        A study or assay file wins over its description in the investigation;
+        study registrations are the union of both.
+        """
+        data = {}
+        for c in contracts:
+            if isinstance(c.dto, SpreadsheetDTO) and c.dto.data is not None:
+                data[c.path] = c.dto.data
+        if INVESTIGATION_FILE not in data:
+            raise IsaReadError(INVESTIGATION_FILE, None, "missing: this folder is not an ARC")
+        inv_file = read_investigation(data[INVESTIGATION_FILE], INVESTIGATION_FILE)
+        inv = inv_file.investigation
+        assay_files = {
+            _parts(p)[1]: read_assay(d, p, _parts(p)[1])
+            for p, d in sorted(data.items())
+            if p.startswith("assays/")
+        }
+        study_files = {
+            _parts(p)[1]: read_study(d, p, _parts(p)[1])
+            for p, d in sorted(data.items())
+            if p.startswith("studies/")
+        }
+        for folder, assay in assay_files.items():
+            if assay.identifier != folder:
+                raise IsaReadError(
+                    f"assays/{folder}/isa.assay.xlsx",
+                    "Assay Identifier",
+                    f"identifier '{assay.identifier}' differs from its folder '{folder}'",
+                )
+            inv.add_assay(assay)
+        for folder, block in study_files.items():
+            if block.study.identifier != folder:
+                raise IsaReadError(
+                    f"studies/{folder}/isa.study.xlsx",
+                    "Study Identifier",
+                    f"identifier '{block.study.identifier}' differs from its folder '{folder}'",
+                )
+        blocks = list(inv_file.studies)
+        listed = {b.study.identifier for b in blocks}
+        blocks += [b for f, b in study_files.items() if f not in listed]
+        for block in blocks:
+            sid = block.study.identifier
+            file_block = study_files.get(sid)
+            study = file_block.study if file_block is not None else block.study
+            registrations = [a for a in block.assays]
+            if file_block is not None and file_block is not block:
+                known = {a.identifier for a in registrations}
+                registrations += [a for a in file_block.assays if a.identifier not in known]
+            if inv.try_get_study(sid) is not None:
+                raise IsaReadError(INVESTIGATION_FILE, None, f"study '{sid}' is listed twice")
+            inv.add_study(study)
+            for described in registrations:
+                if inv.try_get_assay(described.identifier) is None:
+                    inv.add_assay(described)
+                if described.identifier not in study.registered_assay_identifiers:
+                    inv.register_assay(sid, described.identifier)
+        return cls(inv, file_paths)
+
+    # -- whole-ARC writes ------------------------------------------------------
+    def write_contracts(self) -> list[Contract]:
+        """Bring a folder in line with the whole model: ISA files (CREATE, or UPDATE where they
+        exist, merging into them), and READMEs and folder keepers where missing."""
+        exists = self.file_paths.__contains__
+        contracts = [self._investigation_contract(create=not exists(INVESTIGATION_FILE))]
+        contracts += [
+            Contract.create(f"{f}/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()) for f in TOP_FOLDERS
+        ]
+        for study in self.investigation.studies:
+            contracts += self._study_contracts(study, create=not exists(study.file_name))
+        for assay in self.investigation.assays:
+            contracts += self._assay_contracts(assay, create=not exists(assay.file_name))
+        return self._only_new_scaffolding(contracts)
+
+    # -- changes ----------------------------------------------------------------
+    def add_study(self, study: ArcStudy) -> list[Contract]:
+        self.investigation.add_study(study)
+        return self._only_new_scaffolding(
+            self._study_contracts(study, create=True) + [self._investigation_contract(create=False)]
+        )
+
+    def add_assay(self, assay: ArcAssay, study_identifier: str) -> list[Contract]:
+        """Add an assay registered to a study, creating the study when it does not exist."""
+        inv = self.investigation
+        new_study = inv.try_get_study(study_identifier) is None
+        if new_study:
+            inv.add_study(ArcStudy(study_identifier))
+        inv.add_assay(assay, [study_identifier])
+        study = inv.get_study(study_identifier)
+        contracts = self._assay_contracts(assay, create=True)
+        contracts += self._study_contracts(study, create=new_study)
+        contracts.append(self._investigation_contract(create=False))
+        return self._only_new_scaffolding(contracts)
+
+    def register_assay(self, study_identifier: str, assay_identifier: str) -> list[Contract]:
+        self.investigation.register_assay(study_identifier, assay_identifier)
+        study = self.investigation.get_study(study_identifier)
+        return [self._study_file(study, create=False), self._investigation_contract(create=False)]
+
+    def update_study(self, identifier: str) -> list[Contract]:
+        study = self.investigation.get_study(identifier)
+        return [self._study_file(study, create=False), self._investigation_contract(create=False)]
+
+    def update_assay(self, identifier: str) -> list[Contract]:
+        """The assay file plus those describing the assay: its studies' and the investigation."""
+        inv = self.investigation
+        assay = inv.get_assay(identifier)
+        contracts = [self._assay_file(assay, create=False)]
+        contracts += [self._study_file(s, create=False) for s in inv.studies_of(identifier)]
+        contracts.append(self._investigation_contract(create=False))
+        return contracts
+
+    def update_investigation(self) -> list[Contract]:
+        return [self._investigation_contract(create=False)]
+
+    def remove_study(self, identifier: str) -> list[Contract]:
+        """Delete the study folder and drop the study from the investigation."""
+        self.investigation.remove_study(identifier)
+        self.file_paths = {p for p in self.file_paths if not p.startswith(f"studies/{identifier}/")}
+        return [
+            Contract.delete(f"studies/{identifier}"),
+            self._investigation_contract(create=False),
+        ]
+
+    def remove_assay(self, identifier: str) -> list[Contract]:
+        """Delete the assay folder and every registration of the assay."""
+        inv = self.investigation
+        studies = inv.studies_of(identifier)
+        inv.remove_assay(identifier)
+        self.file_paths = {p for p in self.file_paths if not p.startswith(f"assays/{identifier}/")}
+        contracts = [Contract.delete(f"assays/{identifier}")]
+        contracts += [self._study_file(s, create=False) for s in studies]
+        contracts.append(self._investigation_contract(create=False))
+        return contracts
+
+    # -- contract builders --------------------------------------------------------
+    def _investigation_contract(self, create: bool) -> Contract:
+        inv = self.investigation
+        dto = SpreadsheetDTO(
+            build=lambda existing: write_investigation(inv, existing, INVESTIGATION_FILE)
+        )
+        make = Contract.create if create else Contract.update
+        return make(INVESTIGATION_FILE, DTOType.ISA_INVESTIGATION, dto)
+
+    def _study_file(self, study: ArcStudy, create: bool) -> Contract:
+        inv = self.investigation
+
+        def build(existing: bytes | None) -> bytes:
+            assays = [inv.get_assay(a) for a in study.registered_assay_identifiers]
+            return write_study(study, assays, existing, study.file_name)
+
+        make = Contract.create if create else Contract.update
+        return make(study.file_name, DTOType.ISA_STUDY, SpreadsheetDTO(build=build))
+
+    def _assay_file(self, assay: ArcAssay, create: bool) -> Contract:
+        dto = SpreadsheetDTO(build=lambda existing: write_assay(assay, existing, assay.file_name))
+        make = Contract.create if create else Contract.update
+        return make(assay.file_name, DTOType.ISA_ASSAY, dto)
+
+    def _study_contracts(self, study: ArcStudy, create: bool) -> list[Contract]:
+        base = f"studies/{study.identifier}"
+        return [
+            self._study_file(study, create),
+            Contract.create(f"{base}/resources/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()),
+            Contract.create(f"{base}/README.md", DTOType.MARKDOWN, TextDTO(_readme(study))),
+            Contract.create(f"{base}/protocols/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()),
+        ]
+
+    def _assay_contracts(self, assay: ArcAssay, create: bool) -> list[Contract]:
+        base = f"assays/{assay.identifier}"
+        return [
+            self._assay_file(assay, create),
+            Contract.create(f"{base}/dataset/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()),
+            Contract.create(f"{base}/README.md", DTOType.MARKDOWN, TextDTO(_readme(assay))),
+            Contract.create(f"{base}/protocols/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()),
+        ]
+
+    def _only_new_scaffolding(self, contracts: list[Contract]) -> list[Contract]:
+        """Drop CREATE contracts for non-ISA files already there (a README is the user's)."""
+        kept = []
+        for c in contracts:
+            scaffolding = c.dto_type in (DTOType.PLAIN_TEXT, DTOType.MARKDOWN)
+            if scaffolding and c.path in self.file_paths:
+                continue
+            kept.append(c)
+            self.file_paths.add(c.path)
+        return kept
+
+
+def _readme(node: ArcStudy | ArcAssay) -> str:
+    title = f": {node.title}" if node.title else ""
+    return f"# {node.identifier}{title}\n"
+
+
+__all__ = ["ARC", "GITKEEP", "INVESTIGATION_FILE", "TOP_FOLDERS"]

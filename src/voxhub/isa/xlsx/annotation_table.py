@@ -1,0 +1,338 @@
+"""ArcTable ↔ spreadsheet columns (one Excel table object per ArcTable).
+
+A term column spans a group of spreadsheet columns::
+
+    Parameter [temperature] | Unit | Term Source REF (PATO:0000146)
+        | Term Accession Number (PATO:0000146)
+
+The id in parentheses is the column's own term, not the unit's. Cells of a
+group with a Unit column are parsed as in the ARCtrl design notes: value and
+unit → Unitized; unit without value → Unitized with empty value; value
+without unit → Term. The header remembers the Unit column (``has_unit``) so
+a column whose cells are all empty still comes back with it. Data columns
+span ``Data Format`` and ``Data Selector Format``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from voxhub.isa.cells import (
+    EMPTY_DATA_CELL,
+    EMPTY_FREE_TEXT_CELL,
+    EMPTY_TERM_CELL,
+    CompositeCell,
+    DataCell,
+    FreeTextCell,
+    TermCell,
+    UnitizedCell,
+)
+from voxhub.isa.errors import InvalidTable, IsaReadError
+from voxhub.isa.headers import CompositeHeader, HeaderKind
+from voxhub.isa.ontology import OntologyAnnotation, parse_accession
+from voxhub.isa.table import ArcTable, check_table_name
+from voxhub.isa.xlsx.workbook import Workbook, cell_text
+
+# ARCtrl names the Protocol Type column's own term with this accession.
+PROTOCOL_TYPE_ID = "DPBO:1000161"
+_PAREN = re.compile(r"^(Term Source REF|Term Accession Number)\s*\((.*)\)$")
+TABLE_PREFIX = "annotationTable"
+
+
+@dataclass
+class _Group:
+    """Where one ArcTable column's parts stand among the spreadsheet columns."""
+
+    header: CompositeHeader
+    main: int
+    unit: int | None = None
+    source: int | None = None
+    accession: int | None = None
+    data_format: int | None = None
+    selector: int | None = None
+    term_id: str = ""
+
+
+# -- writing --------------------------------------------------------------------
+def _term_id(header: CompositeHeader) -> str:
+    if header.kind is HeaderKind.PROTOCOL_TYPE:
+        return PROTOCOL_TYPE_ID
+    term = header.term or OntologyAnnotation()
+    return term.short or term.term_accession
+
+
+def table_rows(table: ArcTable) -> tuple[list[str], Iterator[list[str]]]:
+    """The header texts and a row iterator for a table's sheet."""
+    header: list[str] = []
+    writers = []
+    for index, h in enumerate(table.headers):
+        cells = table.column_cells(index)
+        if h.is_term_column:
+            has_unit = h.has_unit or any(type(c) is UnitizedCell for c in cells)
+            tid = _term_id(h)
+            header.append(h.label)
+            if has_unit:
+                header.append("Unit")
+            header += [f"Term Source REF ({tid})", f"Term Accession Number ({tid})"]
+            writers.append((_term_writer(has_unit), cells))
+        elif h.is_data_column:
+            header += [h.label, "Data Format", "Data Selector Format"]
+            writers.append((_data_parts, cells))
+        else:
+            header.append(h.label)
+            writers.append((_text_parts, cells))
+
+    def rows() -> Iterator[list[str]]:
+        columns = [[write(c) for c in cells] for write, cells in writers]
+        for r in range(table.row_count):
+            row: list[str] = []
+            for col in columns:
+                row += col[r]
+            yield row
+
+    return header, rows()
+
+
+def _term_writer(has_unit: bool):  # type: ignore[no-untyped-def]
+    cache: dict[CompositeCell, list[str]] = {}
+
+    def write(cell: CompositeCell) -> list[str]:
+        parts = cache.get(cell)
+        if parts is None:
+            if type(cell) is UnitizedCell:
+                u = cell.unit
+                parts = [cell.value, u.name, u.term_source_ref, u.term_accession]
+            else:
+                t = cell.term  # type: ignore[attr-defined]
+                parts = [t.name, t.term_source_ref, t.term_accession]
+                if has_unit:
+                    parts.insert(1, "")
+            cache[cell] = parts
+        return parts
+
+    return write
+
+
+def _data_parts(cell: CompositeCell) -> list[str]:
+    return [cell.name, cell.format, cell.selector_format]  # type: ignore[attr-defined]
+
+
+def _text_parts(cell: CompositeCell) -> list[str]:
+    return [cell.value]  # type: ignore[attr-defined]
+
+
+# -- reading --------------------------------------------------------------------
+def _where(sheet: str, col: int, row: int) -> str:
+    return f"sheet '{sheet}' cell {get_column_letter(col + 1)}{row}"
+
+
+def _groups(texts: Sequence[str], source: str, sheet: str, col0: int, row: int) -> list[_Group]:
+    groups: list[_Group] = []
+    for i, raw in enumerate(texts):
+        text = raw.strip()
+        where = _where(sheet, col0 + i, row)
+        last = groups[-1] if groups else None
+        paren = _PAREN.match(text)
+        if text == "Unit" or paren:
+            if last is None or not last.header.is_term_column:
+                raise IsaReadError(source, where, f"'{text}' follows no term column")
+            if text == "Unit":
+                if last.unit is not None or last.source is not None:
+                    raise IsaReadError(source, where, "misplaced 'Unit' column")
+                last.unit = i
+            elif paren.group(1) == "Term Source REF":  # type: ignore[union-attr]
+                last.source, last.term_id = i, paren.group(2).strip()  # type: ignore[union-attr]
+            else:
+                last.accession = i
+                last.term_id = last.term_id or paren.group(2).strip()  # type: ignore[union-attr]
+            continue
+        if text in ("Data Format", "Data Selector Format"):
+            if last is None or not last.header.is_data_column:
+                raise IsaReadError(source, where, f"'{text}' follows no Data column")
+            if text == "Data Format":
+                last.data_format = i
+            else:
+                last.selector = i
+            continue
+        try:
+            header = _header(text)
+        except InvalidTable as exc:
+            raise IsaReadError(source, where, str(exc)) from None
+        for g in groups:
+            if g.header.clashes_with(header):
+                first = _where(sheet, col0 + g.main, row)
+                raise IsaReadError(
+                    source, where, f"duplicate column '{header.label}' (first at {first})"
+                )
+        groups.append(_Group(header, i))
+    for g in groups:
+        if g.header.is_term_column:
+            term = g.header.term
+            if term is not None:
+                parsed = parse_accession(g.term_id) if g.term_id else None
+                full = OntologyAnnotation(
+                    term.name, parsed[0] if parsed else "", g.term_id if g.term_id else ""
+                )
+                g.header = CompositeHeader(g.header.kind, term=full, has_unit=g.unit is not None)
+            else:
+                g.header = g.header.with_unit(g.unit is not None)
+    return groups
+
+
+def _header(text: str) -> CompositeHeader:
+    from voxhub.isa.headers import parse_header_label
+
+    return parse_header_label(text)
+
+
+def _reader(group: _Group):  # type: ignore[no-untyped-def]
+    """A function from one row's texts to this column's cell (cells are interned per column)."""
+    cache: dict[tuple[str, ...], CompositeCell] = {}
+    h = group.header
+    if h.is_term_column:
+        idx = [group.main, group.unit, group.source, group.accession]
+
+        def term(row: Sequence[str]) -> CompositeCell:
+            key = tuple(row[i] if i is not None else "" for i in idx)
+            cell = cache.get(key)
+            if cell is None:
+                value, unit, tsr, tan = key
+                if group.unit is not None and unit:
+                    cell = UnitizedCell(value, OntologyAnnotation(unit, tsr, tan))
+                elif value or tsr or tan:
+                    cell = TermCell(OntologyAnnotation(value, tsr, tan))
+                else:
+                    cell = EMPTY_TERM_CELL
+                cache[key] = cell
+            return cell
+
+        return term
+    if h.is_data_column:
+        didx = [group.main, group.data_format, group.selector]
+
+        def data(row: Sequence[str]) -> CompositeCell:
+            key = tuple(row[i] if i is not None else "" for i in didx)
+            cell = cache.get(key)
+            if cell is None:
+                cell = DataCell(*key) if any(key) else EMPTY_DATA_CELL
+                cache[key] = cell
+            return cell
+
+        return data
+    main = group.main
+
+    def text(row: Sequence[str]) -> CompositeCell:
+        value = row[main]
+        if not value:
+            return EMPTY_FREE_TEXT_CELL
+        cell = cache.get((value,))
+        if cell is None:
+            cell = FreeTextCell(value)
+            if len(cache) < 50_000:
+                cache[(value,)] = cell
+        return cell
+
+    return text
+
+
+def read_table(
+    name: str,
+    rows: Iterable[Sequence[object]],
+    bounds: tuple[int, int, int, int],
+    source: str,
+) -> ArcTable:
+    """Build an ArcTable from sheet rows inside an Excel table's bounds (1-based, inclusive)."""
+    try:
+        check_table_name(name)
+    except InvalidTable as exc:
+        raise IsaReadError(source, f"sheet '{name}'", str(exc)) from None
+    min_col, min_row, max_col, max_row = bounds
+    width = max_col - min_col + 1
+    groups: list[_Group] | None = None
+    readers = []
+    columns: list[list[CompositeCell]] = []
+    for number, raw in enumerate(rows, start=1):
+        if number < min_row:
+            continue
+        if number > max_row:
+            break
+        texts = [cell_text(v) for v in raw[min_col - 1 : max_col]]
+        if len(texts) < width:
+            texts += [""] * (width - len(texts))
+        if groups is None:
+            groups = _groups(texts, source, name, min_col - 1, number)
+            readers = [_reader(g) for g in groups]
+            columns = [[] for _ in groups]
+            continue
+        for column, read in zip(columns, readers, strict=True):
+            column.append(read(texts))
+    if groups is None:
+        raise IsaReadError(source, f"sheet '{name}'", "the table has no header row")
+    return ArcTable._trusted(name, [g.header for g in groups], columns)
+
+
+# -- table sheets of a study or assay workbook -------------------------------------
+def write_table_sheets(wb: Workbook, tables: Iterable[ArcTable], metadata_sheet: str) -> None:
+    """Write one sheet per table and drop annotation-table sheets the model no longer has."""
+    tables = list(tables)
+    names = [t.name for t in tables]
+    if metadata_sheet in names:
+        raise InvalidTable(f"a table may not be named '{metadata_sheet}' (the metadata sheet)")
+    for old in table_sheets(wb):
+        if old not in names:
+            wb.remove_sheet(old)
+    used = {t.name for sheet in wb.sheet_names for t in wb.tables(sheet) if sheet not in names}
+    for index, table in enumerate(tables):
+        table_name = f"{TABLE_PREFIX}{index}"
+        while table_name in used:
+            table_name += "_"
+        used.add(table_name)
+        header, rows = table_rows(table)
+        if not header:
+            wb.set_sheet(table.name, [])
+            continue
+        wb.set_sheet(table.name, _chain([header], rows), table_name, len(header))
+    wb.order_sheets([metadata_sheet, *names])
+
+
+def _chain(first: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
+    yield from first
+    yield from rest
+
+
+def table_sheets(wb: Workbook) -> list[str]:
+    """Sheets holding an annotation table (an Excel table named ``annotationTable...``)."""
+    return [
+        sheet
+        for sheet in wb.sheet_names
+        if any(t.name.startswith(TABLE_PREFIX) for t in wb.tables(sheet))
+    ]
+
+
+def read_table_sheets(wb: Workbook) -> list[ArcTable]:
+    tables = []
+    for sheet in table_sheets(wb):
+        ref = next(t for t in wb.tables(sheet) if t.name.startswith(TABLE_PREFIX))
+        try:
+            bounds = ref.bounds
+        except ValueError:
+            raise IsaReadError(
+                wb.source, f"sheet '{sheet}'", f"table range '{ref.ref}' is invalid"
+            ) from None
+        tables.append(read_table(sheet, wb.rows(sheet), bounds, wb.source))
+    return tables
+
+
+__all__ = [
+    "PROTOCOL_TYPE_ID",
+    "TABLE_PREFIX",
+    "read_table",
+    "read_table_sheets",
+    "table_rows",
+    "table_sheets",
+    "write_table_sheets",
+]
