@@ -1,6 +1,6 @@
 """Errors raised by the array library."""
 
-from voxhub.errors import InvalidInput, NotFound, TooLarge, UnreadableInput
+from voxhub.errors import InvalidInput, NotFound, UnreadableInput
 
 
 class BadBox(InvalidInput):
@@ -9,7 +9,9 @@ class BadBox(InvalidInput):
     code = "bad_box"
 
 
-class BoxTooLarge(TooLarge):
+class BoxTooLarge(BadBox):
+    """A box over the configured voxel limit: a bad request, not an upload too big."""
+
     code = "box_too_large"
 
 

@@ -30,13 +30,16 @@ class _BlockCounter(Callback):
         self._done = 0
         self._lock = threading.Lock()
 
+    @property
+    def done(self) -> int:
+        return self._done
+
     def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
         if (key[0] if isinstance(key, tuple) else key) != self._name:
             return
-        with self._lock:
+        with self._lock:  # report under the lock so callers see counts in order
             self._done += 1
-            done = self._done
-        self._report(done, self._total)
+            self._report(self._done, self._total)
 
 
 def active_client() -> Any:
@@ -67,6 +70,9 @@ def compute_blocks(array: da.Array, progress: ProgressFn | None = None) -> np.nd
         return np.block(results.tolist()) if results.size else np.empty(0)
     if progress is None:
         return array.compute(scheduler="threads")
-    with _BlockCounter(array.name, total, progress):
+    counter = _BlockCounter(array.name, total, progress)
+    with counter:
         (result,) = dask.compute(array, scheduler="threads")
+    if counter.done < total:  # graph optimisation can fuse a lone block under another key
+        progress(total, total)
     return result

@@ -1,0 +1,111 @@
+"""Users and their API tokens: creation, lookup, revocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxhub.access.principal import Principal
+from voxhub.access.tokens import hash_token, new_token
+from voxhub.db.models import ApiToken, Organization, User, utcnow
+from voxhub.db.session import bump_epoch
+from voxhub.errors import Conflict, InvalidInput, NotFound
+
+ROLES = ("admin", "dataset_manager", "member")
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    organization: Organization,
+    role: str = "member",
+    name: str = "",
+    password_hash: str | None = None,
+    is_superuser: bool = False,
+) -> User:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if "@" not in email or len(email) > 256:
+        raise InvalidInput(f"not an email address: {email!r}")
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise Conflict(f"a user {email} already exists")
+    user = User(
+        email=email,
+        name=name or email.split("@")[0],
+        organization_id=organization.id,
+        role=role,
+        password_hash=password_hash,
+        is_superuser=is_superuser,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise NotFound(f"no user {email}")
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    row: ApiToken
+
+
+def issue_token(
+    session: Session, user: User, name: str = "", expires_in_days: float | None = None
+) -> IssuedToken:
+    """Create an API token; the clear text exists only in the return value."""
+    token = new_token()
+    expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+    row = ApiToken(
+        user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:8], expires=expires
+    )
+    session.add(row)
+    session.flush()
+    return IssuedToken(token, row)
+
+
+def revoke_token(session: Session, token_id: int, user: User | None = None) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or (user is not None and row.user_id != user.id):
+        raise NotFound(f"no token {token_id}")
+    if row.revoked is None:
+        row.revoked = utcnow()
+        bump_epoch(session)
+    return row
+
+
+def principal_for(
+    user: User, team_ids: frozenset[int] = frozenset(), managed: frozenset[int] = frozenset()
+) -> Principal:
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        organization_id=user.organization_id,
+        role=user.role,
+        is_superuser=user.is_superuser,
+        team_ids=team_ids,
+        managed_team_ids=managed,
+    )
+
+
+def user_for_token(
+    session: Session, token: str, now: datetime | None = None
+) -> tuple[User, ApiToken] | None:
+    """The active user behind a valid, unexpired, unrevoked API token."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    now = now or utcnow()
+    if row is None or row.revoked is not None or (row.expires is not None and row.expires <= now):
+        return None
+    user = row.user
+    if not user.active:
+        return None
+    return user, row

@@ -1,0 +1,42 @@
+"""Who is asking: the resolved identity behind a request's credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user (or nobody), with what ``can`` needs precomputed.
+
+    ``share_token_hashes`` holds the hashes of dataset sharing tokens the
+    request presented; they add read access to those datasets only.
+    """
+
+    user_id: int | None = None
+    email: str | None = None
+    organization_id: int | None = None
+    role: str | None = None
+    is_superuser: bool = False
+    team_ids: frozenset[int] = frozenset()
+    managed_team_ids: frozenset[int] = frozenset()
+    share_token_hashes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    def with_share_token(self, token_hash: str) -> Principal:
+        return Principal(
+            self.user_id,
+            self.email,
+            self.organization_id,
+            self.role,
+            self.is_superuser,
+            self.team_ids,
+            self.managed_team_ids,
+            self.share_token_hashes | {token_hash},
+        )
+
+
+ANONYMOUS = Principal()

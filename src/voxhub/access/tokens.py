@@ -1,0 +1,22 @@
+"""Secrets: API tokens are random, shown once, and stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+API_TOKEN_PREFIX = "vxh_"
+
+
+def new_token(prefix: str = API_TOKEN_PREFIX) -> str:
+    """A fresh token with 256 random bits."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def redact(token: str) -> str:
+    """What may appear in logs: the prefix and four characters."""
+    return token[:8] + "…" if len(token) > 8 else "…"

@@ -1,0 +1,80 @@
+"""The ASGI application: one FastAPI app with every surface mounted."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from voxhub import __version__
+from voxhub.api import datasets, errors, zarr
+from voxhub.catalog.scan import scan
+from voxhub.hub import Hub
+
+log = logging.getLogger("voxhub")
+
+
+def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
+    """Register datasets placed by hand in the data folder, every ``scan_interval`` s."""
+    while not stop.wait(hub.settings.scan_interval):
+        try:
+            with hub.transaction() as session:
+                report = scan(session, hub.settings.binary_data)
+            if report.errors:
+                log.warning("scan: %d unreadable dataset folders", len(report.errors))
+        except Exception:  # keep scanning; the next pass may succeed
+            log.exception("periodic scan failed")
+
+
+def create_app(hub: Hub | None = None) -> FastAPI:
+    hub = hub or Hub().prepare()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        if hub.settings.scan_interval > 0:
+            threading.Thread(target=_periodic_scan, args=(hub, stop), daemon=True).start()
+        try:
+            yield
+        finally:
+            stop.set()
+
+    app = FastAPI(
+        title="voxhub",
+        version=__version__,
+        description="Large scientific datasets as OME-Zarr, with their ISA metadata.",
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    app.state.principal_resolvers = []
+    errors.install(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["Authorization", "Range", "X-Auth-Token", "If-None-Match", "Content-Type"],
+        expose_headers=["Content-Range", "Content-Length", "ETag", "Accept-Ranges"],
+        max_age=3600,
+    )
+
+    @app.get("/health", tags=["meta"], include_in_schema=True)
+    def health() -> dict[str, str]:
+        """Liveness probe; reads no data."""
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(datasets.router)
+    app.include_router(zarr.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ASGI servers (``voxhub.api.app:app_from_env``): settings from the env."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return create_app(Hub().prepare())

@@ -1,0 +1,144 @@
+"""``/api/v1/datasets``: listing, describing and reading datasets."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
+
+from voxhub.access.policy import can
+from voxhub.access.principal import Principal
+from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.api.levels import open_level, pick_thumbnail_level
+from voxhub.arrays.box import Box, read_box
+from voxhub.arrays.mag import Mag
+from voxhub.arrays.render import layer_plane_png
+from voxhub.catalog.index import DatasetEntry
+from voxhub.hub import Hub
+
+router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
+HubDep = Annotated[Hub, Depends(get_hub)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class LayerOut(BaseModel):
+    name: str
+    category: str
+    elementClass: str
+    dataFormat: str
+    numChannels: int
+    boundingBox: dict
+    mags: list[dict]
+    largestSegmentId: int | None = None
+    zarrUrl: str
+
+
+class DatasetOut(BaseModel):
+    organization: str
+    name: str
+    status: str
+    isPublic: bool
+    voxelSize: list[float]
+    unit: str
+    layers: list[LayerOut]
+    zarrUrl: str
+
+
+def describe(entry: DatasetEntry) -> DatasetOut:
+    base = f"/zarr/{entry.organization}/{entry.name}"
+    return DatasetOut(
+        organization=entry.organization,
+        name=entry.name,
+        status=entry.status,
+        isPublic=entry.is_public,
+        voxelSize=list(entry.voxel_size),
+        unit=entry.unit,
+        zarrUrl=f"{base}/",
+        layers=[
+            LayerOut(
+                name=layer.name,
+                category=layer.category,
+                elementClass=layer.element_class,
+                dataFormat=layer.data_format,
+                numChannels=layer.num_channels,
+                boundingBox=layer.bounding_box,
+                mags=list(layer.mags),
+                largestSegmentId=layer.largest_segment_id,
+                zarrUrl=f"{base}/{layer.name}/",
+            )
+            for layer in entry.layers.values()
+        ],
+    )
+
+
+@router.get("", response_model=list[DatasetOut])
+def list_datasets(hub: HubDep, principal: PrincipalDep) -> list[DatasetOut]:
+    """Every dataset the caller may view."""
+    entries = sorted(hub.index.all(), key=lambda e: (e.organization, e.name))
+    return [describe(e) for e in entries if can(principal, "view", e)]
+
+
+@router.get("/{organization}/{name}", response_model=DatasetOut)
+def get_dataset(organization: str, name: str, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
+    return describe(authorize_dataset(hub, principal, organization, name))
+
+
+@router.get(
+    "/{organization}/{name}/layers/{layer}/data",
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def read_data(
+    organization: str,
+    name: str,
+    layer: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    x: Annotated[int, Query(description="left, in mag-1 voxels")] = 0,
+    y: Annotated[int, Query(description="top, in mag-1 voxels")] = 0,
+    z: Annotated[int, Query(description="first slice, in mag-1 voxels")] = 0,
+    width: Annotated[int, Query(gt=0, description="in voxels of the mag")] = 1,
+    height: Annotated[int, Query(gt=0)] = 1,
+    depth: Annotated[int, Query(gt=0)] = 1,
+    mag: str = "1",
+    format: Literal["raw", "npy"] = "raw",
+) -> Response:
+    """An arbitrary box, reading only the chunks it touches.
+
+    ``raw`` returns C-order bytes of shape (c, depth, height, width) (the
+    ``X-Shape`` and ``X-Dtype`` headers say which); ``npy`` a NumPy file.
+    """
+    entry = authorize_dataset(hub, principal, organization, name)
+    level = open_level(layer_of(entry, layer), Mag.parse(mag))
+    box = Box((x, y, z), (width, height, depth), Mag.parse(mag))
+    block = read_box(level, box, hub.settings.max_box_voxels)
+    headers = {"X-Shape": ",".join(map(str, block.shape)), "X-Dtype": str(block.dtype)}
+    if format == "npy":
+        buffer = io.BytesIO()
+        np.save(buffer, block)
+        return Response(buffer.getvalue(), media_type="application/x-npy", headers=headers)
+    return Response(block.tobytes(), media_type="application/octet-stream", headers=headers)
+
+
+@router.get(
+    "/{organization}/{name}/layers/{layer}/thumbnail.png",
+    responses={200: {"content": {"image/png": {}}}},
+)
+def thumbnail(
+    organization: str,
+    name: str,
+    layer: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    size: Annotated[int, Query(ge=16, le=1024)] = 256,
+) -> Response:
+    """The middle slice at the coarsest mag still at least ``size`` pixels wide."""
+    entry = authorize_dataset(hub, principal, organization, name)
+    target = layer_of(entry, layer)
+    level = pick_thumbnail_level(target, size)
+    middle = level.shape[1] // 2
+    plane = np.asarray(level[:, middle])
+    png = layer_plane_png(plane, target.category)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -1,0 +1,143 @@
+"""``/zarr``: every layer as an OME-Zarr image over plain HTTP, one chunk = one URL.
+
+This is the hot path. A request resolves ``org/dataset/layer`` in the
+in-memory catalog index, asks ``can()`` (the principal is cached by token),
+stats one file and hands it to the server (ASGI ``pathsend`` where the server
+offers it). No database query per chunk in the steady state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from email.utils import formatdate
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+
+from voxhub.access.errors import Hidden
+from voxhub.access.principal import Principal
+from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.catalog.index import DatasetEntry
+from voxhub.formats.properties import PROPERTIES_FILE
+
+router = APIRouter(prefix="/zarr", tags=["zarr"])
+
+ROOT_FILES = {"zarr.json", ".zgroup", ".zattrs", PROPERTIES_FILE}
+MEDIA_TYPES = {
+    ".json": "application/json",
+    ".zattrs": "application/json",
+    ".zarray": "application/json",
+}
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Content-Range, Content-Length, ETag, Accept-Ranges",
+}
+
+
+def _etag(st: os.stat_result) -> str:
+    return (
+        '"'
+        + hashlib.md5(f"{st.st_mtime}-{st.st_size}".encode(), usedforsecurity=False).hexdigest()
+        + '"'
+    )
+
+
+def _cache_control(entry: DatasetEntry) -> str:
+    return ("public" if entry.is_public else "private") + ", max-age=60"
+
+
+def _not_found(detail: str) -> JSONResponse:
+    return JSONResponse({"error": "not_found", "detail": detail}, status_code=404, headers=CORS)
+
+
+def _send_file(request: Request, entry: DatasetEntry, path: str) -> Response:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return _not_found("no such key")
+    if not stat.S_ISREG(st.st_mode):
+        return _not_found("no such key")
+    etag = _etag(st)
+    headers = {
+        **CORS,
+        "ETag": etag,
+        "Cache-Control": _cache_control(entry),
+        "Last-Modified": formatdate(st.st_mtime, usegmt=True),
+        "Accept-Ranges": "bytes",
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and etag in {t.strip() for t in if_none_match.split(",")} | {"*"} - {""}:
+        return Response(status_code=304, headers=headers)
+    media = MEDIA_TYPES.get(
+        os.path.splitext(path)[1] or os.path.basename(path), "application/octet-stream"
+    )
+    return FileResponse(path, stat_result=st, headers=headers, media_type=media)
+
+
+def _split(key: str) -> list[str] | None:
+    parts = key.split("/")
+    if any(p in ("", ".", "..") or "\\" in p for p in parts):
+        return None
+    return parts
+
+
+def _dataset_listing(entry: DatasetEntry, base: str) -> JSONResponse:
+    layers = [{"name": name, "url": f"{base}/{name}/"} for name in entry.layers]
+    body = {"organization": entry.organization, "dataset": entry.name, "layers": layers}
+    return JSONResponse(body, headers={**CORS, "Cache-Control": _cache_control(entry)})
+
+
+def _root_file(request: Request, entry: DatasetEntry, name: str) -> Response:
+    path = os.path.join(entry.path, name)
+    if os.path.isfile(path):
+        return _send_file(request, entry, path)
+    if name == "zarr.json":  # datasets registered from bare OME-Zarr layers have none
+        document = {"zarr_format": 3, "node_type": "group", "attributes": {}}
+        return JSONResponse(document, headers={**CORS, "Cache-Control": _cache_control(entry)})
+    return _not_found("no such key")
+
+
+def serve(
+    request: Request, principal: Principal, organization: str, dataset: str, key: str, base: str
+) -> Response:
+    hub = get_hub(request)
+    try:
+        entry = authorize_dataset(hub, principal, organization, dataset)
+    except Hidden as exc:
+        return _not_found(exc.detail)
+    if key == "":
+        return _dataset_listing(entry, base)
+    parts = _split(key)
+    if parts is None:
+        return _not_found("no such key")
+    if len(parts) == 1 and parts[0] in ROOT_FILES:
+        return _root_file(request, entry, parts[0])
+    try:
+        layer = layer_of(entry, parts[0])
+    except Hidden as exc:
+        return _not_found(exc.detail)
+    if len(parts) == 1:
+        return JSONResponse(
+            {"layer": layer.name, "category": layer.category, "mags": list(layer.mags)},
+            headers=CORS,
+        )
+    return _send_file(request, entry, os.path.join(layer.path, *parts[1:]))
+
+
+@router.api_route("/token/{token}/{organization}/{dataset}/{key:path}", methods=["GET", "HEAD"])
+async def zarr_with_token(
+    request: Request, token: str, organization: str, dataset: str, key: str
+) -> Response:
+    """The same as below, for clients that cannot send headers: the token is in the path."""
+    principal = get_hub(request).authenticator.from_token(token)
+    base = f"/zarr/token/{token}/{organization}/{dataset}"
+    return serve(request, principal, organization, dataset, key, base)
+
+
+@router.api_route("/{organization}/{dataset}/{key:path}", methods=["GET", "HEAD"])
+async def zarr_key(request: Request, organization: str, dataset: str, key: str) -> Response:
+    """A metadata document or chunk file of a dataset's layer; ``Range`` supported."""
+    principal = get_principal(request)
+    return serve(request, principal, organization, dataset, key, f"/zarr/{organization}/{dataset}")

@@ -1,0 +1,48 @@
+"""Rendering arrays as PNG images (thumbnails, slices)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+
+def normalize(plane: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
+    """Scale to 0-255 between ``low`` and ``high`` (default: 0.5 and 99.5 percentiles)."""
+    values = plane.astype(np.float64)
+    if low is None or high is None:
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return np.zeros(plane.shape, dtype=np.uint8)
+        low, high = np.percentile(finite, [0.5, 99.5])
+    if high <= low:
+        high = low + 1
+    scaled = np.clip((values - low) / (high - low), 0, 1) * 255
+    return np.nan_to_num(scaled).astype(np.uint8)
+
+
+def label_colors(plane: np.ndarray) -> np.ndarray:
+    """An RGB image with a stable pseudo-random colour per label id; 0 is black."""
+    ids = plane.astype(np.uint64)
+    mixed = (ids * np.uint64(2654435761)) & np.uint64(0xFFFFFF)
+    rgb = np.stack([(mixed >> np.uint64(s)) & np.uint64(0xFF) for s in (16, 8, 0)], axis=-1)
+    rgb = rgb.astype(np.uint8) | np.uint8(0x40)
+    rgb[ids == 0] = 0
+    return rgb
+
+
+def to_png(image: np.ndarray) -> bytes:
+    """Encode a (y, x) uint8 or (y, x, 3) uint8 array as PNG."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def layer_plane_png(plane_cyx: np.ndarray, category: str) -> bytes:
+    """A (c, y, x) plane as PNG: labels coloured, intensities normalised (RGB if 3 channels)."""
+    if category == "segmentation":
+        return to_png(label_colors(plane_cyx[0]))
+    if plane_cyx.shape[0] == 3:
+        return to_png(np.stack([normalize(c) for c in plane_cyx], axis=-1))
+    return to_png(normalize(plane_cyx[0]))

@@ -1,0 +1,66 @@
+"""First start: an admin with an API token, and the sample dataset on an empty store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dask.array as da
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from voxhub.access.accounts import create_user, issue_token
+from voxhub.arrays.layer import LayerLayout
+from voxhub.catalog.register import ensure_organization, upsert_dataset
+from voxhub.db.models import Dataset, User
+from voxhub.formats.ingest import DataRoot, import_layer
+from voxhub.formats.source import VolumeSource
+from voxhub.formats.synthetic import cells_volume
+
+SAMPLE_ORGANIZATION = "sample_organization"
+SAMPLE_DATASET = "sample_cells"
+ADMIN_EMAIL = "admin@voxhub.local"
+
+
+def ensure_admin(session: Session) -> str | None:
+    """Create the first admin when there are no users; return its token (shown once)."""
+    if session.scalar(select(func.count(User.id))):
+        return None
+    org = ensure_organization(session, SAMPLE_ORGANIZATION)
+    admin = create_user(
+        session, email=ADMIN_EMAIL, organization=org, role="admin", name="admin", is_superuser=True
+    )
+    return issue_token(session, admin, name="first start").token
+
+
+def store_is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count(Dataset.id)))
+
+
+def create_sample(
+    session: Session,
+    root: DataRoot,
+    layout: LayerLayout,
+    progress: Callable[[int, int], None] | None = None,
+    shape_zyx: tuple[int, int, int] = (128, 512, 512),
+) -> Dataset:
+    """Write ``sample_organization/sample_cells`` (color + segmentation) and register it."""
+    volume = cells_volume(shape_zyx)
+    for layer, array, category in (
+        ("color", volume.image, "color"),
+        ("segmentation", volume.labels, "segmentation"),
+    ):
+        data = da.from_array(array[None], chunks=(1, layout.write_unit_zyx[0], *array.shape[1:]))
+        source = VolumeSource(root.binary_data, tuple(data.shape), data.dtype, dask=data)  # type: ignore[arg-type]
+        properties = import_layer(
+            root,
+            source,
+            organization=SAMPLE_ORGANIZATION,
+            dataset=SAMPLE_DATASET,
+            layer=layer,
+            category=category,
+            voxel_size=volume.voxel_size,
+            layout=layout,
+            add_to_existing=layer != "color",
+            progress=progress,
+        )
+    return upsert_dataset(session, SAMPLE_ORGANIZATION, SAMPLE_DATASET, properties)

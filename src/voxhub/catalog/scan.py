@@ -1,0 +1,71 @@
+"""Find dataset folders under ``binaryData/<org>/<dataset>`` and sync the catalog.
+
+New or changed folders are (re)registered, folders that vanished are marked
+``missing``, unreadable ones ``error`` with the reason. Symlinked organisation,
+dataset and layer folders are followed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxhub.catalog.register import describe_folder, mark_status, upsert_dataset
+from voxhub.db.models import Dataset, Organization
+from voxhub.errors import VoxhubError
+from voxhub.storage.local import NAME_PATTERN
+
+
+@dataclass
+class ScanReport:
+    active: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _folders(root: Path) -> list[tuple[str, str, Path]]:
+    found = []
+    if not root.is_dir():
+        return found
+    for org_dir in sorted(root.iterdir()):
+        if not org_dir.is_dir() or not NAME_PATTERN.match(org_dir.name):
+            continue
+        for dataset_dir in sorted(org_dir.iterdir()):
+            if dataset_dir.is_dir() and NAME_PATTERN.match(dataset_dir.name):
+                found.append((org_dir.name, dataset_dir.name, dataset_dir))
+    return found
+
+
+def scan(session: Session, binary_data: Path) -> ScanReport:
+    report = ScanReport()
+    seen: set[tuple[str, str]] = set()
+    for organization, name, folder in _folders(binary_data):
+        key = f"{organization}/{name}"
+        seen.add((organization, name))
+        try:
+            properties = describe_folder(folder)
+        except VoxhubError as exc:
+            report.errors[key] = exc.detail
+            existing = _find(session, organization, name)
+            if existing is not None:
+                mark_status(session, existing, "error", exc.detail)
+            continue
+        upsert_dataset(session, organization, name, properties)
+        report.active.append(key)
+    rows = session.execute(select(Dataset, Organization.name).join(Organization)).all()
+    for dataset, organization in rows:
+        if (organization, dataset.name) not in seen and dataset.status != "missing":
+            mark_status(session, dataset, "missing", "the folder is gone from the data store")
+            report.missing.append(f"{organization}/{dataset.name}")
+    return report
+
+
+def _find(session: Session, organization: str, name: str) -> Dataset | None:
+    return session.scalar(
+        select(Dataset)
+        .join(Organization)
+        .where(Organization.name == organization, Dataset.name == name)
+    )

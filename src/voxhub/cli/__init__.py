@@ -1,0 +1,183 @@
+"""The ``voxhub`` command line: serve, sample, import, scan, user, token, arc."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voxhub.cli._common import clean_errors, open_hub, out, progress_bar
+from voxhub.errors import InvalidInput
+
+app = typer.Typer(
+    name="voxhub",
+    help="A self-hosted hub for large scientific datasets (OME-Zarr) and their ISA metadata.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _parse_voxel_size(text: str | None) -> tuple[float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidInput(f"--voxel-size must be X,Y,Z numbers, got {text!r}") from None
+    if len(values) != 3 or any(v <= 0 for v in values):
+        raise InvalidInput(f"--voxel-size must be three positive numbers, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+@app.command()
+@clean_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default 8000)")] = None,
+) -> None:
+    """Migrate, create the first admin and the sample dataset if needed, and serve HTTP."""
+    if host:
+        os.environ["VOXHUB_HOST"] = host
+    if port:
+        os.environ["VOXHUB_PORT"] = str(port)
+    from voxhub.catalog.bootstrap import create_sample, ensure_admin, store_is_empty
+    from voxhub.catalog.scan import scan as scan_folders
+    from voxhub.config import get_settings
+
+    get_settings.cache_clear()
+    hub = open_hub()
+    settings = hub.settings
+    with hub.transaction() as session:
+        token = ensure_admin(session)
+        scan_folders(session, settings.binary_data)
+        empty = store_is_empty(session)
+    if token:
+        out.print(f"Created admin user admin@voxhub.local. Its API token (shown once):\n  {token}")
+    if empty and settings.sample:
+        out.print(
+            "The store is empty: creating the sample dataset sample_organization/sample_cells …"
+        )
+        with progress_bar("sample dataset") as report, hub.transaction() as session:
+            create_sample(session, hub.data_root, hub.layout, report)
+    hub.close()
+    out.print(f"voxhub listening on http://{settings.host}:{settings.port} (API docs at /docs)")
+    _run_server(settings.server, settings.host, settings.port)
+
+
+def _run_server(server: str, host: str, port: int) -> None:
+    target = "voxhub.api.app:app_from_env"
+    if server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(target, host=host, port=port, factory=True, log_level="warning")
+        return
+    from granian import Granian
+
+    Granian(
+        target, address=host, port=port, interface="asgi", factory=True, log_level="warning"
+    ).serve()
+
+
+@app.command()
+@clean_errors
+def sample() -> None:
+    """Create the sample dataset sample_organization/sample_cells if it does not exist."""
+    from voxhub.catalog.bootstrap import SAMPLE_DATASET, SAMPLE_ORGANIZATION, create_sample
+
+    hub = open_hub()
+    if hub.data_root.dataset_dir(SAMPLE_ORGANIZATION, SAMPLE_DATASET).exists():
+        out.print(f"{SAMPLE_ORGANIZATION}/{SAMPLE_DATASET} already exists")
+        return
+    with progress_bar("sample dataset") as report, hub.transaction() as session:
+        create_sample(session, hub.data_root, hub.layout, report)
+    out.print(f"created {SAMPLE_ORGANIZATION}/{SAMPLE_DATASET}")
+
+
+@app.command("import")
+@clean_errors
+def import_(
+    path: Annotated[Path, typer.Argument(help="Slice folder, TIFF/OME-TIFF file or OME-Zarr")],
+    org: Annotated[str, typer.Option("--org", help="Organization name")],
+    name: Annotated[str, typer.Option("--name", help="Dataset name")],
+    voxel_size: Annotated[str | None, typer.Option(help="X,Y,Z voxel size")] = None,
+    unit: Annotated[str | None, typer.Option(help="Voxel size unit (default nanometer)")] = None,
+    layer: Annotated[str, typer.Option(help="Layer name")] = "color",
+    category: Annotated[str, typer.Option(help="color or segmentation")] = "color",
+    add_layer: Annotated[
+        bool, typer.Option("--add-layer", help="Add to an existing dataset")
+    ] = False,
+) -> None:
+    """Convert PATH into an OME-Zarr layer with a full pyramid and register it."""
+    from voxhub.catalog.register import upsert_dataset
+    from voxhub.formats.ingest import import_layer
+    from voxhub.formats.registry import open_any
+
+    size = _parse_voxel_size(voxel_size)
+    hub = open_hub()
+    source = open_any(path)
+    with progress_bar(f"importing {path.name}") as report:
+        properties = import_layer(
+            hub.data_root,
+            source,
+            organization=org,
+            dataset=name,
+            layer=layer,
+            category=category,
+            voxel_size=size,
+            unit=unit,
+            layout=hub.layout,
+            add_to_existing=add_layer,
+            progress=report,
+        )
+    with hub.transaction() as session:
+        upsert_dataset(session, org, name, properties)
+    written = properties.layer(layer)
+    assert written is not None
+    box = written.bounding_box
+    out.print(
+        f"imported {org}/{name} layer {layer}: {box.width}×{box.height}×{box.depth} "
+        f"{written.element_class}, {len(written.mags)} mags"
+    )
+
+
+@app.command()
+@clean_errors
+def scan() -> None:
+    """Register datasets placed in the data folder by hand; mark vanished ones."""
+    from voxhub.catalog.scan import scan as scan_folders
+
+    hub = open_hub()
+    with hub.transaction() as session:
+        report = scan_folders(session, hub.settings.binary_data)
+    out.print(f"{len(report.active)} datasets active, {len(report.missing)} missing")
+    for key in report.missing:
+        out.print(f"  missing: {key}")
+    for key, reason in report.errors.items():
+        out.print(f"  unreadable: {key}: {reason}", highlight=False)
+
+
+def _mount_optional(module: str, name: str, help_text: str) -> None:
+    """Sub-command groups living in their own modules (``voxhub.cli.<module>``)."""
+    try:
+        sub = importlib.import_module(f"voxhub.cli.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"voxhub.cli.{module}":
+            raise
+        return
+    app.add_typer(sub.app, name=name, help=help_text)
+
+
+for _module, _name, _help in (
+    ("tokens", "token", "Create, list and revoke API tokens."),
+    ("users", "user", "Add, list and change users."),
+    ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
+):
+    _mount_optional(_module, _name, _help)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,68 @@
+"""What every CLI command shares: the hub, clean errors, progress bars."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from voxhub.errors import VoxhubError
+from voxhub.hub import Hub
+
+F = TypeVar("F", bound=Callable[..., Any])
+err = Console(stderr=True)
+out = Console()
+
+
+def clean_errors(func: F) -> F:
+    """Turn errors into one line on stderr and a non-zero exit, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VoxhubError as exc:
+            err.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("VOXHUB_DEBUG"):
+                raise
+            err.print(
+                f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_hub() -> Hub:
+    return Hub().prepare()
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar fed by ``(done, total)`` calls; silent when not a terminal."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not sys.stderr.isatty() and not os.environ.get("VOXHUB_PROGRESS"),
+    )
+    task = progress.add_task(description, total=None)
+
+    def report(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        yield report

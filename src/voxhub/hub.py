@@ -1,0 +1,69 @@
+"""The composition root: settings, database, catalog index and authenticator.
+
+One ``Hub`` per process. The server, the CLI and the tests build it the same
+way, so every entry point sees the same data folder and database.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from voxhub.access.authenticate import Authenticator
+from voxhub.arrays.layer import LayerLayout
+from voxhub.catalog.index import CatalogIndex
+from voxhub.config import Settings, get_settings
+from voxhub.db.session import make_engine, make_sessionmaker, migrate, transaction
+from voxhub.formats.ingest import DataRoot
+
+
+class Hub:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    def prepare(self) -> Hub:
+        """Create the data folders and bring the database schema up to date."""
+        self.settings.data.mkdir(parents=True, exist_ok=True)
+        self.settings.binary_data.mkdir(parents=True, exist_ok=True)
+        migrate(self.settings.resolved_database_url)
+        return self
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_sessionmaker(self.engine)
+
+    def transaction(self):  # type: ignore[no-untyped-def]
+        """``with hub.transaction() as session:`` commits on success."""
+        return transaction(self.sessions)
+
+    @cached_property
+    def index(self) -> CatalogIndex:
+        return CatalogIndex(
+            self.sessions, self.settings.binary_data, self.settings.access_cache_seconds
+        )
+
+    @cached_property
+    def authenticator(self) -> Authenticator:
+        return Authenticator(self.sessions, self.index)
+
+    @property
+    def data_root(self) -> DataRoot:
+        return DataRoot(self.settings.binary_data, self.settings.staging)
+
+    @property
+    def layout(self) -> LayerLayout:
+        return LayerLayout(
+            chunk_zyx=self.settings.chunk_shape,
+            shard_zyx=self.settings.shard_shape,
+            zarr_format=self.settings.zarr_format,
+        )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

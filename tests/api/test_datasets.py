@@ -1,0 +1,96 @@
+"""/api/v1/datasets: listing, details, boxes and thumbnails."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.helpers import add_dataset
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def data(hub):
+    add_dataset(hub, "lab", "open", public=True)
+    return add_dataset(hub, "lab", "em")
+
+
+def test_anonymous_sees_only_public_datasets(client, data):
+    assert [d["name"] for d in client.get("/api/v1/datasets").json()] == ["open"]
+
+
+def test_admin_sees_all_of_the_organization(client, data, admin_token):
+    listing = client.get("/api/v1/datasets", headers=auth(admin_token)).json()
+    assert [d["name"] for d in listing] == ["em", "open"]
+
+
+def test_dataset_details(client, data, admin_token):
+    body = client.get("/api/v1/datasets/lab/em", headers=auth(admin_token)).json()
+    assert body["voxelSize"] == [11.0, 11.0, 24.0]
+    assert body["status"] == "active"
+    layer = body["layers"][0]
+    assert layer["boundingBox"]["width"] == data.shape[2]
+    assert [m["mag"] for m in layer["mags"]][:2] == [[1, 1, 1], [2, 2, 1]]
+    assert layer["zarrUrl"] == "/zarr/lab/em/color/"
+
+
+def test_box_raw_and_npy(client, data, admin_token):
+    url = "/api/v1/datasets/lab/em/layers/color/data"
+    params = {"x": 3, "y": 4, "z": 2, "width": 10, "height": 7, "depth": 5}
+    raw = client.get(url, params=params, headers=auth(admin_token))
+    assert raw.status_code == 200
+    assert raw.headers["x-shape"] == "1,5,7,10" and raw.headers["x-dtype"] == "uint8"
+    block = np.frombuffer(raw.content, np.uint8).reshape(1, 5, 7, 10)
+    assert np.array_equal(block[0], data[2:7, 4:11, 3:13])
+    npy = client.get(url, params={**params, "format": "npy"}, headers=auth(admin_token))
+    assert np.array_equal(np.load(io.BytesIO(npy.content)), block)
+
+
+def test_box_at_a_coarser_mag(client, data, admin_token, hub):
+    import zarr
+
+    url = "/api/v1/datasets/lab/em/layers/color/data"
+    params = {"x": 4, "y": 2, "z": 0, "width": 5, "height": 3, "depth": 2, "mag": "2-2-1"}
+    raw = client.get(url, params=params, headers=auth(admin_token))
+    level = zarr.open_array(str(hub.settings.binary_data / "lab/em/color/2-2-1"))
+    assert np.frombuffer(raw.content, np.uint8).tobytes() == level[:, 0:2, 1:4, 2:7].tobytes()
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "error"),
+    [
+        ({"x": 0, "width": 1000}, 400, "bad_box"),
+        ({"width": 64, "height": 48, "depth": 20, "mag": "1"}, 400, "box_too_large"),
+        ({"mag": "3"}, 400, "bad_mag"),
+        ({"mag": "16-16-16"}, 404, "mag_not_found"),
+        ({"width": -1}, 400, "invalid_input"),
+        ({"x": "abc"}, 400, "invalid_input"),
+        ({"format": "tiff"}, 400, "invalid_input"),
+    ],
+)
+def test_bad_boxes(client, data, admin_token, hub, params, status, error):
+    hub.settings.max_box_voxels = 1000
+    url = "/api/v1/datasets/lab/em/layers/color/data"
+    response = client.get(url, params=params, headers=auth(admin_token))
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == error
+    assert response.json()["detail"]
+
+
+def test_unknown_dataset_and_layer_are_404(client, data, admin_token):
+    assert client.get("/api/v1/datasets/lab/none", headers=auth(admin_token)).status_code == 404
+    url = "/api/v1/datasets/lab/em/layers/nope/data"
+    assert client.get(url, headers=auth(admin_token)).json()["error"] == "not_found"
+
+
+def test_thumbnail_is_a_png_of_the_middle_slice(client, data, admin_token):
+    url = "/api/v1/datasets/lab/em/layers/color/thumbnail.png"
+    response = client.get(url, params={"size": 16}, headers=auth(admin_token))
+    assert response.headers["content-type"] == "image/png"
+    image = np.asarray(Image.open(io.BytesIO(response.content)))
+    assert image.ndim == 2 and image.std() > 10
+    assert client.get(url).status_code == 404  # anonymous, private

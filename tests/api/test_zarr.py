@@ -1,0 +1,122 @@
+"""The /zarr surface: metadata and chunks over HTTP with the headers Zarr clients need."""
+
+import json
+
+import numpy as np
+import pytest
+import zarr
+
+from tests.helpers import add_dataset
+
+
+@pytest.fixture
+def private(hub):
+    return add_dataset(hub, "lab", "em")
+
+
+@pytest.fixture
+def public(hub):
+    return add_dataset(hub, "lab", "open", public=True)
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_metadata_and_chunks_of_a_public_dataset(client, public, hub):
+    group = client.get("/zarr/lab/open/color/zarr.json")
+    assert group.status_code == 200
+    assert group.json()["attributes"]["ome"]["version"] == "0.5"
+    assert group.headers["access-control-allow-origin"] == "*"
+    assert group.headers["cache-control"].startswith("public")
+    chunk = client.get("/zarr/lab/open/color/1/c/0/0/0/0")
+    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    assert chunk.status_code == 200 and chunk.content == on_disk
+
+
+def test_private_dataset_is_indistinguishable_from_a_missing_one(client, private):
+    hidden = client.get("/zarr/lab/em/color/zarr.json")
+    missing = client.get("/zarr/lab/nothing/color/zarr.json")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["error"] == missing.json()["error"] == "not_found"
+    assert "em" in hidden.json()["detail"] and "nothing" in missing.json()["detail"]
+
+
+def test_token_in_header_query_or_path(client, private, admin_token):
+    key = "color/zarr.json"
+    assert client.get(f"/zarr/lab/em/{key}", headers=auth(admin_token)).status_code == 200
+    assert client.get(f"/zarr/lab/em/{key}", headers={"X-Auth-Token": admin_token}).status_code == 200
+    assert client.get(f"/zarr/lab/em/{key}?token={admin_token}").status_code == 200
+    assert client.get(f"/zarr/token/{admin_token}/lab/em/{key}").status_code == 200
+
+
+def test_bad_token_is_401_everywhere(client, private):
+    for url in ("/zarr/lab/em/color/zarr.json", "/zarr/lab/nothing/x"):
+        response = client.get(url, headers=auth("vxh_wrong"))
+        assert response.status_code == 401
+        assert response.json()["error"] == "bad_token"
+    assert client.get("/zarr/token/vxh_wrong/lab/em/color/zarr.json").status_code == 401
+
+
+def test_outsider_cannot_read_private_data(client, private, outsider_token):
+    assert client.get("/zarr/lab/em/color/zarr.json", headers=auth(outsider_token)).status_code == 404
+
+
+def test_ranges_including_suffix_ranges(client, public, hub):
+    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    url = "/zarr/lab/open/color/1/c/0/0/0/0"
+    part = client.get(url, headers={"Range": "bytes=2-9"})
+    assert part.status_code == 206 and part.content == on_disk[2:10]
+    assert part.headers["content-range"] == f"bytes 2-9/{len(on_disk)}"
+    tail = client.get(url, headers={"Range": "bytes=-16"})
+    assert tail.status_code == 206 and tail.content == on_disk[-16:]
+    beyond = client.get(url, headers={"Range": f"bytes={len(on_disk) + 5}-"})
+    assert beyond.status_code == 416
+
+
+def test_etag_head_and_conditional_get(client, public):
+    url = "/zarr/lab/open/color/1/zarr.json"
+    first = client.get(url)
+    etag = first.headers["etag"]
+    assert first.headers["last-modified"]
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(first.content))
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_missing_chunks_and_traversal_are_404(client, public):
+    assert client.get("/zarr/lab/open/color/1/c/0/9/9/9").status_code == 404
+    assert client.get("/zarr/lab/open/color/../../../etc/passwd").status_code == 404
+    assert client.get("/zarr/lab/open/color/1/..%2F..%2Fzarr.json").status_code == 404
+    assert client.get("/zarr/lab/open/nolayer/zarr.json").status_code == 404
+
+
+def test_dataset_group_lists_layers(client, public):
+    listing = client.get("/zarr/lab/open/")
+    assert [layer["name"] for layer in listing.json()["layers"]] == ["color"]
+    assert client.get("/zarr/lab/open/zarr.json").json()["node_type"] == "group"
+    properties = client.get("/zarr/lab/open/datasource-properties.json").json()
+    assert properties["dataLayers"][0]["name"] == "color"
+
+
+def test_cors_preflight(client, public):
+    response = client.options(
+        "/zarr/lab/open/color/zarr.json",
+        headers={
+            "Origin": "http://viewer.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "Range, Authorization",
+        },
+    )
+    assert response.status_code == 200
+    assert "Range" in response.headers["access-control-allow-headers"]
+
+
+def test_zarr_python_reads_through_the_app(client, public, hub):
+    """The metadata served is what zarr-python needs (full reads are in tests/e2e)."""
+    meta = json.loads(client.get("/zarr/lab/open/color/1/zarr.json").content)
+    local = zarr.open_array(str(hub.settings.binary_data / "lab/open/color/1"))
+    assert meta["shape"] == list(local.shape)
+    assert np.array_equal(local[0], public)
