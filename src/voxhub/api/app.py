@@ -17,6 +17,12 @@ from voxhub.hub import Hub
 
 log = logging.getLogger("voxhub")
 
+# One router per surface; each handler calls the one permission check (voxhub.access.policy.can).
+ROUTERS = (
+    datasets.router,
+    zarr.router,
+)
+
 
 def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
     """Register datasets placed by hand in the data folder, every ``scan_interval`` s."""
@@ -67,8 +73,8 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         """Liveness probe; reads no data."""
         return {"status": "ok", "version": __version__}
 
-    app.include_router(datasets.router)
-    app.include_router(zarr.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
 
 
