@@ -140,6 +140,8 @@ class CompositeHeader:
             raise InvalidTable(f"{self.kind.value} column needs a name")
         if self.has_unit and self.kind not in TERM_KINDS:
             raise InvalidTable(f"{self.kind.value} column cannot carry a unit")
+        if self.kind is HeaderKind.FREE_TEXT and _reserved(self.text):
+            raise InvalidTable(f"'{self.text}' cannot name a free-text column: it reads as another")
 
     # -- constructors ---------------------------------------------------------
     @classmethod
@@ -274,6 +276,17 @@ _PLAIN = {k.value: k for k in HeaderKind if k not in _BRACKETED_TERM_KINDS} | {
 }
 # Texts that belong to a preceding term column, never a header of their own.
 ATTACHED_LABELS = ("Unit", "Term Source REF", "Term Accession Number", "Data Format")
+
+
+def _reserved(name: str) -> bool:
+    """Whether a free-text column name would read back as some other column."""
+    return (
+        name != name.strip()
+        or _PLAIN.get(name, HeaderKind.FREE_TEXT) not in (HeaderKind.COMMENT, HeaderKind.FREE_TEXT)
+        or name in ("Input", "Output", "Data Selector Format")
+        or bool(_BRACKETED.match(name))
+        or any(name.startswith(p) for p in ATTACHED_LABELS)
+    )
 
 
 def parse_header_label(text: str, term: OntologyAnnotation | None = None) -> CompositeHeader:

@@ -1,0 +1,219 @@
+import io
+import shutil
+import sys
+
+import openpyxl
+import pytest
+
+from voxhub.isa import (
+    ARC,
+    ArcAssay,
+    ArcInvestigation,
+    ArcStudy,
+    Contract,
+    DTOType,
+    ExecuteFailed,
+    InvalidIsa,
+    IsaReadError,
+    Operation,
+    fulfil,
+    fulfil_all,
+    list_files,
+    load_arc,
+    write_arc,
+)
+
+from .sample import sample_investigation
+
+
+def ops(contracts):
+    return [
+        (c.operation.value, c.path, c.dto_type.value if c.dto_type else None) for c in contracts
+    ]
+
+
+def test_add_assay_to_a_new_study_gives_the_design_notes_contracts():
+    arc = ARC(ArcInvestigation("inv"), ["isa.investigation.xlsx"])
+    contracts = arc.add_assay(ArcAssay("A"), "S")
+    assert ops(contracts) == [
+        ("CREATE", "assays/A/isa.assay.xlsx", "ISA_Assay"),
+        ("CREATE", "assays/A/dataset/.gitkeep", "PlainText"),
+        ("CREATE", "assays/A/README.md", "Markdown"),
+        ("CREATE", "assays/A/protocols/.gitkeep", "PlainText"),
+        ("CREATE", "studies/S/isa.study.xlsx", "ISA_Study"),
+        ("CREATE", "studies/S/resources/.gitkeep", "PlainText"),
+        ("CREATE", "studies/S/README.md", "Markdown"),
+        ("CREATE", "studies/S/protocols/.gitkeep", "PlainText"),
+        ("UPDATE", "isa.investigation.xlsx", "ISA_Investigation"),
+    ]
+    assert arc.investigation.get_study("S").registered_assay_identifiers == ("A",)
+
+
+def test_add_assay_to_an_existing_study_updates_it(tmp_path):
+    arc = ARC(sample_investigation())
+    write_arc(arc, tmp_path)
+    contracts = arc.add_assay(ArcAssay("B"), "growth")
+    assert ops(contracts)[4:] == [
+        ("UPDATE", "studies/growth/isa.study.xlsx", "ISA_Study"),
+        ("UPDATE", "isa.investigation.xlsx", "ISA_Investigation"),
+    ]
+    fulfil_all(contracts, tmp_path)
+    back = load_arc(tmp_path).investigation
+    assert back.get_study("growth").registered_assay_identifiers == ("imaging", "B")
+
+
+def test_removing_a_study_deletes_its_folder_and_updates_the_investigation(tmp_path):
+    arc = ARC(sample_investigation())
+    write_arc(arc, tmp_path)
+    contracts = arc.remove_study("growth")
+    assert ops(contracts) == [
+        ("DELETE", "studies/growth", None),
+        ("UPDATE", "isa.investigation.xlsx", "ISA_Investigation"),
+    ]
+    fulfil_all(contracts, tmp_path)
+    assert not (tmp_path / "studies" / "growth").exists()
+    back = load_arc(tmp_path).investigation
+    assert back.study_identifiers == ["empty-study"]
+    assert "imaging" in back.assay_identifiers
+
+
+def test_removing_an_assay_updates_every_study_that_registered_it(tmp_path):
+    arc = ARC(sample_investigation())
+    write_arc(arc, tmp_path)
+    contracts = arc.remove_assay("imaging")
+    assert ops(contracts) == [
+        ("DELETE", "assays/imaging", None),
+        ("UPDATE", "studies/growth/isa.study.xlsx", "ISA_Study"),
+        ("UPDATE", "studies/empty-study/isa.study.xlsx", "ISA_Study"),
+        ("UPDATE", "isa.investigation.xlsx", "ISA_Investigation"),
+    ]
+    fulfil_all(contracts, tmp_path)
+    back = load_arc(tmp_path).investigation
+    assert back.assay_identifiers == ["unregistered"]
+    assert back.get_study("growth").registered_assay_identifiers == ()
+
+
+def test_folder_round_trip_keeps_the_whole_model(tmp_path):
+    inv = sample_investigation()
+    write_arc(ARC(inv), tmp_path)
+    assert "isa.investigation.xlsx" in list_files(tmp_path)
+    assert (tmp_path / "assays" / "imaging" / "dataset" / ".gitkeep").exists()
+    back = load_arc(tmp_path).investigation
+    assert back == inv
+
+
+def test_reading_is_paths_then_read_contracts_then_model(tmp_path):
+    write_arc(ARC(sample_investigation()), tmp_path)
+    paths = list_files(tmp_path)
+    contracts = ARC.read_contracts(paths)
+    assert {c.operation for c in contracts} == {Operation.READ}
+    assert [c.path for c in contracts] == [
+        "assays/imaging/isa.assay.xlsx",
+        "assays/unregistered/isa.assay.xlsx",
+        "isa.investigation.xlsx",
+        "studies/empty-study/isa.study.xlsx",
+        "studies/growth/isa.study.xlsx",
+    ]
+    filled = fulfil_all(contracts, tmp_path)
+    assert ARC.from_contracts(filled).investigation == sample_investigation()
+
+
+def test_rewriting_keeps_readmes_and_foreign_files(tmp_path):
+    write_arc(ARC(sample_investigation()), tmp_path)
+    readme = tmp_path / "assays" / "imaging" / "README.md"
+    readme.write_text("my notes")
+    (tmp_path / "assays" / "imaging" / "dataset" / "raw.bin").write_bytes(b"\0\1")
+    arc = load_arc(tmp_path)
+    arc.investigation.title = "new title"
+    write_arc(arc, tmp_path)
+    assert readme.read_text() == "my notes"
+    assert (tmp_path / "assays" / "imaging" / "dataset" / "raw.bin").read_bytes() == b"\0\1"
+    assert load_arc(tmp_path).investigation.title == "new title"
+
+
+def test_a_study_only_on_disk_is_still_read(tmp_path):
+    inv = sample_investigation()
+    write_arc(ARC(inv), tmp_path)
+    shutil.copytree(tmp_path / "studies" / "empty-study", tmp_path / "studies" / "extra")
+    book = openpyxl.load_workbook(tmp_path / "studies" / "extra" / "isa.study.xlsx")
+    book["isa_study"]["B2"] = "extra"
+    book.save(tmp_path / "studies" / "extra" / "isa.study.xlsx")
+    back = load_arc(tmp_path).investigation
+    assert back.study_identifiers == ["growth", "empty-study", "extra"]
+
+
+def test_missing_arc_and_missing_investigation(tmp_path):
+    with pytest.raises(Exception, match="no ARC folder"):
+        load_arc(tmp_path / "nope")
+    with pytest.raises(IsaReadError, match="isa.investigation.xlsx"):
+        load_arc(tmp_path)
+
+
+def test_folder_name_and_identifier_must_agree(tmp_path):
+    write_arc(ARC(sample_investigation()), tmp_path)
+    (tmp_path / "assays" / "imaging").rename(tmp_path / "assays" / "renamed")
+    with pytest.raises(
+        IsaReadError, match="assays/renamed/isa.assay.xlsx.*differs from its folder"
+    ):
+        load_arc(tmp_path)
+
+
+# -- contracts and fulfilment ----------------------------------------------------------
+@pytest.mark.parametrize("path", ["/etc/passwd", "../x", "a/../../x", "a\\b"])
+def test_contract_paths_stay_inside_the_arc(path):
+    with pytest.raises(InvalidIsa):
+        Contract.delete(path)
+
+
+def test_fulfilment_refuses_symlink_escapes(tmp_path):
+    (tmp_path / "arc").mkdir()
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "arc" / "link").symlink_to(tmp_path / "outside")
+    with pytest.raises(InvalidIsa, match="leaves the ARC"):
+        fulfil(Contract.delete("link/x"), tmp_path / "arc")
+
+
+def test_execute_runs_argv_without_a_shell_in_the_arc_root(tmp_path):
+    code = "import os, sys; print(os.getcwd()); print(sys.argv[1])"
+    done = fulfil(Contract.execute([sys.executable, "-c", code, "$HOME; echo hi"]), tmp_path)
+    lines = done.dto.stdout.splitlines()
+    assert lines == [str(tmp_path), "$HOME; echo hi"]  # no shell expansion
+    assert done.dto.returncode == 0
+    assert done.dto_type is DTOType.CLI
+
+
+def test_execute_failure_is_reported(tmp_path):
+    with pytest.raises(ExecuteFailed, match="exited with 3"):
+        fulfil(Contract.execute([sys.executable, "-c", "import sys; sys.exit(3)"]), tmp_path)
+    with pytest.raises(ExecuteFailed, match="could not run"):
+        fulfil(Contract.execute(["/no/such/program"]), tmp_path)
+
+
+def test_execute_needs_an_argv_list():
+    with pytest.raises(InvalidIsa):
+        Contract.execute([])
+    with pytest.raises(InvalidIsa):
+        Contract(Operation.EXECUTE, "", DTOType.CLI, None)
+
+
+def test_write_contracts_of_a_new_arc_create_the_layout():
+    arc = ARC(ArcInvestigation("inv"))
+    arc.investigation.add_study(ArcStudy("S"))
+    paths = [c.path for c in arc.write_contracts()]
+    assert paths[:5] == [
+        "isa.investigation.xlsx",
+        "studies/.gitkeep",
+        "assays/.gitkeep",
+        "workflows/.gitkeep",
+        "runs/.gitkeep",
+    ]
+    assert "studies/S/isa.study.xlsx" in paths
+
+
+def test_read_contract_fills_in_the_content(tmp_path):
+    write_arc(ARC(sample_investigation()), tmp_path)
+    read = fulfil(Contract.read("isa.investigation.xlsx", DTOType.ISA_INVESTIGATION), tmp_path)
+    book = openpyxl.load_workbook(io.BytesIO(read.dto.data))
+    assert book.sheetnames == ["isa_investigation"]
+    text = fulfil(Contract.read("assays/imaging/README.md", DTOType.MARKDOWN), tmp_path)
+    assert text.dto.text.startswith("# imaging")
