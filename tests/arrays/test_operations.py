@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import zarr
 
 from voxhub.arrays.errors import BadOperation
 from voxhub.arrays.operations import (
@@ -379,8 +380,11 @@ def test_shape_errors_name_the_step(ops, message):
 
 def test_limits():
     small = OperationLimits(max_input_elements=10)
-    with pytest.raises(BadOperation, match="input has 24 elements"):
-        run_operations(ARRAY, [{"reduction": "max"}], limits=small)
+    with pytest.raises(BadOperation, match="input has 24 elements, more than the limit of 10"):
+        run_operations(ARRAY, [{"transformation": "divideMax"}], limits=small)
+    tiny = OperationLimits(max_input_elements=10, max_streamed_elements=20)
+    with pytest.raises(BadOperation, match="more than the limit of 20"):
+        run_operations(ARRAY, [{"reduction": "max"}], limits=tiny)
     with pytest.raises(BadOperation, match="result has 576 elements"):
         run_operations(
             np.arange(24), [{"reduction": "diagflat"}], limits=OperationLimits(max_elements=100)
@@ -409,6 +413,32 @@ def test_limits():
             [{"transformation": "threshold", "axes": [1, 2]}],
             limits=OperationLimits(max_chunks=5),
         )
+
+
+def test_large_inputs_are_reduced_chunk_by_chunk(tmp_path):
+    cube = np.random.default_rng(2).random((8, 6, 50))
+    arr = zarr.create_array(
+        store=str(tmp_path / "c.zarr"), shape=cube.shape, chunks=(3, 3, 16), dtype="f8"
+    )
+    arr[...] = cube
+    limits = OperationLimits(max_input_elements=1000)
+    ops = [{"reduction": "max", "axis": 2}, {"transformation": "minusMinDivideMax"}]
+    expected = run_operations(cube, ops)
+    np.testing.assert_allclose(run_operations(arr, ops, limits=limits), expected)
+    np.testing.assert_allclose(
+        run_operations(arr, [{"reduction": "mean", "axis": -1}], limits=limits), cube.mean(-1)
+    )
+    # Steps after the streamed one keep their own index in messages.
+    with pytest.raises(BadOperation, match=r"^operations\[1\]: axis 5"):
+        run_operations(
+            arr, [{"reduction": "sum", "axis": 0}, {"reduction": "max", "axis": 5}], limits=limits
+        )
+    # A later reference to the whole input needs it in memory: refused.
+    uses_input = ops + [{"transformation": "arithmetic", "operation": "add", "x2": "data"}]
+    with pytest.raises(BadOperation, match="input has 2400 elements"):
+        run_operations(arr, uses_input, limits=limits)
+    with pytest.raises(BadOperation, match="input has 2400 elements"):
+        run_operations(arr, [{"reduction": "median", "axis": 2}], limits=limits)
 
 
 def test_parameter_name_is_used_in_messages():

@@ -21,6 +21,9 @@ class OperationLimits:
     """Caps that keep one request's pipeline bounded in memory and time."""
 
     max_input_elements: int = 64 * 1024 * 1024
+    # A pipeline that starts with a plain reduction (e.g. qslice's max
+    # projection) reads its input chunk by chunk, so it may be this large.
+    max_streamed_elements: int = 4 * 1024 * 1024 * 1024
     max_elements: int = 64 * 1024 * 1024  # of any intermediate result
     max_steps: int = 64  # counting nested steps
     max_depth: int = 8

@@ -12,11 +12,13 @@ applies it to an array within ``OperationLimits``. Every problem is a
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import dask.array as da
 import numpy as np
 
 from voxhub.arrays.errors import BadOperation, BadSelection
@@ -32,6 +34,7 @@ from voxhub.arrays.operations.operands import (
     OperationLimits,
     VariableRef,
 )
+from voxhub.arrays.operations.reductions import Reduction
 
 # What numpy raises for shape, type and domain problems in user pipelines.
 _NUMPY_ERRORS = (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError)
@@ -74,18 +77,90 @@ class Pipeline:
         return json.dumps(self.to_list())
 
     def run(self, data: Any, *, limits: OperationLimits = DEFAULT_LIMITS) -> np.ndarray:
-        """Apply the steps to ``data`` (numpy, or any array-like within the input cap)."""
-        size = int(np.prod(getattr(data, "shape", np.shape(data))))
+        """Apply the steps to ``data``: numpy, or a zarr / dask / h5py array.
+
+        Inputs up to ``max_input_elements`` are read whole. A larger one is
+        accepted (up to ``max_streamed_elements``) when the first step is a
+        plain reduction that dask can compute chunk by chunk and no later step
+        refers to ``"data"``; that step then runs block-wise.
+        """
+        shape = tuple(getattr(data, "shape", np.shape(data)))
+        size = math.prod(shape)
+        steps = self.steps
         if size > limits.max_input_elements:
-            raise BadOperation(
-                f"{self.param}: input has {size} elements, more than the limit of "
-                f"{limits.max_input_elements}"
-            )
+            first = self._streamable(shape)
+            if first is None or size > limits.max_streamed_elements:
+                cap = limits.max_input_elements if first is None else limits.max_streamed_elements
+                raise BadOperation(
+                    f"{self.param}: input has {size} elements, more than the limit of {cap}"
+                )
+            data = _reduce_blockwise(data, first, f"{self.param}[0]")
+            steps = steps[1:]
         array = np.asarray(data)
-        if not self.steps:
+        if not steps:
             return array
         with np.errstate(all="ignore"):
-            return Run(array, limits).steps(self.steps, array, self.param)
+            run = Run(array, limits)
+            if steps is not self.steps:
+                run.offset = 1
+            return run.steps(steps, array, self.param)
+
+    def _streamable(self, shape: tuple[int, ...]) -> Reduction | None:
+        """The first step, if it can run chunk-wise on an input of ``shape``."""
+        if not self.steps:
+            return None
+        first = self.steps[0]
+        if not isinstance(first, Reduction) or first.function not in _BLOCKWISE:
+            return None
+        if first.x1 is not None or first.kwargs or first.variable is not None:
+            return None
+        if first.min_dim is not None and len(shape) < first.min_dim:
+            return None
+        if first.axis is not None and not -len(shape) <= first.axis < len(shape):
+            return None
+        return None if _uses_data(self.steps[1:]) else first
+
+
+# Reductions dask computes chunk by chunk (OpenMSI name -> dask.array function).
+_BLOCKWISE = {
+    "max": "max",
+    "amax": "max",
+    "min": "min",
+    "amin": "min",
+    "sum": "sum",
+    "mean": "mean",
+    "any": "any",
+    "all": "all",
+    "alltrue": "all",
+    "prod": "prod",
+    "product": "prod",
+    "count_nonzero": "count_nonzero",
+}
+
+
+def _uses_data(steps: Sequence[Step]) -> bool:
+    for step in steps:
+        for _, operand in step.operands():
+            if isinstance(operand, DataRef):
+                return True
+            if isinstance(operand, Nested) and _uses_data(operand.steps):
+                return True
+    return False
+
+
+def _reduce_blockwise(data: Any, step: Reduction, where: str) -> np.ndarray:
+    lazy = data if isinstance(data, da.Array) else da.from_array(data, chunks=_chunks_of(data))
+    try:
+        return np.asarray(getattr(da, _BLOCKWISE[step.function])(lazy, axis=step.axis).compute())
+    except _NUMPY_ERRORS as err:
+        raise BadOperation(f"{where}: {step.function} failed: {err}") from None
+
+
+def _chunks_of(data: Any) -> Any:
+    chunks = getattr(data, "chunks", None)
+    if isinstance(chunks, tuple) and all(isinstance(c, int) for c in chunks):
+        return chunks
+    return "auto"
 
 
 class Run:
@@ -96,10 +171,13 @@ class Run:
         self.limits = limits
         self.variables: dict[str, np.ndarray] = {}
         self.deadline = time.monotonic() + limits.max_seconds
+        self.offset = 0  # top-level steps already run elsewhere (block-wise)
 
     def steps(self, steps: Sequence[Step], x: np.ndarray, where: str) -> np.ndarray:
+        top = self.offset
+        self.offset = 0
         for i, step in enumerate(steps):
-            here = f"{where}[{i}]"
+            here = f"{where}[{i + top}]"
             self.check_time(here)
             try:
                 result = np.asarray(step.apply(x, self, here))
