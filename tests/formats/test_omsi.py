@@ -138,3 +138,13 @@ def test_partial_layouts_and_bad_shapes_are_refused(tmp_path):
         f["entry_0/data_0/data_1"] = np.zeros((5, 4))
     with pytest.raises(UnreadableInput, match="not an \\(x, y, mz\\) cube"):
         omsi.open_source(flat)
+
+
+def test_axis_length_must_match_the_cube(tmp_path):
+    path = tmp_path / "short.h5"
+    write_omsi(path)
+    with h5py.File(path, "a") as f:
+        del f["entry_0/data_0/mz"]
+        f["entry_0/data_0/mz"] = MZ[:10]
+    with pytest.raises(UnreadableInput, match=r"short\.h5: m/z axis has 10 values, the data 30"):
+        omsi.open_source(path)
