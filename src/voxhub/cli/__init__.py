@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -180,4 +181,6 @@ for _module, _name, _help in (
 
 
 def main() -> None:
+    # Libraries log their own complaints about bad files; the CLI's one-line error says it.
+    logging.getLogger("tifffile").setLevel(logging.CRITICAL)
     app()

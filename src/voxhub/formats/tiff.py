@@ -54,6 +54,9 @@ def open_source(path: Path) -> VolumeSource:
     """Series 0, level 0; axes mapped to (c, z, y, x) by the series' axes string."""
     try:
         tif = tifffile.TiffFile(path)
+        if not tif.series:
+            tif.close()
+            raise UnreadableInput(f"{path}: the TIFF holds no images (truncated or empty file?)")
         series = tif.series[0]
         axes = series.axes.upper()
         shape = series.shape

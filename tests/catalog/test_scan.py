@@ -1,0 +1,109 @@
+"""Datasets placed by hand in binaryData/<org>/<dataset> are found, inferred, and lost."""
+
+import os
+import shutil
+
+import dask.array as da
+import numpy as np
+from sqlalchemy import select
+from tests.helpers import add_dataset, volume
+
+from voxhub.arrays.layer import LayerLayout
+from voxhub.arrays.pyramid import write_pyramid
+from voxhub.catalog.scan import scan
+from voxhub.db.models import Dataset
+
+
+def run_scan(hub):
+    with hub.transaction() as session:
+        return scan(session, hub.settings.binary_data)
+
+
+def statuses(hub):
+    with hub.transaction() as session:
+        return {d.name: d.status for d in session.scalars(select(Dataset))}
+
+
+def test_dataset_with_properties_is_registered(hub, tmp_path):
+    add_dataset(hub, "lab", "em")
+    target = hub.settings.binary_data / "lab" / "copy"
+    shutil.copytree(hub.settings.binary_data / "lab" / "em", target)
+    report = run_scan(hub)
+    assert "lab/copy" in report.active
+    assert statuses(hub)["copy"] == "active"
+
+
+def test_bare_ome_zarr_layers_are_inferred(hub):
+    folder = hub.settings.binary_data / "lab" / "bare"
+    layout = LayerLayout(chunk_zyx=(8, 16, 16), zarr_format=2)
+    write_pyramid(
+        da.from_array(volume((6, 20, 20))[None]),
+        folder / "raw",
+        name="raw",
+        voxel_size=(4, 4, 8),
+        layout=layout,
+    )
+    labels = (volume((6, 20, 20)) > 120).astype(np.uint32)[None]
+    write_pyramid(
+        da.from_array(labels),
+        folder / "cells",
+        name="cells",
+        voxel_size=(4, 4, 8),
+        method="mode",
+        layout=layout,
+    )
+    run_scan(hub)
+    hub.index.refresh(force=True)
+    entry = hub.index.get("lab", "bare")
+    assert entry is not None and entry.voxel_size == (4.0, 4.0, 8.0)
+    assert entry.layers["raw"].category == "color"
+    assert entry.layers["cells"].category == "segmentation"
+    assert entry.layers["raw"].data_format == "zarr"
+    assert entry.layers["raw"].bounding_box["width"] == 20
+
+
+def test_vanished_dataset_is_marked_missing_and_comes_back(hub, tmp_path):
+    add_dataset(hub, "lab", "em")
+    folder = hub.settings.binary_data / "lab" / "em"
+    moved = tmp_path / "elsewhere"
+    folder.rename(moved)
+    report = run_scan(hub)
+    assert report.missing == ["lab/em"] and statuses(hub)["em"] == "missing"
+    os.symlink(moved, folder)  # symlinked dataset folders work
+    run_scan(hub)
+    assert statuses(hub)["em"] == "active"
+
+
+def test_symlinked_layer_folder(hub, tmp_path):
+    add_dataset(hub, "lab", "em")
+    folder = hub.settings.binary_data / "lab" / "em"
+    (folder / "color").rename(tmp_path / "color-real")
+    os.symlink(tmp_path / "color-real", folder / "color")
+    run_scan(hub)
+    hub.index.refresh(force=True)
+    entry = hub.index.get("lab", "em")
+    assert entry.status == "active" and "color" in entry.layers
+
+
+def test_unreadable_folder_is_reported_not_fatal(hub):
+    add_dataset(hub, "lab", "em")
+    broken = hub.settings.binary_data / "lab" / "broken"
+    broken.mkdir()
+    (broken / "datasource-properties.json").write_text("{not json")
+    (hub.settings.binary_data / "lab" / "empty").mkdir()
+    report = run_scan(hub)
+    assert "not valid JSON" in report.errors["lab/broken"]
+    assert "lab/empty" in report.errors
+    assert statuses(hub)["em"] == "active"
+
+
+def test_rescan_of_unchanged_folders_does_not_move_the_epoch(hub):
+    from voxhub.db.session import read_epoch
+
+    add_dataset(hub, "lab", "em")
+    run_scan(hub)
+    with hub.transaction() as session:
+        before = read_epoch(session)
+    run_scan(hub)
+    with hub.transaction() as session:
+        assert read_epoch(session) == before

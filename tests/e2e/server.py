@@ -1,0 +1,64 @@
+"""Starting a real ``voxhub serve`` process for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+VOXHUB = str(Path(sys.executable).parent / "voxhub")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    data: Path
+    env: dict[str, str]
+    admin_token: str | None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(
+    data: Path, extra_env: dict[str, str] | None = None, timeout: float = 180
+) -> Server:
+    """Run ``voxhub serve`` on a free loopback port; wait until /health answers."""
+    port = free_port()
+    env = {**os.environ, "VOXHUB_DATA": str(data), "VOXHUB_PORT": str(port), **(extra_env or {})}
+    env.setdefault("VOXHUB_HOST", "127.0.0.1")
+    log = open(data.parent / f"serve-{port}.log", "w")  # noqa: SIM115 (kept open for the process)
+    process = subprocess.Popen([VOXHUB, "serve"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"voxhub serve exited: {Path(log.name).read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError(f"voxhub serve did not start: {Path(log.name).read_text()}")
+    found = re.search(r"(vxh_[A-Za-z0-9_\-]+)", Path(log.name).read_text())
+    return Server(process, url, data, env, found.group(1) if found else None)
