@@ -12,6 +12,7 @@ from voxhub.isa import (
     load_arc,
     write_arc,
 )
+from voxhub.isa.isajson import dumps, loads
 
 from .sample import sample_investigation
 
@@ -201,3 +202,43 @@ def test_voxhub_updates_an_arctrl_arc_and_arctrl_still_reads_it(tmp_path):
     table = loaded.GetAssay("A1").GetTable("Growth")
     assert table.RowCount == 1
     assert their_table(table) == our_table(arc.investigation.get_assay("A1").tables.get("Growth"))
+
+
+def test_isa_json_written_by_arctrl_reads_in_voxhub():
+    theirs_inv = _arctrl_investigation()
+    text = arctrl.JsonController.Investigation().to_isajson_string(theirs_inv)
+    inv = loads(text, "arctrl.json")
+    assert inv.study_identifiers == ["S1"]
+    assert inv.get_study("S1").registered_assay_identifiers == ("A1",)
+    assert our_table(inv.get_assay("A1").tables.get("Growth")) == their_table(
+        theirs_inv.GetAssay("A1").GetTable("Growth")
+    )
+    assert our_table(inv.get_study("S1").tables.get("Sampling")) == their_table(
+        theirs_inv.GetStudy("S1").GetTable("Sampling")
+    )
+
+
+def test_isa_json_written_by_voxhub_reads_in_arctrl():
+    inv = sample_investigation()
+    loaded = arctrl.JsonController.Investigation().from_isajson_string(dumps(inv))
+    assert [s.Identifier for s in loaded.Studies] == inv.study_identifiers
+    assert [a.Identifier for a in loaded.Assays] == ["imaging"]
+    # ARCtrl keeps only rows with an input or output and has no free-text columns in
+    # ISA-JSON; every column it does show must hold our values.
+    for ours_, theirs_ in (
+        (
+            inv.get_study("growth").tables.get("Growth"),
+            loaded.GetStudy("growth").GetTable("Growth"),
+        ),
+        (
+            inv.get_assay("imaging").tables.get("Measurement"),
+            loaded.GetAssay("imaging").GetTable("Measurement"),
+        ),
+    ):
+        mine, seen = our_table(ours_), their_table(theirs_)
+        shared = [
+            label for label in seen if label in mine and not label.startswith(("Input", "Output"))
+        ]
+        assert len(shared) >= 4
+        for label in shared:
+            assert seen[label] == mine[label][: theirs_.RowCount], label

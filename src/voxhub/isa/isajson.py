@@ -1,0 +1,379 @@
+"""ISA-JSON (version 1.0) for a whole investigation.
+
+``to_isa_json`` / ``from_isa_json`` convert between the model and parsed
+JSON; ``dumps`` / ``loads`` add the text step. Tables become processes (see
+:mod:`voxhub.isa.processes`). Model fields ISA-JSON 1.0 has no place for
+travel as comments named ``voxhub:...``: an assay's identifier is its
+``filename`` (``assays/<id>/isa.assay.xlsx``) as in ARCs; its title,
+description and performers, dates that are not RFC 3339 dates, and assays
+registered in no study are comments. Round trip model → ISA-JSON → model
+loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from voxhub.isa.errors import InvalidIsa, InvalidTable, IsaConflict, IsaReadError
+from voxhub.isa.jsonvalues import (
+    JsonReader,
+    comments_json,
+    dumps_compact,
+    is_json_date,
+    term_json,
+)
+from voxhub.isa.model import ArcAssay, ArcInvestigation, ArcStudy
+from voxhub.isa.ontology import OntologySourceReference
+from voxhub.isa.people import Comment, Person, Publication
+from voxhub.isa.process_reader import Catalog, read_tables
+from voxhub.isa.processes import NodeRegistry, ScopeWriter
+from voxhub.isa.xlsx.assay import parse_platform, platform_text
+
+PREFIX = "voxhub:"
+_UNREGISTERED = "voxhub:unregisteredAssays"
+
+
+# -- writing ----------------------------------------------------------------------
+def _date_fields(node: Any, out: dict[str, Any], comments: list[dict[str, str]]) -> None:
+    for attr, key in (
+        ("submission_date", "submissionDate"),
+        ("public_release_date", "publicReleaseDate"),
+    ):
+        value = getattr(node, attr)
+        if not value or is_json_date(value):
+            out[key] = value
+        else:
+            out[key] = ""
+            comments.append({"name": PREFIX + key, "value": value})
+
+
+def person_json(person: Person) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "lastName": person.last_name,
+        "firstName": person.first_name,
+        "midInitials": person.mid_initials,
+        "phone": person.phone,
+        "fax": person.fax,
+        "address": person.address,
+        "affiliation": person.affiliation,
+        "roles": [term_json(r) for r in person.roles],
+    }
+    comments = comments_json(person.comments)
+    if person.orcid:
+        comments.append({"name": "ORCID", "value": person.orcid})
+    if "@" in person.email:
+        out["email"] = person.email
+    elif person.email:  # the schema checks emails; keep odd ones as a note
+        comments.append({"name": PREFIX + "email", "value": person.email})
+    out["comments"] = comments
+    return out
+
+
+def publication_json(pub: Publication) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "pubMedID": pub.pubmed_id,
+        "doi": pub.doi,
+        "authorList": pub.authors,
+        "title": pub.title,
+        "comments": comments_json(pub.comments),
+    }
+    if pub.status is not None:
+        out["status"] = term_json(pub.status)
+    return out
+
+
+def _assay_json(assay: ArcAssay, writer: ScopeWriter) -> dict[str, Any]:
+    comments = comments_json(assay.comments)
+    if assay.title:
+        comments.append({"name": PREFIX + "title", "value": assay.title})
+    if assay.description:
+        comments.append({"name": PREFIX + "description", "value": assay.description})
+    if assay.performers:
+        comments.append(
+            {
+                "name": PREFIX + "performers",
+                "value": dumps_compact([person_json(p) for p in assay.performers]),
+            }
+        )
+    comments.append(writer.layout_comment())
+    out: dict[str, Any] = {"@id": f"#assay/{assay.identifier}", "filename": assay.file_name}
+    if assay.measurement_type is not None:
+        out["measurementType"] = term_json(assay.measurement_type)
+    if assay.technology_type is not None:
+        out["technologyType"] = term_json(assay.technology_type)
+    out["technologyPlatform"] = platform_text(assay.technology_platform)
+    out.update(writer.parts())
+    out["comments"] = comments
+    return out
+
+
+def to_isa_json(investigation: ArcInvestigation) -> dict[str, Any]:
+    """The investigation as ISA-JSON (parsed form)."""
+    inv = investigation
+    registry = NodeRegistry()
+    assay_writers: dict[str, ScopeWriter] = {}
+    assay_json: dict[str, dict[str, Any]] = {}
+    for assay in inv.assays:
+        writer = ScopeWriter(f"assays/{assay.identifier}", registry, is_study=False)
+        for table in assay.tables:
+            writer.add_table(table)
+        assay_writers[assay.identifier] = writer
+        assay_json[assay.identifier] = _assay_json(assay, writer)
+    studies = []
+    for study in inv.studies:
+        writer = ScopeWriter(f"studies/{study.identifier}", registry, is_study=True)
+        for table in study.tables:
+            writer.add_table(table)
+        comments = comments_json(study.comments)
+        out: dict[str, Any] = {
+            "@id": f"#study/{study.identifier}",
+            "filename": study.file_name,
+            "identifier": study.identifier,
+            "title": study.title,
+            "description": study.description,
+        }
+        _date_fields(study, out, comments)
+        out["publications"] = [publication_json(p) for p in study.publications]
+        out["people"] = [person_json(p) for p in study.contacts]
+        out["studyDesignDescriptors"] = [term_json(t) for t in study.design_descriptors]
+        out.update(writer.parts())
+        # Assays' protocols are declared in the studies that hold the assays.
+        for assay_id in study.registered_assay_identifiers:
+            out["protocols"] += list(assay_writers[assay_id].protocols.values())
+        out["assays"] = [assay_json[a] for a in study.registered_assay_identifiers]
+        out["comments"] = comments + [writer.layout_comment()]
+        studies.append(out)
+    comments = comments_json(inv.comments)
+    unregistered = [
+        {
+            "assay": assay_json[a.identifier],
+            "protocols": list(assay_writers[a.identifier].protocols.values()),
+        }
+        for a in inv.unregistered_assays()
+    ]
+    if unregistered:
+        comments.append({"name": _UNREGISTERED, "value": dumps_compact(unregistered)})
+    out = {
+        "@id": "#investigation",
+        "filename": "isa.investigation.xlsx",
+        "identifier": inv.identifier,
+        "title": inv.title,
+        "description": inv.description,
+    }
+    _date_fields(inv, out, comments)
+    out["ontologySourceReferences"] = [
+        {
+            "name": s.name,
+            "file": s.file,
+            "version": s.version,
+            "description": s.description,
+            "comments": comments_json(s.comments),
+        }
+        for s in inv.ontology_source_references
+    ]
+    out["publications"] = [publication_json(p) for p in inv.publications]
+    out["people"] = [person_json(p) for p in inv.contacts]
+    out["studies"] = studies
+    out["comments"] = comments
+    return out
+
+
+def dumps(investigation: ArcInvestigation, indent: int | None = None) -> str:
+    return json.dumps(to_isa_json(investigation), ensure_ascii=False, indent=indent)
+
+
+# -- reading ------------------------------------------------------------------------
+def _split(comments: list[Comment]) -> tuple[list[Comment], dict[str, str]]:
+    """User comments, and voxhub's own notes by name (without the prefix)."""
+    own = {c.name[len(PREFIX) :]: c.value for c in comments if c.name.startswith(PREFIX)}
+    return [c for c in comments if not c.name.startswith(PREFIX)], own
+
+
+def _read_person(data: Any, r: JsonReader, path: str) -> Person:
+    data = r.obj(data, path)
+    comments, own = _split(r.comments(data, path))
+    orcid = next((c.value for c in comments if c.name == "ORCID"), "")
+    return Person(
+        last_name=r.text(data, "lastName", path),
+        first_name=r.text(data, "firstName", path),
+        mid_initials=r.text(data, "midInitials", path),
+        email=r.text(data, "email", path) or own.get("email", ""),
+        phone=r.text(data, "phone", path),
+        fax=r.text(data, "fax", path),
+        address=r.text(data, "address", path),
+        affiliation=r.text(data, "affiliation", path),
+        orcid=orcid,
+        roles=[r.term(x, f"{path}.roles[{i}]") for i, x in enumerate(r.list(data, "roles", path))],
+        comments=[c for c in comments if c.name != "ORCID"],
+    )
+
+
+def _read_publication(data: Any, r: JsonReader, path: str) -> Publication:
+    data = r.obj(data, path)
+    return Publication(
+        pubmed_id=r.text(data, "pubMedID", path),
+        doi=r.text(data, "doi", path),
+        authors=r.text(data, "authorList", path),
+        title=r.text(data, "title", path),
+        status=r.term(data["status"], f"{path}.status") if data.get("status") else None,
+        comments=r.comments(data, path),
+    )
+
+
+def _people(data: dict[str, Any], key: str, r: JsonReader, path: str) -> list[Person]:
+    return [_read_person(p, r, f"{path}.{key}[{i}]") for i, p in enumerate(r.list(data, key, path))]
+
+
+def _publications(data: dict[str, Any], r: JsonReader, path: str) -> list[Publication]:
+    items = r.list(data, "publications", path)
+    return [_read_publication(p, r, f"{path}.publications[{i}]") for i, p in enumerate(items)]
+
+
+def _assay_identifier(data: dict[str, Any], r: JsonReader, path: str) -> str:
+    filename = r.text(data, "filename", path, required=True)
+    parts = filename.split("/")
+    if len(parts) == 3 and parts[0] == "assays":
+        return parts[1]
+    # ISA-Tab style names: a_<id>.txt
+    stem = parts[-1].rsplit(".", 1)[0]
+    return stem[2:] if stem.startswith("a_") else stem
+
+
+def _read_assay(data: Any, catalog: Catalog, r: JsonReader, path: str) -> ArcAssay:
+    data = r.obj(data, path)
+    identifier = _assay_identifier(data, r, path)
+    comments, own = _split(r.comments(data, path))
+    try:
+        assay = ArcAssay(identifier)
+    except InvalidIsa as exc:
+        raise r.fail(f"{path}.filename", str(exc)) from None
+    assay.title = own.get("title", "")
+    assay.description = own.get("description", "")
+    if data.get("measurementType"):
+        assay.measurement_type = r.term(data["measurementType"], f"{path}.measurementType")
+    if data.get("technologyType"):
+        assay.technology_type = r.term(data["technologyType"], f"{path}.technologyType")
+    assay.technology_platform = parse_platform(r.text(data, "technologyPlatform", path))
+    if "performers" in own:
+        try:
+            people = json.loads(own["performers"])
+        except json.JSONDecodeError as exc:
+            raise r.fail(f"{path}.comments", f"broken performers note ({exc})") from None
+        assay.performers = [_read_person(p, r, f"{path}.comments[performers]") for p in people]
+    assay.comments = comments
+    for table in read_tables(data, f"assays/{identifier}", catalog, r, path):
+        assay.tables.add(table)
+    return assay
+
+
+def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
+    """Build the model from parsed ISA-JSON; errors name ``source`` and the JSON path."""
+    r = JsonReader(source)
+    root = r.obj(data, "$")
+    try:
+        inv = ArcInvestigation(r.text(root, "identifier", "$", required=True))
+    except InvalidIsa as exc:
+        raise r.fail("$.identifier", str(exc)) from None
+    comments, own = _split(r.comments(root, "$"))
+    inv.title = r.text(root, "title", "$")
+    inv.description = r.text(root, "description", "$")
+    inv.submission_date = r.text(root, "submissionDate", "$") or own.get("submissionDate", "")
+    inv.public_release_date = r.text(root, "publicReleaseDate", "$") or own.get(
+        "publicReleaseDate", ""
+    )
+    inv.comments = comments
+    for i, s in enumerate(r.list(root, "ontologySourceReferences", "$")):
+        where = f"$.ontologySourceReferences[{i}]"
+        s = r.obj(s, where)
+        inv.ontology_source_references.append(
+            OntologySourceReference(
+                r.text(s, "name", where),
+                r.text(s, "file", where),
+                r.text(s, "version", where),
+                r.text(s, "description", where),
+                r.comments(s, where),
+            )
+        )
+    inv.publications = _publications(root, r, "$")
+    inv.contacts = _people(root, "people", r, "$")
+    studies = [r.obj(s, f"$.studies[{i}]") for i, s in enumerate(r.list(root, "studies", "$"))]
+    unregistered = []
+    if _UNREGISTERED[len(PREFIX) :] in own:
+        try:
+            unregistered = json.loads(own[_UNREGISTERED[len(PREFIX) :]])
+        except json.JSONDecodeError as exc:
+            raise r.fail("$.comments", f"broken unregistered-assays note ({exc})") from None
+    catalog = Catalog()
+    for i, study in enumerate(studies):
+        catalog.add_scope(study, r, f"$.studies[{i}]")
+        for k, assay in enumerate(r.list(study, "assays", f"$.studies[{i}]")):
+            catalog.add_scope(
+                r.obj(assay, f"$.studies[{i}].assays[{k}]"), r, f"$.studies[{i}].assays[{k}]"
+            )
+    for i, entry in enumerate(unregistered):
+        where = f"$.comments[{_UNREGISTERED}][{i}]"
+        entry = r.obj(entry, where)
+        catalog.add_scope({"protocols": entry.get("protocols", [])}, r, where)
+        catalog.add_scope(r.obj(entry.get("assay"), f"{where}.assay"), r, f"{where}.assay")
+    try:
+        for i, data_s in enumerate(studies):
+            path = f"$.studies[{i}]"
+            for k, assay_data in enumerate(r.list(data_s, "assays", path)):
+                where = f"{path}.assays[{k}]"
+                identifier = _assay_identifier(r.obj(assay_data, where), r, where)
+                if inv.try_get_assay(identifier) is None:
+                    inv.add_assay(_read_assay(assay_data, catalog, r, where))
+        for i, entry in enumerate(unregistered):
+            inv.add_assay(
+                _read_assay(entry["assay"], catalog, r, f"$.comments[{_UNREGISTERED}][{i}].assay")
+            )
+        for i, data_s in enumerate(studies):
+            inv.add_study(_read_study(data_s, catalog, r, f"$.studies[{i}]", inv))
+    except (IsaConflict, InvalidTable) as exc:
+        raise r.fail("$", str(exc)) from None
+    return inv
+
+
+def _read_study(
+    data: dict[str, Any], catalog: Catalog, r: JsonReader, path: str, inv: ArcInvestigation
+) -> ArcStudy:
+    identifier = r.text(data, "identifier", path, required=True)
+    try:
+        study = ArcStudy(identifier)
+    except InvalidIsa as exc:
+        raise r.fail(f"{path}.identifier", str(exc)) from None
+    comments, own = _split(r.comments(data, path))
+    study.title = r.text(data, "title", path)
+    study.description = r.text(data, "description", path)
+    study.submission_date = r.text(data, "submissionDate", path) or own.get("submissionDate", "")
+    study.public_release_date = r.text(data, "publicReleaseDate", path) or own.get(
+        "publicReleaseDate", ""
+    )
+    study.publications = _publications(data, r, path)
+    study.contacts = _people(data, "people", r, path)
+    study.design_descriptors = [
+        r.term(t, f"{path}.studyDesignDescriptors[{i}]")
+        for i, t in enumerate(r.list(data, "studyDesignDescriptors", path))
+    ]
+    study.comments = comments
+    for table in read_tables(data, f"studies/{identifier}", catalog, r, path):
+        study.tables.add(table)
+    for k, assay in enumerate(r.list(data, "assays", path)):
+        assay_id = _assay_identifier(r.obj(assay, f"{path}.assays[{k}]"), r, f"{path}.assays[{k}]")
+        if assay_id not in study.registered_assay_identifiers:
+            study._register(assay_id)
+    return study
+
+
+def loads(text: str | bytes, source: str = "isa.json") -> ArcInvestigation:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"line {line} column {getattr(exc, 'colno', '?')}" if line else None
+        raise IsaReadError(source, where, f"not valid JSON ({exc})") from None
+    return from_isa_json(data, source)
+
+
+__all__ = ["dumps", "from_isa_json", "loads", "person_json", "to_isa_json"]

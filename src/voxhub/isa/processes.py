@@ -1,0 +1,339 @@
+"""ArcTables ↔ ISA-JSON processes, protocols and materials.
+
+Each table row becomes one process. Where the cells go:
+
+* Input / Output → the process's inputs / outputs (source, sample, material
+  or data nodes; a node is shared between rows and tables while its
+  characteristics and factor values agree);
+* Characteristic → characteristics of the input node; Factor → factor values
+  of the output sample; Parameter → parameter values of the process;
+* Protocol REF / Type / Description / Uri / Version and Component → the
+  protocol the process executes (one protocol per distinct combination);
+* Performer, Date, Comment [key] → the process's own fields.
+
+What ISA-JSON has no place for (free-text columns, a characteristic of a data
+input, a date that is not an RFC 3339 date ...) travels as a process comment
+``voxhub:cell:<column>``, and each study/assay carries its tables' column
+layout as a ``voxhub:tables`` comment, so voxhub reads back exactly the
+tables it wrote. ISA-JSON without that comment (from other tools) is read by
+grouping processes by protocol.
+
+Processes spell out the nodes, protocols, categories and units they use
+(each also listed once in the study or assay), because readers such as
+ARCtrl resolve no ``@id`` references.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from voxhub.isa.cells import (
+    CompositeCell,
+    DataCell,
+    TermCell,
+    UnitizedCell,
+)
+from voxhub.isa.headers import CompositeHeader, HeaderKind, IOType
+from voxhub.isa.jsonvalues import (
+    cell_json,
+    dumps_compact,
+    header_json,
+    is_json_date,
+    term_json,
+    value_json,
+)
+from voxhub.isa.ontology import OntologyAnnotation
+from voxhub.isa.table import ArcTable
+
+LAYOUT = "voxhub:tables"
+CELL = "voxhub:cell:"
+FORMAT = "voxhub:format"
+SELECTOR = "voxhub:selectorFormat"
+_PROTOCOL_KINDS = (
+    HeaderKind.PROTOCOL_REF,
+    HeaderKind.PROTOCOL_TYPE,
+    HeaderKind.PROTOCOL_DESCRIPTION,
+    HeaderKind.PROTOCOL_URI,
+    HeaderKind.PROTOCOL_VERSION,
+    HeaderKind.COMPONENT,
+)
+_NODE_KIND = {
+    IOType.SOURCE_LABEL: "source",
+    IOType.SAMPLE_LABEL: "sample",
+    IOType.DATA_LABEL: "data",
+}
+
+
+def _q(text: str) -> str:
+    return quote(text, safe="")
+
+
+def category_id(scope: str, table: str, kind: str, column: int) -> str:
+    """The @id of a table column's characteristic/factor/parameter category."""
+    return f"#{kind}/{_q(scope)}/{_q(table)}/{column}"
+
+
+class NodeRegistry:
+    """Material and data nodes of a whole investigation, by id."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.kinds: dict[str, str] = {}
+        self._ids: dict[tuple[Any, ...], str] = {}
+        self._count: dict[str, int] = {}
+
+    def node(self, kind: str, name: str, body: dict[str, Any], key: tuple[Any, ...]) -> str:
+        full = (kind, name, key)
+        found = self._ids.get(full)
+        if found is not None:
+            return found
+        base = f"#{kind}/{_q(name)}"
+        n = self._count.get(base, 0) + 1
+        self._count[base] = n
+        node_id = base if n == 1 else f"{base}-{n}"
+        self._ids[full] = node_id
+        self.nodes[node_id] = {"@id": node_id, "name": name, **body}
+        self.kinds[node_id] = kind
+        return node_id
+
+
+class ScopeWriter:
+    """Collects the ISA-JSON parts of one study or assay from its tables."""
+
+    def __init__(self, scope: str, registry: NodeRegistry, is_study: bool) -> None:
+        self.scope = scope
+        self.registry = registry
+        self.is_study = is_study
+        self.protocols: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.processes: list[dict[str, Any]] = []
+        self.node_ids: dict[str, None] = {}
+        self.units: dict[OntologyAnnotation, dict[str, Any]] = {}
+        self.characteristic_categories: list[dict[str, Any]] = []
+        self.factors: list[dict[str, Any]] = []
+        self.layout: list[dict[str, Any]] = []
+        self._categories: dict[tuple[str, str, int], dict[str, Any]] = {}
+        self._by_id: dict[str, dict[str, Any]] = {}
+
+    def category(self, table: str, kind: str, column: int) -> str:
+        return category_id(self.scope, table, kind, column)
+
+    def unit_ref(self, unit: OntologyAnnotation) -> dict[str, str]:
+        entry = self.units.get(unit)
+        if entry is None:
+            entry = {"@id": f"#unit/{_q(self.scope)}/{len(self.units)}", **term_json(unit)}
+            self.units[unit] = entry
+        return entry
+
+    def category_ref(self, table: str, kind: str, column: int, term: OntologyAnnotation) -> dict:
+        """A column's category, spelled out: readers such as ARCtrl resolve no @id references."""
+        key = (table, kind, column)
+        found = self._categories.get(key)
+        if found is None:
+            found = {"@id": self.category(table, kind, column)}
+            if kind == "parameter":
+                found["parameterName"] = term_json(term)
+            elif kind == "characteristic":
+                found["characteristicType"] = term_json(term)
+            else:
+                found["factorName"] = term.name
+                found["factorType"] = term_json(term)
+            self._categories[key] = found
+        return found
+
+    def value_entry(self, category: dict, cell: CompositeCell) -> dict[str, Any]:
+        if isinstance(cell, UnitizedCell):
+            return {
+                "category": category,
+                "value": value_json(cell.value),
+                "unit": self.unit_ref(cell.unit),
+            }
+        assert isinstance(cell, TermCell)
+        return {"category": category, "value": term_json(cell.term)}
+
+    def add_table(self, table: ArcTable) -> None:
+        name = table.name
+        headers = table.headers
+        self.layout.append(
+            {"name": name, "rows": table.row_count, "columns": [header_json(h) for h in headers]}
+        )
+        for c, h in enumerate(headers):
+            if h.kind is HeaderKind.CHARACTERISTIC:
+                self.characteristic_categories.append(
+                    {
+                        "@id": self.category(name, "characteristic", c),
+                        "characteristicType": term_json(h.term),
+                    }  # type: ignore[arg-type]
+                )
+            elif h.kind is HeaderKind.FACTOR and self.is_study:
+                self.factors.append(
+                    {
+                        "@id": self.category(name, "factor", c),
+                        "factorName": h.term.name,  # type: ignore[union-attr]
+                        "factorType": term_json(h.term),  # type: ignore[arg-type]
+                    }
+                )
+        for r, row in enumerate(table.iter_rows()):
+            self.processes.append(self._process(table, r, row))
+
+    def _protocol(self, table: ArcTable, row: tuple[CompositeCell, ...], fallback: dict) -> str:
+        headers = table.headers
+        cols = [c for c, h in enumerate(headers) if h.kind in _PROTOCOL_KINDS]
+        key = (table.name, tuple(row[c] for c in cols))
+        found = self.protocols.get(key)
+        if found is not None:
+            return found["@id"]
+        pid = f"#protocol/{_q(self.scope)}/{_q(table.name)}/{len(self.protocols)}"
+        protocol: dict[str, Any] = {"@id": pid, "name": table.name}
+        components = []
+        for c in cols:
+            kind, cell = headers[c].kind, row[c]
+            if kind is HeaderKind.PROTOCOL_REF:
+                protocol["name"] = cell.text
+            elif kind is HeaderKind.PROTOCOL_TYPE:
+                if isinstance(cell, TermCell):
+                    protocol["protocolType"] = term_json(cell.term)
+                else:
+                    fallback[c] = cell
+            elif kind is HeaderKind.PROTOCOL_DESCRIPTION:
+                protocol["description"] = cell.text
+            elif kind is HeaderKind.PROTOCOL_URI:
+                protocol["uri"] = cell.text
+            elif kind is HeaderKind.PROTOCOL_VERSION:
+                protocol["version"] = cell.text
+            else:
+                components.append(
+                    {
+                        "componentName": cell.text,
+                        "componentType": term_json(headers[c].term),  # type: ignore[arg-type]
+                        "comments": [
+                            {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}
+                        ],
+                    }
+                )
+        parameters = [
+            {"@id": self.category(table.name, "parameter", c), "parameterName": term_json(h.term)}  # type: ignore[arg-type]
+            for c, h in enumerate(headers)
+            if h.kind is HeaderKind.PARAMETER
+        ]
+        if parameters:
+            protocol["parameters"] = parameters
+        if components:
+            protocol["components"] = components
+        self.protocols[key] = protocol
+        self._by_id[pid] = protocol
+        return pid
+
+    def _node(self, header: CompositeHeader, cell: CompositeCell, attrs: dict[str, list]) -> str:
+        io = header.io_type
+        assert io is not None
+        kind = _NODE_KIND.get(io.label, "material")
+        if kind == "source" and not self.is_study:
+            kind = "material"  # assays list no sources
+        body: dict[str, Any] = {}
+        comments = []
+        if kind == "data":
+            body["type"] = "Raw Data File"  # ISA wants a data type; ARCtrl needs one
+        if isinstance(cell, DataCell):
+            if cell.format:
+                comments.append({"name": FORMAT, "value": cell.format})
+            if cell.selector_format:
+                comments.append({"name": SELECTOR, "value": cell.selector_format})
+        body.update({k: v for k, v in attrs.items() if v})
+        if comments:
+            body["comments"] = comments
+        key = (cell, dumps_compact(body))
+        node_id = self.registry.node(kind, cell.text, body, key)
+        self.node_ids[node_id] = None
+        return node_id
+
+    def _process(self, table: ArcTable, r: int, row: tuple[CompositeCell, ...]) -> dict[str, Any]:
+        headers = table.headers
+        fallback: dict[int, CompositeCell] = {}
+        pid = self._protocol(table, row, fallback)
+        process: dict[str, Any] = {
+            "@id": f"#process/{_q(self.scope)}/{_q(table.name)}/{r}",
+            "name": f"{table.name}_{r}",
+            "executesProtocol": self._by_id[pid],
+        }
+        params, comments = [], []
+        input_attrs: dict[str, list] = {"characteristics": []}
+        output_attrs: dict[str, list] = {"factorValues": []}
+        io = {h.kind: (c, h) for c, h in enumerate(headers) if h.is_io}
+        in_col, out_col = io.get(HeaderKind.INPUT), io.get(HeaderKind.OUTPUT)
+        input_ok = in_col is not None and not row[in_col[0]].is_empty
+        input_holds = input_ok and not in_col[1].is_data_column  # type: ignore[index]
+        output_sample = (
+            out_col is not None
+            and not row[out_col[0]].is_empty
+            and out_col[1].io_type == IOType.sample()
+        )
+        for c, (h, cell) in enumerate(zip(headers, row, strict=True)):
+            if cell.is_empty and h.kind not in (HeaderKind.INPUT, HeaderKind.OUTPUT):
+                continue
+            kind = h.kind
+            if kind is HeaderKind.PARAMETER:
+                cat = self.category_ref(table.name, "parameter", c, h.term)  # type: ignore[arg-type]
+                params.append(self.value_entry(cat, cell))
+            elif kind is HeaderKind.CHARACTERISTIC and input_holds:
+                cat = self.category_ref(table.name, "characteristic", c, h.term)  # type: ignore[arg-type]
+                entry = self.value_entry(cat, cell)
+                input_attrs["characteristics"].append(entry)
+            elif kind is HeaderKind.FACTOR and output_sample:
+                cat = self.category_ref(table.name, "factor", c, h.term)  # type: ignore[arg-type]
+                entry = self.value_entry(cat, cell)
+                output_attrs["factorValues"].append(entry)
+            elif kind is HeaderKind.PERFORMER:
+                process["performer"] = cell.text
+            elif kind is HeaderKind.DATE and is_json_date(cell.text):
+                process["date"] = cell.text
+            elif kind is HeaderKind.COMMENT:
+                comments.append({"name": h.text, "value": cell.text})
+            elif kind in _PROTOCOL_KINDS or kind in (HeaderKind.INPUT, HeaderKind.OUTPUT):
+                continue
+            else:
+                fallback[c] = cell
+        if params:
+            process["parameterValues"] = params
+        if input_ok:
+            c, h = in_col  # type: ignore[misc]
+            process["inputs"] = [self.registry.nodes[self._node(h, row[c], input_attrs)]]
+        if out_col is not None and not row[out_col[0]].is_empty:
+            c, h = out_col
+            process["outputs"] = [self.registry.nodes[self._node(h, row[c], output_attrs)]]
+        comments += [
+            {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}
+            for c, cell in sorted(fallback.items())
+        ]
+        if comments:
+            process["comments"] = comments
+        return process
+
+    def parts(self) -> dict[str, Any]:
+        """The scope's ISA-JSON fields (materials, protocols, processSequence ...)."""
+        nodes = [self.registry.nodes[i] for i in self.node_ids]
+        kinds = self.registry.kinds
+        materials: dict[str, list] = {}
+        if self.is_study:
+            materials["sources"] = [n for n in nodes if kinds[n["@id"]] == "source"]
+        materials["samples"] = [n for n in nodes if kinds[n["@id"]] == "sample"]
+        materials["otherMaterials"] = [n for n in nodes if kinds[n["@id"]] == "material"]
+        data = [n for n in nodes if kinds[n["@id"]] == "data"]
+        parts: dict[str, Any] = {
+            "materials": materials,
+            "processSequence": self.processes,
+            "characteristicCategories": self.characteristic_categories,
+            "unitCategories": list(self.units.values()),
+        }
+        if self.is_study:
+            parts["protocols"] = list(self.protocols.values())
+            parts["factors"] = self.factors
+        else:
+            parts["dataFiles"] = data
+        return parts
+
+    def layout_comment(self) -> dict[str, str]:
+        return {"name": LAYOUT, "value": dumps_compact(self.layout)}
+
+
+__all__ = ["CELL", "FORMAT", "LAYOUT", "SELECTOR", "NodeRegistry", "ScopeWriter", "category_id"]
