@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 INTEROP := .venv-interop
 INTEROP_STAMP := $(INTEROP)/.installed-webknossos-4.3.3
 
-.PHONY: serve test lint format install interop browser bench clean
+.PHONY: serve test lint format install interop browser bench clean docs
 
 install: $(STAMP)
 
@@ -47,6 +47,9 @@ test: $(STAMP) interop browser lint
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+docs: $(STAMP)
+	$(BIN)/python -m voxhub.docs README.md
 
 clean:
 	rm -rf $(VENV) $(INTEROP) .pytest_cache .ruff_cache

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(None, description="dask.distributed scheduler address")
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
+    http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")
 
     @field_validator("chunk_shape", "shard_shape", mode="before")
     @classmethod

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 import zarr
-
 from tests.helpers import add_dataset
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute, Route
 
 from voxhub import __version__
 from voxhub.api import datasets, errors, zarr
@@ -76,6 +77,17 @@ def create_app(hub: Hub | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def iter_routes(routes: Iterable[BaseRoute]) -> Iterator[Route]:
+    """Every concrete route, including those of included routers (for route tests)."""
+    for route in routes:
+        if isinstance(route, Route):
+            yield route
+        elif hasattr(route, "original_router"):  # FastAPI keeps included routers whole
+            yield from iter_routes(route.original_router.routes)
+        elif hasattr(route, "routes"):
+            yield from iter_routes(route.routes)
 
 
 def app_from_env() -> FastAPI:

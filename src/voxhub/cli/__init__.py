@@ -66,20 +66,26 @@ def serve(
             create_sample(session, hub.data_root, hub.layout, report)
     hub.close()
     out.print(f"voxhub listening on http://{settings.host}:{settings.port} (API docs at /docs)")
-    _run_server(settings.server, settings.host, settings.port)
+    _run_server(settings.server, settings.host, settings.port, settings.http_workers)
 
 
-def _run_server(server: str, host: str, port: int) -> None:
+def _run_server(server: str, host: str, port: int, workers: int) -> None:
     target = "voxhub.api.app:app_from_env"
     if server == "uvicorn":
         import uvicorn
 
-        uvicorn.run(target, host=host, port=port, factory=True, log_level="warning")
+        uvicorn.run(target, host=host, port=port, factory=True, workers=workers, log_level="warning")
         return
     from granian import Granian
 
     Granian(
-        target, address=host, port=port, interface="asgi", factory=True, log_level="warning"
+        target,
+        address=host,
+        port=port,
+        interface="asgi",
+        factory=True,
+        workers=workers,
+        log_level="warning",
     ).serve()
 
 

@@ -1,0 +1,150 @@
+"""Chunk GETs/s and p99 latency: ``voxhub serve`` (access check on) vs nginx on the same files.
+
+Both servers run on loopback with two workers each (this machine has two
+cores); wrk drives them with the same list of chunk URLs at concurrency 1 and
+64. voxhub is asked with an API token for a private dataset, so every request
+goes through the permission check. Needs Debian's ``nginx-light`` and ``wrk``
+(installed with apt-get when missing). Prints the ratios.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from tests.e2e.server import free_port, start_server  # noqa: E402
+
+WORK = Path(__file__).parent / ".work" / "chunks"
+DATASET = "sample_organization/sample_cells"
+LUA = """
+local paths = {}
+for line in io.lines(os.getenv("CHUNK_LIST")) do paths[#paths + 1] = line end
+local auth = os.getenv("CHUNK_AUTH")
+local i = 0
+request = function()
+  i = i % #paths + 1
+  local headers = {}
+  if auth ~= nil and auth ~= "" then headers["Authorization"] = auth end
+  return wrk.format("GET", paths[i], headers)
+end
+"""
+
+
+def ensure_tools() -> None:
+    if shutil.which("nginx") and shutil.which("wrk"):
+        return
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "nginx-light", "wrk"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+def start_nginx(root: Path, port: int) -> subprocess.Popen:
+    conf_dir = Path(tempfile.mkdtemp(prefix="nginx-"))
+    (conf_dir / "nginx.conf").write_text(
+        f"""
+worker_processes 2;
+pid {conf_dir}/nginx.pid;
+error_log {conf_dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path {conf_dir}/body;
+  proxy_temp_path {conf_dir}/proxy;
+  fastcgi_temp_path {conf_dir}/fastcgi;
+  uwsgi_temp_path {conf_dir}/uwsgi;
+  scgi_temp_path {conf_dir}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    location /zarr/ {{ alias {root}/; }}
+  }}
+}}
+"""
+    )
+    process = subprocess.Popen(["nginx", "-c", str(conf_dir / "nginx.conf"), "-g", "daemon off;"])
+    for _ in range(50):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit("nginx did not start")
+
+
+def wrk(
+    base: str, paths_file: Path, connections: int, auth: str | None, seconds: int = 8
+) -> tuple[float, float]:
+    """Requests/s and p99 latency (ms)."""
+    script = WORK / "paths.lua"
+    script.write_text(LUA)
+    threads = 1 if connections == 1 else 2
+    env = {**os.environ, "CHUNK_LIST": str(paths_file), "CHUNK_AUTH": auth or ""}
+    result = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", result.stdout).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
+    if errors:
+        raise SystemExit(f"{base}: {errors.group(1)} failed requests\n{result.stdout}")
+    return rps, p99
+
+
+def main() -> None:
+    ensure_tools()
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    server = start_server(
+        WORK / "data",
+        {"VOXHUB_HTTP_WORKERS": "2", "VOXHUB_WORKERS": "0", "VOXHUB_SCAN_INTERVAL": "0"},
+    )
+    nginx_port = free_port()
+    nginx = start_nginx(WORK / "data" / "binaryData", nginx_port)
+    try:
+        layer = WORK / "data" / "binaryData" / DATASET / "color"
+        chunks = sorted(
+            p.relative_to(layer).as_posix()
+            for p in (layer / "1").rglob("*")
+            if p.is_file() and p.name != "zarr.json"
+        )
+        paths = WORK / "paths.txt"
+        paths.write_text("".join(f"/zarr/{DATASET}/color/{c}\n" for c in chunks))
+        auth = f"Bearer {server.admin_token}"
+        check = httpx.get(
+            f"{server.url}/zarr/{DATASET}/color/{chunks[0]}", headers={"Authorization": auth}
+        )
+        assert (
+            check.status_code == 200
+            and httpx.get(f"{server.url}/zarr/{DATASET}/color/{chunks[0]}").status_code == 404
+        )
+        print(f"{len(chunks)} chunk files of {DATASET}/color mag 1, private dataset, token auth")
+        for connections in (1, 64):
+            ours = wrk(server.url, paths, connections, auth)
+            peer = wrk(f"http://127.0.0.1:{nginx_port}", paths, connections, None)
+            print(
+                f"concurrency {connections:2}: voxhub {ours[0]:8.0f} req/s p99 {ours[1]:6.2f} ms | "
+                f"nginx {peer[0]:8.0f} req/s p99 {peer[1]:6.2f} ms | ratio {ours[0] / peer[0]:.2f}x (target >= 0.5x)"
+            )
+    finally:
+        nginx.terminate()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
