@@ -57,6 +57,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         scan_interval=0,
         access_cache_seconds=0.0,
         max_box_voxels=64 * 64 * 64,
+        workers=0,  # tests that need job workers start them
     )
 
 

@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     sample: bool = Field(True, description="Create the sample dataset when the store is empty")
     workers: int = Field(1, description="In-process job workers started by `voxhub serve`")
     dask_scheduler: str | None = Field(None, description="dask.distributed scheduler address")
+    job_heartbeat_seconds: float = Field(5.0, description="How often a running job beats")
+    job_timeout_seconds: float = Field(60.0, description="Silence after which a job is re-queued")
+    job_max_attempts: int = Field(3, description="Runs a job gets before a lost worker fails it")
+    upload_max_bytes: int = Field(100 * 2**30, description="Largest single upload (also unzipped)")
+    upload_org_quota_bytes: int = Field(
+        500 * 2**30, description="Bytes an organization may have in unfinished uploads"
+    )
+    upload_expiry_hours: float = Field(72.0, description="Idle unfinished uploads are removed")
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
     http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")

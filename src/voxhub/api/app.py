@@ -12,9 +12,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
 from voxhub import __version__
-from voxhub.api import datasets, errors, zarr
+from voxhub.api import datasets, errors, jobs, uploads, zarr
 from voxhub.catalog.scan import scan
 from voxhub.hub import Hub
+from voxhub.jobs.runner import WorkerPool
 
 log = logging.getLogger("voxhub")
 
@@ -22,6 +23,8 @@ log = logging.getLogger("voxhub")
 ROUTERS = (
     datasets.router,
     zarr.router,
+    jobs.router,
+    uploads.router,
 )
 
 
@@ -45,10 +48,13 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         stop = threading.Event()
         if hub.settings.scan_interval > 0:
             threading.Thread(target=_periodic_scan, args=(hub, stop), daemon=True).start()
+        workers = WorkerPool(hub, hub.settings.workers).start() if hub.settings.workers else None
         try:
             yield
         finally:
             stop.set()
+            if workers is not None:  # a job still running is re-queued by its heartbeat timeout
+                workers.stop(timeout=5)
 
     app = FastAPI(
         title="voxhub",

@@ -115,3 +115,6 @@ class Epoch(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+from voxhub.db import jobs_models  # noqa: E402,F401  (registers Job and Upload on Base)

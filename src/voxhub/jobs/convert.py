@@ -1,0 +1,85 @@
+"""The ``convert`` job kind: any supported input becomes a published, registered dataset.
+
+Parameters (JSON): ``source`` (a path the worker can read), ``organization``,
+``dataset``, and optionally ``voxel_size``, ``unit``, ``category``, ``layer``
+(the name of a single layer) and ``options`` (``ImportOptions`` for raw
+files). The dataset is written in staging and published once; a retry after
+a crash between publishing and registering finds its own marker and only
+registers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from voxhub.catalog.register import upsert_dataset
+from voxhub.formats.dataset_import import import_dataset, published_marker
+from voxhub.formats.layers import ImportOptions, open_layers
+from voxhub.formats.properties import DatasourceProperties, read_properties
+from voxhub.hub import Hub
+from voxhub.jobs.context import JobContext
+from voxhub.jobs.kinds import register_kind
+
+
+def register_published(
+    hub: Hub, organization: str, dataset: str, properties: DatasourceProperties
+) -> dict[str, Any]:
+    """Index a dataset that is already published in the data folder; the job's result."""
+    with hub.transaction() as session:
+        upsert_dataset(session, organization, dataset, properties)
+    return {
+        "organization": organization,
+        "dataset": dataset,
+        "layers": [layer.name for layer in properties.data_layers],
+    }
+
+
+def convert_into(
+    ctx: JobContext,
+    source: Path,
+    organization: str,
+    dataset: str,
+    params: dict[str, Any],
+    *,
+    start: float = 0.0,
+) -> dict[str, Any]:
+    """Convert ``source`` as job ``ctx`` (progress from ``start`` to 1) and register it."""
+    hub = ctx.hub
+    target = hub.data_root.dataset_dir(organization, dataset)
+    marker = f"job-{ctx.job_id}"
+    if target.exists() and published_marker(target) == marker:
+        ctx.message("already published by an earlier attempt; registering")
+        return register_published(hub, organization, dataset, read_properties(target))
+    ctx.progress(start, 1.0, f"reading {source.name}")
+    layers = open_layers(
+        source, ImportOptions.from_json(params.get("options")), params.get("layer") or "color"
+    )
+    count = len(layers)
+
+    def report(index: int, done: int, total: int) -> None:
+        part = (index + (done / total if total else 1.0)) / count
+        ctx.progress(start + (1.0 - start) * part, 1.0, f"layer {layers[index].name}")
+
+    properties = import_dataset(
+        hub.data_root,
+        layers,
+        organization=organization,
+        dataset=dataset,
+        default_category=params.get("category") or "color",
+        voxel_size=params.get("voxel_size"),
+        unit=params.get("unit"),
+        layout=hub.layout,
+        progress=report,
+        marker=marker,
+    )
+    return register_published(hub, organization, dataset, properties)
+
+
+def run_convert(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    return convert_into(
+        ctx, Path(params["source"]), params["organization"], params["dataset"], params
+    )
+
+
+register_kind("convert", run_convert)

@@ -1,0 +1,1 @@
+"""Resumable uploads (resumable.js-shaped): reserve, send chunks, finish into a job."""

@@ -1,0 +1,43 @@
+"""Errors of resumable uploads and archive unpacking."""
+
+from voxhub.errors import Conflict, InvalidInput, NotFound, TooLarge
+
+
+class UploadNotFound(NotFound):
+    code = "upload_not_found"
+
+
+class UploadClosed(Conflict):
+    """Chunks or a finish for an upload that is no longer open."""
+
+    code = "upload_closed"
+
+
+class UploadIncomplete(Conflict):
+    code = "upload_incomplete"
+
+
+class BadChunk(InvalidInput):
+    """A chunk whose numbers, sizes or path do not add up."""
+
+    code = "bad_chunk"
+
+
+class QuotaExceeded(TooLarge):
+    code = "quota_exceeded"
+
+
+class UnsafeArchive(InvalidInput):
+    """A zip entry that would leave the folder, a link, or an unreadable archive."""
+
+    code = "unsafe_archive"
+
+
+class ArchiveTooLarge(TooLarge):
+    """A zip that unpacks to more than allowed (or compresses suspiciously well)."""
+
+    code = "archive_too_large"
+
+
+class UnrecognisedUpload(InvalidInput):
+    code = "unrecognised_upload"
