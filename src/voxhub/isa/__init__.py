@@ -16,7 +16,15 @@ from voxhub.isa.errors import (
     IsaNotFound,
     IsaReadError,
 )
-from voxhub.isa.fulfil import fulfil, fulfil_all, list_files, load_arc, write_arc
+from voxhub.isa.fulfil import (
+    fulfil,
+    fulfil_all,
+    list_files,
+    load_arc,
+    read_arc_zip,
+    write_arc,
+    write_arc_zip,
+)
 from voxhub.isa.headers import CompositeHeader, HeaderKind, IOType
 from voxhub.isa.model import ArcAssay, ArcInvestigation, ArcStudy
 from voxhub.isa.ontology import OntologyAnnotation, OntologySourceReference
@@ -61,5 +69,7 @@ __all__ = [
     "fulfil_all",
     "list_files",
     "load_arc",
+    "read_arc_zip",
     "write_arc",
+    "write_arc_zip",
 ]

@@ -161,6 +161,11 @@ class ARC:
         study = self.investigation.get_study(study_identifier)
         return [self._study_file(study, create=False), self._investigation_contract(create=False)]
 
+    def unregister_assay(self, study_identifier: str, assay_identifier: str) -> list[Contract]:
+        self.investigation.unregister_assay(study_identifier, assay_identifier)
+        study = self.investigation.get_study(study_identifier)
+        return [self._study_file(study, create=False), self._investigation_contract(create=False)]
+
     def update_study(self, identifier: str) -> list[Contract]:
         study = self.investigation.get_study(identifier)
         return [self._study_file(study, create=False), self._investigation_contract(create=False)]

@@ -9,16 +9,29 @@ no shell, in the ARC root.
 
 from __future__ import annotations
 
+import io
 import os
+import posixpath
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from voxhub.isa.arc import ARC
-from voxhub.isa.contracts import CliDTO, Contract, Operation, SpreadsheetDTO, TextDTO
+from voxhub.isa.contracts import (
+    CliDTO,
+    Contract,
+    Operation,
+    SpreadsheetDTO,
+    TextDTO,
+    check_path,
+)
 from voxhub.isa.errors import ExecuteFailed, InvalidIsa, IsaNotFound, IsaReadError
+
+# ISA files in a zip larger than this are refused (a zip bomb guard).
+MAX_ZIP_MEMBER = 512 * 1024 * 1024
 
 # Folders that are never part of the ARC's own listing.
 _SKIP_DIRS = {".git", "__pycache__"}
@@ -128,4 +141,61 @@ def write_arc(arc: ARC, root: str | os.PathLike[str]) -> list[Contract]:
     return fulfil_all(arc.write_contracts(), root)
 
 
-__all__ = ["fulfil", "fulfil_all", "list_files", "load_arc", "write_arc"]
+def write_arc_zip(arc: ARC) -> bytes:
+    """The whole ARC (ISA files, READMEs, folder keepers) as a zip, performed in memory."""
+    out = io.BytesIO()
+    fresh = ARC(arc.investigation)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for contract in fresh.write_contracts():
+            dto = contract.dto
+            if isinstance(dto, SpreadsheetDTO):
+                zf.writestr(contract.path, dto.render(None))
+            elif isinstance(dto, TextDTO):
+                zf.writestr(contract.path, dto.text)
+    return out.getvalue()
+
+
+def read_arc_zip(data: bytes, source: str = "arc.zip") -> ARC:
+    """Read an ARC from a zip (its files at the top or in one top-level folder)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IsaReadError(source, None, f"not a readable zip file ({exc})") from None
+    with zf:
+        names = [n for n in zf.namelist() if not n.endswith("/")]
+        prefix = ""
+        if "isa.investigation.xlsx" not in names:
+            tops = [n for n in names if posixpath.basename(n) == "isa.investigation.xlsx"]
+            shallow = [n for n in tops if n.count("/") == 1]
+            if not shallow:
+                raise IsaReadError(source, None, "no isa.investigation.xlsx: not an ARC")
+            prefix = shallow[0].split("/")[0] + "/"
+        paths = {}
+        for name in names:
+            if name.startswith(prefix):
+                try:
+                    paths[check_path(name[len(prefix) :])] = name
+                except InvalidIsa:
+                    raise IsaReadError(source, name, "unsafe path in zip") from None
+        contracts = []
+        for contract in ARC.read_contracts(paths):
+            info = zf.getinfo(paths[contract.path])
+            if info.file_size > MAX_ZIP_MEMBER:
+                raise IsaReadError(source, info.filename, "file too large")
+            try:
+                body = zf.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise IsaReadError(source, info.filename, f"cannot unpack ({exc})") from None
+            contracts.append(contract.with_dto(SpreadsheetDTO(data=body)))
+    return ARC.from_contracts(contracts, paths)
+
+
+__all__ = [
+    "fulfil",
+    "fulfil_all",
+    "list_files",
+    "load_arc",
+    "read_arc_zip",
+    "write_arc",
+    "write_arc_zip",
+]
