@@ -22,6 +22,8 @@ from voxhub.arrays.layer import LayerLayout, create_layer
 from voxhub.arrays.mag import Mag, pyramid_mags
 from voxhub.arrays.progress import ProgressFn, compute_blocks
 
+BLOCK_BYTES = 32 * 2**20
+
 
 @dataclass(frozen=True)
 class WrittenLayer:
@@ -40,19 +42,44 @@ def _open_target(path: str) -> zarr.Array:
     return zarr.open_array(store=path, mode="r+")
 
 
-def _write_block(block: np.ndarray, target: str, block_info: dict | None = None) -> np.ndarray:
-    """Write one block into its region of ``target``; return its maximum."""
+def source_band(layout: LayerLayout) -> int:
+    """How many slices a source should deliver per task: mag-1 blocks cover two
+    write units in z, since they also produce mag 2 (whose z factor is at most 2)."""
+    return 2 * layout.write_unit_zyx[0]
+
+
+@dataclass(frozen=True)
+class _Next:
+    """The next level, computed from each block while it is in memory."""
+
+    path: str
+    factor: tuple[int, int, int, int]
+    method: Method
+
+
+def _write_block(
+    block: np.ndarray, target: str, then: _Next | None, block_info: dict | None = None
+) -> np.ndarray:
+    """Write one block (and its downsampled copy) into place; return its maximum."""
     assert block_info is not None
     location = block_info[0]["array-location"]
     _open_target(target)[tuple(slice(a, b) for a, b in location)] = block
+    if then is not None:
+        reduced = REDUCERS[then.method](block, then.factor)
+        starts = [a // f for (a, _), f in zip(location, then.factor, strict=True)]
+        region = tuple(slice(s, s + n) for s, n in zip(starts, reduced.shape, strict=True))
+        _open_target(then.path)[region] = reduced
     peak = block.max() if block.size else 0
     return np.full((1,) * block.ndim, peak, dtype=block.dtype)
 
 
-def _store(array: da.Array, target: Path, progress: ProgressFn | None) -> int | float:
+def _store(
+    array: da.Array, target: Path, progress: ProgressFn | None, then: _Next | None = None
+) -> int | float:
     written = array.map_blocks(
         _write_block,
         str(target),
+        then,
         chunks=(1,) * array.ndim,
         dtype=array.dtype,
         name=f"write-{target.name}-{array.name}",
@@ -61,22 +88,41 @@ def _store(array: da.Array, target: Path, progress: ProgressFn | None) -> int | 
     return maxima.max().item() if maxima.size else 0
 
 
-def _aligned(array: da.Array, unit_zyx: Sequence[int]) -> da.Array:
-    """Rechunk so every block covers whole write units (never two writers per chunk)."""
-    return array.rechunk((1, *unit_zyx))
+def block_zyx(
+    shape_zyx: Sequence[int], unit_zyx: Sequence[int], itemsize: int, budget: int = BLOCK_BYTES
+) -> tuple[int, int, int]:
+    """A task's region: whole write units (never two writers per chunk), grown in x
+    then y while within ``budget`` bytes, so zarr encodes many chunks per call
+    instead of paying its per-call overhead for every chunk."""
+    block = list(unit_zyx)
+    for axis in (2, 1):
+        limit = -(-shape_zyx[axis] // unit_zyx[axis]) * unit_zyx[axis]
+        while block[axis] < limit:
+            grown = list(block)
+            grown[axis] = min(block[axis] * 2, limit)
+            if math.prod(grown) * itemsize > budget:
+                break
+            block = grown
+    return tuple(block)  # type: ignore[return-value]
+
+
+def _aligned(array: da.Array, block: Sequence[int]) -> da.Array:
+    return array.rechunk((1, *block))
 
 
 def _downsampled(
-    source: da.Array, factor_xyz: Sequence[int], method: Method, unit_zyx: Sequence[int]
+    source_path: Path, factor_xyz: Sequence[int], method: Method, block: Sequence[int]
 ) -> da.Array:
     fx, fy, fz = factor_xyz
     factor = (1, fz, fy, fx)
-    blocks = source.rechunk((1, *(u * f for u, f in zip(unit_zyx, factor[1:], strict=True))))
+    # whole source regions per task: zarr decodes their chunks concurrently
+    chunks = (1, *(b * f for b, f in zip(block, factor[1:], strict=True)))
+    source = da.from_zarr(str(source_path), chunks=chunks)
     out_chunks = tuple(
-        tuple(-(-c // f) for c in dim) for dim, f in zip(blocks.chunks, factor, strict=True)
+        tuple(-(-c // f) for c in dim) for dim, f in zip(source.chunks, factor, strict=True)
     )
     reducer = REDUCERS[method]
-    return blocks.map_blocks(reducer, factor, chunks=out_chunks, dtype=source.dtype)
+    return source.map_blocks(reducer, factor, chunks=out_chunks, dtype=source.dtype)
 
 
 def write_pyramid(
@@ -109,7 +155,17 @@ def write_pyramid(
         layout=layout,
     )
     unit_zyx = layout.write_unit_zyx
-    level_blocks = [_blocks_of(shape_xyz, m, unit_zyx, channels) for m in mags]
+    then: _Next | None = None
+    base_unit = unit_zyx
+    if len(mags) > 1:
+        # mag 1 blocks also yield mag 2; sized so each mag-2 write unit has one writer
+        fx, fy, fz = mags[1] / mags[0]
+        then = _Next(str(path / mags[1].to_layer_name()), (1, fz, fy, fx), method)
+        base_unit = tuple(u * f for u, f in zip(unit_zyx, (fz, fy, fx), strict=True))
+    first_block = block_zyx((sz, sy, sx), base_unit, data.dtype.itemsize)
+    block = block_zyx((sz, sy, sx), unit_zyx, data.dtype.itemsize)
+    level_blocks = [_blocks_of(shape_xyz, mags[0], first_block, channels)]
+    level_blocks += [_blocks_of(shape_xyz, m, block, channels) for m in mags[2:]]
     total = sum(level_blocks)
     done_before = 0
 
@@ -117,19 +173,16 @@ def write_pyramid(
         if progress is not None:
             progress(done_before + done, total)
 
-    max_value = _store(_aligned(data, unit_zyx), path / mags[0].to_layer_name(), level_progress)
-    for previous, mag, blocks in zip(mags, mags[1:], level_blocks, strict=False):
+    first = _aligned(data, first_block)
+    max_value = _store(first, path / mags[0].to_layer_name(), level_progress, then)
+    for previous, mag, blocks in zip(mags[1:], mags[2:], level_blocks, strict=False):
         done_before += blocks
-        source = da.from_zarr(str(path / previous.to_layer_name()))
-        factor = mag / previous
-        _store(
-            _downsampled(source, factor, method, unit_zyx),
-            path / mag.to_layer_name(),
-            level_progress,
-        )
+        source = path / previous.to_layer_name()
+        downsampled = _downsampled(source, mag / previous, method, block)
+        _store(downsampled, path / mag.to_layer_name(), level_progress)
     return WrittenLayer(name, str(data.dtype), channels, shape_xyz, tuple(mags), max_value)
 
 
-def _blocks_of(shape_xyz: Sequence[int], mag: Mag, unit_zyx: Sequence[int], channels: int) -> int:
+def _blocks_of(shape_xyz: Sequence[int], mag: Mag, block_zyx: Sequence[int], channels: int) -> int:
     sizes = [-(-s // m) for s, m in zip(shape_xyz, mag.to_list(), strict=True)]
-    return channels * math.prod(-(-s // u) for s, u in zip(reversed(sizes), unit_zyx, strict=True))
+    return channels * math.prod(-(-s // b) for s, b in zip(reversed(sizes), block_zyx, strict=True))

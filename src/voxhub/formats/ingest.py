@@ -17,7 +17,7 @@ import numpy as np
 from voxhub.arrays.downsample import default_method
 from voxhub.arrays.layer import LayerLayout
 from voxhub.arrays.progress import ProgressFn
-from voxhub.arrays.pyramid import WrittenLayer, write_pyramid
+from voxhub.arrays.pyramid import WrittenLayer, source_band, write_pyramid
 from voxhub.errors import Conflict, InvalidInput, NotFound
 from voxhub.formats.properties import (
     BoundingBox,
@@ -123,7 +123,7 @@ def import_layer(
         raise Conflict(f"dataset {organization}/{dataset} already exists (use --add-layer)")
 
     method = default_method(category)
-    band = layout.write_unit_zyx[0]
+    band = source_band(layout)
     with staging_folder(root.staging) as staging:
         folder = staging / dataset
         folder.mkdir()
