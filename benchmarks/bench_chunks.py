@@ -13,15 +13,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from tests.e2e.server import free_port, start_server  # noqa: E402
+from voxhub.testing import free_port, start_server
 
 WORK = Path(__file__).parent / ".work" / "chunks"
 DATASET = "sample_organization/sample_cells"

@@ -1,7 +1,9 @@
-"""Generated documentation: the settings table in README.md comes from ``Settings``.
+"""Generated documentation: README's settings and command tables come from the code.
 
-``python -m voxhub.docs`` rewrites the table between the ``<!-- settings -->``
-markers; ``tests/test_docs.py`` fails when it is out of date.
+``python -m voxhub.docs`` (``make docs``) rewrites the tables between the
+``<!-- settings -->`` and ``<!-- commands -->`` markers; ``tests/test_docs.py``
+fails when either is out of date, so a new setting or command cannot ship
+undocumented.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from voxhub.config import Settings
+import typer.main
 
-START, END = "<!-- settings -->", "<!-- /settings -->"
+from voxhub.config import Settings
 
 
 def _default(value: object) -> str:
@@ -33,10 +35,36 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+def _commands(group: typer.core.TyperGroup, prefix: str) -> list[tuple[str, str]]:
+    rows = []
+    for name, command in group.commands.items():
+        path = f"{prefix} {name}"
+        if hasattr(command, "commands"):  # a sub-command group
+            rows += _commands(command, path)
+        else:
+            rows.append((path, (command.help or "").strip().splitlines()[0]))
+    return rows
+
+
+def commands_table() -> str:
+    from voxhub.cli import app
+
+    rows = ["| command | what |", "| --- | --- |"]
+    for path, help_text in _commands(typer.main.get_group(app), "voxhub"):
+        rows.append(f"| `{path}` | {help_text} |")
+    return "\n".join(rows)
+
+
+def _replace(text: str, marker: str, table: str) -> str:
+    head, rest = text.split(f"<!-- {marker} -->", 1)
+    _, tail = rest.split(f"<!-- /{marker} -->", 1)
+    return f"{head}<!-- {marker} -->\n{table}\n<!-- /{marker} -->{tail}"
+
+
 def render(readme: str) -> str:
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{settings_table()}\n{END}{tail}"
+    """``readme`` with both generated tables brought up to date."""
+    readme = _replace(readme, "settings", settings_table())
+    return _replace(readme, "commands", commands_table())
 
 
 def main() -> None:

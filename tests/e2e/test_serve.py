@@ -12,7 +12,7 @@ import pytest
 import zarr
 from ome_zarr.io import parse_url
 from ome_zarr.reader import Reader
-from tests.e2e.server import start_server
+from voxhub.testing import start_server
 
 from voxhub.formats.synthetic import cells_volume
 

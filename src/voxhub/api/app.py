@@ -74,6 +74,7 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         expose_headers=["Content-Range", "Content-Length", "ETag", "Accept-Ranges"],
         max_age=3600,
     )
+    app.add_middleware(zarr.ZarrFastPath)  # outermost: chunk GETs skip routing
 
     @app.get("/health", tags=["meta"], include_in_schema=True)
     def health() -> dict[str, str]:

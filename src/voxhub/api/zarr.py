@@ -8,10 +8,10 @@ offers it). No database query per chunk in the steady state.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from email.utils import formatdate
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
@@ -19,7 +19,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from voxhub.access.errors import Hidden
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.api.errors import error_response, status_for
 from voxhub.catalog.index import DatasetEntry
+from voxhub.errors import VoxhubError
 from voxhub.formats.properties import PROPERTIES_FILE
 
 router = APIRouter(prefix="/zarr", tags=["zarr"])
@@ -37,11 +39,30 @@ CORS = {
 
 
 def _etag(st: os.stat_result) -> str:
-    return (
-        '"'
-        + hashlib.md5(f"{st.st_mtime}-{st.st_size}".encode(), usedforsecurity=False).hexdigest()
-        + '"'
-    )
+    return f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+
+
+class _SmallFile(Response):
+    """A whole file sent without a thread hop: by the server (ASGI ``pathsend``)
+    when it offers that, else read at once (chunk files are small)."""
+
+    def __init__(self, path: str, size: int, headers: dict[str, str], media_type: str) -> None:
+        super().__init__(status_code=200, headers=headers, media_type=media_type)
+        self.path = path
+        self.headers["content-length"] = str(size)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        if scope["method"] == "HEAD":
+            await send({"type": "http.response.body", "body": b""})
+        elif "http.response.pathsend" in scope.get("extensions", {}):
+            await send({"type": "http.response.pathsend", "path": self.path})
+        else:
+            with open(self.path, "rb") as handle:
+                await send({"type": "http.response.body", "body": handle.read()})
+
+
+SMALL_FILE = 4 * 2**20
 
 
 def _cache_control(entry: DatasetEntry) -> str:
@@ -68,11 +89,15 @@ def _send_file(request: Request, entry: DatasetEntry, path: str) -> Response:
         "Accept-Ranges": "bytes",
     }
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match and etag in {t.strip() for t in if_none_match.split(",")} | {"*"} - {""}:
-        return Response(status_code=304, headers=headers)
+    if if_none_match:
+        tags = {t.strip() for t in if_none_match.split(",")}
+        if etag in tags or "*" in tags:
+            return Response(status_code=304, headers=headers)
     media = MEDIA_TYPES.get(
         os.path.splitext(path)[1] or os.path.basename(path), "application/octet-stream"
     )
+    if st.st_size <= SMALL_FILE and "range" not in request.headers:
+        return _SmallFile(path, st.st_size, headers, media)
     return FileResponse(path, stat_result=st, headers=headers, media_type=media)
 
 
@@ -141,3 +166,54 @@ async def zarr_key(request: Request, organization: str, dataset: str, key: str) 
     """A metadata document or chunk file of a dataset's layer; ``Range`` supported."""
     principal = get_principal(request)
     return serve(request, principal, organization, dataset, key, f"/zarr/{organization}/{dataset}")
+
+
+def dispatch(request: Request) -> Response | None:
+    """Serve a ``/zarr/…`` GET/HEAD without FastAPI's routing; None when no route matches."""
+    parts = request.url.path.split("/", 5)  # ["", "zarr", a, b, c, rest]
+    if len(parts) < 5:
+        return None
+    if parts[2] == "token":
+        rest = request.url.path.split("/", 6)
+        if len(rest) < 6:
+            return None
+        token, organization, dataset = rest[3], rest[4], rest[5]
+        key = rest[6] if len(rest) > 6 else ""
+        principal = get_hub(request).authenticator.from_token(token)
+        base = f"/zarr/token/{token}/{organization}/{dataset}"
+        return serve(request, principal, organization, dataset, key, base)
+    organization, dataset = parts[2], parts[3]
+    key = parts[4] if len(parts) == 5 else f"{parts[4]}/{parts[5]}"
+    principal = get_principal(request)
+    return serve(request, principal, organization, dataset, key, f"/zarr/{organization}/{dataset}")
+
+
+class ZarrFastPath:
+    """ASGI middleware answering chunk and metadata GETs of ``/zarr`` directly.
+
+    The same ``serve`` (and so the same ``can()`` check) as the documented
+    routes above, minus FastAPI's routing and dependency resolution, which
+    cost more than the chunk read itself on the hot path.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not scope["path"].startswith("/zarr/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = dispatch(request)
+        except VoxhubError as exc:
+            response = error_response(status_for(exc), exc.code, exc.detail)
+            response.headers.update(CORS)
+        if response is None:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)

@@ -1,4 +1,4 @@
-"""Starting a real ``voxhub serve`` process for end-to-end tests."""
+"""Starting a real ``voxhub serve`` process, for end-to-end tests and benchmarks."""
 
 from __future__ import annotations
 
