@@ -107,48 +107,32 @@ def sample() -> None:
 @app.command("import")
 @clean_errors
 def import_(
-    path: Annotated[Path, typer.Argument(help="Slice folder, TIFF/OME-TIFF file or OME-Zarr")],
+    path: Annotated[Path, typer.Argument(help="Slice folder(s), TIFF, CZI, NIfTI, DM3/4, raw, KNOSSOS, WKW, OME-Zarr")],
     org: Annotated[str, typer.Option("--org", help="Organization name")],
     name: Annotated[str, typer.Option("--name", help="Dataset name")],
     voxel_size: Annotated[str | None, typer.Option(help="X,Y,Z voxel size")] = None,
     unit: Annotated[str | None, typer.Option(help="Voxel size unit (default nanometer)")] = None,
-    layer: Annotated[str, typer.Option(help="Layer name")] = "color",
+    layer: Annotated[str, typer.Option(help="Layer name (single-layer inputs)")] = "color",
     category: Annotated[str, typer.Option(help="color or segmentation")] = "color",
     add_layer: Annotated[
         bool, typer.Option("--add-layer", help="Add to an existing dataset")
     ] = False,
+    shape: Annotated[str | None, typer.Option(help="Raw input: X,Y,Z size")] = None,
+    dtype: Annotated[str | None, typer.Option(help="Raw input: uint8, uint16, float32, …")] = None,
+    order: Annotated[str, typer.Option(help="Raw input: F (x fastest) or C (z fastest)")] = "F",
+    header_bytes: Annotated[int, typer.Option(help="Raw input: bytes to skip")] = 0,
+    queue: Annotated[bool, typer.Option("--queue", help="Queue a job for `voxhub worker`")] = False,
 ) -> None:
-    """Convert PATH into an OME-Zarr layer with a full pyramid and register it."""
-    from voxhub.catalog.register import upsert_dataset
-    from voxhub.formats.ingest import import_layer
-    from voxhub.formats.registry import open_any
+    """Convert PATH into OME-Zarr layers with full pyramids and register the dataset."""
+    from voxhub.cli.importing import import_path, parse_shape
+    from voxhub.formats.layers import ImportOptions
 
-    size = _parse_voxel_size(voxel_size)
-    hub = open_hub()
-    source = open_any(path)
-    with progress_bar(f"importing {path.name}") as report:
-        properties = import_layer(
-            hub.data_root,
-            source,
-            organization=org,
-            dataset=name,
-            layer=layer,
-            category=category,
-            voxel_size=size,
-            unit=unit,
-            layout=hub.layout,
-            add_to_existing=add_layer,
-            progress=report,
-        )
-    with hub.transaction() as session:
-        upsert_dataset(session, org, name, properties)
-    written = properties.layer(layer)
-    assert written is not None
-    box = written.bounding_box
-    out.print(
-        f"imported {org}/{name} layer {layer}: {box.width}×{box.height}×{box.depth} "
-        f"{written.element_class}, {len(written.mags)} mags"
-    )
+    options = ImportOptions(parse_shape(shape), dtype, order.upper(), header_bytes)  # type: ignore[arg-type]
+    import_path(
+        path, organization=org, dataset=name, voxel_size=_parse_voxel_size(voxel_size),
+        unit=unit, layer=layer, category=category, add_layer=add_layer, options=options,
+        queue=queue,
+    )  # fmt: skip
 
 
 @app.command()
@@ -182,6 +166,7 @@ for _module, _name, _help in (
     ("tokens", "token", "Create, list and revoke API tokens."),
     ("users", "user", "Add, list and change users."),
     ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
+    ("worker", "worker", "Run job workers (conversions, uploads, analyses)."),
 ):
     _mount_optional(_module, _name, _help)
 

@@ -1,4 +1,4 @@
-"""A folder of 2D image slices (TIFF, PNG, JPEG), one slice per file, in natural order."""
+"""A folder of 2D image slices (TIFF, PNG, JPEG, DM3/DM4), one slice per file, in natural order."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from natsort import natsorted
 from PIL import Image, UnidentifiedImageError
 
 from voxhub.errors import UnreadableInput
+from voxhub.formats import dm
 from voxhub.formats.source import VolumeSource, as_czyx
 
-SUFFIXES = {".tif", ".tiff", ".png", ".jpg", ".jpeg"}
+SUFFIXES = {".tif", ".tiff", ".png", ".jpg", ".jpeg", *dm.SUFFIXES}
 
 
 def slice_files(folder: Path) -> list[Path]:
@@ -31,6 +32,8 @@ def matches(path: Path) -> bool:
 
 def _header(path: Path) -> tuple[tuple[int, ...], np.dtype]:
     """Shape and dtype from the file header, without decoding pixels."""
+    if path.suffix.lower() in dm.SUFFIXES:
+        return dm.header(path)
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
             with tifffile.TiffFile(path) as tif:
@@ -45,6 +48,8 @@ def _header(path: Path) -> tuple[tuple[int, ...], np.dtype]:
 
 
 def _read_plane(path: Path) -> np.ndarray:
+    if path.suffix.lower() in dm.SUFFIXES:
+        return dm.read_plane(path)
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
             return tifffile.imread(path, key=0)

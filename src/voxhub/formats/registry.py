@@ -11,7 +11,19 @@ from types import ModuleType
 from typing import Protocol
 
 from voxhub.errors import UnreadableInput
-from voxhub.formats import images, omezarr, tiff
+from voxhub.formats import (
+    czi,
+    dm,
+    folders,
+    images,
+    knossos,
+    nifti,
+    omezarr,
+    raw,
+    tiff,
+    wkdataset,
+    wkw,
+)
 from voxhub.formats.source import VolumeSource
 
 
@@ -36,6 +48,14 @@ def register(importer: Importer | ModuleType, *, first: bool = False) -> None:
 
 for _module in (omezarr, tiff, images):
     register(_module)
+register(wkdataset, first=True)  # a dataset folder may also look like a Zarr group
+register(folders)
+register(dm)
+register(czi)
+register(nifti)
+register(raw)
+register(knossos)
+register(wkw)
 
 
 def detect(path: Path) -> Importer:
@@ -46,8 +66,9 @@ def detect(path: Path) -> Importer:
         if importer.matches(path):
             return importer
     raise UnreadableInput(
-        f"{path}: not a recognised input (a folder of .tif/.png/.jpg slices, a TIFF/OME-TIFF "
-        "file or an OME-Zarr image)"
+        f"{path}: not a recognised input (slice folders of .tif/.png/.jpg/.dm3/.dm4, "
+        "TIFF/OME-TIFF, CZI, NIfTI, DM3/DM4, .raw, KNOSSOS cubes, WKW, a WEBKNOSSOS dataset "
+        "or OME-Zarr)"
     )
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from voxhub.db.jobs_models import Upload
 from voxhub.db.models import utcnow
-from voxhub.errors import VoxhubError
+from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.dataset_import import MARKER_FILE, published_marker
 from voxhub.formats.properties import read_properties, write_properties
+from voxhub.formats.registry import detect
 from voxhub.hub import Hub
 from voxhub.jobs.context import JobContext
 from voxhub.jobs.convert import convert_into, register_published
@@ -31,14 +32,23 @@ IGNORED = {"__MACOSX", ".DS_Store", "Thumbs.db"}
 
 
 def content_root(files: Path) -> Path:
-    """The folder that holds the data: descend through lone wrapper folders."""
+    """What holds the data: lone wrapper folders are descended, a lone file is the input."""
     root = files
     while True:
         entries = [e for e in root.iterdir() if e.name not in IGNORED]
         if len(entries) == 1 and entries[0].is_dir():
             root = entries[0]
             continue
+        if len(entries) == 1 and _is_volume_file(entries[0]):
+            return entries[0]  # a multi-page TIFF, CZI, NIfTI …, not a one-slice folder
         return root
+
+
+def _is_volume_file(path: Path) -> bool:
+    try:
+        return not detect(path).__name__.endswith(".images")
+    except UnreadableInput:
+        return False
 
 
 def _unpacked(hub: Hub, ctx: JobContext, upload_id: str) -> Path:

@@ -82,6 +82,8 @@ def _move(source: Path, target: Path) -> None:
 
 def recognise(root: Path) -> Usable | None:
     """How to register ``root`` directly, or None when it must be converted."""
+    if not root.is_dir():
+        return None
     if (root / PROPERTIES_FILE).exists():
         properties = read_properties(root)
         if all(layer.data_format in DIRECT_FORMATS for layer in properties.data_layers):
@@ -126,11 +128,11 @@ def _zarr_array(root: Path, folder: Path) -> DatasourceProperties:
         raise UnreadableInput(f"a Zarr array of rank {array.ndim} is not a volume")
     zarr_format = array.metadata.zarr_format
     layer = folder / "color"
-    _move(root, layer / "1")
     axes = tuple(Axis(n, "channel" if n == "c" else "space") for n in names)
     multiscale = Multiscale(axes, (ScaleLevel("1", (1.0,) * len(names)),), "color")
-    group = zarr.open_group(str(layer), mode="w", zarr_format=zarr_format)
-    group.attrs.update(format_for_zarr(zarr_format).write(multiscale))
+    group = zarr.open_group(str(layer), mode="w", zarr_format=zarr_format)  # before the move:
+    group.attrs.update(format_for_zarr(zarr_format).write(multiscale))  # "w" empties the folder
+    _move(root, layer / "1")
     return infer_properties(folder)
 
 

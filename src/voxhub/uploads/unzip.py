@@ -40,8 +40,8 @@ def _entries(archive: zipfile.ZipFile, limits: ZipLimits) -> list[zipfile.ZipInf
     if declared > limits.max_bytes:
         raise ArchiveTooLarge(f"the zip unpacks to {declared} bytes (limit {limits.max_bytes})")
     for info in infos:
-        mode = info.external_attr >> 16
-        if mode and (stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))):
+        kind = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip tool gave no file type
+        if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
             raise UnsafeArchive(f"zip entry {info.filename!r} is a link or special file")
         if info.file_size > limits.ratio_applies_above:
             ratio = info.file_size / max(1, info.compress_size)

@@ -1,0 +1,101 @@
+"""``voxhub import``: any supported input into a registered dataset, here or as a job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voxhub.cli._common import open_hub, out, progress_bar
+from voxhub.errors import InvalidInput
+from voxhub.formats.layers import ImportOptions
+
+
+def parse_shape(text: str | None) -> tuple[int, int, int] | None:
+    if text is None:
+        return None
+    try:
+        values = tuple(int(v) for v in text.replace("x", ",").split(","))
+    except ValueError:
+        raise InvalidInput(f"--shape must be X,Y,Z integers, got {text!r}") from None
+    if len(values) != 3 or min(values) < 1:
+        raise InvalidInput(f"--shape must be three positive integers, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def import_path(
+    path: Path,
+    *,
+    organization: str,
+    dataset: str,
+    voxel_size: tuple[float, float, float] | None,
+    unit: str | None,
+    layer: str,
+    category: str,
+    add_layer: bool,
+    options: ImportOptions,
+    queue: bool,
+) -> None:
+    """Convert ``path`` now (with a progress bar), or queue a ``convert`` job for the workers."""
+    from voxhub.catalog.register import upsert_dataset
+    from voxhub.formats.dataset_import import import_dataset
+    from voxhub.formats.ingest import import_layer
+    from voxhub.formats.layers import open_layers
+
+    hub = open_hub()
+    if queue:
+        if add_layer:
+            raise InvalidInput("--queue cannot add a layer to an existing dataset")
+        _queue(hub, path, organization, dataset, voxel_size, unit, layer, category, options)
+        return
+    layers = open_layers(path.resolve(), options, layer)
+    with progress_bar(f"importing {path.name}") as report:
+        if add_layer:
+            if len(layers) != 1:
+                raise InvalidInput(f"{path} holds {len(layers)} layers; --add-layer takes one")
+            properties = import_layer(
+                hub.data_root, layers[0].source, organization=organization, dataset=dataset,
+                layer=layer, category=layers[0].category or category, voxel_size=voxel_size,
+                unit=unit, layout=hub.layout, add_to_existing=True, progress=report,
+            )  # fmt: skip
+        else:
+            properties = import_dataset(
+                hub.data_root, layers, organization=organization, dataset=dataset,
+                default_category=category, voxel_size=voxel_size, unit=unit, layout=hub.layout,
+                progress=lambda index, done, total: report(done, total),
+            )  # fmt: skip
+    with hub.transaction() as session:
+        upsert_dataset(session, organization, dataset, properties)
+    for written in properties.data_layers:
+        if written.name not in {named.name for named in layers} and not add_layer:
+            continue
+        if add_layer and written.name != layer:
+            continue
+        box = written.bounding_box
+        out.print(
+            f"imported {organization}/{dataset} layer {written.name}: "
+            f"{box.width}×{box.height}×{box.depth} {written.element_class}, "
+            f"{len(written.mags)} mags"
+        )
+
+
+def _queue(hub, path, organization, dataset, voxel_size, unit, layer, category, options) -> None:  # type: ignore[no-untyped-def]
+    from voxhub.catalog.register import ensure_organization
+    from voxhub.jobs.service import submit
+
+    params = {
+        "source": str(path.resolve()),
+        "organization": organization,
+        "dataset": dataset,
+        "voxel_size": list(voxel_size) if voxel_size else None,
+        "unit": unit,
+        "layer": layer,
+        "category": category,
+        "options": options.to_json(),
+    }
+    with hub.transaction() as session:
+        org = ensure_organization(session, organization)
+        job = submit(
+            session, "convert", params, organization_id=org.id, dataset=dataset,
+            max_attempts=hub.settings.job_max_attempts,
+        )  # fmt: skip
+        job_id = job.id
+    out.print(f"queued job {job_id}: convert {path} into {organization}/{dataset}")

@@ -1,0 +1,60 @@
+"""NIfTI-1/2 volumes (``.nii``, ``.nii.gz``) read with nibabel; voxel size from the header.
+
+NIfTI stores (x, y, z[, t|c]); a fourth axis becomes channels, more are refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from voxhub.errors import UnreadableInput
+from voxhub.formats.source import VolumeSource
+
+SUFFIXES = (".nii", ".nii.gz")
+UNITS = {"mm": "millimeter", "micron": "micrometer", "meter": "meter"}
+
+
+def matches(path: Path) -> bool:
+    return path.is_file() and path.name.lower().endswith(SUFFIXES)
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    import nibabel
+
+    try:
+        return nibabel.load(str(path))
+    except Exception as exc:  # nibabel raises ImageFileError, EOFError, zlib errors, …
+        raise UnreadableInput(f"{path}: not a readable NIfTI file ({exc})") from None
+
+
+def open_source(path: Path) -> VolumeSource:
+    image = _load(path)
+    shape = tuple(int(s) for s in image.shape)
+    if len(shape) > 4 and any(s != 1 for s in shape[4:]):
+        raise UnreadableInput(f"{path}: {len(shape)}-dimensional NIfTI is not supported")
+    x, y, z, c = (*shape, 1, 1, 1)[:4]
+    proxy = image.dataobj
+    scaled = getattr(proxy, "slope", 1.0) not in (1.0, None) or getattr(proxy, "inter", 0.0)
+    dtype = np.dtype(np.float32) if scaled else np.dtype(image.get_data_dtype()).newbyteorder("=")
+    zooms = [float(v) for v in image.header.get_zooms()[:3]] + [1.0, 1.0]
+    unit = UNITS.get(image.header.get_xyzt_units()[0])
+    voxel = tuple(v if v > 0 else 1.0 for v in zooms[:3])
+
+    def read_band(z0: int, z1: int) -> np.ndarray:
+        try:
+            block = np.asarray(_load(path).dataobj[:, :, z0:z1, ...])
+        except (OSError, ValueError, EOFError) as exc:
+            raise UnreadableInput(f"{path}: cannot read slices {z0}-{z1 - 1} ({exc})") from None
+        block = block.reshape(x, y, z1 - z0, c)
+        return block.transpose(3, 2, 1, 0).astype(dtype, copy=False)
+
+    return VolumeSource(
+        path,
+        (c, z, y, x),
+        dtype,
+        read_band,
+        voxel_size=voxel if unit else None,  # type: ignore[arg-type]
+        unit=unit,
+    )

@@ -1,0 +1,316 @@
+"""Resumable uploads through the API: chunks, resume, finish, and what each content becomes."""
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import dask.array as da
+import numpy as np
+import pytest
+import tifffile
+import zarr
+from sqlalchemy import update
+from tests.formats import samples
+from tests.helpers import volume
+
+from voxhub.arrays.layer import LayerLayout
+from voxhub.arrays.pyramid import write_pyramid
+from voxhub.db.jobs_models import Job, Upload
+from voxhub.db.models import Dataset, utcnow
+from voxhub.jobs.runner import Worker
+from voxhub.uploads.service import expire_idle
+
+CHUNK = 4096
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def reserve(client, token, name, files, size, **extra):
+    body = {"name": name, "organization": "lab", "totalFileCount": files, "totalBytes": size}
+    return client.post("/api/v1/uploads", json={**body, **extra}, headers=auth(token))
+
+
+def chunk_fields(path, data, number, size=CHUNK):
+    total = max(1, len(data) // size)
+    return {
+        "resumableChunkNumber": number,
+        "resumableChunkSize": size,
+        "resumableCurrentChunkSize": 0,
+        "resumableTotalSize": len(data),
+        "resumableTotalChunks": total,
+        "resumableRelativePath": path,
+        "resumableIdentifier": f"{len(data)}-{path}",
+        "resumableFilename": Path(path).name,
+    }, total
+
+
+def post_chunk(client, token, upload_id, fields, part):
+    url = f"/api/v1/uploads/{upload_id}/chunks"
+    return client.post(url, data=fields, files={"file": ("blob", part)}, headers=auth(token))
+
+
+def send(client, token, upload_id, path, data, skip=()):
+    """Send a file as resumable.js does with testChunks: GET each chunk, POST the absent."""
+    url = f"/api/v1/uploads/{upload_id}/chunks"
+    _, total = chunk_fields(path, data, 1)
+    sent = 0
+    for number in range(1, total + 1):
+        if number in skip:
+            continue
+        fields, _ = chunk_fields(path, data, number)
+        if client.get(url, params=fields, headers=auth(token)).status_code == 200:
+            continue
+        start = (number - 1) * CHUNK
+        part = data[start:] if number == total else data[start : start + CHUNK]
+        response = post_chunk(client, token, upload_id, fields, part)
+        assert response.status_code == 200, response.json()
+        sent += 1
+    return sent
+
+
+def upload_files(client, token, name, files: dict[str, bytes], **extra):
+    response = reserve(client, token, name, len(files), sum(map(len, files.values())), **extra)
+    assert response.status_code == 201, response.json()
+    upload_id = response.json()["uploadId"]
+    for path, data in files.items():
+        send(client, token, upload_id, path, data)
+    return upload_id
+
+
+def finish_and_run(client, hub, token, upload_id):
+    response = client.post(f"/api/v1/uploads/{upload_id}/finish", headers=auth(token))
+    assert response.status_code == 200, response.json()
+    job_id = response.json()["jobId"]
+    assert Worker(hub).run_once() == job_id
+    return client.get(f"/api/v1/jobs/{job_id}", headers=auth(token)).json()
+
+
+def zipped(folder: Path, prefix: str = "") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, prefix + path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+def catalog(hub):
+    with hub.transaction() as session:
+        return sorted(d.name for d in session.query(Dataset).all())
+
+
+def test_zipped_tiff_stack_is_converted(client, hub, admin_token, tmp_path):
+    data = volume((8, 40, 30))
+    (tmp_path / "in").mkdir()
+    tifffile.imwrite(tmp_path / "in" / "stack.tif", data)
+    upload_id = upload_files(
+        client, admin_token, "em", {"em.zip": zipped(tmp_path / "in", "wrapper/")},
+        voxelSize=[5, 5, 50],
+    )  # fmt: skip
+    job = finish_and_run(client, hub, admin_token, upload_id)
+    assert job["state"] == "succeeded", job["error"]
+    assert job["result"]["layers"] == ["color"]
+    assert catalog(hub) == ["em"]
+    described = client.get("/api/v1/datasets/lab/em", headers=auth(admin_token)).json()
+    assert described["voxelSize"] == [5, 5, 50]
+    level = zarr.open_array(str(hub.data_root.dataset_dir("lab", "em") / "color" / "1"))
+    assert np.array_equal(level[0], data)
+    assert not (hub.settings.data / ".uploads" / upload_id).exists()
+    with hub.transaction() as session:
+        assert session.get(Upload, upload_id).state == "finished"
+
+
+def test_interrupted_upload_resumes_from_the_missing_chunks(client, hub, admin_token, tmp_path):
+    noise = np.random.default_rng(3).integers(0, 255, (3, 128, 128), dtype=np.uint8)
+    path, data = samples.slices_png(tmp_path / "png", noise)
+    files = {f"png/{p.name}": p.read_bytes() for p in sorted(path.iterdir())}
+    assert min(map(len, files.values())) > 3 * CHUNK
+    size = sum(map(len, files.values()))
+    upload_id = reserve(client, admin_token, "slices", len(files), size).json()["uploadId"]
+    first = next(iter(files))
+    send(client, admin_token, upload_id, first, files[first], skip={2})
+    early = client.post(f"/api/v1/uploads/{upload_id}/finish", headers=auth(admin_token))
+    assert early.status_code == 409 and early.json()["error"] == "upload_incomplete"
+    listed = client.get("/api/v1/uploads", headers=auth(admin_token)).json()
+    assert [u["uploadId"] for u in listed] == [upload_id]
+    assert send(client, admin_token, upload_id, first, files[first]) == 1  # only chunk 2
+    for name, content in files.items():
+        send(client, admin_token, upload_id, name, content)
+    job = finish_and_run(client, hub, admin_token, upload_id)
+    assert job["state"] == "succeeded", job["error"]
+    level = zarr.open_array(str(hub.data_root.dataset_dir("lab", "slices") / "color" / "1"))
+    assert np.array_equal(level[:], data)
+    assert client.get("/api/v1/uploads", headers=auth(admin_token)).json() == []
+
+
+def ome_zarr(folder: Path) -> np.ndarray:
+    data = volume((6, 20, 20))
+    write_pyramid(da.from_array(data[None]), folder, name="img", voxel_size=(2, 2, 3),
+                  layout=LayerLayout(chunk_zyx=(4, 8, 8)))  # fmt: skip
+    return data
+
+
+def n5(folder: Path) -> None:
+    (folder / "s0").mkdir(parents=True)
+    (folder / "attributes.json").write_text(json.dumps({"n5": "2.5.0"}))
+    (folder / "s0" / "attributes.json").write_text(json.dumps(
+        {"dimensions": [30, 20, 10], "blockSize": [16, 16, 16], "dataType": "uint16",
+         "compression": {"type": "raw"}}))  # fmt: skip
+
+
+def precomputed(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    scales = [
+        {
+            "key": "8_8_40",
+            "size": [64, 48, 16],
+            "resolution": [8, 8, 40],
+            "voxel_offset": [0, 0, 0],
+            "chunk_sizes": [[32, 32, 16]],
+            "encoding": "raw",
+        },
+        {
+            "key": "16_16_40",
+            "size": [32, 24, 16],
+            "resolution": [16, 16, 40],
+            "voxel_offset": [0, 0, 0],
+            "chunk_sizes": [[32, 32, 16]],
+            "encoding": "raw",
+        },
+    ]
+    info = {"type": "segmentation", "data_type": "uint32", "num_channels": 1, "scales": scales}
+    (folder / "info").write_text(json.dumps(info))  # fmt: skip
+
+
+def zarr_array(folder: Path) -> None:
+    array = zarr.create_array(str(folder), shape=(5, 12, 14), chunks=(5, 6, 7), dtype="uint8")
+    array[:] = volume((5, 12, 14))
+
+
+@pytest.mark.parametrize(
+    "make, kind, layer_format",
+    [
+        (ome_zarr, "ome-zarr", "zarr3"),
+        (n5, "n5", "n5"),
+        (precomputed, "precomputed", "neuroglancerPrecomputed"),
+        (zarr_array, "zarr-array", "zarr3"),
+    ],
+)
+def test_usable_uploads_are_registered_as_they_are(
+    client, hub, admin_token, tmp_path, make, kind, layer_format
+):
+    make(tmp_path / "content")
+    upload_id = upload_files(client, admin_token, "as-is", {"c.zip": zipped(tmp_path / "content")})
+    job = finish_and_run(client, hub, admin_token, upload_id)
+    assert job["state"] == "succeeded", job["error"]
+    assert job["result"]["registered_as"] == kind
+    layer = client.get("/api/v1/datasets/lab/as-is", headers=auth(admin_token)).json()["layers"][0]
+    assert layer["dataFormat"] == layer_format
+    assert layer["mags"] and layer["boundingBox"]["width"] > 0
+
+
+def test_webknossos_dataset_with_zarr_layers_is_registered(client, hub, admin_token, tmp_path):
+    from voxhub.formats.dataset_import import import_dataset
+    from voxhub.formats.ingest import DataRoot
+    from voxhub.formats.layers import open_layers
+
+    path, _ = samples.folders_of_slices(tmp_path / "in")
+    elsewhere = DataRoot(tmp_path / "other", tmp_path / "staging")
+    import_dataset(elsewhere, open_layers(path), organization="x", dataset="wk")
+    upload_id = upload_files(client, admin_token, "wk", {"wk.zip": zipped(tmp_path / "other/x")})
+    job = finish_and_run(client, hub, admin_token, upload_id)
+    assert job["state"] == "succeeded", job["error"]
+    assert job["result"]["registered_as"] == "webknossos"
+    assert sorted(job["result"]["layers"]) == ["cell_labels", "em"]
+    on_disk = json.loads((hub.data_root.dataset_dir("lab", "wk") / "datasource-properties.json")
+                         .read_text())  # fmt: skip
+    assert on_disk["id"] == {"name": "wk", "team": "lab"}
+
+
+@pytest.mark.parametrize("path", ["../escape.tif", "/abs.tif", "a/../../x.tif"])
+def test_path_escape_in_relative_path_is_refused(client, hub, admin_token, path):
+    upload_id = reserve(client, admin_token, "esc", 1, 10).json()["uploadId"]
+    fields, _ = chunk_fields(path, b"0123456789", 1)
+    response = post_chunk(client, admin_token, upload_id, fields, b"0123456789")
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsafe_path"
+    assert not list((hub.settings.data / ".uploads").rglob("*.tif"))
+    assert not (hub.settings.data / "escape.tif").exists()
+
+
+def test_zip_with_path_escape_fails_the_finish(client, hub, admin_token):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("ok.tif", b"x")
+        archive.writestr("../../evil.tif", b"x")
+    upload_id = upload_files(client, admin_token, "evil", {"e.zip": buffer.getvalue()})
+    response = client.post(f"/api/v1/uploads/{upload_id}/finish", headers=auth(admin_token))
+    assert (response.status_code, response.json()["error"]) == (400, "unsafe_archive")
+    assert catalog(hub) == []
+    with hub.transaction() as session:
+        assert session.query(Job).count() == 0
+
+
+def test_zip_bomb_fails_the_finish(client, hub, admin_token):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("zeros.raw", b"\0" * (30 * 2**20))
+    upload_id = upload_files(client, admin_token, "bomb", {"b.zip": buffer.getvalue()})
+    response = client.post(f"/api/v1/uploads/{upload_id}/finish", headers=auth(admin_token))
+    assert (response.status_code, response.json()["error"]) == (413, "archive_too_large")
+    assert catalog(hub) == []
+
+
+def test_unrecognised_content_fails_the_job_cleanly(client, hub, admin_token):
+    upload_id = upload_files(client, admin_token, "notes", {"notes.txt": b"hello" * 100})
+    job = finish_and_run(client, hub, admin_token, upload_id)
+    assert job["state"] == "failed"
+    assert "not a recognised input" in job["error"]
+    assert catalog(hub) == []
+    assert not hub.data_root.dataset_dir("lab", "notes").exists()
+    with hub.transaction() as session:
+        assert session.get(Upload, upload_id).state == "failed"
+
+
+def test_quotas_per_upload_and_per_organization(client, hub, admin_token):
+    hub.settings.upload_max_bytes = 1000
+    hub.settings.upload_org_quota_bytes = 1500
+    too_big = reserve(client, admin_token, "big", 1, 1001)
+    assert (too_big.status_code, too_big.json()["error"]) == (413, "quota_exceeded")
+    assert reserve(client, admin_token, "a", 1, 1000).status_code == 201
+    over_org = reserve(client, admin_token, "b", 1, 600)
+    assert over_org.status_code == 413 and "quota" in over_org.json()["detail"]
+    small = reserve(client, admin_token, "c", 1, 100).json()["uploadId"]
+    fields, _ = chunk_fields("x.bin", b"y" * 300, 1, size=300)
+    response = post_chunk(client, admin_token, small, fields, b"y" * 300)
+    assert response.status_code == 413
+
+
+def test_uploads_are_private_and_cancellable(client, hub, admin_token, outsider_token):
+    upload_id = reserve(client, admin_token, "mine", 1, 10).json()["uploadId"]
+    assert client.post("/api/v1/uploads", json={}).status_code == 401
+    forbidden = reserve(client, outsider_token, "theirs", 1, 10)
+    assert forbidden.status_code == 403
+    assert client.get("/api/v1/uploads", headers=auth(outsider_token)).json() == []
+    gone = client.delete(f"/api/v1/uploads/{upload_id}", headers=auth(outsider_token))
+    assert gone.status_code == 404
+    cancelled = client.delete(f"/api/v1/uploads/{upload_id}", headers=auth(admin_token))
+    assert cancelled.json()["state"] == "cancelled"
+    assert not (hub.settings.data / ".uploads" / upload_id).exists()
+
+
+def test_idle_uploads_expire(client, hub, admin_token):
+    upload_id = reserve(client, admin_token, "idle", 1, 10).json()["uploadId"]
+    with hub.transaction() as session:
+        session.execute(
+            update(Upload).values(
+                updated=utcnow() - timedelta(hours=hub.settings.upload_expiry_hours + 1)
+            )
+        )
+    assert expire_idle(hub) == 1
+    assert not (hub.settings.data / ".uploads" / upload_id).exists()
+    assert client.get("/api/v1/uploads", headers=auth(admin_token)).json() == []

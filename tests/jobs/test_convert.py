@@ -1,0 +1,99 @@
+"""The ``convert`` job: inputs become registered datasets; bad inputs leave nothing behind."""
+
+import numpy as np
+import tifffile
+import zarr
+from tests.formats import samples
+from tests.helpers import volume
+
+from voxhub.db.jobs_models import Job
+from voxhub.db.models import Dataset
+from voxhub.formats.dataset_import import import_dataset
+from voxhub.formats.layers import open_layers
+from voxhub.jobs import service
+from voxhub.jobs.runner import Worker
+
+
+def convert(hub, source, dataset, **params):
+    with hub.transaction() as session:
+        job_id = service.submit(
+            session,
+            "convert",
+            {"source": str(source), "organization": "lab", "dataset": dataset, **params},
+        ).id
+    Worker(hub).run_once()
+    with hub.transaction() as session:
+        return session.get(Job, job_id)
+
+
+def datasets(hub):
+    with hub.transaction() as session:
+        return [d.name for d in session.query(Dataset).all()]
+
+
+def test_a_tiff_stack_becomes_a_registered_dataset(hub, tmp_path):
+    data = volume((20, 40, 36))
+    tifffile.imwrite(tmp_path / "stack.tif", data)
+    job = convert(hub, tmp_path / "stack.tif", "em", voxel_size=[4, 4, 40])
+    assert job.state == "succeeded", job.error
+    assert job.result == {"organization": "lab", "dataset": "em", "layers": ["color"]}
+    assert job.progress == 1.0
+    assert datasets(hub) == ["em"]
+    level = zarr.open_array(str(hub.data_root.dataset_dir("lab", "em") / "color" / "1"))
+    assert np.array_equal(level[0], data)
+    hub.index.refresh(force=True)
+    assert hub.index.get("lab", "em").voxel_size == (4, 4, 40)
+
+
+def test_several_folders_are_published_together(hub, tmp_path):
+    path, expected = samples.folders_of_slices(tmp_path / "in")
+    job = convert(hub, path, "multi")
+    assert job.state == "succeeded", job.error
+    assert sorted(job.result["layers"]) == ["cell_labels", "em"]
+    hub.index.refresh(force=True)
+    entry = hub.index.get("lab", "multi")
+    assert entry.layers["cell_labels"].category == "segmentation"
+    assert entry.layers["cell_labels"].largest_segment_id == 3
+
+
+def test_a_truncated_input_fails_the_job_and_leaves_nothing(hub, tmp_path):
+    data = volume((16, 64, 64))
+    tifffile.imwrite(tmp_path / "cut.tif", data)
+    raw = (tmp_path / "cut.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(raw[: len(raw) // 2])
+    job = convert(hub, tmp_path / "cut.tif", "broken")
+    assert job.state == "failed"
+    assert "cut.tif" in job.error and job.error_code == "unreadable_input"
+    assert datasets(hub) == []
+    assert not hub.data_root.dataset_dir("lab", "broken").exists()
+    assert list(hub.settings.staging.iterdir()) == []
+
+
+def test_unknown_raw_dtype_fails_the_job(hub, tmp_path):
+    path, _ = samples.raw(tmp_path / "v.raw")
+    job = convert(hub, path, "raw", options={"shape_xyz": [11, 9, 5], "dtype": "uint13"})
+    assert (job.state, job.error_code) == ("failed", "invalid_input")
+    assert "uint13" in job.error
+    assert datasets(hub) == []
+
+
+def test_a_retry_after_publishing_only_registers(hub, tmp_path):
+    """The first attempt published, then died before registering; the retry must not fail."""
+    path, _ = samples.slices_png(tmp_path / "in")
+    with hub.transaction() as session:
+        job_id = service.submit(
+            session, "convert", {"source": str(path), "organization": "lab", "dataset": "again"}
+        ).id
+    import_dataset(
+        hub.data_root,
+        open_layers(path),
+        organization="lab",
+        dataset="again",
+        layout=hub.layout,
+        marker=f"job-{job_id}",
+    )
+    Worker(hub).run_once()
+    with hub.transaction() as session:
+        job = session.get(Job, job_id)
+        assert job.state == "succeeded", job.error
+    assert datasets(hub) == ["again"]
