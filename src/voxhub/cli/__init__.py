@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from voxhub.cli._common import clean_errors, open_hub, out, progress_bar
+from voxhub.cli.worker import worker as worker_command
 from voxhub.errors import InvalidInput
 
 app = typer.Typer(
@@ -135,6 +136,9 @@ def import_(
     )  # fmt: skip
 
 
+app.command("worker")(worker_command)
+
+
 @app.command()
 @clean_errors
 def scan() -> None:
@@ -166,7 +170,6 @@ for _module, _name, _help in (
     ("tokens", "token", "Create, list and revoke API tokens."),
     ("users", "user", "Add, list and change users."),
     ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
-    ("worker", "worker", "Run job workers (conversions, uploads, analyses)."),
 ):
     _mount_optional(_module, _name, _help)
 

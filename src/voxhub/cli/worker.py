@@ -11,10 +11,7 @@ import typer
 
 from voxhub.cli._common import clean_errors, open_hub, out
 
-app = typer.Typer()
 
-
-@app.callback(invoke_without_command=True)
 @clean_errors
 def worker(
     count: Annotated[int, typer.Option("--count", "-n", help="Worker threads", min=1)] = 1,
