@@ -444,3 +444,21 @@ def test_large_inputs_are_reduced_chunk_by_chunk(tmp_path):
 def test_parameter_name_is_used_in_messages():
     with pytest.raises(BadOperation, match=r"^operations2\[0\]"):
         parse_operations([{"reduction": "nope"}], param="operations2")
+
+
+def test_pipelines_may_name_inputs_the_caller_sets():
+    """qspectrum's operationsMerge refers to ``spectrum1`` and ``spectrum2``."""
+    merge = [
+        {"transformation": "arithmetic", "operation": "add", "x1": "spectrum1", "x2": "spectrum2"}
+    ]
+    with pytest.raises(BadOperation, match="unknown variable 'spectrum1'"):
+        parse_operations(merge)
+    pipeline = parse_operations(merge, param="operationsMerge", inputs=("spectrum1", "spectrum2"))
+    a, b = np.arange(4), np.arange(4) * 10
+    np.testing.assert_array_equal(
+        pipeline.run(np.zeros(1), variables={"spectrum1": a, "spectrum2": b}), a + b
+    )
+    with pytest.raises(ValueError, match="spectrum2"):
+        pipeline.run(np.zeros(1), variables={"spectrum1": a})
+    assert not pipeline.can_stream((10**9,))
+    assert parse_operations([{"reduction": "max", "axis": 0}]).can_stream((10**9,))

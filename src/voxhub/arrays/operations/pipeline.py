@@ -63,9 +63,11 @@ class Pipeline:
 
     steps: tuple[Step, ...] = ()
     param: str = "operations"
+    # Names the caller sets before the run (qspectrum's ``spectrum1``, ``spectrum2``).
+    inputs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_references(self.steps, self.param, set())
+        _check_references(self.steps, self.param, set(self.inputs))
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -76,8 +78,16 @@ class Pipeline:
     def to_json(self) -> str:
         return json.dumps(self.to_list())
 
-    def run(self, data: Any, *, limits: OperationLimits = DEFAULT_LIMITS) -> np.ndarray:
+    def run(
+        self,
+        data: Any,
+        *,
+        limits: OperationLimits = DEFAULT_LIMITS,
+        variables: Mapping[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Apply the steps to ``data``: numpy, or a zarr / dask / h5py array.
+
+        ``variables`` gives the values of the names listed in ``inputs``.
 
         Inputs up to ``max_input_elements`` are read whole. A larger one is
         accepted (up to ``max_streamed_elements``) when the first step is a
@@ -99,18 +109,26 @@ class Pipeline:
         array = np.asarray(data)
         if not steps:
             return array
+        missing = set(self.inputs) - set(variables or {})
+        if missing:
+            raise ValueError(f"variables {sorted(missing)} must be given to run this pipeline")
         with np.errstate(all="ignore"):
             run = Run(array, limits)
+            run.variables.update({k: np.asarray(v) for k, v in (variables or {}).items()})
             if steps is not self.steps:
                 run.offset = 1
             return run.steps(steps, array, self.param)
+
+    def can_stream(self, shape: tuple[int, ...]) -> bool:
+        """Can an input of ``shape`` larger than ``max_input_elements`` be reduced chunk-wise?"""
+        return self._streamable(tuple(shape)) is not None
 
     def _streamable(self, shape: tuple[int, ...]) -> Reduction | None:
         """The first step, if it can run chunk-wise on an input of ``shape``."""
         if not self.steps:
             return None
         first = self.steps[0]
-        if not isinstance(first, Reduction) or first.function not in _BLOCKWISE:
+        if self.inputs or not isinstance(first, Reduction) or first.function not in _BLOCKWISE:
             return None
         if first.x1 is not None or first.kwargs or first.variable is not None:
             return None
@@ -235,12 +253,16 @@ def parse_operations(
     *,
     param: str = "operations",
     limits: OperationLimits = DEFAULT_LIMITS,
+    inputs: tuple[str, ...] = (),
 ) -> Pipeline:
-    """Parse and check an ``operations`` parameter; empty or missing means no steps."""
+    """Parse and check an ``operations`` parameter; empty or missing means no steps.
+
+    ``inputs`` names variables the caller will set before running (see ``Pipeline.run``).
+    """
     if isinstance(value, Pipeline):
         return value
     if value is None or (isinstance(value, str) and not value.strip()):
-        return Pipeline((), param)
+        return Pipeline((), param, inputs)
     if isinstance(value, str):
         if len(value) > limits.max_json_length:
             raise BadOperation(f"{param}: longer than {limits.max_json_length} characters")
@@ -248,7 +270,7 @@ def parse_operations(
             value = json.loads(value)
         except (json.JSONDecodeError, RecursionError) as err:
             raise BadOperation(f"{param}: not valid JSON ({err})") from None
-    return Pipeline(steps_from_json(value, param, limits), param)
+    return Pipeline(steps_from_json(value, param, limits), param, inputs)
 
 
 def run_operations(
