@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
     http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")
+    trash_days: float = Field(30.0, description="Days a deleted dataset stays restorable")
+    secret_key: str | None = Field(
+        None, description="Signs sessions and share tokens; default: data/.secret_key"
+    )
+    session_days: float = Field(14.0, description="Lifetime of a browser login session")
+    cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only")
+    login_attempts: int = Field(5, description="Failed logins per account per window")
+    login_attempts_per_address: int = Field(20, description="Failed logins per address per window")
+    login_window_seconds: float = Field(900.0, description="Window of the login throttle")
 
     @field_validator("chunk_shape", "shard_shape", mode="before")
     @classmethod

@@ -12,7 +12,8 @@ maps each class (by walking its MRO) to a status code, and the CLI prints
     ├── Conflict          the request clashes with existing state
     ├── Unauthenticated   no or bad credentials
     ├── PermissionDenied  credentials fine, action not allowed
-    └── TooLarge          the request exceeds a configured limit
+    ├── TooLarge          the request exceeds a configured limit
+    └── TooManyRequests   a rate limit was hit; try again later
 """
 
 from __future__ import annotations
@@ -61,12 +62,17 @@ class TooLarge(VoxhubError):
     code = "too_large"
 
 
+class TooManyRequests(VoxhubError):
+    code = "too_many_requests"
+
+
 __all__ = [
     "Conflict",
     "InvalidInput",
     "NotFound",
     "PermissionDenied",
     "TooLarge",
+    "TooManyRequests",
     "Unauthenticated",
     "UnreadableInput",
     "VoxhubError",

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxhub.access import audit
 from voxhub.access.principal import Principal
 from voxhub.access.tokens import hash_token, new_token
 from voxhub.db.models import ApiToken, Organization, User, utcnow
 from voxhub.db.session import bump_epoch
 from voxhub.errors import Conflict, InvalidInput, NotFound
+from voxhub.storage.local import check_name
 
 ROLES = ("admin", "dataset_manager", "member")
 
@@ -51,6 +53,60 @@ def find_user(session: Session, email: str) -> User:
     if user is None:
         raise NotFound(f"no user {email}")
     return user
+
+
+def get_user(session: Session, user_id: int, organization_id: int | None = None) -> User:
+    """A user by id; one of another organization than ``organization_id`` is not found."""
+    user = session.get(User, user_id)
+    if user is None or (organization_id is not None and user.organization_id != organization_id):
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def list_users(session: Session, organization_id: int | None) -> list[User]:
+    query = select(User).order_by(User.email)
+    if organization_id is not None:
+        query = query.where(User.organization_id == organization_id)
+    return list(session.scalars(query))
+
+
+def set_role(session: Session, actor: Principal, user: User, role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if user.role != role:
+        audit.record(session, actor, "user.role", user.email, user.organization_id,
+                     old=user.role, new=role)  # fmt: skip
+        user.role = role
+        bump_epoch(session)
+
+
+def set_active(session: Session, actor: Principal, user: User, active: bool) -> None:
+    """Deactivated users cannot log in; their tokens and sessions stop working."""
+    if user.active != active:
+        audit.record(session, actor, "user.activate" if active else "user.deactivate",
+                     user.email, user.organization_id)  # fmt: skip
+        user.active = active
+        bump_epoch(session)
+
+
+def create_organization(
+    session: Session, actor: Principal, name: str, display_name: str = ""
+) -> Organization:
+    check_name(name, "organization name")
+    if session.scalar(select(Organization.id).where(Organization.name == name)):
+        raise Conflict(f"an organization {name} already exists")
+    org = Organization(name=name, display_name=display_name or name)
+    session.add(org)
+    session.flush()
+    audit.record(session, actor, "organization.create", name, org.id)
+    return org
+
+
+def find_organization(session: Session, name: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.name == name))
+    if org is None:
+        raise NotFound(f"no organization {name}")
+    return org
 
 
 @dataclass(frozen=True)

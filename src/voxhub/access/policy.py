@@ -3,12 +3,32 @@
 Every route calls it before reading or changing anything. It is a pure
 function of the principal and the resource entry (both carry what it needs,
 precomputed), so it costs nothing on the chunk hot path.
+
+The rules, after WEBKNOSSOS:
+
+- **dataset** view: public; an admin or dataset manager of its organization;
+  a member of a team allowed on it or on its folder or any ancestor
+  (``allowed_team_ids`` is cumulative); anyone presenting its current sharing
+  token. Edit: admins, dataset managers, and managers of a team with access.
+  Manage (delete, restore): admins and dataset managers. Admin: admins.
+- **folder** view: managers of its organization; members of a team allowed
+  on it, above it or anywhere below it. Edit: managers, and managers of a
+  team in its cumulative teams.
+- **team** view: anyone of its organization. Edit (memberships): admins and
+  the team's managers. Manage and admin: admins.
+- **organization** (its id): view for members, edit/manage for managers,
+  admin for admins. ``"server"``: superusers only.
+
+Superusers may do everything. Principals never act across organizations
+except to view public datasets and datasets whose sharing token they hold.
 """
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
 
+from voxhub.access.errors import Forbidden
 from voxhub.access.principal import Principal
 
 Action = Literal["view", "edit", "manage", "admin"]
@@ -23,33 +43,67 @@ class DatasetLike(Protocol):
     sharing_token_hash: str | None
 
 
-class OrganizationLike(Protocol):
+class FolderLike(Protocol):
+    organization_id: int
+    parent_id: int | None
+    allowed_team_ids: frozenset[int]
+    visible_team_ids: frozenset[int]
+
+
+class TeamLike(Protocol):
     id: int
+    organization_id: int
 
 
-def _is_org_manager(principal: Principal, organization_id: int) -> bool:
-    return principal.organization_id == organization_id and principal.role in MANAGER_ROLES
+def _manager_can(principal: Principal, action: Action, organization_id: int) -> bool | None:
+    """The verdict for superusers and the organization's managers; None for everyone else."""
+    if principal.is_superuser:
+        return True
+    if principal.organization_id == organization_id and principal.role in MANAGER_ROLES:
+        return action != "admin" or principal.role == "admin"
+    return None
 
 
 def can_dataset(principal: Principal, action: Action, dataset: DatasetLike) -> bool:
-    if principal.is_superuser:
-        return True
-    if _is_org_manager(principal, dataset.organization_id):
-        return action != "admin" or principal.role == "admin"
+    verdict = _manager_can(principal, action, dataset.organization_id)
+    if verdict is not None:
+        return verdict
     same_org = principal.organization_id == dataset.organization_id
-    teams = principal.team_ids & dataset.allowed_team_ids if same_org else frozenset()
     if action == "view":
         return bool(
             dataset.is_public
-            or teams
+            or (same_org and principal.team_ids & dataset.allowed_team_ids)
             or (
                 dataset.sharing_token_hash
                 and dataset.sharing_token_hash in principal.share_token_hashes
             )
         )
     if action == "edit":
-        return bool(principal.managed_team_ids & teams)
+        return bool(same_org and principal.managed_team_ids & dataset.allowed_team_ids)
     return False
+
+
+def can_folder(principal: Principal, action: Action, folder: FolderLike) -> bool:
+    verdict = _manager_can(principal, action, folder.organization_id)
+    if verdict is not None:
+        return verdict
+    if principal.organization_id != folder.organization_id or not principal.is_authenticated:
+        return False
+    if action == "view":
+        return folder.parent_id is None or bool(principal.team_ids & folder.visible_team_ids)
+    if action == "edit":
+        return bool(principal.managed_team_ids & folder.allowed_team_ids)
+    return False
+
+
+def can_team(principal: Principal, action: Action, team: TeamLike) -> bool:
+    if principal.is_superuser:
+        return True
+    if principal.organization_id != team.organization_id or not principal.is_authenticated:
+        return False
+    if principal.role == "admin" or action == "view":
+        return True
+    return action == "edit" and team.id in principal.managed_team_ids
 
 
 def can_organization(principal: Principal, action: Action, organization_id: int) -> bool:
@@ -64,14 +118,45 @@ def can_organization(principal: Principal, action: Action, organization_id: int)
     return principal.role == "admin"
 
 
+RULES: dict[str, Callable[[Principal, Action, Any], bool]] = {
+    "dataset": can_dataset,
+    "folder": can_folder,
+    "team": can_team,
+}
+
+
 def can(principal: Principal, action: Action, resource: object) -> bool:
-    """May ``principal`` do ``action`` on ``resource`` (a dataset entry or an organization id)?"""
+    """May ``principal`` do ``action`` on ``resource``?
+
+    ``resource`` is an index entry (dataset, folder, team: its ``kind`` picks
+    the rule), an organization id, or ``"server"``.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if isinstance(resource, int):
+    rule = RULES.get(getattr(resource, "kind", ""))
+    if rule is not None:
+        return rule(principal, action, resource)
+    if isinstance(resource, int) and not isinstance(resource, bool):
         return can_organization(principal, action, resource)
-    if hasattr(resource, "allowed_team_ids"):
-        return can_dataset(principal, action, resource)  # type: ignore[arg-type]
     if resource == "server":
         return principal.is_superuser
+    if hasattr(resource, "allowed_team_ids"):  # dataset-shaped objects without a kind
+        return can_dataset(principal, action, resource)  # type: ignore[arg-type]
     raise TypeError(f"no access rule for {type(resource).__name__}")
+
+
+def team_grant_change(
+    principal: Principal, organization_id: int, current: frozenset[int], wanted: frozenset[int]
+) -> frozenset[int]:
+    """The grant set after ``principal`` asks to replace ``current`` with ``wanted``.
+
+    Managers of the organization may set anything. Team managers may add or
+    remove only teams they manage; asking to change any other grant is refused,
+    so grants made by others stay.
+    """
+    if _manager_can(principal, "edit", organization_id):
+        return wanted
+    managed = principal.managed_team_ids
+    if (wanted - managed) != (current - managed):
+        raise Forbidden("team managers may add or remove only the teams they manage")
+    return wanted

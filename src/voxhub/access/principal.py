@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,17 @@ class Principal:
         return self.user_id is not None
 
     def with_share_token(self, token_hash: str) -> Principal:
-        return Principal(
-            self.user_id,
-            self.email,
-            self.organization_id,
-            self.role,
-            self.is_superuser,
-            self.team_ids,
-            self.managed_team_ids,
-            self.share_token_hashes | {token_hash},
-        )
+        return replace(self, share_token_hashes=self.share_token_hashes | {token_hash})
+
+    def with_share_tokens(self, token_hashes: frozenset[str]) -> Principal:
+        if not token_hashes:
+            return self
+        return replace(self, share_token_hashes=self.share_token_hashes | token_hashes)
 
 
 ANONYMOUS = Principal()
+
+
+def system_principal(name: str) -> Principal:
+    """The server operator acting through the CLI: may do everything, audited by ``name``."""
+    return Principal(email=name, is_superuser=True)

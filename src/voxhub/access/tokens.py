@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 API_TOKEN_PREFIX = "vxh_"
+SHARE_TOKEN_PREFIX = "vxs_"
 
 
 def new_token(prefix: str = API_TOKEN_PREFIX) -> str:
@@ -20,3 +21,8 @@ def hash_token(token: str) -> str:
 def redact(token: str) -> str:
     """What may appear in logs: the prefix and four characters."""
     return token[:8] + "…" if len(token) > 8 else "…"
+
+
+def is_share_token(token: str) -> bool:
+    """Dataset sharing tokens and API tokens travel in the same places; the prefix tells."""
+    return token.startswith(SHARE_TOKEN_PREFIX)

@@ -12,7 +12,21 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
 from voxhub import __version__
-from voxhub.api import datasets, errors, jobs, uploads, zarr
+from voxhub.api import (
+    auth,
+    credentials,
+    dataset_settings,
+    datasets,
+    errors,
+    folders,
+    jobs,
+    people,
+    properties,
+    teams,
+    trash,
+    uploads,
+    zarr,
+)
 from voxhub.catalog.scan import scan
 from voxhub.hub import Hub
 from voxhub.jobs.runner import WorkerPool
@@ -25,6 +39,13 @@ ROUTERS = (
     zarr.router,
     jobs.router,
     uploads.router,
+    auth.router,
+    people.router,
+    teams.router,
+    folders.router,
+    dataset_settings.router,
+    trash.router,
+    properties.router,
 )
 
 
@@ -63,7 +84,7 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hub = hub
-    app.state.principal_resolvers = []
+    app.state.principal_resolvers = list(credentials.RESOLVERS)
     errors.install(app)
     app.add_middleware(
         CORSMiddleware,

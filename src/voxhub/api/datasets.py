@@ -1,22 +1,26 @@
-"""``/api/v1/datasets``: listing, describing and reading datasets."""
+"""``/api/v1/datasets``: listing (filtered, searched, paged), describing and reading datasets."""
 
 from __future__ import annotations
 
 import io
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.api.folders import TeamRef, team_refs
 from voxhub.api.levels import open_level, pick_thumbnail_level
+from voxhub.api.usage import note_use
 from voxhub.arrays.box import Box, read_box
 from voxhub.arrays.mag import Mag
 from voxhub.arrays.render import layer_plane_png
-from voxhub.catalog.index import DatasetEntry
+from voxhub.catalog.index import DatasetEntry, Snapshot
+from voxhub.catalog.listing import SORT_PATTERN, DatasetQuery, select_datasets
 from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
@@ -39,21 +43,43 @@ class LayerOut(BaseModel):
 class DatasetOut(BaseModel):
     organization: str
     name: str
+    displayName: str
+    description: str = Field(description="Markdown")
+    tags: list[str]
     status: str
     isPublic: bool
+    isEditable: bool
+    folderId: int | None
+    allowedTeams: list[TeamRef] = Field(description="Granted on the dataset itself")
+    allowedTeamsCumulative: list[TeamRef] = Field(description="Also via its folder and ancestors")
+    created: datetime | None
+    lastUsed: datetime | None
+    viewConfiguration: dict[str, Any]
     voxelSize: list[float]
     unit: str
     layers: list[LayerOut]
     zarrUrl: str
 
 
-def describe(entry: DatasetEntry) -> DatasetOut:
+def describe(entry: DatasetEntry, principal: Principal, snapshot: Snapshot) -> DatasetOut:
     base = f"/zarr/{entry.organization}/{entry.name}"
+    # Team names are the organization's business; others see none.
+    insider = principal.is_superuser or principal.organization_id == entry.organization_id
     return DatasetOut(
         organization=entry.organization,
         name=entry.name,
+        displayName=entry.display_name or entry.name,
+        description=entry.description,
+        tags=list(entry.tags),
         status=entry.status,
         isPublic=entry.is_public,
+        isEditable=can(principal, "edit", entry),
+        folderId=entry.folder_id if insider else None,
+        allowedTeams=team_refs(snapshot, entry.team_ids) if insider else [],
+        allowedTeamsCumulative=team_refs(snapshot, entry.allowed_team_ids) if insider else [],
+        created=entry.created,
+        lastUsed=entry.last_used,
+        viewConfiguration=dict(entry.view_configuration),
         voxelSize=list(entry.voxel_size),
         unit=entry.unit,
         zarrUrl=f"{base}/",
@@ -75,15 +101,39 @@ def describe(entry: DatasetEntry) -> DatasetOut:
 
 
 @router.get("", response_model=list[DatasetOut])
-def list_datasets(hub: HubDep, principal: PrincipalDep) -> list[DatasetOut]:
-    """Every dataset the caller may view."""
-    entries = sorted(hub.index.all(), key=lambda e: (e.organization, e.name))
-    return [describe(e) for e in entries if can(principal, "view", e)]
+def list_datasets(
+    response: Response,
+    hub: HubDep,
+    principal: PrincipalDep,
+    organization: str | None = None,
+    folder: Annotated[int | None, Query(description="Only datasets in this folder")] = None,
+    includeSubfolders: bool = False,
+    tags: Annotated[list[str], Query(description="Only datasets with all these tags")] = [],  # noqa: B006
+    q: Annotated[str, Query(max_length=1000, description="Words that must all match")] = "",
+    status: str | None = None,
+    isPublic: bool | None = None,
+    sort: Annotated[str, Query(pattern=SORT_PATTERN)] = "name",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> list[DatasetOut]:
+    """The datasets the caller may view, filtered and paged (``X-Total-Count`` has the total)."""
+    query = DatasetQuery(
+        organization=organization, folder_id=folder, include_subfolders=includeSubfolders,
+        tags=tuple(tags), search=q, status=status, is_public=isPublic, sort=sort,
+        offset=offset, limit=limit,
+    )  # fmt: skip
+    snapshot = hub.index.snapshot()
+    visible = (e for e in snapshot.datasets.values() if can(principal, "view", e))
+    total, page = select_datasets(visible, query, snapshot.tree)
+    response.headers["X-Total-Count"] = str(total)
+    return [describe(e, principal, snapshot) for e in page]
 
 
 @router.get("/{organization}/{name}", response_model=DatasetOut)
 def get_dataset(organization: str, name: str, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
-    return describe(authorize_dataset(hub, principal, organization, name))
+    entry = authorize_dataset(hub, principal, organization, name)
+    note_use(hub, entry.id)
+    return describe(entry, principal, hub.index.snapshot())
 
 
 @router.get(

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from voxhub.access.errors import Hidden
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from voxhub.access.errors import Forbidden, Hidden, LoginRequired
 from voxhub.access.policy import Action, can
 from voxhub.access.principal import Principal
-from voxhub.catalog.index import DatasetEntry, LayerEntry
+from voxhub.catalog.index import DatasetEntry, FolderEntry, LayerEntry
 from voxhub.hub import Hub
 
 
 def get_hub(request: Request) -> Hub:
     return request.app.state.hub
+
+
+@contextmanager
+def changing(hub: Hub) -> Iterator[Session]:
+    """A transaction whose changes this process's index sees at once (others within seconds)."""
+    with hub.transaction() as session:
+        yield session
+    hub.index.invalidate()
 
 
 def presented_token(request: Request) -> str | None:
@@ -38,17 +50,46 @@ def get_principal(request: Request) -> Principal:
     return principal
 
 
+def require(principal: Principal, action: Action, resource: object, what: str) -> None:
+    """Pass when allowed; else 404 to whoever may not even view ``resource``, 403 otherwise.
+
+    Refusals to those who cannot see a thing look exactly like a missing thing,
+    so names of private datasets and folders cannot be probed.
+    """
+    if can(principal, action, resource):
+        return
+    if action != "view" and can(principal, "view", resource):
+        if not principal.is_authenticated:
+            raise LoginRequired(f"log in to {action} {what}")
+        raise Forbidden(f"you may not {action} {what}")
+    raise Hidden(f"{what} not found")
+
+
+def require_login(principal: Principal) -> Principal:
+    if not principal.is_authenticated:
+        raise LoginRequired("log in or send an API token")
+    return principal
+
+
 def authorize_dataset(
     hub: Hub, principal: Principal, organization: str, name: str, action: Action = "view"
 ) -> DatasetEntry:
-    """The dataset entry if ``principal`` may ``action`` it; a 404 otherwise.
-
-    Refusals look exactly like missing datasets so names of private datasets
-    cannot be probed.
-    """
+    """The dataset entry if ``principal`` may ``action`` it; 404 if it may not see it, else 403."""
     entry = hub.index.get(organization, name)
-    if entry is None or not can(principal, action, entry):
-        raise Hidden(f"dataset {organization}/{name} not found")
+    what = f"dataset {organization}/{name}"
+    if entry is None:
+        raise Hidden(f"{what} not found")
+    require(principal, action, entry, what)
+    return entry
+
+
+def authorize_folder(
+    hub: Hub, principal: Principal, folder_id: int, action: Action = "view"
+) -> FolderEntry:
+    entry = hub.index.folder(folder_id)
+    if entry is None:
+        raise Hidden(f"folder {folder_id} not found")
+    require(principal, action, entry, f"folder {folder_id}")
     return entry
 
 

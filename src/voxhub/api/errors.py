@@ -25,6 +25,7 @@ STATUS: dict[type[errors.VoxhubError], int] = {
     errors.Unauthenticated: 401,
     errors.PermissionDenied: 403,
     errors.TooLarge: 413,
+    errors.TooManyRequests: 429,
     errors.VoxhubError: 400,
 }
 

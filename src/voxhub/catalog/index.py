@@ -4,19 +4,35 @@ Chunk and slice requests resolve ``org/dataset/layer`` here without touching
 the database. The map is rebuilt when the access epoch moves; the epoch is
 polled at most every ``refresh_seconds``, so changes made by another process
 (the CLI, a second API node) are seen within that time.
+
+Everything an access decision needs is precomputed at load: each dataset's
+cumulative teams (its own plus those of its folder and every ancestor), its
+sharing token hash, and for each folder who may see it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from voxhub.catalog.tree import FolderNode, FolderTree
+from voxhub.db.access_models import (
+    DatasetSettings,
+    DatasetTag,
+    DatasetTeam,
+    Folder,
+    FolderTeam,
+    Team,
+)
 from voxhub.db.models import Dataset, Organization
 from voxhub.db.session import read_epoch
 
@@ -36,6 +52,13 @@ class LayerEntry:
 
 @dataclass(frozen=True)
 class DatasetEntry:
+    """A dataset as the hot paths and ``can()`` see it.
+
+    ``allowed_team_ids`` is cumulative (own teams and those of every enclosing
+    folder); ``team_ids`` only the dataset's own grants.
+    """
+
+    kind: ClassVar[str] = "dataset"
     id: int
     organization: str
     organization_id: int
@@ -48,9 +71,57 @@ class DatasetEntry:
     unit: str
     allowed_team_ids: frozenset[int] = field(default_factory=frozenset)
     sharing_token_hash: str | None = None
+    display_name: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    folder_id: int | None = None
+    team_ids: frozenset[int] = field(default_factory=frozenset)
+    created: datetime | None = None
+    updated: datetime | None = None
+    last_used: datetime | None = None
+    uploader_id: int | None = None
+    view_configuration: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _entry(dataset: Dataset, organization: str, binary_data: Path) -> DatasetEntry:
+@dataclass(frozen=True)
+class FolderEntry:
+    """A folder as ``can()`` sees it.
+
+    ``visible_team_ids`` adds to the cumulative teams every team allowed
+    somewhere below (on a subfolder or a dataset), whose members must see the
+    path down to what they may open.
+    """
+
+    kind: ClassVar[str] = "folder"
+    id: int
+    organization_id: int
+    parent_id: int | None
+    name: str
+    team_ids: frozenset[int]
+    allowed_team_ids: frozenset[int]
+    visible_team_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class TeamEntry:
+    kind: ClassVar[str] = "team"
+    id: int
+    organization_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent view of the catalog, replaced whole on refresh."""
+
+    datasets: dict[tuple[str, str], DatasetEntry] = field(default_factory=dict)
+    folders: dict[int, FolderEntry] = field(default_factory=dict)
+    tree: FolderTree = field(default_factory=lambda: FolderTree(()))
+    teams: dict[int, TeamEntry] = field(default_factory=dict)
+    organizations: dict[int, str] = field(default_factory=dict)
+
+
+def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any) -> DatasetEntry:
     folder = binary_data / organization / dataset.name
     layers = {
         layer.name: LayerEntry(
@@ -77,9 +148,65 @@ def _entry(dataset: Dataset, organization: str, binary_data: Path) -> DatasetEnt
         layers=layers,
         voxel_size=tuple(dataset.voxel_size),
         unit=dataset.unit,
-        allowed_team_ids=frozenset(getattr(dataset, "allowed_team_ids_cumulative", ()) or ()),
-        sharing_token_hash=getattr(dataset, "sharing_token_hash", None),
+        display_name=dataset.display_name,
+        description=dataset.description,
+        created=dataset.created,
+        updated=dataset.updated,
+        **extra,
     )
+
+
+def _pairs(session: Session, *columns: Any) -> dict[int, frozenset]:
+    grouped: dict[int, set] = defaultdict(set)
+    for key, value in session.execute(select(*columns)).all():
+        grouped[key].add(value)
+    return {key: frozenset(values) for key, values in grouped.items()}
+
+
+def _access_extra(
+    dataset: Dataset,
+    tree: FolderTree,
+    settings: DatasetSettings | None,
+    teams: frozenset[int],
+    tags: frozenset[str],
+) -> dict[str, Any]:
+    folder_id = settings.folder_id if settings is not None else None
+    if folder_id is None or folder_id not in tree:
+        folder_id = tree.root(dataset.organization_id)
+    return {
+        "folder_id": folder_id,
+        "team_ids": teams,
+        "allowed_team_ids": (teams | tree.cumulative(folder_id)) if folder_id else teams,
+        "tags": tuple(sorted(tags)),
+        "sharing_token_hash": settings.sharing_token_hash if settings else None,
+        "last_used": settings.last_used if settings else None,
+        "uploader_id": settings.uploader_id if settings else None,
+        "view_configuration": dict(settings.view_configuration) if settings else {},
+    }
+
+
+def _folder_entries(tree: FolderTree, datasets: list[DatasetEntry]) -> dict[int, FolderEntry]:
+    granted_below: dict[int, set[int]] = defaultdict(set)
+    for node in tree.nodes.values():
+        granted_below[node.id] |= node.team_ids
+    for entry in datasets:
+        if entry.folder_id is not None:
+            granted_below[entry.folder_id] |= entry.team_ids
+    below = tree.subtree_union({k: frozenset(v) for k, v in granted_below.items()})
+    entries = {}
+    for folder_id, teams_below in below.items():
+        node = tree.nodes[folder_id]
+        cumulative = tree.cumulative(folder_id)
+        entries[folder_id] = FolderEntry(
+            id=node.id,
+            organization_id=node.organization_id,
+            parent_id=node.parent_id,
+            name=node.name,
+            team_ids=node.team_ids,
+            allowed_team_ids=cumulative,
+            visible_team_ids=cumulative | teams_below,
+        )
+    return entries
 
 
 class CatalogIndex:
@@ -92,7 +219,7 @@ class CatalogIndex:
         self._binary_data = binary_data
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], DatasetEntry] = {}
+        self._snapshot = Snapshot()
         self._epoch = -1
         self._checked = 0.0
         self._listeners: list[Any] = []
@@ -103,11 +230,24 @@ class CatalogIndex:
 
     def get(self, organization: str, name: str) -> DatasetEntry | None:
         self.refresh()
-        return self._entries.get((organization, name))
+        return self._snapshot.datasets.get((organization, name))
 
     def all(self) -> list[DatasetEntry]:
         self.refresh()
-        return list(self._entries.values())
+        return list(self._snapshot.datasets.values())
+
+    def snapshot(self) -> Snapshot:
+        """The current catalog view, for questions that span datasets and folders."""
+        self.refresh()
+        return self._snapshot
+
+    def folder(self, folder_id: int) -> FolderEntry | None:
+        self.refresh()
+        return self._snapshot.folders.get(folder_id)
+
+    def invalidate(self) -> None:
+        """Poll the epoch on the next access (after this process changed something)."""
+        self._checked = float("-inf")
 
     def refresh(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -119,18 +259,49 @@ class CatalogIndex:
             with self._factory() as session:
                 epoch = read_epoch(session)
                 if force or epoch != self._epoch:
-                    self._entries = self._load(session)
+                    self._snapshot = self._load(session)
                     self._epoch = epoch
                     for callback in self._listeners:
                         callback()
             self._checked = time.monotonic()
 
-    def _load(self, session: Session) -> dict[tuple[str, str], DatasetEntry]:
+    def _load(self, session: Session) -> Snapshot:
+        folder_teams = _pairs(session, FolderTeam.folder_id, FolderTeam.team_id)
+        tree = FolderTree(
+            FolderNode(row.id, row.organization_id, row.parent_id, row.name,
+                       folder_teams.get(row.id, frozenset()))
+            for row in session.scalars(select(Folder))
+        )  # fmt: skip
+        settings = {row.dataset_id: row for row in session.scalars(select(DatasetSettings))}
+        dataset_teams = _pairs(session, DatasetTeam.dataset_id, DatasetTeam.team_id)
+        tags = _pairs(session, DatasetTag.dataset_id, DatasetTag.tag)
         rows = session.execute(
             select(Dataset, Organization.name)
             .join(Organization)
             .options(selectinload(Dataset.layers))
         ).all()
-        return {
-            (org, dataset.name): _entry(dataset, org, self._binary_data) for dataset, org in rows
+        datasets = {
+            (org, dataset.name): _entry(
+                dataset,
+                org,
+                self._binary_data,
+                **_access_extra(
+                    dataset,
+                    tree,
+                    settings.get(dataset.id),
+                    dataset_teams.get(dataset.id, frozenset()),
+                    tags.get(dataset.id, frozenset()),
+                ),
+            )
+            for dataset, org in rows
         }
+        return Snapshot(
+            datasets=datasets,
+            folders=_folder_entries(tree, list(datasets.values())),
+            tree=tree,
+            teams={
+                team.id: TeamEntry(team.id, team.organization_id, team.name)
+                for team in session.scalars(select(Team))
+            },
+            organizations=dict(session.execute(select(Organization.id, Organization.name)).all()),
+        )

@@ -169,6 +169,9 @@ def _mount_optional(module: str, name: str, help_text: str) -> None:
 for _module, _name, _help in (
     ("tokens", "token", "Create, list and revoke API tokens."),
     ("users", "user", "Add, list and change users."),
+    ("teams", "team", "Add teams and their members."),
+    ("folders", "folder", "Add folders, list the tree, set allowed teams."),
+    ("datasets", "dataset", "Share, publish, move, tag, delete and restore datasets."),
     ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
 ):
     _mount_optional(_module, _name, _help)

@@ -8,9 +8,11 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from voxhub.access import audit
 from voxhub.access.accounts import find_user, issue_token, revoke_token
 from voxhub.catalog.bootstrap import ADMIN_EMAIL
 from voxhub.cli._common import clean_errors, open_hub, out
+from voxhub.cli.admin_common import operator
 from voxhub.db.models import ApiToken
 
 app = typer.Typer(no_args_is_help=True)
@@ -56,5 +58,8 @@ def revoke(token_id: int, user: UserOption = ADMIN_EMAIL) -> None:
     """Revoke a token by id; every server stops accepting it within seconds."""
     hub = open_hub()
     with hub.transaction() as session:
-        revoke_token(session, token_id, find_user(session, user))
+        owner = find_user(session, user)
+        row = revoke_token(session, token_id, owner)
+        audit.record(session, operator(), "token.revoke", f"{owner.email}:{row.prefix}…",
+                     owner.organization_id, token_id=row.id)  # fmt: skip
     out.print(f"revoked token {token_id}")

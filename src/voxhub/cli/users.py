@@ -1,4 +1,4 @@
-"""``voxhub user add|list|role``."""
+"""``voxhub user add|list|role|deactivate``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from voxhub.access.accounts import ROLES, create_user, find_user
+from voxhub.access.accounts import ROLES, create_user, find_user, set_active, set_role
 from voxhub.access.passwords import hash_password
+from voxhub.access.sessions import end_all
 from voxhub.catalog.register import ensure_organization
 from voxhub.cli._common import clean_errors, open_hub, out
+from voxhub.cli.admin_common import operator
 from voxhub.db.models import User
-from voxhub.db.session import bump_epoch
 from voxhub.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
@@ -60,11 +61,26 @@ def list_() -> None:
 @app.command()
 @clean_errors
 def role(email: str, new_role: str) -> None:
-    """Change a user's role."""
+    """Change a user's role (admin, dataset_manager or member)."""
     if new_role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {new_role!r}")
     hub = open_hub()
     with hub.transaction() as session:
-        find_user(session, email).role = new_role
-        bump_epoch(session)
+        set_role(session, operator(), find_user(session, email), new_role)
     out.print(f"{email} is now {new_role}", highlight=False)
+
+
+@app.command()
+@clean_errors
+def deactivate(
+    email: str,
+    undo: Annotated[bool, typer.Option("--undo", help="Activate the user again")] = False,
+) -> None:
+    """Stop a user from logging in; its tokens and sessions stop working within seconds."""
+    hub = open_hub()
+    with hub.transaction() as session:
+        user = find_user(session, email)
+        set_active(session, operator(), user, undo)
+        if not undo:
+            end_all(session, user.id)
+    out.print(f"{email} is now {'active' if undo else 'deactivated'}", highlight=False)

@@ -117,4 +117,5 @@ class Epoch(Base):
     value: Mapped[int] = mapped_column(default=0)
 
 
+import voxhub.db.access_models  # noqa: E402,F401  (registers teams, folders, sessions, …)
 from voxhub.db import jobs_models  # noqa: E402,F401  (registers Job and Upload on Base)

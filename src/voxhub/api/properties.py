@@ -1,0 +1,77 @@
+"""``datasource-properties.json``: read, replace (validated), compare with the disk, apply."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel, Field
+
+from voxhub.access.principal import Principal
+from voxhub.api.deps import authorize_dataset, changing, get_hub, get_principal
+from voxhub.catalog import datasource
+from voxhub.catalog.datasets import find_dataset
+from voxhub.hub import Hub
+
+router = APIRouter(prefix="/api/v1/datasets", tags=["dataset properties"])
+HubDep = Annotated[Hub, Depends(get_hub)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class DiskOut(BaseModel):
+    differs: bool
+    catalog: dict[str, Any]
+    disk: dict[str, Any] | None = Field(description="Null when the file cannot be read")
+    error: str | None = Field(description="Why the disk version cannot be used")
+    diff: list[dict[str, Any]] = Field(description="RFC 6902 JSON Patch from catalog to disk")
+
+
+@router.get("/{organization}/{name}/properties")
+def read_properties(
+    organization: str, name: str, hub: HubDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The properties as the catalog has them."""
+    authorize_dataset(hub, principal, organization, name)
+    with hub.transaction() as session:
+        return dict(find_dataset(session, organization, name).properties)
+
+
+@router.put("/{organization}/{name}/properties")
+def replace_properties(
+    organization: str,
+    name: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    document: Annotated[dict[str, Any], Body()],
+) -> dict[str, Any]:
+    """Replace the file; unknown element classes, boxes outside the data and duplicate
+    layer names are refused and change nothing."""
+    entry = authorize_dataset(hub, principal, organization, name, "edit")
+    with changing(hub) as session:
+        dataset = find_dataset(session, organization, name)
+        properties = datasource.replace_properties(
+            session, principal, dataset, document, entry.path
+        )
+        return properties.to_json()
+
+
+@router.get("/{organization}/{name}/properties/disk", response_model=DiskOut)
+def disk_properties(organization: str, name: str, hub: HubDep, principal: PrincipalDep) -> DiskOut:
+    """The catalog's and the disk's version side by side, with a JSON diff."""
+    entry = authorize_dataset(hub, principal, organization, name, "edit")
+    with hub.transaction() as session:
+        view = datasource.disk_view(find_dataset(session, organization, name), entry.path)
+    return DiskOut(
+        differs=view.differs, catalog=view.catalog, disk=view.disk, error=view.error, diff=view.diff
+    )
+
+
+@router.post("/{organization}/{name}/properties/disk/apply")
+def apply_disk_properties(
+    organization: str, name: str, hub: HubDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Make the catalog take the version on disk (validated first)."""
+    entry = authorize_dataset(hub, principal, organization, name, "edit")
+    with changing(hub) as session:
+        dataset = find_dataset(session, organization, name)
+        return datasource.apply_disk(session, principal, dataset, entry.path).to_json()

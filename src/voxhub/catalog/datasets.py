@@ -1,0 +1,194 @@
+"""Dataset settings: names, description, tags, folder, public flag, teams, view configuration.
+
+Each change that can alter who sees what bumps the access epoch (the index
+reloads everywhere); permission, sharing and folder changes are audited.
+Callers have already asked ``can()``; team managers' limits on team grants
+are applied here through ``policy.team_grant_change``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from voxhub.access import audit
+from voxhub.access.policy import team_grant_change
+from voxhub.access.principal import Principal
+from voxhub.catalog.errors import BadName, FolderNotFound
+from voxhub.catalog.names import clean_label, clean_tags
+from voxhub.catalog.view_config import parse_view_configuration
+from voxhub.db.access_models import DatasetSettings, DatasetTag, DatasetTeam, Folder, Team
+from voxhub.db.models import Dataset, Organization, utcnow
+from voxhub.db.session import bump_epoch
+from voxhub.errors import InvalidInput, NotFound
+
+MAX_DESCRIPTION = 100_000
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def find_dataset(session: Session, organization: str, name: str) -> Dataset:
+    dataset = session.scalar(
+        select(Dataset)
+        .join(Organization)
+        .where(Organization.name == organization, Dataset.name == name)
+    )
+    if dataset is None:
+        raise NotFound(f"dataset {organization}/{name} not found")
+    return dataset
+
+
+def label(dataset: Dataset) -> str:
+    """``org/name``, as audit entries and messages name a dataset."""
+    return f"{dataset.organization.name}/{dataset.name}"
+
+
+def settings_row(session: Session, dataset: Dataset, create: bool = True) -> DatasetSettings | None:
+    row = session.get(DatasetSettings, dataset.id)
+    if row is None and create:
+        row = DatasetSettings(dataset_id=dataset.id, view_configuration={})
+        session.add(row)
+        session.flush()
+    return row
+
+
+def own_team_ids(session: Session, dataset: Dataset) -> frozenset[int]:
+    rows = session.scalars(select(DatasetTeam.team_id).where(DatasetTeam.dataset_id == dataset.id))
+    return frozenset(rows)
+
+
+def tags_of(session: Session, dataset: Dataset) -> list[str]:
+    rows = session.scalars(select(DatasetTag.tag).where(DatasetTag.dataset_id == dataset.id))
+    return sorted(rows)
+
+
+def check_teams(session: Session, organization_id: int, team_ids: Iterable[int]) -> frozenset[int]:
+    """``team_ids`` if all are teams of the organization; ``InvalidInput`` names the others."""
+    wanted = frozenset(team_ids)
+    found = set(
+        session.scalars(
+            select(Team.id).where(Team.id.in_(wanted), Team.organization_id == organization_id)
+        )
+    )
+    missing = sorted(wanted - found)
+    if missing:
+        raise InvalidInput(f"no team {', '.join(map(str, missing))} in this organization")
+    return wanted
+
+
+def folder_of_org(session: Session, folder_id: int, organization_id: int) -> Folder:
+    folder = session.get(Folder, folder_id)
+    if folder is None or folder.organization_id != organization_id:
+        raise FolderNotFound(f"folder {folder_id} not found")
+    return folder
+
+
+def update_dataset(
+    session: Session, actor: Principal, dataset: Dataset, changes: dict[str, Any]
+) -> None:
+    """Apply a partial update (display_name, description, tags, is_public, view_configuration)."""
+    if "display_name" in changes:
+        dataset.display_name = clean_label(changes["display_name"], "display name", 256)
+    if "description" in changes:
+        text = changes["description"]
+        if not isinstance(text, str) or len(text) > MAX_DESCRIPTION:
+            raise BadName(f"description must be text of at most {MAX_DESCRIPTION} characters")
+        dataset.description = text
+    if "tags" in changes:
+        set_tags(session, dataset, changes["tags"])
+    if "view_configuration" in changes:
+        config = parse_view_configuration(
+            changes["view_configuration"], (layer.name for layer in dataset.layers)
+        )
+        settings_row(session, dataset).view_configuration = config.to_json()  # type: ignore[union-attr]
+    if "is_public" in changes and bool(changes["is_public"]) != dataset.is_public:
+        dataset.is_public = bool(changes["is_public"])
+        audit.record(session, actor, "dataset.public", label(dataset), dataset.organization_id,
+                     is_public=dataset.is_public)  # fmt: skip
+    dataset.updated = utcnow()
+    bump_epoch(session)
+
+
+def set_tags(session: Session, dataset: Dataset, tags: list[str]) -> list[str]:
+    if not isinstance(tags, list):
+        raise BadName("tags must be a list of text")
+    cleaned = clean_tags(tags)
+    session.execute(delete(DatasetTag).where(DatasetTag.dataset_id == dataset.id))
+    session.add_all(DatasetTag(dataset_id=dataset.id, tag=tag) for tag in cleaned)
+    session.flush()
+    bump_epoch(session)
+    return cleaned
+
+
+def set_teams(
+    session: Session, actor: Principal, dataset: Dataset, team_ids: Iterable[int]
+) -> frozenset[int]:
+    """Replace the dataset's own team grants (team managers: only their teams change)."""
+    wanted = check_teams(session, dataset.organization_id, team_ids)
+    current = own_team_ids(session, dataset)
+    new = team_grant_change(actor, dataset.organization_id, current, wanted)
+    if new == current:
+        return current
+    session.execute(delete(DatasetTeam).where(DatasetTeam.dataset_id == dataset.id))
+    session.add_all(DatasetTeam(dataset_id=dataset.id, team_id=t) for t in sorted(new))
+    session.flush()
+    audit.record(session, actor, "dataset.teams", label(dataset), dataset.organization_id,
+                 added=sorted(new - current), removed=sorted(current - new))  # fmt: skip
+    bump_epoch(session)
+    return new
+
+
+def move(session: Session, actor: Principal, datasets: list[Dataset], folder: Folder) -> None:
+    """Put every dataset in ``folder`` (all of one organization, checked by the caller)."""
+    for dataset in datasets:
+        if dataset.organization_id != folder.organization_id:
+            raise InvalidInput(f"{label(dataset)} cannot move to another organization's folder")
+        row = settings_row(session, dataset)
+        assert row is not None
+        if row.folder_id != folder.id:
+            audit.record(session, actor, "dataset.move", label(dataset), dataset.organization_id,
+                         old_folder=row.folder_id, new_folder=folder.id)  # fmt: skip
+            row.folder_id = folder.id
+    bump_epoch(session)
+
+
+def set_initial_access(
+    session: Session,
+    dataset: Dataset,
+    *,
+    uploader_id: int | None = None,
+    folder_id: int | None = None,
+    team_ids: Iterable[int] = (),
+) -> None:
+    """For new datasets (uploads, imports): uploader, folder and initial teams.
+
+    Without teams a new dataset is visible only to admins and dataset managers.
+    """
+    row = settings_row(session, dataset)
+    assert row is not None
+    row.uploader_id = uploader_id
+    if folder_id is not None:
+        row.folder_id = folder_of_org(session, folder_id, dataset.organization_id).id
+    teams = check_teams(session, dataset.organization_id, team_ids)
+    session.add_all(DatasetTeam(dataset_id=dataset.id, team_id=t) for t in sorted(teams))
+    session.flush()
+    bump_epoch(session)
+
+
+def touch(session: Session, dataset_id: int) -> None:
+    """Note that the dataset was opened (at most once a minute; no epoch bump)."""
+    now = utcnow()
+    result = session.execute(
+        update(DatasetSettings)
+        .where(DatasetSettings.dataset_id == dataset_id)
+        .where(
+            (DatasetSettings.last_used.is_(None))
+            | (DatasetSettings.last_used < now - LAST_USED_EVERY)
+        )
+        .values(last_used=now)
+    )
+    if not result.rowcount and session.get(DatasetSettings, dataset_id) is None:  # type: ignore[attr-defined]
+        session.add(DatasetSettings(dataset_id=dataset_id, view_configuration={}, last_used=now))

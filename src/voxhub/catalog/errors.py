@@ -1,0 +1,33 @@
+"""Errors of the catalog: folders, dataset settings, trash, properties."""
+
+from voxhub.errors import Conflict, InvalidInput, NotFound
+
+
+class FolderNotFound(NotFound):
+    code = "folder_not_found"
+
+
+class BadFolderMove(InvalidInput):
+    code = "bad_folder_move"
+
+
+class FolderNotEmpty(Conflict):
+    code = "folder_not_empty"
+
+
+class BadName(InvalidInput):
+    """A display name, folder name, tag or search text that cannot be stored."""
+
+    code = "bad_name"
+
+
+class ConfirmationMismatch(InvalidInput):
+    code = "confirmation_mismatch"
+
+
+class TrashNotFound(NotFound):
+    code = "trash_entry_not_found"
+
+
+class BadViewConfiguration(InvalidInput):
+    code = "bad_view_configuration"

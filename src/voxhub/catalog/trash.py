@@ -1,0 +1,187 @@
+"""Deleting a dataset moves it to ``<data>/.trash``; it can be restored until purged.
+
+The folder moves with one rename (same filesystem: atomic), the catalog rows
+go, and a trash entry keeps what is needed to restore the dataset with its
+settings (display name, description, tags, teams, folder, public flag, view
+configuration). If the transaction does not commit, the folder moves back.
+Entries older than ``VOXHUB_TRASH_DAYS`` are purged. Sharing links do not
+survive a deletion.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from voxhub.access import audit
+from voxhub.access.principal import Principal
+from voxhub.catalog import datasets as dataset_settings
+from voxhub.catalog.errors import ConfirmationMismatch, TrashNotFound
+from voxhub.catalog.register import describe_folder, upsert_dataset
+from voxhub.db.access_models import DatasetTag, DatasetTeam, Folder, Team, TrashEntry
+from voxhub.db.models import Dataset, Organization, utcnow
+from voxhub.db.session import bump_epoch
+from voxhub.errors import Conflict
+
+
+def on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Run ``undo`` if this transaction rolls back instead of committing."""
+
+    def rolled_back(_session: Session) -> None:
+        undo()
+        _forget()
+
+    def _forget(*_args: Any) -> None:
+        for name, fn in (("after_rollback", rolled_back), ("after_commit", _forget)):
+            if event.contains(session, name, fn):
+                event.remove(session, name, fn)
+
+    event.listen(session, "after_rollback", rolled_back)
+    event.listen(session, "after_commit", _forget)
+
+
+def _rename(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        raise Conflict(f"cannot move {source.name} to {target.parent}: {exc.strerror}") from None
+
+
+def _snapshot(session: Session, dataset: Dataset) -> dict[str, Any]:
+    row = dataset_settings.settings_row(session, dataset, create=False)
+    return {
+        "organization": dataset.organization.name,
+        "display_name": dataset.display_name,
+        "description": dataset.description,
+        "is_public": dataset.is_public,
+        "created": dataset.created.isoformat(),
+        "tags": dataset_settings.tags_of(session, dataset),
+        "team_ids": sorted(dataset_settings.own_team_ids(session, dataset)),
+        "folder_id": row.folder_id if row else None,
+        "uploader_id": row.uploader_id if row else None,
+        "view_configuration": dict(row.view_configuration) if row else {},
+    }
+
+
+def delete_dataset(
+    session: Session, actor: Principal, dataset: Dataset, confirm: str, data: Path
+) -> TrashEntry:
+    """Move the dataset to the trash; ``confirm`` must equal its name."""
+    if confirm != dataset.name:
+        raise ConfirmationMismatch("to delete a dataset, confirm with its exact name")
+    organization = dataset.organization.name
+    source = data / "binaryData" / organization / dataset.name
+    target = data / ".trash" / organization / f"{dataset.name}.{uuid.uuid4().hex[:12]}"
+    entry = TrashEntry(
+        organization_id=dataset.organization_id,
+        name=dataset.name,
+        path=str(target.relative_to(data)),
+        deleted_by=actor.email or "",
+        snapshot=_snapshot(session, dataset),
+    )
+    session.add(entry)
+    label = dataset_settings.label(dataset)
+    session.delete(dataset)
+    session.flush()
+    audit.record(session, actor, "dataset.delete", label, entry.organization_id, trash_id=entry.id)
+    bump_epoch(session)
+    if os.path.lexists(source):
+        _rename(source, target)
+        on_rollback(session, lambda: _rename(target, source))
+    return entry
+
+
+def get_entry(session: Session, entry_id: int, organization_id: int | None = None) -> TrashEntry:
+    entry = session.get(TrashEntry, entry_id)
+    if entry is None or (organization_id is not None and entry.organization_id != organization_id):
+        raise TrashNotFound(f"no trash entry {entry_id}")
+    return entry
+
+
+def list_entries(session: Session, organization_id: int | None) -> list[TrashEntry]:
+    query = select(TrashEntry).order_by(TrashEntry.deleted.desc())
+    if organization_id is not None:
+        query = query.where(TrashEntry.organization_id == organization_id)
+    return list(session.scalars(query))
+
+
+def _apply_snapshot(session: Session, dataset: Dataset, snapshot: dict[str, Any]) -> None:
+    dataset.display_name = snapshot.get("display_name", dataset.name)
+    dataset.description = snapshot.get("description", "")
+    dataset.is_public = bool(snapshot.get("is_public", False))
+    teams = session.scalars(
+        select(Team.id).where(
+            Team.id.in_(snapshot.get("team_ids", [])),
+            Team.organization_id == dataset.organization_id,
+        )
+    )
+    session.add_all(DatasetTeam(dataset_id=dataset.id, team_id=t) for t in teams)
+    session.add_all(DatasetTag(dataset_id=dataset.id, tag=t) for t in snapshot.get("tags", []))
+    row = dataset_settings.settings_row(session, dataset)
+    assert row is not None
+    folder = session.get(Folder, snapshot.get("folder_id") or -1)
+    row.folder_id = (
+        folder.id if folder and folder.organization_id == dataset.organization_id else None
+    )
+    row.uploader_id = snapshot.get("uploader_id")
+    row.view_configuration = snapshot.get("view_configuration", {})
+
+
+def restore(session: Session, actor: Principal, entry: TrashEntry, data: Path) -> Dataset:
+    """Move the folder back and register the dataset again with its settings."""
+    organization = session.get(Organization, entry.organization_id)
+    assert organization is not None
+    target = data / "binaryData" / organization.name / entry.name
+    if os.path.lexists(target) or session.scalar(
+        select(Dataset.id).where(
+            Dataset.organization_id == organization.id, Dataset.name == entry.name
+        )
+    ):
+        raise Conflict(f"a dataset {organization.name}/{entry.name} exists again; cannot restore")
+    source = data / entry.path
+    if not os.path.lexists(source):
+        raise TrashNotFound(f"the trashed folder of {entry.name} is gone")
+    _rename(source, target)
+    on_rollback(session, lambda: _rename(target, source))
+    dataset = upsert_dataset(session, organization.name, entry.name, describe_folder(target))
+    _apply_snapshot(session, dataset, entry.snapshot)
+    audit.record(session, actor, "dataset.restore", f"{organization.name}/{entry.name}",
+                 organization.id, trash_id=entry.id)  # fmt: skip
+    session.delete(entry)
+    session.flush()
+    bump_epoch(session)
+    return dataset
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink():  # the data was only linked in; leave the original alone
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def purge(session: Session, actor: Principal, entry: TrashEntry, data: Path) -> None:
+    """Delete a trashed dataset for good."""
+    audit.record(session, actor, "dataset.purge", entry.name, entry.organization_id,
+                 trash_id=entry.id)  # fmt: skip
+    session.delete(entry)
+    session.flush()
+    _remove(data / entry.path)
+
+
+def purge_expired(session: Session, actor: Principal, data: Path, days: float) -> int:
+    """Purge every entry older than ``days``; returns how many."""
+    cutoff = utcnow() - timedelta(days=days)
+    expired = list(session.scalars(select(TrashEntry).where(TrashEntry.deleted < cutoff)))
+    for entry in expired:
+        purge(session, actor, entry, data)
+    return len(expired)
