@@ -92,9 +92,13 @@ def wrk(
     threads = 1 if connections == 1 else 2
     env = {**os.environ, "CHUNK_LIST": str(paths_file), "CHUNK_AUTH": auth or ""}
     result = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
-        capture_output=True, text=True, env=env, check=True,
-    )  # fmt: skip
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+        + [base],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", result.stdout).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -137,7 +141,8 @@ def main() -> None:
             peer = wrk(f"http://127.0.0.1:{nginx_port}", paths, connections, None)
             print(
                 f"concurrency {connections:2}: voxhub {ours[0]:8.0f} req/s p99 {ours[1]:6.2f} ms | "
-                f"nginx {peer[0]:8.0f} req/s p99 {peer[1]:6.2f} ms | ratio {ours[0] / peer[0]:.2f}x (target >= 0.5x)"
+                f"nginx {peer[0]:8.0f} req/s p99 {peer[1]:6.2f} ms | "
+                f"ratio {ours[0] / peer[0]:.2f}x (target >= 0.5x)"
             )
     finally:
         nginx.terminate()

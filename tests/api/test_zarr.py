@@ -44,7 +44,8 @@ def test_private_dataset_is_indistinguishable_from_a_missing_one(client, private
 def test_token_in_header_query_or_path(client, private, admin_token):
     key = "color/zarr.json"
     assert client.get(f"/zarr/lab/em/{key}", headers=auth(admin_token)).status_code == 200
-    assert client.get(f"/zarr/lab/em/{key}", headers={"X-Auth-Token": admin_token}).status_code == 200
+    header = {"X-Auth-Token": admin_token}
+    assert client.get(f"/zarr/lab/em/{key}", headers=header).status_code == 200
     assert client.get(f"/zarr/lab/em/{key}?token={admin_token}").status_code == 200
     assert client.get(f"/zarr/token/{admin_token}/lab/em/{key}").status_code == 200
 
@@ -58,7 +59,8 @@ def test_bad_token_is_401_everywhere(client, private):
 
 
 def test_outsider_cannot_read_private_data(client, private, outsider_token):
-    assert client.get("/zarr/lab/em/color/zarr.json", headers=auth(outsider_token)).status_code == 404
+    response = client.get("/zarr/lab/em/color/zarr.json", headers=auth(outsider_token))
+    assert response.status_code == 404
 
 
 def test_ranges_including_suffix_ranges(client, public, hub):

@@ -12,9 +12,9 @@ import pytest
 import zarr
 from ome_zarr.io import parse_url
 from ome_zarr.reader import Reader
-from voxhub.testing import start_server
 
 from voxhub.formats.synthetic import cells_volume
+from voxhub.testing import start_server
 
 INTEROP_PYTHON = Path(__file__).parents[2] / ".venv-interop" / "bin" / "python"
 DATASET = "sample_organization/sample_cells"

@@ -75,7 +75,9 @@ def _run_server(server: str, host: str, port: int, workers: int) -> None:
     if server == "uvicorn":
         import uvicorn
 
-        uvicorn.run(target, host=host, port=port, factory=True, workers=workers, log_level="warning")
+        uvicorn.run(
+            target, host=host, port=port, factory=True, workers=workers, log_level="warning"
+        )
         return
     from granian import Granian
 
@@ -108,7 +110,12 @@ def sample() -> None:
 @app.command("import")
 @clean_errors
 def import_(
-    path: Annotated[Path, typer.Argument(help="Slice folder(s), TIFF, CZI, NIfTI, DM3/4, raw, KNOSSOS, WKW, OME-Zarr")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Slice folder(s), TIFF, CZI, NIfTI, DM3/4, raw, KNOSSOS, WKW, OME-Zarr"
+        ),
+    ],
     org: Annotated[str, typer.Option("--org", help="Organization name")],
     name: Annotated[str, typer.Option("--name", help="Dataset name")],
     voxel_size: Annotated[str | None, typer.Option(help="X,Y,Z voxel size")] = None,
