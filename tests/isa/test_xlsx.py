@@ -217,3 +217,19 @@ def test_workbook_parts_survive_a_no_op_update():
     wb = Workbook.read(data, "x")
     assert wb.sheet_names == ["isa_assay", "Measurement", "My plot"]
     assert [t.name for t in wb.tables("Measurement")] == ["annotationTable0"]
+
+
+def test_names_scoped_to_a_foreign_sheet_follow_it_when_a_table_sheet_goes():
+    from openpyxl.workbook.defined_name import DefinedName
+
+    book = openpyxl.load_workbook(io.BytesIO(foreign_workbook()))
+    book["My plot"].defined_names["peak"] = DefinedName("peak", attr_text="'My plot'!$B$4")
+    book.active = 2
+    out = io.BytesIO()
+    book.save(out)
+    assay = read_assay(out.getvalue(), "a.xlsx")
+    assay.tables.remove("Measurement")
+    updated = openpyxl.load_workbook(io.BytesIO(write_assay(assay, out.getvalue(), "a.xlsx")))
+    assert updated.sheetnames == ["isa_assay", "My plot"]
+    assert "peak" in updated["My plot"].defined_names
+    assert updated.active.title in updated.sheetnames

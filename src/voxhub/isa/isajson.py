@@ -108,21 +108,29 @@ def _assay_json(assay: ArcAssay, writer: ScopeWriter) -> dict[str, Any]:
     return out
 
 
-def to_isa_json(investigation: ArcInvestigation) -> dict[str, Any]:
-    """The investigation as ISA-JSON (parsed form)."""
+def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) -> dict[str, Any]:
+    """The investigation as ISA-JSON (parsed form).
+
+    By default processes spell out what they use, as ARCtrl writes and needs;
+    ``id_references`` writes ``@id`` references instead (much smaller).
+    """
     inv = investigation
     registry = NodeRegistry()
     assay_writers: dict[str, ScopeWriter] = {}
     assay_json: dict[str, dict[str, Any]] = {}
     for assay in inv.assays:
-        writer = ScopeWriter(f"assays/{assay.identifier}", registry, is_study=False)
+        writer = ScopeWriter(
+            f"assays/{assay.identifier}", registry, is_study=False, inline=not id_references
+        )
         for table in assay.tables:
             writer.add_table(table)
         assay_writers[assay.identifier] = writer
         assay_json[assay.identifier] = _assay_json(assay, writer)
     studies = []
     for study in inv.studies:
-        writer = ScopeWriter(f"studies/{study.identifier}", registry, is_study=True)
+        writer = ScopeWriter(
+            f"studies/{study.identifier}", registry, is_study=True, inline=not id_references
+        )
         for table in study.tables:
             writer.add_table(table)
         comments = comments_json(study.comments)
@@ -179,8 +187,11 @@ def to_isa_json(investigation: ArcInvestigation) -> dict[str, Any]:
     return out
 
 
-def dumps(investigation: ArcInvestigation, indent: int | None = None) -> str:
-    return json.dumps(to_isa_json(investigation), ensure_ascii=False, indent=indent)
+def dumps(
+    investigation: ArcInvestigation, indent: int | None = None, id_references: bool = False
+) -> str:
+    data = to_isa_json(investigation, id_references)
+    return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
 # -- reading ------------------------------------------------------------------------

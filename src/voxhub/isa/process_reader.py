@@ -49,6 +49,7 @@ class Catalog:
     protocols: dict[str, dict[str, Any]] = field(default_factory=dict)
     units: dict[str, OntologyAnnotation] = field(default_factory=dict)
     categories: dict[str, OntologyAnnotation] = field(default_factory=dict)
+    cells: dict[Any, CompositeCell] = field(default_factory=dict)
 
     def add_scope(self, data: dict[str, Any], reader: JsonReader, path: str) -> None:
         materials = data.get("materials") or {}
@@ -191,6 +192,21 @@ class _Row:
 
     def value_cell(self, entry: dict[str, Any], path: str) -> CompositeCell:
         value = entry.get("value")
+        # Big tables repeat the same values: build each distinct cell once.
+        unit = entry.get("unit")
+        try:
+            key = (_freeze(value), "unit" in entry, _freeze(unit))
+            cached = self.catalog.cells.get(key)
+        except TypeError:
+            key, cached = None, None
+        if cached is not None:
+            return cached
+        cell = self._value_cell(entry, value, path)
+        if key is not None and len(self.catalog.cells) < 200_000:
+            self.catalog.cells[key] = cell
+        return cell
+
+    def _value_cell(self, entry: dict[str, Any], value: Any, path: str) -> CompositeCell:
         if "unit" in entry:
             unit = entry["unit"]
             unit = self.reader.obj(unit, f"{path}.unit")
@@ -201,6 +217,15 @@ class _Row:
         if isinstance(value, dict):
             return TermCell(self.reader.term(value, f"{path}.value"))
         return TermCell(OntologyAnnotation(self.reader.scalar(value, f"{path}.value")))
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for a small JSON value (TypeError for anything else)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        raise TypeError("lists are not cached")
+    return (type(value).__name__, value)
 
 
 def _io_cell(
@@ -220,6 +245,12 @@ def _getter(
 ) -> Callable[[_Row], CompositeCell]:
     """How to find column ``column``'s cell in a process."""
     kind = header.kind
+    category = {
+        HeaderKind.PARAMETER: "parameter",
+        HeaderKind.CHARACTERISTIC: "characteristic",
+        HeaderKind.FACTOR: "factor",
+    }.get(kind)
+    cat_id = category_id(scope, table, category, column) if category else ""
 
     def get(row: _Row) -> CompositeCell:
         r, reader, path = row, row.reader, row.path
@@ -233,7 +264,7 @@ def _getter(
             entries = reader.list(r.process, "parameterValues", path)
             return r.entry_cell(
                 entries,
-                category_id(scope, table, "parameter", column),
+                cat_id,
                 f"{path}.parameterValues",
                 nth,
             )
@@ -242,7 +273,7 @@ def _getter(
             entries = reader.list(node[1], "characteristics", path) if node else []
             return r.entry_cell(
                 entries,
-                category_id(scope, table, "characteristic", column),
+                cat_id,
                 f"{path}.inputs[0].characteristics",
                 nth,
             )
@@ -251,7 +282,7 @@ def _getter(
             entries = reader.list(node[1], "factorValues", path) if node else []
             return r.entry_cell(
                 entries,
-                category_id(scope, table, "factor", column),
+                cat_id,
                 f"{path}.outputs[0].factorValues",
                 nth,
             )
@@ -325,12 +356,15 @@ def read_tables(
             where_p = f"{path}.processSequence[{position + r}]"
             row = _Row(reader.obj(processes[position + r], where_p), catalog, reader, where_p)
             for c, get in enumerate(getters):
-                cell = get(row)
+                columns[c].append(get(row))
+            for c, cell in row.fallback.items():
+                # cells spelled out in comments may be of any kind: check they fit
+                if c >= len(headers):
+                    raise reader.fail(where_p, f"{CELL}{c}: the table has no column {c}")
                 try:
                     check_cell(headers[c], cell, r)
                 except InvalidTable as exc:
                     raise reader.fail(where_p, str(exc)) from None
-                columns[c].append(cell)
         position += rows
         try:
             table = ArcTable(name, zip(headers, columns, strict=True))

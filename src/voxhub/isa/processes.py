@@ -18,13 +18,15 @@ layout as a ``voxhub:tables`` comment, so voxhub reads back exactly the
 tables it wrote. ISA-JSON without that comment (from other tools) is read by
 grouping processes by protocol.
 
-Processes spell out the nodes, protocols, categories and units they use
-(each also listed once in the study or assay), because readers such as
-ARCtrl resolve no ``@id`` references.
+By default processes spell out the nodes, protocols, categories and units
+they use (each is also listed once in the study or assay), because readers
+such as ARCtrl resolve no ``@id`` references; ``inline=False`` writes
+``{"@id": ...}`` references instead, several times smaller for big tables.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -83,7 +85,10 @@ class NodeRegistry:
         self._ids: dict[tuple[Any, ...], str] = {}
         self._count: dict[str, int] = {}
 
-    def node(self, kind: str, name: str, body: dict[str, Any], key: tuple[Any, ...]) -> str:
+    def node(
+        self, kind: str, name: str, key: tuple[Any, ...], body: Callable[[], dict[str, Any]]
+    ) -> str:
+        """The id of the node with these parts, made (with ``body()``) the first time."""
         full = (kind, name, key)
         found = self._ids.get(full)
         if found is not None:
@@ -93,7 +98,7 @@ class NodeRegistry:
         self._count[base] = n
         node_id = base if n == 1 else f"{base}-{n}"
         self._ids[full] = node_id
-        self.nodes[node_id] = {"@id": node_id, "name": name, **body}
+        self.nodes[node_id] = {"@id": node_id, "name": name, **body()}
         self.kinds[node_id] = kind
         return node_id
 
@@ -101,8 +106,11 @@ class NodeRegistry:
 class ScopeWriter:
     """Collects the ISA-JSON parts of one study or assay from its tables."""
 
-    def __init__(self, scope: str, registry: NodeRegistry, is_study: bool) -> None:
+    def __init__(
+        self, scope: str, registry: NodeRegistry, is_study: bool, inline: bool = True
+    ) -> None:
         self.scope = scope
+        self.inline = inline
         self.registry = registry
         self.is_study = is_study
         self.protocols: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -113,7 +121,7 @@ class ScopeWriter:
         self.factors: list[dict[str, Any]] = []
         self.layout: list[dict[str, Any]] = []
         self._categories: dict[tuple[str, str, int], dict[str, Any]] = {}
-        self._by_id: dict[str, dict[str, Any]] = {}
+        self._slim: dict[str, dict[str, Any]] = {}
 
     def category(self, table: str, kind: str, column: int) -> str:
         return category_id(self.scope, table, kind, column)
@@ -123,7 +131,7 @@ class ScopeWriter:
         if entry is None:
             entry = {"@id": f"#unit/{_q(self.scope)}/{len(self.units)}", **term_json(unit)}
             self.units[unit] = entry
-        return entry
+        return entry if self.inline else {"@id": entry["@id"]}
 
     def category_ref(self, table: str, kind: str, column: int, term: OntologyAnnotation) -> dict:
         """A column's category, spelled out: readers such as ARCtrl resolve no @id references."""
@@ -139,7 +147,7 @@ class ScopeWriter:
                 found["factorName"] = term.name
                 found["factorType"] = term_json(term)
             self._categories[key] = found
-        return found
+        return found if self.inline else {"@id": found["@id"]}
 
     def value_entry(self, category: dict, cell: CompositeCell) -> dict[str, Any]:
         if isinstance(cell, UnitizedCell):
@@ -221,31 +229,48 @@ class ScopeWriter:
         if components:
             protocol["components"] = components
         self.protocols[key] = protocol
-        self._by_id[pid] = protocol
+        # Processes carry the protocol without its parameter list (their values name them).
+        self._slim[pid] = {k: v for k, v in protocol.items() if k != "parameters"}
         return pid
 
-    def _node(self, header: CompositeHeader, cell: CompositeCell, attrs: dict[str, list]) -> str:
+    def _node(
+        self,
+        header: CompositeHeader,
+        cell: CompositeCell,
+        key: str,
+        values: list[tuple[dict[str, Any], CompositeCell]],
+    ) -> dict[str, Any]:
+        """The (shared) node for an Input/Output cell with its characteristic or factor values."""
         io = header.io_type
         assert io is not None
         kind = _NODE_KIND.get(io.label, "material")
         if kind == "source" and not self.is_study:
             kind = "material"  # assays list no sources
-        body: dict[str, Any] = {}
-        comments = []
-        if kind == "data":
-            body["type"] = "Raw Data File"  # ISA wants a data type; ARCtrl needs one
-        if isinstance(cell, DataCell):
-            if cell.format:
-                comments.append({"name": FORMAT, "value": cell.format})
-            if cell.selector_format:
-                comments.append({"name": SELECTOR, "value": cell.selector_format})
-        body.update({k: v for k, v in attrs.items() if v})
-        if comments:
-            body["comments"] = comments
-        key = (cell, dumps_compact(body))
-        node_id = self.registry.node(kind, cell.text, body, key)
+
+        def body() -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            if kind == "data":
+                out["type"] = "Raw Data File"  # ISA wants a data type; ARCtrl needs one
+            if values:
+                out[key] = [self.value_entry(cat, c) for cat, c in values]
+            comments = []
+            if isinstance(cell, DataCell):
+                if cell.format:
+                    comments.append({"name": FORMAT, "value": cell.format})
+                if cell.selector_format:
+                    comments.append({"name": SELECTOR, "value": cell.selector_format})
+            if comments:
+                out["comments"] = comments
+            return out
+
+        parts = (cell, tuple((cat["@id"], c) for cat, c in values))
+        node_id = self.registry.node(kind, cell.text, parts, body)
         self.node_ids[node_id] = None
-        return node_id
+        node = self.registry.nodes[node_id]
+        # Studies have no dataFiles list: their data nodes always travel inline.
+        if self.inline or (kind == "data" and self.is_study):
+            return node
+        return {"@id": node_id}
 
     def _process(self, table: ArcTable, r: int, row: tuple[CompositeCell, ...]) -> dict[str, Any]:
         headers = table.headers
@@ -254,53 +279,46 @@ class ScopeWriter:
         process: dict[str, Any] = {
             "@id": f"#process/{_q(self.scope)}/{_q(table.name)}/{r}",
             "name": f"{table.name}_{r}",
-            "executesProtocol": self._by_id[pid],
+            "executesProtocol": self._slim[pid] if self.inline else {"@id": pid},
         }
         params, comments = [], []
-        input_attrs: dict[str, list] = {"characteristics": []}
-        output_attrs: dict[str, list] = {"factorValues": []}
+        characteristics: list[tuple[dict[str, Any], CompositeCell]] = []
+        factors: list[tuple[dict[str, Any], CompositeCell]] = []
         io = {h.kind: (c, h) for c, h in enumerate(headers) if h.is_io}
         in_col, out_col = io.get(HeaderKind.INPUT), io.get(HeaderKind.OUTPUT)
         input_ok = in_col is not None and not row[in_col[0]].is_empty
+        output_ok = out_col is not None and not row[out_col[0]].is_empty
         input_holds = input_ok and not in_col[1].is_data_column  # type: ignore[index]
-        output_sample = (
-            out_col is not None
-            and not row[out_col[0]].is_empty
-            and out_col[1].io_type == IOType.sample()
-        )
+        output_sample = output_ok and out_col[1].io_type == IOType.sample()  # type: ignore[index]
         for c, (h, cell) in enumerate(zip(headers, row, strict=True)):
-            if cell.is_empty and h.kind not in (HeaderKind.INPUT, HeaderKind.OUTPUT):
-                continue
             kind = h.kind
+            if cell.is_empty or kind in _PROTOCOL_KINDS or h.is_io:
+                continue
             if kind is HeaderKind.PARAMETER:
                 cat = self.category_ref(table.name, "parameter", c, h.term)  # type: ignore[arg-type]
                 params.append(self.value_entry(cat, cell))
             elif kind is HeaderKind.CHARACTERISTIC and input_holds:
                 cat = self.category_ref(table.name, "characteristic", c, h.term)  # type: ignore[arg-type]
-                entry = self.value_entry(cat, cell)
-                input_attrs["characteristics"].append(entry)
+                characteristics.append((cat, cell))
             elif kind is HeaderKind.FACTOR and output_sample:
                 cat = self.category_ref(table.name, "factor", c, h.term)  # type: ignore[arg-type]
-                entry = self.value_entry(cat, cell)
-                output_attrs["factorValues"].append(entry)
+                factors.append((cat, cell))
             elif kind is HeaderKind.PERFORMER:
                 process["performer"] = cell.text
             elif kind is HeaderKind.DATE and is_json_date(cell.text):
                 process["date"] = cell.text
             elif kind is HeaderKind.COMMENT:
                 comments.append({"name": h.text, "value": cell.text})
-            elif kind in _PROTOCOL_KINDS or kind in (HeaderKind.INPUT, HeaderKind.OUTPUT):
-                continue
             else:
                 fallback[c] = cell
         if params:
             process["parameterValues"] = params
         if input_ok:
             c, h = in_col  # type: ignore[misc]
-            process["inputs"] = [self.registry.nodes[self._node(h, row[c], input_attrs)]]
-        if out_col is not None and not row[out_col[0]].is_empty:
-            c, h = out_col
-            process["outputs"] = [self.registry.nodes[self._node(h, row[c], output_attrs)]]
+            process["inputs"] = [self._node(h, row[c], "characteristics", characteristics)]
+        if output_ok:
+            c, h = out_col  # type: ignore[misc]
+            process["outputs"] = [self._node(h, row[c], "factorValues", factors)]
         comments += [
             {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}
             for c, cell in sorted(fallback.items())

@@ -7,9 +7,8 @@ workbook (foreign sheets, styles, charts, drawings, pivot caches ...) is
 copied byte for byte. That is what lets an update keep what the model does
 not know, and it is much faster than building cell objects.
 
-Cell values are read with openpyxl's read-only reader (it knows shared
-strings, numbers and dates); table objects, which that reader skips, are read
-here from the package parts.
+Cell values are scanned straight from the sheet parts (:mod:`.sheetdata`),
+table objects from the table parts.
 """
 
 from __future__ import annotations
@@ -23,10 +22,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-import openpyxl
 from openpyxl.utils import get_column_letter
 
 from voxhub.isa.errors import IsaReadError
+from voxhub.isa.xlsx.sheetdata import date_styles, iter_rows, shared_strings
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -35,6 +34,7 @@ NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_WORKSHEET = f"{NS_REL}/worksheet"
 REL_TABLE = f"{NS_REL}/table"
 REL_STYLES = f"{NS_REL}/styles"
+REL_STRINGS = f"{NS_REL}/sharedStrings"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -102,13 +102,10 @@ class _Sheet:
 class Workbook:
     """An xlsx package as a dict of parts, with the few operations voxhub needs."""
 
-    def __init__(
-        self, parts: dict[str, bytes], source: str = "<workbook>", raw: bytes | None = None
-    ) -> None:
+    def __init__(self, parts: dict[str, bytes], source: str = "<workbook>") -> None:
         self.parts = parts
         self.source = source
-        self._raw = raw
-        self._values: openpyxl.Workbook | None = None
+        self._strings: tuple[list[str], set[int], bool] | None = None
         self._sheets = self._read_sheets()
 
     # -- opening --------------------------------------------------------------
@@ -143,7 +140,7 @@ class Workbook:
             raise IsaReadError(source, None, f"not a readable xlsx file ({exc})") from None
         if "xl/workbook.xml" not in parts:
             raise IsaReadError(source, None, "not an xlsx workbook (no xl/workbook.xml)")
-        return cls(parts, source, data)
+        return cls(parts, source)
 
     # -- reading --------------------------------------------------------------
     @property
@@ -163,22 +160,30 @@ class Workbook:
         return found
 
     def rows(self, sheet: str) -> Iterator[tuple[object, ...]]:
-        """Values of a sheet row by row (read-only, streaming)."""
-        if self._values is None:
-            buffer = io.BytesIO(self._raw if self._raw is not None else self.to_bytes())
-            try:
-                self._values = openpyxl.load_workbook(buffer, read_only=True, data_only=True)
-            except Exception as exc:  # openpyxl raises many kinds on corrupt parts
-                raise IsaReadError(self.source, None, f"not a readable xlsx file ({exc})") from None
+        """Values of a sheet row by row, from row 1 (see :mod:`.sheetdata`)."""
+        info = self._sheet(sheet)
+        data = self.parts.get(info.part)
+        if data is None:
+            raise IsaReadError(self.source, f"sheet '{sheet}'", "its part is missing")
         try:
-            yield from self._values[sheet].iter_rows(values_only=True)
-        except Exception as exc:  # corrupt sheet XML surfaces here, as any of several kinds
-            raise IsaReadError(self.source, f"sheet '{sheet}'", f"cannot read ({exc})") from None
+            xml = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise IsaReadError(self.source, f"sheet '{sheet}'", "not UTF-8 XML") from None
+        if self._strings is None:
+            self._strings = [], set(), False
+            strings_part = next(iter(self._rel_targets("xl/workbook.xml", REL_STRINGS)), None)
+            styles_part = next(iter(self._rel_targets("xl/workbook.xml", REL_STYLES)), None)
+            strings = self.parts.get(strings_part or "", b"").decode("utf-8", "replace")
+            styles = self.parts.get(styles_part or "", b"").decode("utf-8", "replace")
+            date1904 = bool(
+                re.search(rb'date1904="(1|true)"', self.parts.get("xl/workbook.xml", b""))
+            )
+            self._strings = shared_strings(strings), date_styles(styles), date1904
+        strings, dates, date1904 = self._strings
+        yield from iter_rows(xml, strings, dates, date1904)
 
     def close(self) -> None:
-        if self._values is not None:
-            self._values.close()
-            self._values = None
+        """Nothing to release; kept so readers can close a workbook in ``finally``."""
 
     # -- writing --------------------------------------------------------------
     def set_sheet(
@@ -221,20 +226,22 @@ class Workbook:
 
     def remove_sheet(self, name: str) -> None:
         info = self._sheet(name)
+        before = list(self._sheets)
         self._drop_sheet_parts(info.part)
         self.parts.pop(info.part, None)
         self._remove_rel("xl/workbook.xml", info.rel_id)
         self._sheets.remove(info)
-        self._write_sheets()
+        self._write_sheets(before)
 
     def order_sheets(self, names: Sequence[str]) -> None:
         """Put the named sheets in this order among the places they hold; others stay put."""
+        before = list(self._sheets)
         ours = [s for s in self._sheets if s.name in names]
         slots = [i for i, s in enumerate(self._sheets) if s.name in names]
         ranked = sorted(ours, key=lambda s: list(names).index(s.name))
         for slot, sheet in zip(slots, ranked, strict=True):
             self._sheets[slot] = sheet
-        self._write_sheets()
+        self._write_sheets(before)
 
     def to_bytes(self) -> bytes:
         out = io.BytesIO()
@@ -339,11 +346,16 @@ class Workbook:
             n += 1
         return n
 
-    def _write_sheets(self) -> None:
-        """Rewrite the <sheets> list of workbook.xml as text, leaving the rest untouched."""
-        self.close()
-        self._raw = None
+    def _write_sheets(self, before: list[_Sheet] | None = None) -> None:
+        """Rewrite the <sheets> list of workbook.xml as text, leaving the rest untouched.
+
+        ``before`` is the sheet order the workbook had: names defined for one
+        sheet (``localSheetId``, a position) follow their sheet, and names of a
+        removed sheet go with it.
+        """
         xml = self.parts["xl/workbook.xml"].decode("utf-8")
+        if before is not None and before != self._sheets:
+            xml = _renumber_local_names(xml, before, self._sheets)
         match = re.search(r"<(\w+:)?sheets\s*/>|<(\w+:)?sheets>.*?</(\w+:)?sheets>", xml, re.S)
         if match is None:
             raise IsaReadError(self.source, "xl/workbook.xml", "no <sheets> element")
@@ -400,6 +412,31 @@ class Workbook:
         self.parts["[Content_Types].xml"] = (
             f'{_XML_DECL}<Types xmlns="{NS_CT}">{body}</Types>'
         ).encode()
+
+
+_DEFINED_NAME = re.compile(r"<(\w+:)?definedName\b([^>]*?)(?:/>|>.*?</(?:\w+:)?definedName>)", re.S)
+
+
+def _renumber_local_names(xml: str, before: list[_Sheet], after: list[_Sheet]) -> str:
+    position = {id(s): i for i, s in enumerate(after)}
+
+    def fix(match: re.Match[str]) -> str:
+        local = re.search(r'localSheetId="(\d+)"', match.group(2))
+        if local is None:
+            return match.group(0)
+        index = int(local.group(1))
+        if index >= len(before) or id(before[index]) not in position:
+            return ""  # the name belonged to a removed sheet
+        new = position[id(before[index])]
+        return match.group(0).replace(local.group(0), f'localSheetId="{new}"', 1)
+
+    xml = _DEFINED_NAME.sub(fix, xml)
+    # Excel refuses an active tab beyond the last sheet.
+    return re.sub(
+        r'activeTab="(\d+)"',
+        lambda m: m.group(0) if int(m.group(1)) < len(after) else 'activeTab="0"',
+        xml,
+    )
 
 
 def _rel_prefix(workbook_xml: str) -> str:
