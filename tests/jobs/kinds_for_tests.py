@@ -29,7 +29,16 @@ def slow(ctx, params):
     return {"steps": steps}
 
 
+def record(ctx, params):
+    """Append one line per run to a file, so a test can count runs across processes."""
+    time.sleep(float(params.get("sleep", 0.2)))
+    with open(params["log"], "a") as log:
+        log.write(f"{ctx.job_id}\n")
+    return {"worker_attempt": ctx.attempt}
+
+
 for _name, _function in (
+    ("test.record", record),
     ("test.echo", echo),
     ("test.refuse", refuse),
     ("test.crash", crash),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import threading
@@ -17,10 +18,16 @@ def worker(
     count: Annotated[int, typer.Option("--count", "-n", help="Worker threads", min=1)] = 1,
     poll: Annotated[float, typer.Option(help="Seconds between polls of an empty queue")] = 1.0,
     once: Annotated[bool, typer.Option("--once", help="Run queued jobs, then exit")] = False,
+    plugin: Annotated[
+        list[str] | None, typer.Option(help="Module to import first (it may register job kinds)")
+    ] = None,
 ) -> None:
     """Claim and run queued jobs (conversions, uploads, analyses) from the shared database."""
     from voxhub.jobs.dask_env import close_all
     from voxhub.jobs.runner import Worker, WorkerPool
+
+    for module in plugin or ():
+        importlib.import_module(module)
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
