@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
     http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")
+    openmsi_max_elements: int = Field(
+        64 * 1024 * 1024, description="Most values one /openmsi selection or result may hold"
+    )
+    openmsi_max_list_length: int = Field(100_000, description="Longest /openmsi index list")
+    openmsi_max_seconds: float = Field(30.0, description="Time cap of one /openmsi pipeline")
+    import_roots: Annotated[tuple[Path, ...], NoDecode] = Field(
+        (), description="Server folders the import API may read (comma-separated)"
+    )
     trash_days: float = Field(30.0, description="Days a deleted dataset stays restorable")
     secret_key: str | None = Field(
         None, description="Signs sessions and share tokens; default: data/.secret_key"
@@ -78,6 +86,13 @@ class Settings(BaseSettings):
             if len(parts) != 3:
                 raise ValueError("expected three integers like 64,64,64")
             return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("import_roots", mode="before")
+    @classmethod
+    def _parse_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(Path(p.strip()) for p in value.split(",") if p.strip())
         return value
 
     @classmethod

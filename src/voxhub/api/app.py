@@ -20,6 +20,8 @@ from voxhub.api import (
     errors,
     folders,
     jobs,
+    openmsi,
+    openmsi_client,
     people,
     properties,
     teams,
@@ -46,6 +48,8 @@ ROUTERS = (
     dataset_settings.router,
     trash.router,
     properties.router,
+    openmsi.router,
+    openmsi_client.router,
 )
 
 

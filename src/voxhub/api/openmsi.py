@@ -1,0 +1,252 @@
+"""``/openmsi``: OpenMSI's data-access URLs (qslice, qspectrum, qcube, qmz/qaxes, qmetadata).
+
+``file`` names a voxhub dataset ``org/name``; every other parameter keeps
+OpenMSI's name and meaning (see ``voxhub.openmsi``). Each handler parses,
+asks ``can()`` (through ``authorize_dataset``) before reading, calls the
+query service and encodes the answer as JSON, PNG, HDF5 or NPY. Handlers are
+plain functions: FastAPI runs them in its thread pool, off the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from voxhub.access.principal import Principal
+from voxhub.api.deps import authorize_dataset, get_hub, get_principal
+from voxhub.arrays.operations import OperationLimits
+from voxhub.arrays.selection import SelectionLimits
+from voxhub.catalog.index import DatasetEntry
+from voxhub.hub import Hub
+from voxhub.openmsi import metadata, queries
+from voxhub.openmsi.address import Address, resolve
+from voxhub.openmsi.encode import Encoded, encode, json_bytes, parse_format, rounded
+from voxhub.openmsi.errors import BadParameter, MissingParameter
+
+router = APIRouter(prefix="/openmsi", tags=["openmsi"])
+HubDep = Annotated[Hub, Depends(get_hub)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+Text = Annotated[str | None, Query()]
+
+
+def dataset_of(
+    hub: HubDep,
+    principal: PrincipalDep,
+    file: Annotated[str | None, Query(description="The dataset, as organization/name")] = None,
+) -> DatasetEntry:
+    """The dataset ``file`` names, if the caller may view it (a 404 otherwise)."""
+    return authorize_dataset(hub, principal, *split_file(file))
+
+
+def split_file(file: str | None) -> tuple[str, str]:
+    """``file=organization/name`` as its two parts."""
+    if file is None or not file.strip():
+        raise MissingParameter("file: name the dataset as organization/name")
+    organization, _, name = file.strip().strip("/").partition("/")
+    if not organization or not name or "/" in name:
+        raise BadParameter(f"file: expected organization/name, got {file!r}")
+    return organization, name
+
+
+def address_of(
+    exp_index: Annotated[int | None, Query(alias="expIndex", ge=0)] = None,
+    data_index: Annotated[int | None, Query(alias="dataIndex", ge=0)] = None,
+    ana_index: Annotated[int | None, Query(alias="anaIndex", ge=0)] = None,
+    ana_identifier: Annotated[str | None, Query(alias="anaIdentifier")] = None,
+    ana_data_name: Annotated[str | None, Query(alias="anaDataName")] = None,
+    viewer_option: Annotated[int | None, Query(alias="viewerOption", ge=0)] = None,
+    qslice_option: Annotated[int | None, Query(alias="qslice_viewerOption", ge=0)] = None,
+    qspectrum_option: Annotated[int | None, Query(alias="qspectrum_viewerOption", ge=0)] = None,
+) -> Address:
+    option = next((o for o in (viewer_option, qslice_option, qspectrum_option) if o), 0)
+    return Address(exp_index, data_index, ana_index, ana_identifier, ana_data_name, option)
+
+
+def limits_of(hub: HubDep) -> queries.QueryLimits:
+    settings = hub.settings
+    return queries.QueryLimits(
+        SelectionLimits(settings.openmsi_max_elements, settings.openmsi_max_list_length),
+        OperationLimits(
+            max_input_elements=settings.openmsi_max_elements,
+            max_elements=settings.openmsi_max_elements,
+            max_seconds=settings.openmsi_max_seconds,
+        ),
+    )
+
+
+DatasetDep = Annotated[DatasetEntry, Depends(dataset_of)]
+AddressDep = Annotated[Address, Depends(address_of)]
+LimitsDep = Annotated[queries.QueryLimits, Depends(limits_of)]
+Format = Annotated[str | None, Query(alias="format", description="JSON (default), PNG, HDF5, NPY")]
+Precision = Annotated[int | None, Query(description="decimals of floats in the answer")]
+
+
+def respond(encoded: Encoded) -> Response:
+    disposition = (
+        "inline" if encoded.media_type in ("application/json", "image/png") else "attachment"
+    )
+    headers = {"Content-Disposition": f'{disposition}; filename="{encoded.filename}"'}
+    return Response(encoded.body, media_type=encoded.media_type, headers=headers)
+
+
+@router.get("/qslice")
+def qslice(
+    hub: HubDep,
+    entry: DatasetDep,
+    address: AddressDep,
+    limits: LimitsDep,
+    mz: Text = None,
+    operations: Text = None,
+    reduction: Text = None,
+    axis: int | None = None,
+    fmt: Format = None,
+    precision: Precision = None,
+    colormap: Annotated[str | None, Query(description="PNG: gray, viridis, hot, jet")] = None,
+) -> Response:
+    """Image slices at ``mz``; max-projected along m/z unless ``operations`` say otherwise."""
+    form = parse_format(fmt)
+    target = resolve(hub, entry, address)
+    data = queries.qslice(
+        target, mz, operations, png=form == "PNG", reduction=reduction, axis=axis, limits=limits
+    )
+    return respond(encode(rounded(data, precision), form, name="qslice", colormap=colormap))
+
+
+@router.get("/qspectrum")
+def qspectrum(
+    hub: HubDep,
+    entry: DatasetDep,
+    address: AddressDep,
+    limits: LimitsDep,
+    row: Text = None,
+    col: Text = None,
+    row2: Text = None,
+    col2: Text = None,
+    operations: Text = None,
+    operations1: Text = None,
+    operations2: Text = None,
+    operations_merge: Annotated[str | None, Query(alias="operationsMerge")] = None,
+    reduction: Text = None,
+    find_peaks: Annotated[str | None, Query(alias="findPeaks")] = None,
+    normalize: Annotated[str | None, Query(description="max, tic or none")] = None,
+    layout: Annotated[str, Query(description="default or hilbert")] = "default",
+    fmt: Format = None,
+    precision: Precision = None,
+) -> Response:
+    """Spectra at ``row``/``col`` (or their difference from ``row2``/``col2``)."""
+    form = parse_format(fmt)
+    peaks = queries.parse_flag(find_peaks, "findPeaks")
+    queries.check_layout(layout)
+    target = resolve(hub, entry, address)
+    data = queries.qspectrum(
+        target,
+        row,
+        col,
+        operations=operations,
+        operations1=operations1,
+        row2=row2,
+        col2=col2,
+        operations2=operations2,
+        operations_merge=operations_merge,
+        png=form == "PNG",
+        reduction=reduction,
+        limits=limits,
+    )
+    result = queries.finish_spectrum(
+        rounded(data, precision), target.axis, normalize=normalize, find_peaks=peaks, layout=layout
+    )
+    return respond(encode(result, form, name="qspectrum", primary="spectrum"))
+
+
+@router.get("/qcube")
+def qcube(
+    hub: HubDep,
+    entry: DatasetDep,
+    address: AddressDep,
+    limits: LimitsDep,
+    row: Text = None,
+    col: Text = None,
+    mz: Text = None,
+    operations: Text = None,
+    reduction: Text = None,
+    axis: int | None = None,
+    fmt: Format = None,
+    precision: Precision = None,
+) -> Response:
+    """Any sub-cube of a data item or analysis output (``:`` on every axis not given)."""
+    form = parse_format(fmt)
+    target = resolve(hub, entry, address)
+    data = queries.qcube(
+        target, row, col, mz, operations, reduction=reduction, axis=axis, limits=limits
+    )
+    return respond(encode(rounded(data, precision), form, name="qcube"))
+
+
+def _axes(
+    hub: Hub,
+    entry: DatasetEntry,
+    address: Address,
+    layout: str,
+    fmt: str | None,
+    precision: int | None,
+) -> Response:
+    form = parse_format(fmt)
+    if form == "PNG":
+        raise BadParameter("format: qmz answers JSON, HDF5 or NPY, not PNG")
+    result: dict[str, Any] = queries.qmz(resolve(hub, entry, address), layout)
+    return respond(encode(rounded(result, precision), form, name="qmz", primary="values_spectra"))
+
+
+@router.get("/qmz")
+def qmz(
+    hub: HubDep,
+    entry: DatasetDep,
+    address: AddressDep,
+    layout: str = "default",
+    fmt: Format = None,
+    precision: Precision = None,
+) -> Response:
+    """The axes: ``values_spectra`` (m/z), ``values_x``/``values_y`` (pixels), their labels."""
+    return _axes(hub, entry, address, layout, fmt, precision)
+
+
+@router.get("/qaxes")
+def qaxes(
+    hub: HubDep,
+    entry: DatasetDep,
+    address: AddressDep,
+    layout: str = "default",
+    fmt: Format = None,
+    precision: Precision = None,
+) -> Response:
+    """The same as ``qmz``."""
+    return _axes(hub, entry, address, layout, fmt, precision)
+
+
+@router.get("/qmetadata")
+def qmetadata(
+    hub: HubDep,
+    principal: PrincipalDep,
+    address: AddressDep,
+    mtype: Text = None,
+    file: Text = None,
+    name_key: Annotated[str, Query(alias="nameKey")] = "name",
+    child_key: Annotated[str, Query(alias="childKey")] = "children",
+    depth: int | None = None,
+    fmt: Format = None,
+) -> Response:
+    """File lists (what you may view/edit/manage/own) and trees of a dataset's contents."""
+    kind = metadata.check_mtype(mtype)
+    form = parse_format(fmt)
+    if form in ("PNG", "NPY"):
+        raise BadParameter(f"format: qmetadata answers JSON or HDF5, not {form}")
+    if kind in metadata.FILELISTS:
+        result: dict[str, Any] = metadata.filelist(hub, principal, kind)
+    else:
+        entry = dataset_of(hub, principal, file)
+        style = metadata.TreeStyle(name_key, child_key, depth)
+        result = metadata.tree(hub, entry, kind, address, style)
+    if form == "HDF5":
+        return respond(encode({"metadata": json_bytes(result).decode()}, form, name=kind))
+    return respond(encode(result, form, name=kind))
