@@ -8,6 +8,7 @@ from pathlib import Path
 
 import arctrl
 import pytest
+from tests.isa.sample import measure_table
 from typer.testing import CliRunner
 
 from voxhub.cli.arc import app
@@ -217,3 +218,17 @@ def test_voxhub_arc_runs_as_a_program(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "CREATE isa.investigation.xlsx" in done.stdout
+
+
+def test_export_with_id_references_is_smaller_and_reads_back(root, tmp_path):
+    from voxhub.isa import fulfil_all
+    from voxhub.isa.isajson import loads
+
+    ok(root, "assay", "add", "-s", "S", "-a", "A")
+    loaded = load_arc(root)
+    loaded.investigation.get_assay("A").tables.add(measure_table())
+    fulfil_all(loaded.update_assay("A"), root)
+    inline = ok(root, "export", "--format", "isa-json")
+    refs = ok(root, "export", "--format", "isa-json", "--id-references")
+    assert len(refs) < len(inline)
+    assert loads(refs) == loads(inline) == load_arc(root).investigation

@@ -1,9 +1,12 @@
 import io
 import shutil
 import sys
+import tempfile
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from voxhub.isa import (
     ARC,
@@ -24,6 +27,7 @@ from voxhub.isa import (
 )
 
 from .sample import sample_investigation
+from .strategies import tables
 
 
 def ops(contracts):
@@ -217,3 +221,20 @@ def test_read_contract_fills_in_the_content(tmp_path):
     assert book.sheetnames == ["isa_investigation"]
     text = fulfil(Contract.read("assays/imaging/README.md", DTOType.MARKDOWN), tmp_path)
     assert text.dto.text.startswith("# imaging")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    study_tables=st.lists(tables(), max_size=2, unique_by=lambda t: t.name),
+    assay_tables=st.lists(tables(), max_size=2, unique_by=lambda t: t.name),
+)
+def test_random_tables_round_trip_through_a_folder(study_tables, assay_tables):
+    inv = ArcInvestigation("inv")
+    # empty tables have no Excel table object, so they cannot come back
+    inv.add_study(ArcStudy("S", tables=[t for t in study_tables if t.column_count]))
+    inv.add_assay(
+        ArcAssay("A", tables=[t for t in assay_tables if t.column_count]), register_in=["S"]
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        write_arc(ARC(inv), folder)
+        assert load_arc(folder).investigation == inv

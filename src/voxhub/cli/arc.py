@@ -143,11 +143,19 @@ def export(
         Path | None,
         typer.Option("--output", "-o", help="File to write (isa-json: default stdout)."),
     ] = None,
+    id_references: Annotated[
+        bool,
+        typer.Option(
+            "--id-references",
+            help="isa-json: refer to nodes, protocols and terms by @id (smaller; ARCtrl "
+            "reads only the default, spelled-out form).",
+        ),
+    ] = False,
 ) -> None:
     """Export the ARC as ISA-JSON or as a zip of the ARC (ISA-XLSX files and layout)."""
     arc = _load()
     if format is ExportFormat.isa_json:
-        text = isajson.dumps(arc.investigation, indent=2)
+        text = isajson.dumps(arc.investigation, indent=2, id_references=id_references)
         if output is None:
             typer.echo(text)
             return
