@@ -233,3 +233,15 @@ def test_names_scoped_to_a_foreign_sheet_follow_it_when_a_table_sheet_goes():
     assert updated.sheetnames == ["isa_assay", "My plot"]
     assert "peak" in updated["My plot"].defined_names
     assert updated.active.title in updated.sheetnames
+
+
+def test_control_characters_and_literal_escapes_survive():
+    from voxhub.isa import ArcTable, CompositeCell, CompositeHeader, IOType
+
+    odd = ["bell\x07", "tab\there", "lit _x0041_", "crlf\r\n", "  padded  ", "a & <b>"]
+    table = ArcTable("T")
+    table.add_column(
+        CompositeHeader.input(IOType.source()), [CompositeCell.create_free_text(v) for v in odd]
+    )
+    back = read_assay(write_assay(assay_with(table)), "x.xlsx").tables.get("T")
+    assert [c.value for c in back.columns[0].cells] == odd

@@ -41,7 +41,7 @@ CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _STYLES = (
     f'{_XML_DECL}<styleSheet xmlns="{NS_MAIN}"><fonts count="1"><font><sz val="11"/>'
@@ -55,8 +55,25 @@ _STYLES = (
 
 
 def escape(text: str) -> str:
+    """Text for an XML attribute (characters XML cannot hold are dropped)."""
     text = text.translate(_ESCAPE)
     return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+
+
+_OOXML_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def escape_cell(text: str) -> str:
+    """Cell text for XML, losing nothing: characters XML cannot hold become ``_xHHHH_``
+    (as Excel writes them), and a literal ``_xHHHH_`` keeps its underscore as ``_x005F_``."""
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub("_x005F_", text)
+    text = text.translate(_ESCAPE)
+    if "\r" in text:  # XML readers turn a raw CR into LF; Excel writes CR escaped
+        text = text.replace("\r", "_x000D_")
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    return text
 
 
 def cell_text(value: object) -> str:
@@ -470,7 +487,7 @@ def _sheet_xml(rows: Iterable[Sequence[str]], unique_header: bool) -> tuple[str,
             if value:
                 text = cache.get(value)
                 if text is None:
-                    text = escape(value)
+                    text = escape_cell(value)
                     if value[0].isspace() or value[-1].isspace():
                         text = f'<t xml:space="preserve">{text}</t>'
                     else:
