@@ -257,3 +257,43 @@ def test_idle_uploads_expire(client, hub, admin_token):
     assert expire_idle(hub) == 1
     assert not (hub.settings.data / ".uploads" / upload_id).exists()
     assert client.get("/api/v1/uploads", headers=auth(admin_token)).json() == []
+
+
+def test_initial_teams_and_folder_apply_to_the_new_dataset(client, hub, admin_token, tmp_path):
+    from voxhub.access.accounts import create_user, issue_token
+    from voxhub.access.principal import Principal
+    from voxhub.access.teams import create_team, set_member
+    from voxhub.catalog.datasets import find_dataset, settings_row
+    from voxhub.catalog.folders import ensure_path
+    from voxhub.catalog.register import ensure_organization
+
+    actor = Principal(user_id=0, is_superuser=True)
+    with hub.transaction() as session:
+        org = ensure_organization(session, "lab")
+        uploader = create_user(session, email="up@lab.org", organization=org)
+        colleague = create_user(session, email="colleague@lab.org", organization=org)
+        stranger = create_user(session, email="stranger@lab.org", organization=org)
+        team = create_team(session, actor, org, "em-team")
+        set_member(session, actor, team, uploader)
+        set_member(session, actor, team, colleague)
+        folder_id = ensure_path(session, actor, org, "incoming/2026").id
+        team_id = team.id
+        tokens = {
+            u.email: issue_token(session, u, "t").token for u in (uploader, colleague, stranger)
+        }
+    bad = reserve(client, tokens["up@lab.org"], "x", 1, 10, initialTeams=[team_id + 99])
+    assert bad.status_code == 400 and "team" in bad.json()["detail"]
+    path, _ = samples.slices_png(tmp_path / "png")
+    files = {f"png/{p.name}": p.read_bytes() for p in sorted(path.iterdir())}
+    upload_id = upload_files(client, tokens["up@lab.org"], "teamed", files,
+                             initialTeams=[team_id], folderId=folder_id)  # fmt: skip
+    job = finish_and_run(client, hub, tokens["up@lab.org"], upload_id)
+    assert job["state"] == "succeeded", job["error"]
+    hub.index.refresh(force=True)
+    seen = client.get("/api/v1/datasets/lab/teamed", headers=auth(tokens["colleague@lab.org"]))
+    assert seen.status_code == 200
+    hidden = client.get("/api/v1/datasets/lab/teamed", headers=auth(tokens["stranger@lab.org"]))
+    assert hidden.status_code == 404
+    with hub.transaction() as session:
+        row = settings_row(session, find_dataset(session, "lab", "teamed"), create=False)
+        assert (row.folder_id, row.uploader_id) == (folder_id, uploader.id)

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from voxhub.access.principal import Principal
 from voxhub.api.deps import get_hub
 from voxhub.api.jobs import UserDep
 from voxhub.db.jobs_models import Upload
@@ -31,8 +31,8 @@ class ReserveIn(BaseModel):
     organization: str
     totalFileCount: int = Field(ge=1)
     totalBytes: int = Field(ge=0)
-    folder: str | None = None
-    initialTeams: list[Any] = Field(default_factory=list)
+    folderId: int | None = Field(None, description="Folder of the new dataset (default: root)")
+    initialTeams: list[int] = Field(default_factory=list, description="Team ids allowed to view")
     voxelSize: tuple[float, float, float] | None = None
     unit: str | None = None
     category: str | None = None
@@ -83,8 +83,8 @@ def reserve(body: ReserveIn, hub: HubDep, principal: UserDep) -> UploadOut:
     with hub.transaction() as session:
         upload = service.reserve(
             hub, session, principal, organization=body.organization, name=body.name,
-            total_files=body.totalFileCount, total_bytes=body.totalBytes, folder=body.folder,
-            initial_teams=body.initialTeams, options=options,
+            total_files=body.totalFileCount, total_bytes=body.totalBytes, folder_id=body.folderId,
+            team_ids=body.initialTeams, options=options,
         )  # fmt: skip
         return UploadOut.of(upload)
 
@@ -137,8 +137,6 @@ async def send_chunk(
         with hub.transaction() as session:
             return service.receive_chunk(hub, session, principal, upload_id, chunk, data)
 
-    from starlette.concurrency import run_in_threadpool
-
     return {"stored": await run_in_threadpool(store)}
 
 
@@ -154,6 +152,3 @@ def cancel(upload_id: str, hub: HubDep, principal: UserDep) -> UploadOut:
     """Drop an unfinished upload and its bytes."""
     with hub.transaction() as session:
         return UploadOut.of(service.cancel(hub, session, principal, upload_id))
-
-
-__all__ = ["Principal", "router"]

@@ -10,10 +10,15 @@ registers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from voxhub.catalog.register import upsert_dataset
+from voxhub.db.models import Dataset, Organization
 from voxhub.formats.dataset_import import import_dataset, published_marker
 from voxhub.formats.layers import ImportOptions, open_layers
 from voxhub.formats.properties import DatasourceProperties, read_properties
@@ -21,13 +26,26 @@ from voxhub.hub import Hub
 from voxhub.jobs.context import JobContext
 from voxhub.jobs.kinds import register_kind
 
+OnNew = Callable[[Session, Dataset], None]
+
 
 def register_published(
-    hub: Hub, organization: str, dataset: str, properties: DatasourceProperties
+    hub: Hub,
+    organization: str,
+    dataset: str,
+    properties: DatasourceProperties,
+    on_new: OnNew | None = None,
 ) -> dict[str, Any]:
-    """Index a dataset that is already published in the data folder; the job's result."""
+    """Index a dataset already published in the data folder; the job's result.
+
+    ``on_new(session, row)`` runs in the same transaction when the row is new
+    (not when a retry finds it registered), e.g. to give an upload its teams.
+    """
     with hub.transaction() as session:
-        upsert_dataset(session, organization, dataset, properties)
+        existed = find_dataset_row(session, organization, dataset) is not None
+        row = upsert_dataset(session, organization, dataset, properties)
+        if on_new is not None and not existed:
+            on_new(session, row)
     return {
         "organization": organization,
         "dataset": dataset,
@@ -43,6 +61,7 @@ def convert_into(
     params: dict[str, Any],
     *,
     start: float = 0.0,
+    on_new: OnNew | None = None,
 ) -> dict[str, Any]:
     """Convert ``source`` as job ``ctx`` (progress from ``start`` to 1) and register it."""
     hub = ctx.hub
@@ -50,7 +69,7 @@ def convert_into(
     marker = f"job-{ctx.job_id}"
     if target.exists() and published_marker(target) == marker:
         ctx.message("already published by an earlier attempt; registering")
-        return register_published(hub, organization, dataset, read_properties(target))
+        return register_published(hub, organization, dataset, read_properties(target), on_new)
     ctx.progress(start, 1.0, f"reading {source.name}")
     layers = open_layers(
         source, ImportOptions.from_json(params.get("options")), params.get("layer") or "color"
@@ -73,7 +92,15 @@ def convert_into(
         progress=report,
         marker=marker,
     )
-    return register_published(hub, organization, dataset, properties)
+    return register_published(hub, organization, dataset, properties, on_new)
+
+
+def find_dataset_row(session: Session, organization: str, name: str) -> Dataset | None:
+    return session.scalar(
+        select(Dataset)
+        .join(Organization)
+        .where(Organization.name == organization, Dataset.name == name)
+    )
 
 
 def run_convert(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:

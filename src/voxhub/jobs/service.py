@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -17,36 +15,6 @@ from voxhub.jobs.errors import JobNotFound, JobStateConflict
 from voxhub.jobs.kinds import get_kind
 
 FINAL_STATES = ("succeeded", "failed", "cancelled")
-
-
-@dataclass(frozen=True)
-class JobView:
-    """A job row detached from its session, ready to serialise."""
-
-    id: int
-    kind: str
-    state: str
-    owner_id: int | None
-    organization_id: int | None
-    dataset: str | None
-    params: dict[str, Any]
-    progress: float
-    message: str
-    result: dict[str, Any] | None
-    error: str | None
-    error_code: str | None
-    attempts: int
-    max_attempts: int
-    worker: str | None
-    cancel_requested: bool
-    created: datetime
-    started: datetime | None
-    finished: datetime | None
-    heartbeat: datetime | None
-
-    @classmethod
-    def of(cls, job: Job) -> JobView:
-        return cls(**{name: getattr(job, name) for name in cls.__dataclass_fields__})
 
 
 def submit(

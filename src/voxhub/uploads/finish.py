@@ -11,8 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from voxhub.catalog.datasets import set_initial_access
 from voxhub.db.jobs_models import Upload
-from voxhub.db.models import utcnow
+from voxhub.db.models import Dataset, utcnow
 from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.dataset_import import MARKER_FILE, published_marker
 from voxhub.formats.properties import read_properties, write_properties
@@ -87,11 +90,22 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     upload_id, organization, name = params["upload_id"], params["organization"], params["dataset"]
     with hub.transaction() as session:
         upload = session.get(Upload, upload_id)
-        options = dict(upload.options) if upload is not None else {}
+        if upload is None:
+            raise UnrecognisedUpload(f"upload {upload_id} no longer exists")
+        options = dict(upload.options)
+        access = {
+            "uploader_id": upload.owner_id,
+            "folder_id": int(upload.folder) if upload.folder else None,
+            "team_ids": [int(t) for t in upload.initial_teams],
+        }
+
+    def on_new(session: Session, dataset: Dataset) -> None:
+        set_initial_access(session, dataset, **access)
+
     target = hub.data_root.dataset_dir(organization, name)
     marker = f"job-{ctx.job_id}"
     if target.exists() and published_marker(target) == marker:
-        result = register_published(hub, organization, name, read_properties(target))
+        result = register_published(hub, organization, name, read_properties(target), on_new)
     else:
         try:
             root = content_root(_unpacked(hub, ctx, upload_id))
@@ -106,11 +120,11 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             write_properties(build, properties)
             (build / MARKER_FILE).write_text(f'{{"marker": "{marker}"}}')
             publish(build, target)
-            result = register_published(hub, organization, name, properties)
+            result = register_published(hub, organization, name, properties, on_new)
             result["registered_as"] = usable.kind
         else:
             params = {**options, "layer": options.get("layer") or "color"}
-            result = convert_into(ctx, root, organization, name, params, start=0.05)
+            result = convert_into(ctx, root, organization, name, params, start=0.05, on_new=on_new)
     upload_folder(hub, upload_id).remove()
     _set_state(hub, upload_id, "finished")
     return result

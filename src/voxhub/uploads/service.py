@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from voxhub.access.errors import Forbidden
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
+from voxhub.catalog.datasets import check_teams, folder_of_org
 from voxhub.db.jobs_models import Upload
 from voxhub.db.models import Organization, utcnow
 from voxhub.errors import Conflict, InvalidInput
@@ -44,8 +44,8 @@ def reserve(
     name: str,
     total_files: int,
     total_bytes: int,
-    folder: str | None = None,
-    initial_teams: list[Any] | None = None,
+    folder_id: int | None = None,
+    team_ids: list[int] | None = None,
     options: dict[str, Any] | None = None,
 ) -> Upload:
     """Start an upload into ``organization``; checks names, quotas and the right to upload."""
@@ -72,13 +72,16 @@ def reserve(
             f"organization {organization} has {pending} bytes in unfinished uploads; "
             f"{total_bytes} more would exceed its quota of {quota}"
         )
+    if folder_id is not None:
+        folder_of_org(session, folder_id, org.id)
+    teams = sorted(check_teams(session, org.id, team_ids or ()))
     upload = Upload(
         id=uuid.uuid4().hex,
         owner_id=principal.user_id,
         organization_id=org.id,
         name=name,
-        folder=folder,
-        initial_teams=list(initial_teams or []),
+        folder=str(folder_id) if folder_id is not None else None,
+        initial_teams=teams,
         options=dict(options or {}),
         total_files=total_files,
         total_bytes=total_bytes,
@@ -192,7 +195,3 @@ def expire_idle(hub: Hub) -> int:
             upload.state = "expired"
             upload_folder(hub, upload.id).remove()
     return len(stale)
-
-
-def files_root(hub: Hub, upload_id: str) -> Path:
-    return upload_folder(hub, upload_id).files
