@@ -17,6 +17,7 @@ from voxhub.isa import (
     DTOType,
     ExecuteFailed,
     InvalidIsa,
+    IsaConflict,
     IsaReadError,
     Operation,
     fulfil,
@@ -238,3 +239,11 @@ def test_random_tables_round_trip_through_a_folder(study_tables, assay_tables):
     with tempfile.TemporaryDirectory() as folder:
         write_arc(ARC(inv), folder)
         assert load_arc(folder).investigation == inv
+
+
+def test_a_refused_add_assay_changes_nothing():
+    arc = ARC(sample_investigation())
+    before = arc.investigation.copy()
+    with pytest.raises(IsaConflict):
+        arc.add_assay(ArcAssay("imaging"), "new-study")
+    assert arc.investigation == before

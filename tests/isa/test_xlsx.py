@@ -245,3 +245,12 @@ def test_control_characters_and_literal_escapes_survive():
     )
     back = read_assay(write_assay(assay_with(table)), "x.xlsx").tables.get("T")
     assert [c.value for c in back.columns[0].cells] == odd
+
+
+def test_two_tables_with_one_name_are_refused_not_overwritten():
+    from voxhub.isa import IsaConflict
+
+    assay = assay_with(measure_table(), measure_table().copy_and_rename("Other"))
+    assay.tables.get("Other").rename("Measurement")  # behind the collection's back
+    with pytest.raises(IsaConflict, match="two tables are named 'Measurement'"):
+        write_assay(assay)

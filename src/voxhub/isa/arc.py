@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from voxhub.isa.contracts import Contract, DTOType, SpreadsheetDTO, TextDTO
-from voxhub.isa.errors import IsaReadError
+from voxhub.isa.errors import IsaConflict, IsaReadError
 from voxhub.isa.model import ArcAssay, ArcInvestigation, ArcStudy
 from voxhub.isa.xlsx import (
     read_assay,
@@ -146,6 +146,8 @@ class ARC:
     def add_assay(self, assay: ArcAssay, study_identifier: str) -> list[Contract]:
         """Add an assay registered to a study, creating the study when it does not exist."""
         inv = self.investigation
+        if inv.try_get_assay(assay.identifier) is not None:
+            raise IsaConflict(f"assay '{assay.identifier}' already exists")
         new_study = inv.try_get_study(study_identifier) is None
         if new_study:
             inv.add_study(ArcStudy(study_identifier))

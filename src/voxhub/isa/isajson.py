@@ -340,15 +340,13 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
                 _read_assay(entry["assay"], catalog, r, f"$.comments[{_UNREGISTERED}][{i}].assay")
             )
         for i, data_s in enumerate(studies):
-            inv.add_study(_read_study(data_s, catalog, r, f"$.studies[{i}]", inv))
+            inv.add_study(_read_study(data_s, catalog, r, f"$.studies[{i}]"))
     except (IsaConflict, InvalidTable) as exc:
         raise r.fail("$", str(exc)) from None
     return inv
 
 
-def _read_study(
-    data: dict[str, Any], catalog: Catalog, r: JsonReader, path: str, inv: ArcInvestigation
-) -> ArcStudy:
+def _read_study(data: dict[str, Any], catalog: Catalog, r: JsonReader, path: str) -> ArcStudy:
     identifier = r.text(data, "identifier", path, required=True)
     try:
         study = ArcStudy(identifier)

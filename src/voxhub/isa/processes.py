@@ -36,6 +36,7 @@ from voxhub.isa.cells import (
     TermCell,
     UnitizedCell,
 )
+from voxhub.isa.errors import IsaConflict
 from voxhub.isa.headers import CompositeHeader, HeaderKind, IOType
 from voxhub.isa.jsonvalues import (
     cell_json,
@@ -161,6 +162,8 @@ class ScopeWriter:
 
     def add_table(self, table: ArcTable) -> None:
         name = table.name
+        if any(t["name"] == name for t in self.layout):
+            raise IsaConflict(f"{self.scope}: two tables are named '{name}'")
         headers = table.headers
         self.layout.append(
             {"name": name, "rows": table.row_count, "columns": [header_json(h) for h in headers]}

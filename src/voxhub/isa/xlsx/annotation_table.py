@@ -31,7 +31,7 @@ from voxhub.isa.cells import (
     TermCell,
     UnitizedCell,
 )
-from voxhub.isa.errors import InvalidTable, IsaReadError
+from voxhub.isa.errors import InvalidTable, IsaConflict, IsaReadError
 from voxhub.isa.headers import CompositeHeader, HeaderKind
 from voxhub.isa.ontology import OntologyAnnotation, parse_accession
 from voxhub.isa.table import ArcTable, check_table_name
@@ -280,6 +280,10 @@ def write_table_sheets(wb: Workbook, tables: Iterable[ArcTable], metadata_sheet:
     """Write one sheet per table and drop annotation-table sheets the model no longer has."""
     tables = list(tables)
     names = [t.name for t in tables]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        # a table renamed behind its collection's back: refuse rather than overwrite a sheet
+        raise IsaConflict(f"two tables are named '{twice[0]}'")
     if metadata_sheet in names:
         raise InvalidTable(f"a table may not be named '{metadata_sheet}' (the metadata sheet)")
     for old in table_sheets(wb):
