@@ -14,7 +14,7 @@ from pathlib import Path
 
 from voxhub.arrays.downsample import default_method
 from voxhub.arrays.layer import LayerLayout
-from voxhub.arrays.pyramid import write_pyramid
+from voxhub.arrays.pyramid import source_band, write_pyramid
 from voxhub.errors import Conflict, InvalidInput
 from voxhub.formats.ingest import DataRoot, _check_source, _write_group_marker, layer_properties
 from voxhub.formats.layers import NamedSource
@@ -68,7 +68,7 @@ def import_dataset(
     if target.exists():
         raise Conflict(f"dataset {organization}/{dataset} already exists")
     size, unit = _voxel_size(layers, voxel_size, unit)
-    band = layout.write_unit_zyx[0]
+    band = source_band(layout)
     entries = []
     with staging_folder(root.staging) as staging:
         folder = staging / dataset
