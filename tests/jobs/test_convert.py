@@ -97,3 +97,47 @@ def test_a_retry_after_publishing_only_registers(hub, tmp_path):
         job = session.get(Job, job_id)
         assert job.state == "succeeded", job.error
     assert datasets(hub) == ["again"]
+
+
+def test_cancelling_a_conversion_stops_it_and_publishes_nothing(hub, tmp_path):
+    import time
+
+    from voxhub.access.principal import Principal
+    from voxhub.arrays.layer import LayerLayout
+    from voxhub.jobs.runner import WorkerPool
+
+    hub.settings.job_heartbeat_seconds = 0.05
+    hub.settings.chunk_shape = (4, 16, 16)  # many small blocks: a long conversion
+    assert hub.layout == LayerLayout(chunk_zyx=(4, 16, 16))
+    path, _ = samples.slices_png(tmp_path / "png", volume((32, 256, 256)))
+    with hub.transaction() as session:
+        job_id = service.submit(
+            session, "convert", {"source": str(path), "organization": "lab", "dataset": "stop"}
+        ).id
+    pool = WorkerPool(hub, 1, poll_seconds=0.05).start()
+    try:
+        deadline = time.monotonic() + 60
+        while jobs_progress(hub, job_id) == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        with hub.transaction() as session:
+            service.cancel(session, Principal(user_id=0, is_superuser=True), job_id)
+        while state_of(hub, job_id) == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        pool.stop()
+    assert state_of(hub, job_id) == "cancelled"
+    assert datasets(hub) == []
+    assert not hub.data_root.dataset_dir("lab", "stop").exists()
+    assert list(hub.settings.staging.iterdir()) == []
+
+
+def jobs_progress(hub, job_id):
+    with hub.transaction() as session:
+        return session.get(Job, job_id).progress
+
+
+def state_of(hub, job_id):
+    with hub.transaction() as session:
+        return session.get(Job, job_id).state
