@@ -232,3 +232,42 @@ def test_export_with_id_references_is_smaller_and_reads_back(root, tmp_path):
     refs = ok(root, "export", "--format", "isa-json", "--id-references")
     assert len(refs) < len(inline)
     assert loads(refs) == loads(inline) == load_arc(root).investigation
+
+
+@pytest.fixture
+def git_identity(monkeypatch):
+    for key in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{key}_NAME", "Data Steward")
+        monkeypatch.setenv(f"GIT_{key}_EMAIL", "steward@example.org")
+
+
+def git(root, *args):
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+
+
+def test_sync_commits_pushes_and_pulls_through_a_local_remote(tmp_path, git_identity):
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--bare", "-b", "main", str(remote))
+    root = tmp_path / "arc"
+    ok(root, "init", "--git", "-i", "synced")
+    git(root, "remote", "add", "origin", str(remote))
+    output = ok(root, "sync", "-m", "first")
+    assert "EXECUTE git commit -m first" in output
+    git(root, "push", "-u", "origin", "main")
+    assert "nothing to commit" in ok(root, "sync")
+    ok(root, "study", "add", "-s", "S")
+    ok(root, "sync", "-m", "add study S", "--push")
+    log = git(remote, "log", "--format=%s", "main").stdout.split()
+    assert log[0] == "add" and "first" in log
+    # a second clone pulls the change
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", str(remote), str(clone))
+    ok(root, "study", "add", "-s", "T")
+    ok(root, "sync", "-m", "add T", "--push")
+    ok(clone, "sync", "--pull")
+    assert load_arc(clone).investigation.study_identifiers == ["S", "T"]
+
+
+def test_sync_outside_git_says_so(root):
+    result = arc(root, "sync")
+    assert result.exit_code == 2 and "not a git repository" in result.output

@@ -167,6 +167,36 @@ def export(
     typer.echo(f"wrote {output}")
 
 
+@app.command()
+@clean_errors
+def sync(
+    message: Annotated[str, typer.Option("--message", "-m", help="Commit message.")] = (
+        "Update ARC"
+    ),
+    pull: Annotated[bool, typer.Option("--pull/--no-pull", help="git pull first.")] = False,
+    push: Annotated[bool, typer.Option("--push/--no-push", help="git push afterwards.")] = False,
+) -> None:
+    """Commit the ARC's changes to git (optionally pull before and push after)."""
+    _load()
+    root = _state["root"]
+    if not (root / ".git").exists():
+        raise IsaNotFound(f"{root.resolve()} is not a git repository; run 'voxhub arc init --git'")
+    if pull:
+        _perform([Contract.execute(["git", "pull", "--ff-only"])])
+    (status,) = fulfil_all([Contract.execute(["git", "status", "--porcelain"])], root)
+    if status.dto.stdout.strip():  # type: ignore[union-attr]
+        _perform(
+            [
+                Contract.execute(["git", "add", "-A"]),
+                Contract.execute(["git", "commit", "-m", message]),
+            ]
+        )
+    else:
+        typer.echo("nothing to commit")
+    if push:
+        _perform([Contract.execute(["git", "push"])])
+
+
 # -- investigation ------------------------------------------------------------------
 @investigation_app.command("update")
 @clean_errors
