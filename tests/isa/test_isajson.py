@@ -166,3 +166,38 @@ def test_missing_or_wrong_keys_name_the_path(mutate, where):
 def test_not_an_object():
     with pytest.raises(IsaReadError, match=r"x.json, \$: expected an object"):
         loads("[1, 2]", "x.json")
+
+
+def test_isa_json_from_other_tools_with_id_references():
+    path = Path(__file__).parent / "data" / "isatools_style.json"
+    inv = loads(path.read_text(), path.name)
+    assert inv.study_identifiers == ["S-1"]
+    assert inv.get_study("S-1").registered_assay_identifiers == ("imaging",)  # from a_imaging.txt
+    growth = inv.get_study("S-1").tables.get("growth protocol")
+    labels = [h.label for h in growth.headers]
+    assert labels == [
+        "Input [Source Name]",
+        "Characteristic [Organism]",
+        "Protocol REF",
+        "Protocol Type",
+        "Parameter [medium]",
+        "Factor [dose]",
+        "Performer",
+        "Date",
+        "Comment [chamber]",
+        "Output [Sample Name]",
+    ]
+    first = growth.get_row(0)
+    assert first[1].term.short == "NCBITaxon:3702"
+    dose = first[5]
+    assert (dose.value, dose.unit.name, dose.unit.short) == ("5", "millimolar", "UO:0000063")
+    assert growth.headers[5].term.short == "EFO:0000428"
+    assert [c.text for c in growth.get_row(1)] == ["plant2", ""] + ["growth protocol", "growth"] + [
+        ""
+    ] * 5 + ["leaf2"]
+    imaging = inv.get_assay("imaging").tables.get("extraction")
+    assert imaging.get_cell(2, 0).name == "img1.tif"
+    # what came in converts to valid ISA-JSON and back without loss
+    data = to_isa_json(inv)
+    assert_valid(data)
+    assert from_isa_json(data) == inv
