@@ -254,3 +254,21 @@ def test_two_tables_with_one_name_are_refused_not_overwritten():
     assay.tables.get("Other").rename("Measurement")  # behind the collection's back
     with pytest.raises(IsaConflict, match="two tables are named 'Measurement'"):
         write_assay(assay)
+
+
+def test_update_keeps_column_widths_and_frozen_panes_of_table_sheets():
+    book = openpyxl.load_workbook(io.BytesIO(write_assay(assay_with(measure_table()))))
+    sheet = book["Measurement"]
+    sheet.column_dimensions["A"].width = 42
+    sheet.freeze_panes = "B2"
+    sheet.sheet_properties.tabColor = "FF0000"
+    out = io.BytesIO()
+    book.save(out)
+    assay = read_assay(out.getvalue(), "a.xlsx")
+    assay.tables.get("Measurement").remove_row(1)
+    updated = openpyxl.load_workbook(io.BytesIO(write_assay(assay, out.getvalue(), "a.xlsx")))
+    sheet = updated["Measurement"]
+    assert sheet.column_dimensions["A"].width == 42
+    assert sheet.freeze_panes == "B2"
+    assert sheet.sheet_properties.tabColor.rgb.endswith("FF0000")
+    assert sheet.max_row == 2

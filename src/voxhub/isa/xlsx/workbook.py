@@ -213,17 +213,21 @@ class Workbook:
         """Create or replace a sheet whose rows are text; ``table_name`` spans a table over it.
 
         The table covers ``width`` columns and all rows; its header texts are
-        made unique the way ARCtrl does (trailing spaces).
+        made unique the way ARCtrl does (trailing spaces). A sheet that exists
+        is rewritten whole, keeping only how it is shown (tab colour, view,
+        frozen panes, column widths).
         """
         existing = next((s for s in self._sheets if s.name == name), None)
+        looks = ""
         if existing is None:
             part = self._free_name("xl/worksheets/sheet{}.xml")
             rel_id = self._add_rel("xl/workbook.xml", REL_WORKSHEET, part)
             existing = _Sheet(name, rel_id, part)
             self._sheets.append(existing)
         else:
+            looks = _sheet_looks(self.parts.get(existing.part, b""))
             self._drop_sheet_parts(existing.part)
-        xml, n_rows, header = _sheet_xml(rows, table_name is not None)
+        xml, n_rows, header = _sheet_xml(rows, table_name is not None, looks)
         rels = f"_rels/{posixpath.basename(existing.part)}.rels"
         rels_part = posixpath.join(posixpath.dirname(existing.part), rels)
         if table_name is not None and width and n_rows:
@@ -470,10 +474,41 @@ def _letter(index: int) -> str:
     return _LETTERS[index]
 
 
-def _sheet_xml(rows: Iterable[Sequence[str]], unique_header: bool) -> tuple[str, int, list[str]]:
+_LOOKS = [
+    re.compile(p, re.S)
+    for p in (
+        r"<sheetPr\b[^>]*?(?:/>|>.*?</sheetPr>)",
+        r"<sheetViews\b[^>]*?(?:/>|>.*?</sheetViews>)",
+        r"<sheetFormatPr\b[^>]*?/>",
+        r"<cols\b[^>]*?(?:/>|>.*?</cols>)",
+    )
+]
+
+
+def _sheet_looks(old: bytes) -> str:
+    """The presentation elements of a worksheet, in schema order, for its rewrite.
+
+    Only unprefixed elements of the main namespace are taken, so they fit the new
+    sheet's namespace declarations (all that Excel and openpyxl write).
+    """
+    text = old.decode("utf-8", "replace")
+    head = text.split("<sheetData", 1)[0]
+    if f'xmlns="{NS_MAIN}"' not in head:
+        return ""
+    found = []
+    for pattern in _LOOKS:
+        match = pattern.search(head)
+        if match and ":" not in match.group(0).split(">", 1)[0].split()[0]:
+            found.append(match.group(0))
+    return "".join(found)
+
+
+def _sheet_xml(
+    rows: Iterable[Sequence[str]], unique_header: bool, looks: str = ""
+) -> tuple[str, int, list[str]]:
     """The worksheet XML without its closing tag; the row count; the (unique) header row."""
     parts = [
-        f'{_XML_DECL}<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><sheetData>',
+        f'{_XML_DECL}<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">{looks}<sheetData>',
     ]
     header: list[str] = []
     n = 0
