@@ -129,9 +129,20 @@ def precomputed(folder: Path) -> None:
     (folder / "info").write_text(json.dumps(info))  # fmt: skip
 
 
-def zarr_array(folder: Path) -> None:
-    array = zarr.create_array(str(folder), shape=(5, 12, 14), chunks=(5, 6, 7), dtype="uint8")
-    array[:] = volume((5, 12, 14))
+def zarr_array(folder: Path, czyx: bool = True) -> np.ndarray:
+    data = volume((5, 12, 14))
+    shaped = data[None] if czyx else data
+    array = zarr.create_array(str(folder), shape=shaped.shape, chunks=shaped.shape, dtype="uint8")
+    array[:] = shaped
+    return data
+
+
+def ome_zarr_zyx(folder: Path) -> np.ndarray:
+    from ome_zarr.writer import write_image
+
+    data = volume((6, 32, 64))  # powers of two: ome-zarr-py's scales are then exact mags
+    write_image(data, zarr.open_group(str(folder), mode="w"), axes="zyx", scale_factors=(2, 4))
+    return data
 
 
 @pytest.mark.parametrize(
@@ -297,3 +308,23 @@ def test_initial_teams_and_folder_apply_to_the_new_dataset(client, hub, admin_to
     with hub.transaction() as session:
         row = settings_row(session, find_dataset(session, "lab", "teamed"), create=False)
         assert (row.folder_id, row.uploader_id) == (folder_id, uploader.id)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda f: zarr_array(f, czyx=False), ome_zarr_zyx], ids=["zarr-zyx", "ome-zarr-zyx"]
+)
+def test_other_axes_are_converted_to_voxhub_axes(client, hub, admin_token, tmp_path, make):
+    data = make(tmp_path / "content")
+    upload_id = upload_files(client, admin_token, "zyx", {"c.zip": zipped(tmp_path / "content")})
+    job = finish_and_run(client, hub, admin_token, upload_id)
+    assert job["state"] == "succeeded", job["error"]
+    assert "registered_as" not in job["result"]
+    hub.index.refresh(force=True)
+    depth, height, width = data.shape
+    box = client.get(
+        "/api/v1/datasets/lab/zyx/layers/color/data",
+        params={"width": width, "height": height, "depth": depth, "format": "npy"},
+        headers=auth(admin_token),
+    )
+    assert box.status_code == 200, box.text
+    assert np.array_equal(np.load(io.BytesIO(box.content))[0], data)

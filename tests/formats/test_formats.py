@@ -142,3 +142,18 @@ def test_wkw_dataset_layer(tmp_path):
     assert np.array_equal(read(named), data)
     bare = only_layer(path / "color")  # a layer folder alone: extent from its files
     assert np.array_equal(read(bare)[:, :10, :40, :36], data)
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_bare_zarr_arrays_get_voxhub_axes(tmp_path, zarr_format):
+    import zarr
+
+    data = volume((4, 10, 12))
+    array = zarr.create_array(
+        str(tmp_path / "a.zarr"), shape=data.shape, chunks=(2, 5, 6), dtype="uint8",
+        zarr_format=zarr_format,
+    )  # fmt: skip
+    array[:] = data
+    named = only_layer(tmp_path / "a.zarr")
+    assert named.source.shape == (1, 4, 10, 12)
+    assert np.array_equal(read(named), data[None])

@@ -23,6 +23,7 @@ from voxhub.formats import (
     tiff,
     wkdataset,
     wkw,
+    zarrarray,
 )
 from voxhub.formats.source import VolumeSource
 
@@ -49,6 +50,7 @@ def register(importer: Importer | ModuleType, *, first: bool = False) -> None:
 for _module in (omezarr, tiff, images):
     register(_module)
 register(wkdataset, first=True)  # a dataset folder may also look like a Zarr group
+register(zarrarray, first=True)  # a bare array also has a zarr.json
 register(folders)
 register(dm)
 register(czi)

@@ -2,9 +2,11 @@
 
 Registered directly (moved into place, never re-encoded): a WEBKNOSSOS
 dataset whose layers are Zarr, N5 or Neuroglancer precomputed; an OME-Zarr
-image or a folder of them; a bare Zarr array (wrapped in NGFF metadata as
-its only mag); an N5 multiscale group; a Neuroglancer precomputed volume.
-Anything else goes to the converters.
+image with axes (c, z, y, x) or a folder of them; a bare (c, z, y, x) Zarr
+array (wrapped in NGFF metadata as its only mag); an N5 multiscale group; a
+Neuroglancer precomputed volume. Anything else, including OME-Zarr and Zarr
+arrays with other axes, goes to the converters, which give it voxhub's axes
+and a full pyramid.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import zarr
 from voxhub.arrays.mag import Mag
 from voxhub.arrays.ngff import Axis, Multiscale, ScaleLevel, format_for_zarr
 from voxhub.catalog.register import infer_properties
-from voxhub.errors import UnreadableInput
-from voxhub.formats.ingest import ELEMENT_CLASS
+from voxhub.errors import UnreadableInput, VoxhubError
+from voxhub.formats.ingest import AXIS_ORDER, ELEMENT_CLASS
 from voxhub.formats.properties import (
     PROPERTIES_FILE,
     BoundingBox,
@@ -32,8 +34,10 @@ from voxhub.formats.properties import (
     VoxelSize,
     read_properties,
 )
+from voxhub.formats.zarrarray import axes_of
 
 DIRECT_FORMATS = {"zarr", "zarr3", "n5", "neuroglancerPrecomputed"}
+VOXHUB_AXES = list(AXIS_ORDER)  # c, z, y, x
 N5_TYPES = {"uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
             "float32", "float64"}  # fmt: skip
 
@@ -69,10 +73,15 @@ def _zarr_node(path: Path) -> str | None:
 
 
 def _is_multiscale(path: Path) -> bool:
+    """An OME-Zarr image with voxhub's axes (c, z, y, x); others are converted instead."""
     if _zarr_node(path) != "group":
         return False
     attrs = (_json(path / "zarr.json") or {}).get("attributes") or _json(path / ".zattrs") or {}
-    return "multiscales" in attrs or "multiscales" in attrs.get("ome", {})
+    multiscales = attrs.get("multiscales") or attrs.get("ome", {}).get("multiscales") or []
+    if not multiscales:
+        return False
+    axes = [a.get("name") if isinstance(a, dict) else a for a in multiscales[0].get("axes", [])]
+    return axes == VOXHUB_AXES
 
 
 def _move(source: Path, target: Path) -> None:
@@ -95,7 +104,7 @@ def recognise(root: Path) -> Usable | None:
     if children and all(_is_multiscale(c) for c in children):
         pairs = [(c.name, c) for c in children]
         return Usable("ome-zarr", lambda folder, name: _as_layers(root, folder, pairs))
-    if _zarr_node(root) == "array":
+    if _zarr_node(root) == "array" and _array_axes(root) == VOXHUB_AXES:
         return Usable("zarr-array", lambda folder, name: _zarr_array(root, folder))
     attributes = _json(root / "attributes.json")
     if attributes is not None and "n5" in attributes:
@@ -118,14 +127,17 @@ def _as_layers(root: Path, folder: Path, pairs: list[tuple[str, Path]]) -> Datas
     return infer_properties(folder)
 
 
+def _array_axes(root: Path) -> list[str] | None:
+    try:
+        return axes_of(zarr.open_array(str(root), mode="r"))
+    except (VoxhubError, OSError, ValueError, KeyError):
+        return None
+
+
 def _zarr_array(root: Path, folder: Path) -> DatasourceProperties:
-    """A bare array becomes mag 1 of a layer; axes from its dimension names or its rank."""
+    """A (c, z, y, x) array becomes mag 1 of a layer, wrapped in NGFF metadata."""
     array = zarr.open_array(str(root), mode="r")
-    names = list(getattr(array.metadata, "dimension_names", None) or [])
-    if len(names) != array.ndim or not set(names) <= {"c", "z", "y", "x"}:
-        names = ["c", "z", "y", "x"][-array.ndim :] if 2 <= array.ndim <= 4 else []
-    if not names:
-        raise UnreadableInput(f"a Zarr array of rank {array.ndim} is not a volume")
+    names = axes_of(array)
     zarr_format = array.metadata.zarr_format
     layer = folder / "color"
     axes = tuple(Axis(n, "channel" if n == "c" else "space") for n in names)
