@@ -97,3 +97,12 @@ def test_copy_is_deep(inv):
     other.get_assay("A").tables.init("t")
     assert inv.get_study("S1").title == ""
     assert inv.get_assay("A").tables.names == []
+
+
+def test_assigning_tables_keeps_names_unique():
+    study = ArcStudy("S")
+    study.tables = [ArcTable("a"), ArcTable("b")]
+    assert study.tables.names == ["a", "b"]
+    with pytest.raises(IsaConflict):
+        study.tables = [ArcTable("a"), ArcTable("a")]
+    assert study.tables.names == ["a", "b"]

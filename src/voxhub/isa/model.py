@@ -51,7 +51,21 @@ class _Node:
         return copy.deepcopy(self)
 
 
-class ArcAssay(_Node):
+class _WithTables(_Node):
+    __slots__ = ()
+    _tables: ArcTables
+
+    @property
+    def tables(self) -> ArcTables:
+        """The tables, in order, uniquely named (assigning any iterable of tables checks that)."""
+        return self._tables
+
+    @tables.setter
+    def tables(self, tables: Iterable[ArcTable]) -> None:
+        self._tables = tables if isinstance(tables, ArcTables) else ArcTables(tables)
+
+
+class ArcAssay(_WithTables):
     def __init__(
         self,
         identifier: str,
@@ -86,7 +100,7 @@ class ArcAssay(_Node):
         return f"ArcAssay({self._identifier!r}, tables={self.tables.names})"
 
 
-class ArcStudy(_Node):
+class ArcStudy(_WithTables):
     def __init__(
         self,
         identifier: str,
