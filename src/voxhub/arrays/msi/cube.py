@@ -17,6 +17,8 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
+from voxhub.arrays.chunkread import fast_oindex
+
 # Cube axis i (row, col, mz) lives on array axis _ARRAY_AXIS[i] of (c, z, y, x).
 _ARRAY_AXIS = (2, 3, 1)
 
@@ -109,11 +111,16 @@ class CubeView:
         """Orthogonal selection: ints, slices or integer arrays per cube axis."""
         key = self._normalise(key)
         replica = self.choose(key)
-        block = np.asarray(replica.oindex[self._array_key(key)])
-        # The read comes back as (z, y, x) minus dropped axes; put it in cube order.
+        # The read comes back as (z, y, x) minus dropped axes; cube order is (y, x, z).
         in_array_order = ((2, key[2]), (0, key[0]), (1, key[1]))
         kept = [axis for axis, k in in_array_order if not isinstance(k, int | np.integer)]
-        return np.transpose(block, np.argsort(kept)) if kept else block
+        order = np.argsort(kept)
+        array_key = self._array_key(key)
+        block = fast_oindex(replica, array_key, order)
+        if block is not None:
+            return block
+        block = np.asarray(replica.oindex[array_key])
+        return np.transpose(block, order) if kept else block
 
     def read_points(self, coords: Any) -> np.ndarray:
         """Vectorised (point) selection: one broadcastable integer array per cube axis."""

@@ -51,7 +51,10 @@ class MsiLayout:
     """Chunk shapes of the two replicas, as (mz, rows, cols)."""
 
     image_chunk: tuple[int, int, int] = (64, 128, 128)
-    spectrum_chunk: tuple[int, int, int] = (2048, 4, 4)
+    # 2 x 2 pixels rather than OpenMSI's 4 x 4: a 5 x 5 block of spectra then decodes 36
+    # pixels' worth instead of 64, a single spectrum 4 instead of 16 (measured in
+    # benchmarks/bench_openmsi.py); 8192 values keep chunks at 64 KiB for uint16.
+    spectrum_chunk: tuple[int, int, int] = (8192, 2, 2)
     zarr_format: int = 3
     # How much one write step holds in memory (it is rounded up to whole chunks).
     block_bytes: int = 128 * 1024 * 1024

@@ -1,0 +1,69 @@
+"""The threaded chunk reader gives exactly what zarr's ``oindex`` gives, or declines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import zarr
+from numcodecs import Blosc, Zstd
+from zarr.codecs import BloscCodec, ZstdCodec
+
+from voxhub.arrays.chunkread import fast_oindex
+
+DATA = np.random.default_rng(2).integers(0, 1000, (3, 40, 21, 17)).astype(np.uint16)
+
+
+def make(path, zarr_format=3, **kwargs):
+    options = {"chunks": (1, 8, 4, 5), "dtype": "uint16", "fill_value": 7, **kwargs}
+    if zarr_format == 2:
+        options.setdefault("chunk_key_encoding", {"name": "v2", "separator": "/"})
+        options.setdefault("compressors", [Blosc(cname="lz4", clevel=5)])
+    else:
+        options.setdefault("compressors", [BloscCodec(cname="lz4", clevel=5)])
+    array = zarr.create_array(str(path), shape=DATA.shape, zarr_format=zarr_format, **options)
+    array[...] = DATA
+    return array
+
+
+KEYS = [
+    (0, slice(None), slice(2, 19), slice(3, 16)),
+    (slice(None), slice(5, 33), 4, slice(None)),
+    (2, np.array([0, 3, 8, 9, 31, 39]), slice(0, 21), np.array([1, 2, 16])),
+    (1, slice(0, 40), np.array([0, 20]), slice(4, 13)),
+]
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+@pytest.mark.parametrize("key", KEYS, ids=range(len(KEYS)))
+def test_reads_like_zarr(tmp_path, zarr_format, key):
+    array = make(tmp_path / "a", zarr_format)
+    got = fast_oindex(array, key)
+    assert got is not None
+    assert np.array_equal(got, array.oindex[key])
+    assert got.flags.c_contiguous
+
+
+def test_result_axis_order_and_missing_chunks_read_as_fill(tmp_path):
+    array = make(tmp_path / "a")
+    key = (0, slice(None), slice(0, 21), slice(0, 17))
+    got = fast_oindex(array, key, axes=(1, 2, 0))
+    assert got.flags.c_contiguous and np.array_equal(got, np.transpose(DATA[0], (1, 2, 0)))
+    (tmp_path / "a" / "c" / "0" / "1" / "2" / "3").unlink()  # chunk (z 8..15, y 8..11, x 15..16)
+    hole = fast_oindex(array, key)
+    assert np.all(hole[8:16, 8:12, 15:17] == 7)
+    assert np.array_equal(hole[:8], DATA[0, :8])
+
+
+def test_declines_what_it_cannot_read(tmp_path):
+    sharded = make(tmp_path / "s", shards=(1, 16, 8, 10))
+    zstd = make(tmp_path / "z", compressors=[ZstdCodec()])
+    zstd2 = make(tmp_path / "z2", zarr_format=2, compressors=[Zstd()])
+    blosc = make(tmp_path / "b")
+    key = (0, slice(None), slice(None), slice(None))
+    assert fast_oindex(sharded, key) is None
+    assert fast_oindex(zstd, key) is None
+    assert fast_oindex(zstd2, key) is None
+    assert fast_oindex(blosc, (0, slice(None, None, 2), slice(None), slice(None))) is None
+    assert fast_oindex(blosc, (0, 0, 0, slice(0, 5))) is None  # one chunk: zarr is as quick
+    memory = zarr.create_array({}, shape=(40, 40), chunks=(4, 4), dtype="u2")
+    assert fast_oindex(memory, (slice(None), slice(None))) is None
