@@ -7,6 +7,8 @@ way to be allowed or refused; users cover every role.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +55,12 @@ USERS = {
 }
 
 
+@functools.cache
+def password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once."""
+    return hash_password(PASSWORD)
+
+
 @dataclass
 class World:
     tokens: dict[str, str] = field(default_factory=dict)
@@ -66,10 +74,14 @@ class World:
         return f"{user}@{USERS[user][0]}.org"
 
 
-def build_world(hub: Hub, data: np.ndarray | None = None) -> World:
+def build_world(
+    hub: Hub, datasets: Iterable[str] = tuple(DATASETS), data: np.ndarray | None = None
+) -> World:
+    """The organizations, teams, users and folders, and those of ``DATASETS`` asked for."""
     world = World()
     data = volume((8, 24, 20)) if data is None else data
-    for key in DATASETS:
+    wanted = list(datasets)
+    for key in wanted:
         org, name = key.split("/")
         add_dataset(hub, org, name, data, public=name == "public_ds")
     secret = server_secret(hub.settings)
@@ -80,7 +92,7 @@ def build_world(hub: Hub, data: np.ndarray | None = None) -> World:
         for user, (org, role, teams, managed) in USERS.items():
             row = create_user(
                 session, email=world.email(user), organization=orgs[org], role=role,
-                password_hash=hash_password(PASSWORD) if user == "alice" else None,
+                password_hash=password_hash() if user == "alice" else None,
             )  # fmt: skip
             world.user_ids[user] = row.id
             issued = issue_token(session, row, "tests")
@@ -95,17 +107,17 @@ def build_world(hub: Hub, data: np.ndarray | None = None) -> World:
         top = folder_service.find_path(session, orgs["lab"], "f1")
         world.folder_ids["f1"] = top.id
         folder_service.set_folder_teams(session, OPERATOR, top, [world.team_ids["A"]])
-        for key, teams in DATASETS.items():
+        for key in wanted:
             row = dataset_service.find_dataset(session, *key.split("/"))
-            ids = [world.team_ids[t] for t in teams]
+            ids = [world.team_ids[t] for t in DATASETS[key]]
             dataset_service.set_teams(session, OPERATOR, row, ids)
-        deep_ds = dataset_service.find_dataset(session, "lab", "deep_ds")
-        dataset_service.move(session, OPERATOR, [deep_ds], deep)
-        shared = dataset_service.find_dataset(session, "lab", "shared_ds")
-        world.share_token = sharing.renew(session, secret, OPERATOR, shared, "lab/shared_ds")
-        renewed = dataset_service.find_dataset(session, "lab", "revoked_share_ds")
-        world.old_share_token = sharing.renew(session, secret, OPERATOR, renewed, "x")
-        sharing.renew(session, secret, OPERATOR, renewed, "x")  # the first token is now dead
+            if key == "lab/deep_ds":
+                dataset_service.move(session, OPERATOR, [row], deep)
+            elif key == "lab/shared_ds":
+                world.share_token = sharing.renew(session, secret, OPERATOR, row, key)
+            elif key == "lab/revoked_share_ds":
+                world.old_share_token = sharing.renew(session, secret, OPERATOR, row, key)
+                sharing.renew(session, secret, OPERATOR, row, key)  # the first one is now dead
     hub.index.refresh(force=True)
     return world
 

@@ -99,6 +99,7 @@ def create_organization(
     session.add(org)
     session.flush()
     audit.record(session, actor, "organization.create", name, org.id)
+    bump_epoch(session)  # its root folder must reach the catalog index
     return org
 
 

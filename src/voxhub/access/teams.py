@@ -84,6 +84,7 @@ def create_team(session: Session, actor: Principal, organization: Organization, 
     session.add(team)
     session.flush()
     audit.record(session, actor, "team.create", name, organization.id, team_id=team.id)
+    bump_epoch(session)
     return team
 
 

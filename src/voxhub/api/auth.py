@@ -22,7 +22,7 @@ from voxhub.api.credentials import (
     session_id_of,
     set_session_cookies,
 )
-from voxhub.api.deps import get_hub, get_principal, require_login
+from voxhub.api.deps import changing, get_hub, get_principal, require_login
 from voxhub.api.errors import error_response
 from voxhub.api.people import UserOut, describe_user
 from voxhub.db.models import ApiToken
@@ -113,7 +113,7 @@ def logout(request: Request, hub: HubDep, principal: PrincipalDep) -> Response:
     response = Response(status_code=204)
     session_id = getattr(request.state, "session_id", None)
     if session_id:
-        with hub.transaction() as session:
+        with changing(hub) as session:
             sessions.end(session, session_id)
     clear_session_cookies(response)
     return response
@@ -165,7 +165,7 @@ def create_token(body: TokenIn, hub: HubDep, principal: PrincipalDep) -> dict:
 def delete_token(token_id: int, hub: HubDep, principal: PrincipalDep) -> Response:
     """Revoke one of your tokens; every server stops accepting it within seconds."""
     require_login(principal)
-    with hub.transaction() as session:
+    with changing(hub) as session:
         user = get_user(session, principal.user_id)  # type: ignore[arg-type]
         row = revoke_token(session, token_id, user)
         audit.record(session, principal, "token.revoke", f"{user.email}:{row.prefix}…",

@@ -17,11 +17,13 @@ from voxhub.access.errors import CsrfFailed
 from voxhub.access.principal import Principal
 from voxhub.access.secrets import server_secret
 from voxhub.access.sessions import COOKIE, CSRF_COOKIE, CSRF_HEADER, SessionCookies
-from voxhub.access.tokens import hash_token, is_share_token
+from voxhub.access.tokens import SHARE_TOKEN_PREFIX, hash_token, is_share_token
 from voxhub.hub import Hub
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SHARE_PARAMETERS = ("sharingToken", "token")
+# Share tokens are URL-safe; only the "_" of the prefix could arrive percent-encoded.
+SHARE_MARK = SHARE_TOKEN_PREFIX.rstrip("_").encode()
 
 
 def session_cookies(request: Request) -> SessionCookies:
@@ -36,6 +38,8 @@ def session_cookies(request: Request) -> SessionCookies:
 
 def sharing_resolver(request: Request, principal: Principal) -> Principal:
     """Add the dataset sharing tokens of ``?sharingToken=`` / ``?token=``."""
+    if SHARE_MARK not in request.scope.get("query_string", b""):
+        return principal  # the hot path: no query string to parse
     params = request.query_params
     hashes = frozenset(
         hash_token(value)

@@ -25,7 +25,7 @@ from voxhub.access.login import check_password_rules, create_invite
 from voxhub.access.passwords import hash_password
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
-from voxhub.api.deps import get_hub, get_principal, require, require_login
+from voxhub.api.deps import changing, get_hub, get_principal, require, require_login
 from voxhub.db.access_models import Team, TeamMembership
 from voxhub.db.models import Organization, User
 from voxhub.errors import InvalidInput, NotFound
@@ -144,7 +144,7 @@ def add_organization(body: OrganizationIn, hub: HubDep, principal: PrincipalDep)
     require_login(principal)
     if not can(principal, "admin", "server"):
         raise Forbidden("only superusers create organizations")
-    with hub.transaction() as session:
+    with changing(hub) as session:
         org = create_organization(session, principal, body.name, body.displayName)
         return {"id": org.id, "name": org.name, "displayName": org.display_name,
                 "created": org.created}  # fmt: skip
@@ -181,7 +181,7 @@ def add_user(body: UserIn, hub: HubDep, principal: PrincipalDep) -> NewUserOut:
 def change_user(user_id: int, body: UserPatch, hub: HubDep, principal: PrincipalDep) -> UserOut:
     """Change a user's role or (de)activate it; deactivation ends its sessions and tokens."""
     require_login(principal)
-    with hub.transaction() as session:
+    with changing(hub) as session:
         org_filter = None if principal.is_superuser else principal.organization_id
         user = get_user(session, user_id, org_filter)
         require(principal, "admin", user.organization_id, f"user {user_id}")

@@ -13,7 +13,7 @@ from voxhub.access.accounts import get_user
 from voxhub.access.errors import Hidden
 from voxhub.access.policy import Action
 from voxhub.access.principal import Principal
-from voxhub.api.deps import get_hub, get_principal, require, require_login
+from voxhub.api.deps import changing, get_hub, get_principal, require, require_login
 from voxhub.api.people import organization_for
 from voxhub.catalog.index import TeamEntry
 from voxhub.db.access_models import Team
@@ -71,7 +71,7 @@ def list_teams(hub: HubDep, principal: PrincipalDep, organization: str | None = 
 @router.post("", response_model=TeamOut, status_code=201)
 def add_team(body: TeamIn, hub: HubDep, principal: PrincipalDep) -> TeamOut:
     """Create a team (admins)."""
-    with hub.transaction() as session:
+    with changing(hub) as session:
         org = organization_for(session, principal, body.organization)
         require(principal, "admin", org.id, f"organization {org.name}")
         team = team_service.create_team(session, principal, org, body.name)
@@ -81,7 +81,7 @@ def add_team(body: TeamIn, hub: HubDep, principal: PrincipalDep) -> TeamOut:
 @router.delete("/{team_id}", status_code=204)
 def delete_team(team_id: int, hub: HubDep, principal: PrincipalDep) -> Response:
     """Delete a team, its memberships and every grant it had (admins)."""
-    with hub.transaction() as session:
+    with changing(hub) as session:
         team_service.delete_team(session, principal, _team(session, principal, team_id, "admin"))
     return Response(status_code=204)
 
@@ -103,7 +103,7 @@ def set_member(
     team_id: int, user_id: int, body: MemberIn, hub: HubDep, principal: PrincipalDep
 ) -> MemberOut:
     """Add a user to the team or change its manager flag (team managers: members only)."""
-    with hub.transaction() as session:
+    with changing(hub) as session:
         team = _team(session, principal, team_id, "manage" if body.isManager else "edit")
         user = get_user(session, user_id, team.organization_id)
         current = next(
@@ -118,7 +118,7 @@ def set_member(
 @router.delete("/{team_id}/members/{user_id}", status_code=204)
 def remove_member(team_id: int, user_id: int, hub: HubDep, principal: PrincipalDep) -> Response:
     """Remove a user from the team (removing a manager takes an admin)."""
-    with hub.transaction() as session:
+    with changing(hub) as session:
         team = _team(session, principal, team_id, "edit")
         user = get_user(session, user_id, team.organization_id)
         if any(m.user.id == user_id and m.is_manager for m in team_service.members(session, team)):

@@ -34,18 +34,17 @@ from voxhub.errors import Conflict
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:
     """Run ``undo`` if this transaction rolls back instead of committing."""
+    pending: list[Callable[[], None]] | None = session.info.get("undo_on_rollback")
+    if pending is None:
+        pending = session.info["undo_on_rollback"] = []
 
-    def rolled_back(_session: Session) -> None:
-        undo()
-        _forget()
+        def rolled_back(_session: Session) -> None:
+            while pending:
+                pending.pop()()
 
-    def _forget(*_args: Any) -> None:
-        for name, fn in (("after_rollback", rolled_back), ("after_commit", _forget)):
-            if event.contains(session, name, fn):
-                event.remove(session, name, fn)
-
-    event.listen(session, "after_rollback", rolled_back)
-    event.listen(session, "after_commit", _forget)
+        event.listen(session, "after_rollback", rolled_back)
+        event.listen(session, "after_commit", lambda _session: pending.clear())
+    pending.append(undo)
 
 
 def _rename(source: Path, target: Path) -> None:

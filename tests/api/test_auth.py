@@ -1,0 +1,186 @@
+"""Browser sessions, CSRF, session fixation, login throttling and personal API tokens."""
+
+from __future__ import annotations
+
+import pytest
+from tests.api.world import PASSWORD, auth, build_world
+
+from voxhub.access.sessions import COOKIE, CSRF_COOKIE
+
+LOGIN = "/api/v1/auth/login"
+
+
+@pytest.fixture
+def world(hub, client):
+    return build_world(hub, ["lab/team_ds", "lab/private_ds"])
+
+
+def login(client, email="alice@lab.org", password=PASSWORD):
+    return client.post(LOGIN, json={"email": email, "password": password})
+
+
+def test_login_sets_a_signed_http_only_same_site_cookie(client, world):
+    response = login(client)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["email"] == "alice@lab.org" and body["organization"] == "lab"
+    assert [t["name"] for t in body["teams"]] == ["A"]
+    cookies = response.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith(COOKIE + "="))
+    assert "HttpOnly" in session and "SameSite=lax" in session and "Path=/" in session
+    csrf = next(c for c in cookies if c.startswith(CSRF_COOKIE + "="))
+    assert "HttpOnly" not in csrf and body["csrfToken"] in csrf
+    assert client.get("/api/v1/auth/me").json()["csrfToken"] == body["csrfToken"]
+
+
+def test_the_session_reads_what_the_user_may_read(client, world):
+    login(client)
+    assert client.get("/zarr/lab/team_ds/color/zarr.json").status_code == 200
+    assert client.get("/api/v1/datasets/lab/private_ds").status_code == 404
+
+
+def test_bad_credentials_say_nothing_about_which_part_was_wrong(client, world):
+    for email, password in (
+        ("alice@lab.org", "wrong password"),
+        ("nobody@nowhere.org", PASSWORD),
+        ("bob@lab.org", ""),  # has no password at all
+    ):
+        response = login(client, email, password)
+        assert response.status_code == 401
+        assert response.json() == {"error": "bad_credentials", "detail": "wrong email or password"}
+        assert COOKIE not in response.cookies
+    assert login(client, "ALICE@Lab.org").status_code == 200  # emails are case-insensitive
+
+
+def test_deactivated_users_cannot_log_in(client, world):
+    admin = auth(world.tokens["admin"])
+    client.patch(f"/api/v1/users/{world.user_ids['alice']}", json={"active": False}, headers=admin)
+    assert login(client).status_code == 401
+
+
+def test_state_changes_with_the_cookie_need_the_csrf_token(client, world):
+    csrf = login(client).json()["csrfToken"]
+    url = "/api/v1/auth/tokens"
+    missing = client.post(url, json={"name": "x"})
+    assert missing.status_code == 403 and missing.json()["error"] == "csrf_failed"
+    wrong = client.post(url, json={"name": "x"}, headers={"X-CSRF-Token": csrf[:-2] + "00"})
+    assert wrong.status_code == 403
+    assert client.patch("/api/v1/datasets/lab/team_ds", json={}).status_code == 403
+    assert client.post(url, json={"name": "x"}, headers={"X-CSRF-Token": csrf}).status_code == 201
+    # reading needs no CSRF token; an API token needs none either (no browser sends it by itself)
+    assert client.get(url).status_code == 200
+    api = client.post(url, json={"name": "y"}, headers=auth(world.tokens["alice"]))
+    assert api.status_code == 201
+
+
+def test_another_sessions_csrf_token_does_not_fit(client, world, hub):
+    from fastapi.testclient import TestClient
+
+    first = login(client).json()["csrfToken"]
+    with TestClient(client.app) as other:
+        second = login(other).json()["csrfToken"]
+        assert first != second
+        refused = other.post("/api/v1/auth/logout", headers={"X-CSRF-Token": first})
+        assert refused.status_code == 403
+
+
+def test_logout_ends_the_session_everywhere(client, world):
+    csrf = login(client).json()["csrfToken"]
+    stolen = client.cookies.get(COOKIE)
+    assert client.post("/api/v1/auth/logout").status_code == 403  # CSRF applies to logout too
+    response = client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 204
+    assert client.get("/api/v1/auth/me").status_code == 401
+    client.cookies.set(COOKIE, stolen)  # a copy of the cookie taken before logout
+    assert client.get("/api/v1/auth/me").status_code == 401
+    assert client.get("/api/v1/datasets/lab/team_ds").status_code == 404
+
+
+def test_no_session_fixation(client, world, hub):
+    from voxhub.access.accounts import find_user
+    from voxhub.access.passwords import hash_password
+
+    with hub.transaction() as session:
+        find_user(session, "bob@lab.org").password_hash = hash_password("bobs password")
+    # an attacker logs in, then plants the cookie in the victim's browser
+    login(client, "bob@lab.org", "bobs password")
+    planted = client.cookies.get(COOKIE)
+    client.cookies.clear()
+    client.cookies.set(COOKIE, planted)
+    victim = login(client)
+    fresh = victim.cookies.get(COOKIE)
+    assert fresh and fresh != planted
+    assert client.get("/api/v1/auth/me").json()["email"] == "alice@lab.org"
+    client.cookies.clear()
+    client.cookies.set(COOKIE, planted)  # the planted id is dead, not the victim's session
+    assert client.get("/api/v1/auth/me").status_code == 401
+    client.cookies.set(COOKIE, "forged.value.sig")
+    assert login(client).cookies.get(COOKIE) != "forged.value.sig"
+
+
+def test_login_is_throttled_per_account(client, world, hub):
+    hub.settings.login_attempts = 3
+    for _ in range(3):
+        assert login(client, password="guess").status_code == 401
+    blocked = login(client)  # even the right password, while the window lasts
+    assert blocked.status_code == 429
+    assert blocked.json()["error"] == "too_many_attempts"
+    assert int(blocked.headers["retry-after"]) > 0
+    assert login(client, "carol@lab.org", "guess").status_code == 401  # other accounts go on
+
+
+def test_login_is_throttled_per_address(client, world, hub):
+    hub.settings.login_attempts_per_address = 4
+    for i in range(4):
+        assert login(client, f"user{i}@lab.org", "guess").status_code == 401
+    assert login(client).status_code == 429
+
+
+def test_a_successful_login_clears_the_account_count(client, world, hub):
+    hub.settings.login_attempts = 3
+    login(client, password="guess")
+    login(client, password="guess")
+    assert login(client).status_code == 200
+    login(client, password="guess")
+    login(client, password="guess")
+    assert login(client).status_code == 200
+
+
+def test_me_needs_a_login(client, world):
+    assert client.get("/api/v1/auth/me").status_code == 401
+    me = client.get("/api/v1/auth/me", headers=auth(world.tokens["carol"])).json()
+    assert me["teams"] == [{"id": world.team_ids["A"], "name": "A", "isManager": True}]
+    assert me["csrfToken"] is None
+
+
+def test_personal_api_tokens(client, world):
+    headers = auth(world.tokens["bob"])
+    created = client.post(
+        "/api/v1/auth/tokens", json={"name": "laptop", "expiresInDays": 3}, headers=headers
+    )
+    assert created.status_code == 201
+    token = created.json()["token"]
+    assert token.startswith("vxh_") and created.json()["expires"]
+    listed = client.get("/api/v1/auth/tokens", headers=headers).json()
+    assert token not in str(listed)
+    assert {t["name"] for t in listed} == {"tests", "laptop"}
+    assert client.get("/api/v1/auth/me", headers=auth(token)).json()["email"] == "bob@lab.org"
+    token_id = created.json()["id"]
+    assert (
+        client.delete(
+            f"/api/v1/auth/tokens/{token_id}", headers=auth(world.tokens["alice"])
+        ).status_code
+        == 404
+    )
+    assert client.delete(f"/api/v1/auth/tokens/{token_id}", headers=headers).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=auth(token)).status_code == 401
+
+
+def test_bad_token_requests(client, world):
+    for body in (
+        {"name": "x", "expiresInDays": 0},
+        {"name": "x" * 200},
+        {"name": "x", "expiresInDays": "soon"},
+    ):
+        response = client.post("/api/v1/auth/tokens", json=body, headers=auth(world.tokens["bob"]))
+        assert response.status_code == 400 and response.json()["error"] == "invalid_input", body
