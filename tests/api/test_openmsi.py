@@ -260,6 +260,11 @@ def test_missing_or_malformed_file_and_too_large_selections(client, hub, msi):
     response = get(client, msi, "qcube")
     assert response.status_code == 400 and "limit of 1000" in response.json()["detail"]
     assert get(client, msi, "qcube", mz="0:8").status_code == 200  # 960 values
+    # A max projection streams through larger inputs chunk by chunk; its image is small.
+    assert np.array_equal(json_of(get(client, msi, "qslice", mz=":")), CUBE.max(axis=2))
+    assert np.array_equal(json_of(get(client, msi, "qslice", mz="::-1")), CUBE.max(axis=2))
+    response = get(client, msi, "qslice", mz=":", operations='[{"reduction": "median", "axis": 2}]')
+    assert response.status_code == 400 and "limit of 1000" in response.json()["detail"]
     response = get(client, msi, "qspectrum", row="[" + ",".join(["1"] * 5) + "]", col="1")
     assert response.status_code == 400 and "row" in response.json()["detail"]
 
