@@ -183,22 +183,8 @@ def qcube(
     return respond(encode(rounded(data, precision), form, name="qcube"))
 
 
-def _axes(
-    hub: Hub,
-    entry: DatasetEntry,
-    address: Address,
-    layout: str,
-    fmt: str | None,
-    precision: int | None,
-) -> Response:
-    form = parse_format(fmt)
-    if form == "PNG":
-        raise BadParameter("format: qmz answers JSON, HDF5 or NPY, not PNG")
-    result: dict[str, Any] = queries.qmz(resolve(hub, entry, address), layout)
-    return respond(encode(rounded(result, precision), form, name="qmz", primary="values_spectra"))
-
-
 @router.get("/qmz")
+@router.get("/qaxes")  # OpenMSI's second name for the same answer
 def qmz(
     hub: HubDep,
     entry: DatasetDep,
@@ -208,20 +194,11 @@ def qmz(
     precision: Precision = None,
 ) -> Response:
     """The axes: ``values_spectra`` (m/z), ``values_x``/``values_y`` (pixels), their labels."""
-    return _axes(hub, entry, address, layout, fmt, precision)
-
-
-@router.get("/qaxes")
-def qaxes(
-    hub: HubDep,
-    entry: DatasetDep,
-    address: AddressDep,
-    layout: str = "default",
-    fmt: Format = None,
-    precision: Precision = None,
-) -> Response:
-    """The same as ``qmz``."""
-    return _axes(hub, entry, address, layout, fmt, precision)
+    form = parse_format(fmt)
+    if form == "PNG":
+        raise BadParameter("format: qmz answers JSON, HDF5 or NPY, not PNG")
+    result: dict[str, Any] = queries.qmz(resolve(hub, entry, address), layout)
+    return respond(encode(rounded(result, precision), form, name="qmz", primary="values_spectra"))
 
 
 @router.get("/qmetadata")

@@ -367,22 +367,27 @@ def read_selection(array: Any, plan: SelectionPlan) -> np.ndarray:
             return np.asarray(result.compute() if _is_dask(result) else result)
         return _read_points_generic(array, plan)
     if isinstance(array, np.ndarray):
-        block = array
-        for i in reversed(range(len(plan.axes))):
-            axis = plan.axes[i]
-            index: list[Any] = [slice(None)] * i + [axis.key]
-            block = block[tuple(index)]
-        return _finish_outer(np.asarray(block), plan)
+        return np.asarray(outer_view(array, plan))
     if _is_zarr(array):
         key = tuple(a.key for a in plan.axes)
         return _finish_outer(np.asarray(array.oindex[key]), plan)
     if _is_dask(array):
-        block = array
-        for i in reversed(range(len(plan.axes))):
-            index = [slice(None)] * i + [plan.axes[i].key]
-            block = block[tuple(index)]
-        return _finish_outer(np.asarray(block.compute()), plan)
+        return np.asarray(outer_view(array, plan).compute())
     return _finish_outer(_read_outer_generic(array, plan), plan)
+
+
+def outer_view(array: Any, plan: SelectionPlan) -> Any:
+    """An outer (not points) selection of a numpy or dask array, without computing dask.
+
+    A large selection can then be reduced block by block (qslice's max projection).
+    """
+    if plan.points:
+        raise ValueError("outer_view reads outer selections; points need read_selection")
+    block = array
+    for i in reversed(range(len(plan.axes))):
+        index: list[Any] = [slice(None)] * i + [plan.axes[i].key]
+        block = block[tuple(index)]
+    return _finish_outer(block, plan)  # np.take/np.flip dispatch to dask for dask arrays
 
 
 def select(
@@ -408,6 +413,7 @@ __all__ = [
     "SelectionLimits",
     "SelectionPlan",
     "parse_multiaxis",
+    "outer_view",
     "parse_selection",
     "plan_selection",
     "read_selection",

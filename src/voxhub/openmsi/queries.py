@@ -26,7 +26,7 @@ from voxhub.arrays.operations import OperationLimits, Pipeline, parse_operations
 from voxhub.arrays.selection import (
     DEFAULT_LIMITS,
     SelectionLimits,
-    SelectionPlan,
+    outer_view,
     plan_selection,
     read_selection,
 )
@@ -104,25 +104,8 @@ def read_for(
             f"{', '.join(params)}: a point selection of {plan.size} elements is more than "
             f"the limit of {limits.operations.max_input_elements}"
         )
-    return _lazy(array, plan)
-
-
-def _lazy(array: Any, plan: SelectionPlan) -> da.Array:
-    """A dask view of a large outer selection, read chunk by chunk by the reduction."""
     lazy = array.to_dask() if hasattr(array, "to_dask") else da.from_array(array)
-    for i in reversed(range(len(plan.axes))):
-        axis = plan.axes[i]
-        lazy = lazy[(slice(None),) * i + (axis.key,)]
-    out = 0
-    for axis in plan.axes:
-        if axis.kind == "index":
-            continue
-        if axis.kind == "list" and axis.order is not None:
-            lazy = da.take(lazy, axis.order, axis=out)
-        elif axis.reverse:
-            lazy = da.flip(lazy, axis=out)
-        out += 1
-    return lazy
+    return outer_view(lazy, plan)
 
 
 SLICE_DEFAULT = [{"reduction": "max", "axis": 2, "min_dim": 3}]
