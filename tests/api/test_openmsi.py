@@ -348,3 +348,21 @@ def test_imported_analysis_is_addressable(client, msi):
     assert provenance["name"] == "imported_peaks"
     assert provenance["children"][0]["type"] == "data"
     assert provenance["children"][0]["source"]["file"] == "msi.h5"
+
+
+def test_analyses_copied_into_the_folder_are_found_and_broken_ones_skipped(client, hub, msi):
+    folder = hub.data_root.dataset_dir("lab", "msi") / "analyses"
+    (folder / "5").mkdir()
+    (folder / "5" / "provenance.json").write_text("{not json")
+    copied = folder / "6"
+    copied.mkdir()
+    for item in (folder / "0").iterdir():  # a copy under another name, as a user might place it
+        (copied / item.name).symlink_to(item, target_is_directory=item.is_dir())
+    record = json.loads((folder / "0" / "provenance.json").read_text())
+    (copied / "provenance.json").unlink()
+    (copied / "provenance.json").write_text(json.dumps({**record, "identifier": "copied"}))
+    tree = json_of(get(client, msi, "qmetadata", mtype="experiment"))
+    names = [c["name"] for c in tree["children"] if c["type"] == "analysis"]
+    assert names == ["imported_peaks", "copied"]
+    image = json_of(get(client, msi, "qslice", anaIdentifier="copied", mz="0"))
+    assert np.array_equal(image, CUBE[:, :, PEAKS[0]])

@@ -47,3 +47,16 @@ def test_broken_msi_file_is_one_line_nothing_written(tmp_path):
     assert result.returncode == 2 and "truncated" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "data/binaryData/lab/cut").exists()
+
+
+def test_queued_msi_import_runs_in_a_worker(tmp_path):
+    omsi = write_omsi_file(tmp_path / "q.h5", CUBE)
+    queued = run(tmp_path, "import", str(omsi), "--org", "lab", "--name", "q", "--queue")
+    assert queued.returncode == 0, queued.stderr
+    assert "queued job 1: import MSI file" in queued.stdout
+    assert not (tmp_path / "data/binaryData/lab/q").exists()
+    worked = run(tmp_path, "worker", "--once")
+    assert worked.returncode == 0, worked.stderr
+    store = open_msi_store(tmp_path / "data/binaryData/lab/q/msi")
+    assert np.array_equal(CubeView(store.replicas)[1, 2], CUBE[1, 2])
+    assert (tmp_path / "data/binaryData/lab/q/analyses/0/provenance.json").exists()

@@ -20,13 +20,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.msi.cube import CubeView
 from voxhub.arrays.msi.results import (
     ANALYSES,
     Input,
     Provenance,
-    list_results,
     open_output,
+    read_provenance,
+    result_positions,
     software_versions,
     write_provenance,
     write_results,
@@ -114,8 +116,13 @@ def sync(session: Session, entry: DatasetEntry) -> list[MsiAnalysis]:
     known = {row.position for row in rows}
     identifiers = {row.identifier for row in rows}
     added = False
-    for position, record in list_results(entry.path):
+    for position in result_positions(entry.path):
         if position in known:
+            continue  # indexed already: its record is not read again
+        try:
+            record = read_provenance(entry.path / ANALYSES / str(position))
+        except BadMetadata as exc:  # one broken folder must not hide the others
+            log.warning("%s: analysis %d skipped: %s", entry.path, position, exc)
             continue
         if record.identifier in identifiers:
             log.warning("%s: analysis %d repeats identifier %r", entry.path, position, record)

@@ -150,16 +150,24 @@ def read_provenance(folder: Path) -> Provenance:
         raise BadMetadata(f"{folder}: no readable {PROVENANCE} ({exc})") from None
 
 
-def list_results(dataset_dir: Path) -> list[tuple[int, Provenance]]:
-    """Every ``(index, provenance)`` found under ``<dataset>/analyses``, by index."""
+def result_positions(dataset_dir: Path) -> list[int]:
+    """The positions of the analyses stored under ``<dataset>/analyses``, ascending."""
     root = dataset_dir / ANALYSES
     if not root.is_dir():
         return []
-    found = []
-    for child in root.iterdir():
-        if child.name.isdigit() and (child / PROVENANCE).is_file():
-            found.append((int(child.name), read_provenance(child)))
-    return sorted(found, key=lambda item: item[0])
+    return sorted(
+        int(child.name)
+        for child in root.iterdir()
+        if child.name.isdigit() and (child / PROVENANCE).is_file()
+    )
+
+
+def list_results(dataset_dir: Path) -> list[tuple[int, Provenance]]:
+    """Every ``(index, provenance)`` found under ``<dataset>/analyses``, by index."""
+    return [
+        (position, read_provenance(dataset_dir / ANALYSES / str(position)))
+        for position in result_positions(dataset_dir)
+    ]
 
 
 def open_output(folder: Path, name: str) -> Any:
@@ -196,6 +204,7 @@ __all__ = [
     "list_results",
     "open_output",
     "read_provenance",
+    "result_positions",
     "software_versions",
     "write_provenance",
     "write_results",
