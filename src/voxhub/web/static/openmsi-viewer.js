@@ -47,9 +47,35 @@
     if (params.get("token")) url.searchParams.set("token", params.get("token"));
     for (const [key, value] of Object.entries(extra || {})) url.searchParams.set(key, value);
     const response = await fetch(url);
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.detail || response.statusText);
-    return body;
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(body.detail || response.statusText);
+    }
+    return url.searchParams.get("format") === "NPY" ? parseNpy(await response.arrayBuffer()) : response.json();
+  }
+
+  // Images and spectra come as NPY (binary, a fraction of JSON's size): {shape, data}.
+  const NPY_TYPES = {
+    "|u1": Uint8Array, "|i1": Int8Array, "<u2": Uint16Array, "<i2": Int16Array,
+    "<u4": Uint32Array, "<i4": Int32Array, "<f4": Float32Array, "<f8": Float64Array,
+    "<u8": BigUint64Array, "<i8": BigInt64Array,
+  };
+  function parseNpy(buffer) {
+    const bytes = new Uint8Array(buffer);
+    const major = bytes[6];
+    const view = new DataView(buffer);
+    const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+    const start = major === 1 ? 10 : 12;
+    const header = new TextDecoder().decode(bytes.subarray(start, start + headerLength));
+    const descr = /'descr':\s*'([^']+)'/.exec(header)[1];
+    if (/'fortran_order':\s*True/.test(header)) throw new Error("Fortran-ordered NPY");
+    const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(",").filter((v) => v.trim()).map(Number);
+    const Type = NPY_TYPES[descr === "<b1" || descr === "|b1" ? "|u1" : descr];
+    if (!Type) throw new Error(`unsupported NPY dtype ${descr}`);
+    const offset = start + headerLength;
+    const raw = new Type(buffer.slice(offset));
+    const data = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
+    return { shape, data };
   }
 
   function writeUrl() {
@@ -81,29 +107,30 @@
     return [lo, hi + 1];
   }
 
-  function stretch(plane) {
+  // One channel (flat, row-major) scaled to 0..255 between its minimum and maximum.
+  function stretch(values) {
     let low = Infinity, high = -Infinity;
-    for (const row of plane) for (const v of row) { if (v < low) low = v; if (v > high) high = v; }
+    for (const v of values) { if (v < low) low = v; if (v > high) high = v; }
     const span = high > low ? high - low : 1;
-    return plane.map((row) => row.map((v) => Math.round(((v - low) / span) * 255)));
+    return Array.from(values, (v) => Math.round(((v - low) / span) * 255));
   }
 
   async function drawImage() {
     const planes = await Promise.all(state.channels.map((value) => {
       const [lo, hi] = window_(value);
-      return query("qslice", { mz: `${lo}:${hi}`, format: "JSON" });
+      return query("qslice", { mz: `${lo}:${hi}`, format: "NPY" });
     }));
-    const rgb = planes.map(stretch);
+    const rgb = planes.map((plane) => stretch(plane.data));
     const raw = document.createElement("canvas");
     raw.width = state.cols; raw.height = state.rows;
     const context = raw.getContext("2d");
     const pixels = context.createImageData(state.cols, state.rows);
     for (let r = 0; r < state.rows; r++) {
       for (let c = 0; c < state.cols; c++) {
-        const at = (r * state.cols + c) * 4;
-        pixels.data[at] = rgb[0][r][c];
-        pixels.data[at + 1] = rgb[1][r][c];
-        pixels.data[at + 2] = rgb[2][r][c];
+        const i = r * state.cols + c, at = i * 4;
+        pixels.data[at] = rgb[0][i];
+        pixels.data[at + 1] = rgb[1][i];
+        pixels.data[at + 2] = rgb[2][i];
         pixels.data[at + 3] = 255;
       }
     }
@@ -134,8 +161,8 @@
 
   async function loadSpectrum(i) {
     const c = state.cursors[i];
-    const body = await query("qspectrum", { row: c.row, col: c.col, format: "JSON" });
-    state.spectra[i] = body.spectrum;
+    const body = await query("qspectrum", { row: c.row, col: c.col, format: "NPY" });
+    state.spectra[i] = Array.from(body.data, Number);
   }
 
   function xOf(m) {
