@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from tests.api.world import auth, build_world
 
+from voxhub.catalog.datasets import find_dataset, set_initial_access
+
 
 @pytest.fixture
 def world(hub, client):
@@ -245,3 +247,14 @@ def test_last_used_is_noted_when_a_dataset_is_opened(client, world):
     assert client.get("/api/v1/datasets/lab/team_ds", headers=admin).json()["lastUsed"] is None
     client.patch("/api/v1/datasets/lab/team_ds", json={"tags": ["x"]}, headers=admin)
     assert client.get("/api/v1/datasets/lab/team_ds", headers=admin).json()["lastUsed"]
+
+
+def test_uploader_is_shown_inside_the_organization_only(client, world, hub):
+    with hub.transaction() as session:
+        dataset = find_dataset(session, "lab", "public_ds")
+        set_initial_access(session, dataset, uploader_id=world.user_ids["alice"])
+    url = "/api/v1/datasets/lab/public_ds"
+    assert client.get(url, headers=as_(world, "nobody")).json()["uploader"] == "alice@lab.org"
+    outside = client.get(url, headers=as_(world, "other_member")).json()
+    assert outside["uploader"] is None and outside["allowedTeams"] == []
+    assert client.get(url).json()["folderId"] is None

@@ -30,6 +30,7 @@ from voxhub.api import (
     zarr,
 )
 from voxhub.catalog.scan import scan
+from voxhub.catalog.trash import SERVER, purge_expired
 from voxhub.hub import Hub
 from voxhub.jobs.runner import WorkerPool
 
@@ -54,11 +55,15 @@ ROUTERS = (
 
 
 def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
-    """Register datasets placed by hand in the data folder, every ``scan_interval`` s."""
+    """Register datasets placed by hand in the data folder, every ``scan_interval`` s.
+
+    Trashed datasets older than ``trash_days`` are purged on the same beat.
+    """
     while not stop.wait(hub.settings.scan_interval):
         try:
             with hub.transaction() as session:
                 report = scan(session, hub.settings.binary_data)
+                purge_expired(session, SERVER, hub.settings.data, hub.settings.trash_days)
             if report.errors:
                 log.warning("scan: %d unreadable dataset folders", len(report.errors))
         except Exception:  # keep scanning; the next pass may succeed

@@ -115,7 +115,8 @@ def set_teams(
 
 
 def _sharing_out(request: Request, organization: str, name: str, token: str | None) -> SharingOut:
-    url = f"{request.base_url}zarr/token/{token}/{organization}/{name}/" if token else None
+    base = request.app.state.hub.settings.public_url or str(request.base_url)
+    url = f"{base.rstrip('/')}/zarr/token/{token}/{organization}/{name}/" if token else None
     return SharingOut(sharingToken=token, url=url)
 
 

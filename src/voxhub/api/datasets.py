@@ -54,6 +54,7 @@ class DatasetOut(BaseModel):
     allowedTeamsCumulative: list[TeamRef] = Field(description="Also via its folder and ancestors")
     created: datetime | None
     lastUsed: datetime | None
+    uploader: str | None = Field(description="Email of who uploaded it, when known")
     viewConfiguration: dict[str, Any]
     voxelSize: list[float]
     unit: str
@@ -79,6 +80,7 @@ def describe(entry: DatasetEntry, principal: Principal, snapshot: Snapshot) -> D
         allowedTeamsCumulative=team_refs(snapshot, entry.allowed_team_ids) if insider else [],
         created=entry.created,
         lastUsed=entry.last_used,
+        uploader=snapshot.uploaders.get(entry.uploader_id or 0) if insider else None,
         viewConfiguration=dict(entry.view_configuration),
         voxelSize=list(entry.voxel_size),
         unit=entry.unit,

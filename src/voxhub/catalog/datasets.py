@@ -16,12 +16,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from voxhub.access import audit
-from voxhub.access.policy import team_grant_change
 from voxhub.access.principal import Principal
 from voxhub.catalog.errors import BadName, FolderNotFound
+from voxhub.catalog.grants import DATASET_GRANTS, check_teams, granted, replace_grants
 from voxhub.catalog.names import clean_label, clean_tags
 from voxhub.catalog.view_config import parse_view_configuration
-from voxhub.db.access_models import DatasetSettings, DatasetTag, DatasetTeam, Folder, Team
+from voxhub.db.access_models import DatasetSettings, DatasetTag, DatasetTeam, Folder
 from voxhub.db.models import Dataset, Organization, utcnow
 from voxhub.db.session import bump_epoch
 from voxhub.errors import InvalidInput, NotFound
@@ -56,27 +56,12 @@ def settings_row(session: Session, dataset: Dataset, create: bool = True) -> Dat
 
 
 def own_team_ids(session: Session, dataset: Dataset) -> frozenset[int]:
-    rows = session.scalars(select(DatasetTeam.team_id).where(DatasetTeam.dataset_id == dataset.id))
-    return frozenset(rows)
+    return granted(session, DATASET_GRANTS, dataset.id)
 
 
 def tags_of(session: Session, dataset: Dataset) -> list[str]:
     rows = session.scalars(select(DatasetTag.tag).where(DatasetTag.dataset_id == dataset.id))
     return sorted(rows)
-
-
-def check_teams(session: Session, organization_id: int, team_ids: Iterable[int]) -> frozenset[int]:
-    """``team_ids`` if all are teams of the organization; ``InvalidInput`` names the others."""
-    wanted = frozenset(team_ids)
-    found = set(
-        session.scalars(
-            select(Team.id).where(Team.id.in_(wanted), Team.organization_id == organization_id)
-        )
-    )
-    missing = sorted(wanted - found)
-    if missing:
-        raise InvalidInput(f"no team {', '.join(map(str, missing))} in this organization")
-    return wanted
 
 
 def folder_of_org(session: Session, folder_id: int, organization_id: int) -> Folder:
@@ -127,18 +112,10 @@ def set_teams(
     session: Session, actor: Principal, dataset: Dataset, team_ids: Iterable[int]
 ) -> frozenset[int]:
     """Replace the dataset's own team grants (team managers: only their teams change)."""
-    wanted = check_teams(session, dataset.organization_id, team_ids)
-    current = own_team_ids(session, dataset)
-    new = team_grant_change(actor, dataset.organization_id, current, wanted)
-    if new == current:
-        return current
-    session.execute(delete(DatasetTeam).where(DatasetTeam.dataset_id == dataset.id))
-    session.add_all(DatasetTeam(dataset_id=dataset.id, team_id=t) for t in sorted(new))
-    session.flush()
-    audit.record(session, actor, "dataset.teams", label(dataset), dataset.organization_id,
-                 added=sorted(new - current), removed=sorted(current - new))  # fmt: skip
-    bump_epoch(session)
-    return new
+    return replace_grants(
+        session, actor, DATASET_GRANTS, dataset.id, dataset.organization_id, team_ids,
+        ("dataset.teams", label(dataset)),
+    )  # fmt: skip
 
 
 def move(session: Session, actor: Principal, datasets: list[Dataset], folder: Folder) -> None:

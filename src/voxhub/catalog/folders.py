@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voxhub.access import audit
-from voxhub.access.policy import team_grant_change
 from voxhub.access.principal import Principal
-from voxhub.catalog.datasets import check_teams
 from voxhub.catalog.errors import BadFolderMove, FolderNotEmpty, FolderNotFound
+from voxhub.catalog.grants import FOLDER_GRANTS, granted, replace_grants
 from voxhub.catalog.names import clean_label
 from voxhub.catalog.tree import FolderNode, FolderTree
 from voxhub.db.access_models import DatasetSettings, Folder, FolderTeam
@@ -89,6 +88,8 @@ def create_folder(session: Session, actor: Principal, parent: Folder, name: str)
     folder = Folder(organization_id=parent.organization_id, parent_id=parent.id, name=name)
     session.add(folder)
     session.flush()
+    audit.record(session, actor, "folder.create", name, folder.organization_id,
+                 folder_id=folder.id, parent_id=parent.id)  # fmt: skip
     bump_epoch(session)
     return folder
 
@@ -118,6 +119,8 @@ def rename_folder(session: Session, actor: Principal, folder: Folder, name: str)
         return
     if folder.parent_id is not None:
         _check_free(session, folder.parent_id, name)
+    audit.record(session, actor, "folder.rename", name, folder.organization_id,
+                 folder_id=folder.id, old=folder.name)  # fmt: skip
     folder.name = name
     session.flush()
     bump_epoch(session)
@@ -140,29 +143,18 @@ def move_folder(session: Session, actor: Principal, folder: Folder, new_parent: 
 
 
 def folder_team_ids(session: Session, folder: Folder) -> frozenset[int]:
-    return frozenset(
-        session.scalars(select(FolderTeam.team_id).where(FolderTeam.folder_id == folder.id))
-    )
+    return granted(session, FOLDER_GRANTS, folder.id)
 
 
 def set_folder_teams(
     session: Session, actor: Principal, folder: Folder, team_ids: Iterable[int]
 ) -> frozenset[int]:
     """Replace the teams allowed on the folder (and so on everything below it)."""
-    wanted = check_teams(session, folder.organization_id, team_ids)
-    current = folder_team_ids(session, folder)
-    new = team_grant_change(actor, folder.organization_id, current, wanted)
-    if new == current:
-        return current
-    session.execute(delete(FolderTeam).where(FolderTeam.folder_id == folder.id))
-    session.add_all(FolderTeam(folder_id=folder.id, team_id=t) for t in sorted(new))
-    session.flush()
-    tree = load_tree(session, folder.organization_id)
-    audit.record(session, actor, "folder.teams", _label(tree, folder.id), folder.organization_id,
-                 folder_id=folder.id, added=sorted(new - current),
-                 removed=sorted(current - new))  # fmt: skip
-    bump_epoch(session)
-    return new
+    path = _label(load_tree(session, folder.organization_id), folder.id)
+    return replace_grants(
+        session, actor, FOLDER_GRANTS, folder.id, folder.organization_id, team_ids,
+        ("folder.teams", path),
+    )  # fmt: skip
 
 
 def _dataset_count(session: Session, folder: Folder) -> int:

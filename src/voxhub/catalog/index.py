@@ -33,7 +33,7 @@ from voxhub.db.access_models import (
     FolderTeam,
     Team,
 )
-from voxhub.db.models import Dataset, Organization
+from voxhub.db.models import Dataset, Organization, User
 from voxhub.db.session import read_epoch
 
 
@@ -119,6 +119,7 @@ class Snapshot:
     tree: FolderTree = field(default_factory=lambda: FolderTree(()))
     teams: dict[int, TeamEntry] = field(default_factory=dict)
     organizations: dict[int, str] = field(default_factory=dict)
+    uploaders: dict[int, str] = field(default_factory=dict)  # user id -> email
 
 
 def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any) -> DatasetEntry:
@@ -304,4 +305,11 @@ class CatalogIndex:
                 for team in session.scalars(select(Team))
             },
             organizations=dict(session.execute(select(Organization.id, Organization.name)).all()),
+            uploaders=dict(
+                session.execute(
+                    select(User.id, User.email).where(
+                        User.id.in_({r.uploader_id for r in settings.values() if r.uploader_id})
+                    )
+                ).all()
+            ),
         )

@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from voxhub.access import audit
-from voxhub.access.principal import Principal
+from voxhub.access.principal import Principal, system_principal
 from voxhub.catalog import datasets as dataset_settings
 from voxhub.catalog.errors import ConfirmationMismatch, TrashNotFound
 from voxhub.catalog.register import describe_folder, upsert_dataset
@@ -30,6 +30,8 @@ from voxhub.db.access_models import DatasetTag, DatasetTeam, Folder, Team, Trash
 from voxhub.db.models import Dataset, Organization, utcnow
 from voxhub.db.session import bump_epoch
 from voxhub.errors import Conflict
+
+SERVER = system_principal("voxhub")  # the actor of automatic purges in the audit log
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:

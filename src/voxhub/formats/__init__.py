@@ -1,5 +1,6 @@
 """Importers and file formats: everything that turns files into voxhub layers."""
 
+from voxhub.formats.bounds import check_against_data
 from voxhub.formats.dataset_import import import_dataset
 from voxhub.formats.ingest import DataRoot, import_layer
 from voxhub.formats.layers import ImportOptions, NamedSource, open_layers
@@ -17,6 +18,7 @@ __all__ = [
     "MsiSource",
     "NamedSource",
     "VolumeSource",
+    "check_against_data",
     "detect",
     "import_dataset",
     "import_layer",
