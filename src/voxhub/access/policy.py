@@ -16,6 +16,8 @@ The rules, after WEBKNOSSOS:
   team in its cumulative teams.
 - **team** view: anyone of its organization. Edit (memberships): admins and
   the team's managers. Manage and admin: admins.
+- **investigation** (ISA) view: its organization's members, anyone when
+  public. Edit, manage: the organization's managers. Admin: admins.
 - **organization** (its id): view for members, edit/manage for managers,
   admin for admins. ``"server"``: superusers only.
 
@@ -118,10 +120,31 @@ def can_organization(principal: Principal, action: Action, organization_id: int)
     return principal.role == "admin"
 
 
+class InvestigationLike(Protocol):
+    organization_id: int
+    is_public: bool
+
+
+def can_investigation(
+    principal: Principal, action: Action, investigation: InvestigationLike
+) -> bool:
+    """ISA metadata: readable by its organization (and anyone when public), edited by managers."""
+    verdict = _manager_can(principal, action, investigation.organization_id)
+    if verdict is not None:
+        return verdict
+    if action != "view":
+        return False
+    same_org = (
+        principal.is_authenticated and principal.organization_id == investigation.organization_id
+    )
+    return bool(investigation.is_public or same_org)
+
+
 RULES: dict[str, Callable[[Principal, Action, Any], bool]] = {
     "dataset": can_dataset,
     "folder": can_folder,
     "team": can_team,
+    "investigation": can_investigation,
 }
 
 

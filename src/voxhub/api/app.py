@@ -19,6 +19,7 @@ from voxhub.api import (
     datasets,
     errors,
     folders,
+    isa,
     jobs,
     openmsi,
     openmsi_client,
@@ -51,6 +52,7 @@ ROUTERS = (
     properties.router,
     openmsi.router,
     openmsi_client.router,
+    isa.router,
 )
 
 

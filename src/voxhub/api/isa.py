@@ -1,0 +1,238 @@
+"""``/api/v1/investigations``: ISA metadata per organization, ARC/ISA-JSON in and out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voxhub.access.policy import can
+from voxhub.access.principal import Principal
+from voxhub.api.deps import authorize_dataset, get_hub, get_principal, require
+from voxhub.api.people import organization_for
+from voxhub.catalog import investigations as service
+from voxhub.catalog.datasets import find_dataset
+from voxhub.db.isa_models import AssayDataLink, Investigation
+from voxhub.db.models import Organization
+from voxhub.errors import NotFound
+from voxhub.hub import Hub
+from voxhub.isa import ArcInvestigation
+
+router = APIRouter(prefix="/api/v1/investigations", tags=["isa"])
+HubDep = Annotated[Hub, Depends(get_hub)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+Format = Literal["isa-json", "arc-zip"]
+MEDIA = {"isa-json": "application/json", "arc-zip": "application/zip"}
+
+
+class LinkOut(BaseModel):
+    id: int
+    assay: str
+    dataset: str
+    layer: str
+
+
+class InvestigationOut(BaseModel):
+    organization: str
+    identifier: str
+    title: str
+    description: str
+    isPublic: bool
+    studies: list[str]
+    assays: dict[str, list[str]] = Field(description="assay identifier -> studies registering it")
+    links: list[LinkOut]
+
+
+class InvestigationIn(BaseModel):
+    identifier: str = Field(min_length=1, max_length=256)
+    title: str = ""
+    description: str = ""
+    organization: str | None = None
+    isPublic: bool = False
+
+
+class InvestigationPatch(BaseModel):
+    title: str | None = None
+    description: str | None = None
+    isPublic: bool | None = None
+
+
+class LinkIn(BaseModel):
+    dataset: str = Field(pattern=r"^[^/]+/[^/]+$", description="org/name")
+    layer: str = ""
+
+
+def _visible(
+    session: Session, principal: Principal, organization: str, identifier: str, action: str
+) -> Investigation:
+    row = service.find(session, organization, identifier)
+    require(principal, action, service.ref(row), f"investigation {organization}/{identifier}")  # type: ignore[arg-type]
+    return row
+
+
+def _out(session: Session, row: Investigation) -> InvestigationOut:
+    model = service.model_of(row)
+    organization = session.get(Organization, row.organization_id)
+    assert organization is not None
+    return InvestigationOut(
+        organization=organization.name,
+        identifier=row.identifier,
+        title=model.title,
+        description=model.description,
+        isPublic=row.is_public,
+        studies=model.study_identifiers,
+        assays={
+            a.identifier: [s.identifier for s in model.studies_of(a.identifier)]
+            for a in model.assays
+        },
+        links=[
+            LinkOut(id=link.id, assay=link.assay, dataset=f"{org}/{name}", layer=link.layer)
+            for link, org, name in service.links(session, row)
+        ],
+    )
+
+
+@router.get("", response_model=list[InvestigationOut])
+def list_investigations(hub: HubDep, principal: PrincipalDep) -> list[InvestigationOut]:
+    """Every investigation the caller may view."""
+    with hub.transaction() as session:
+        rows = session.scalars(select(Investigation).order_by(Investigation.identifier)).all()
+        return [_out(session, r) for r in rows if can(principal, "view", service.ref(r))]
+
+
+@router.post("", response_model=InvestigationOut, status_code=201)
+def create_investigation(
+    body: InvestigationIn, hub: HubDep, principal: PrincipalDep
+) -> InvestigationOut:
+    """A new, empty investigation in your organization (managers)."""
+    with hub.transaction() as session:
+        organization = organization_for(session, principal, body.organization)
+        require(principal, "edit", organization.id, f"organization {organization.name}")
+        model = ArcInvestigation(body.identifier, title=body.title, description=body.description)
+        return _out(session, service.save_new(session, organization, model, body.isPublic))
+
+
+@router.post("/import", response_model=InvestigationOut, status_code=201)
+async def import_investigation(
+    request: Request,
+    hub: HubDep,
+    principal: PrincipalDep,
+    format: Format = "isa-json",
+    organization: Annotated[str | None, Query()] = None,
+) -> InvestigationOut:
+    """Create from an uploaded ISA-JSON document or ARC zip (the request body)."""
+    data = await request.body()
+    model = service.parse_upload(data, format)
+    with hub.transaction() as session:
+        org = organization_for(session, principal, organization)
+        require(principal, "edit", org.id, f"organization {org.name}")
+        return _out(session, service.save_new(session, org, model))
+
+
+@router.get("/{organization}/{identifier}", response_model=InvestigationOut)
+def get_investigation(
+    organization: str, identifier: str, hub: HubDep, principal: PrincipalDep
+) -> InvestigationOut:
+    with hub.transaction() as session:
+        return _out(session, _visible(session, principal, organization, identifier, "view"))
+
+
+@router.put("/{organization}/{identifier}", response_model=InvestigationOut)
+async def replace_investigation(
+    organization: str,
+    identifier: str,
+    request: Request,
+    hub: HubDep,
+    principal: PrincipalDep,
+    format: Format = "isa-json",
+) -> InvestigationOut:
+    """Replace the whole model with an uploaded ISA-JSON document or ARC zip."""
+    model = service.parse_upload(await request.body(), format)
+    with hub.transaction() as session:
+        row = _visible(session, principal, organization, identifier, "edit")
+        service.replace(row, model)
+        return _out(session, row)
+
+
+@router.patch("/{organization}/{identifier}", response_model=InvestigationOut)
+def update_investigation(
+    organization: str,
+    identifier: str,
+    body: InvestigationPatch,
+    hub: HubDep,
+    principal: PrincipalDep,
+) -> InvestigationOut:
+    with hub.transaction() as session:
+        row = _visible(session, principal, organization, identifier, "edit")
+        model = service.model_of(row)
+        model.title = body.title if body.title is not None else model.title
+        model.description = body.description if body.description is not None else model.description
+        service.replace(row, model)
+        if body.isPublic is not None:
+            row.is_public = body.isPublic
+        return _out(session, row)
+
+
+@router.delete("/{organization}/{identifier}", status_code=204)
+def delete_investigation(
+    organization: str, identifier: str, hub: HubDep, principal: PrincipalDep
+) -> Response:
+    with hub.transaction() as session:
+        session.delete(_visible(session, principal, organization, identifier, "manage"))
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{organization}/{identifier}/export", responses={200: {"content": {"application/zip": {}}}}
+)
+def export_investigation(
+    organization: str,
+    identifier: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    format: Format = "isa-json",
+) -> Response:
+    """The investigation as ISA-JSON or as an ARC (ISA-XLSX files and folders) zip."""
+    with hub.transaction() as session:
+        row = _visible(session, principal, organization, identifier, "view")
+        data = service.export(row, format)
+    suffix = "json" if format == "isa-json" else "zip"
+    disposition = f'attachment; filename="{identifier}.{suffix}"'
+    return Response(data, media_type=MEDIA[format], headers={"Content-Disposition": disposition})
+
+
+@router.post(
+    "/{organization}/{identifier}/assays/{assay}/links", response_model=LinkOut, status_code=201
+)
+def link_dataset(
+    organization: str,
+    identifier: str,
+    assay: str,
+    body: Annotated[LinkIn, Body()],
+    hub: HubDep,
+    principal: PrincipalDep,
+) -> LinkOut:
+    """Point an assay's data at a voxhub dataset (or one of its layers) you may view."""
+    dataset_org, dataset_name = body.dataset.split("/")
+    authorize_dataset(hub, principal, dataset_org, dataset_name)
+    with hub.transaction() as session:
+        row = _visible(session, principal, organization, identifier, "edit")
+        dataset = find_dataset(session, dataset_org, dataset_name)
+        created = service.link(session, row, assay, dataset, body.layer)
+        return LinkOut(id=created.id, assay=assay, dataset=body.dataset, layer=created.layer)
+
+
+@router.delete("/{organization}/{identifier}/links/{link_id}", status_code=204)
+def unlink_dataset(
+    organization: str, identifier: str, link_id: int, hub: HubDep, principal: PrincipalDep
+) -> Response:
+    with hub.transaction() as session:
+        row = _visible(session, principal, organization, identifier, "edit")
+        link = session.get(AssayDataLink, link_id)
+        if link is None or link.investigation_id != row.id:
+            raise NotFound(f"no link {link_id} in investigation {identifier}")
+        session.delete(link)
+    return Response(status_code=204)
