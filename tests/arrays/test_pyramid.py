@@ -68,3 +68,17 @@ def test_scales_are_voxel_size_times_mag(tmp_path):
 def test_ngff_versions_are_detected():
     assert detect_format({"ome": {"version": "0.5", "multiscales": []}}) is Ngff05
     assert detect_format({"multiscales": []}) is Ngff04
+
+
+def test_ome_zarr_py_levels_with_odd_scales_open(tmp_path):
+    """ome-zarr-py names levels 0, 1, 2 and may scale by non-powers of two."""
+    import zarr as zarr_lib
+    from ome_zarr.writer import write_image
+
+    data = np.random.default_rng(1).integers(0, 255, (12, 40, 44), dtype=np.uint8)
+    group = zarr_lib.open_group(str(tmp_path / "img.zarr"), mode="w")
+    write_image(data, group, axes="zyx", scale_factors=[2, 4])
+    layer = open_layer(tmp_path / "img.zarr")
+    assert np.array_equal(layer.finest[:], data)
+    assert len(layer.levels) == len(layer.multiscale.datasets)
+    assert sorted(m.x for m in layer.levels) == [1, 2, 4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,21 +120,19 @@ class OpenLayer:
         return self.levels[min(self.levels, key=lambda m: m.x * m.y * m.z)]
 
 
-def _mag_of_level(
-    path: str, scale: Sequence[float], base: Sequence[float], names: list[str]
-) -> Mag:
-    """Mags from level names like ``2-2-1``; else from the scale ratio to level 0."""
-    try:
-        return Mag.parse(path)
-    except Exception:
-        pass
+def _mag_of_level(scale: Sequence[float], base: Sequence[float], names: list[str]) -> Mag:
+    """The mag of a level from its scale ratio to level 0, as the nearest power of two.
+
+    Level names are not trusted: ome-zarr-py names levels ``0, 1, 2`` and may
+    scale by factors that are not powers of two.
+    """
     factors = []
     for axis in ("x", "y", "z"):
+        ratio = 1.0
         if axis in names:
             i = names.index(axis)
-            factors.append(max(1, round(scale[i] / base[i])))
-        else:
-            factors.append(1)
+            ratio = scale[i] / base[i] if base[i] else 1.0
+        factors.append(2 ** max(0, round(math.log2(ratio))) if ratio > 0 else 1)
     return Mag(*factors)
 
 
@@ -153,8 +152,8 @@ def open_layer(path: Path | str | zarr.storage.StoreLike) -> OpenLayer:
             array = group[level.path]
         except KeyError:
             raise BadMetadata(f"{path}: level {level.path!r} is listed but missing") from None
-        mag = _mag_of_level(level.path, level.scale, base, multiscale.axis_names)
-        levels[mag] = array  # type: ignore[assignment]
+        mag = _mag_of_level(level.scale, base, multiscale.axis_names)
+        levels.setdefault(mag, array)  # type: ignore[arg-type]  # finer level wins a tie
     return OpenLayer(
         path if isinstance(path, (Path, str)) else str(path), multiscale, fmt.version, levels
     )
