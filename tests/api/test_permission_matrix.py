@@ -138,6 +138,22 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/openmsi/client/viewer/"): "open: the viewer's static files",
     ("GET", "/openmsi/client/viewer/{asset}"): "open: the viewer's static files",
     ("POST", "/openmsi/import"): "edit on the organization: tests/api/test_openmsi*.py",
+    **{
+        (method, f"/api/v1/investigations{path}"): "can(investigation) and can(dataset) for links: "
+        "tests/api/test_isa*.py"
+        for method, path in (
+            ("GET", ""),
+            ("POST", ""),
+            ("POST", "/import"),
+            ("GET", "/{organization}/{identifier}"),
+            ("PUT", "/{organization}/{identifier}"),
+            ("PATCH", "/{organization}/{identifier}"),
+            ("DELETE", "/{organization}/{identifier}"),
+            ("GET", "/{organization}/{identifier}/export"),
+            ("POST", "/{organization}/{identifier}/assays/{assay}/links"),
+            ("DELETE", "/{organization}/{identifier}/links/{link_id}"),
+        )
+    },  # fmt: skip
     ("GET", "/api/v1/jobs"): "own jobs, managers all: tests/api/test_jobs.py",
     ("GET", "/api/v1/jobs/{job_id}"): "own jobs, managers all: tests/api/test_jobs.py",
     ("POST", "/api/v1/jobs/{job_id}/cancel"): "own jobs, managers all: tests/api/test_jobs.py",
