@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import update
 from tests.api.world import PASSWORD, auth, build_world
 
 from voxhub.access.sessions import COOKIE, CSRF_COOKIE
+from voxhub.db.access_models import BrowserSession
+from voxhub.db.models import utcnow
+from voxhub.db.session import bump_epoch
 
 LOGIN = "/api/v1/auth/login"
 
@@ -184,3 +191,14 @@ def test_bad_token_requests(client, world):
     ):
         response = client.post("/api/v1/auth/tokens", json=body, headers=auth(world.tokens["bob"]))
         assert response.status_code == 400 and response.json()["error"] == "invalid_input", body
+
+
+def test_sessions_expire(client, world, hub):
+    login(client)
+    with hub.transaction() as session:
+        soon = utcnow() + timedelta(seconds=0.5)
+        session.execute(update(BrowserSession).values(expires=soon))
+        bump_epoch(session)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    time.sleep(0.6)
+    assert client.get("/api/v1/auth/me").status_code == 401

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from voxhub.access.secrets import derive
@@ -63,6 +63,8 @@ class SessionCookies:
 def start(session: Session, user: User, lifetime: timedelta, address: str) -> str:
     """A new session for ``user``; returns its id (put it in the cookie, signed)."""
     session_id = secrets.token_urlsafe(32)
+    # expired rows are dead weight; logins are rare enough to sweep them here
+    session.execute(delete(BrowserSession).where(BrowserSession.expires < utcnow()))
     session.add(
         BrowserSession(
             session_hash=hash_token(session_id),
