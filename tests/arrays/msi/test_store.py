@@ -156,3 +156,22 @@ def test_results_keep_outputs_and_provenance(tmp_path):
     with pytest.raises(InvalidInput, match="output name"):
         write_results(tmp_path / "x", record, {"../escape": AXIS})
     assert SPECTRA == "spectra"
+
+
+def test_a_small_memory_budget_writes_image_chunks_in_parts(tmp_path):
+    """Steps narrower than an image tile (float cubes, wide images) still write every value."""
+    cube = np.random.default_rng(3).random((9, 7, 70)).astype(np.float64)
+    layout = MsiLayout(image_chunk=(16, 8, 8), spectrum_chunk=(32, 2, 2), block_bytes=600)
+    progress = []
+    write_msi_cube(
+        tmp_path / "m",
+        cube,
+        AXIS,
+        name="m",
+        layout=layout,
+        progress=lambda done, total: progress.append((done, total)),
+    )
+    store = open_msi_store(tmp_path / "m")
+    for replica in store.replicas:
+        assert np.array_equal(replica[0], np.moveaxis(cube, 2, 0))
+    assert progress[-1][0] == progress[-1][1] > 20  # many narrow steps, each reported

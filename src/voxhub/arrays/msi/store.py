@@ -140,12 +140,24 @@ def msi_multiscale(name: str, voxel_size_xy: Sequence[float], unit: str) -> Mult
 def _block_steps(
     shape_rcm: tuple[int, int, int], layout: MsiLayout, itemsize: int
 ) -> tuple[int, int, int]:
-    """Write-step extents (rows, cols, mz) made of whole chunks of both replicas."""
+    """Write-step extents (rows, cols, mz), whole chunks of both replicas where memory allows.
+
+    When one such step would exceed ``block_bytes`` (wide float cubes), rows and
+    columns shrink to multiples of the spectrum chunk: image chunks are then
+    written in parts (zarr reads, merges and rewrites them), one step at a time.
+    """
     rows, cols, nmz = shape_rcm
     image, spectra = layout.image_chunk, layout.spectrum_chunk
     step_r = min(math.lcm(image[1], spectra[1]), rows)
     step_c = min(math.lcm(image[2], spectra[2]), cols)
-    unit_m = math.lcm(image[0], spectra[0])
+    unit_m = min(math.lcm(image[0], spectra[0]), nmz)
+    while step_r * step_c * unit_m * itemsize > layout.block_bytes:
+        if step_r >= step_c and step_r > spectra[1]:
+            step_r = max(spectra[1], step_r // 2 // spectra[1] * spectra[1])
+        elif step_c > spectra[2]:
+            step_c = max(spectra[2], step_c // 2 // spectra[2] * spectra[2])
+        else:
+            break
     fitting = layout.block_bytes // max(1, step_r * step_c * itemsize * unit_m)
     return step_r, step_c, min(nmz, unit_m * max(1, fitting))
 
