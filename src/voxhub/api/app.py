@@ -129,9 +129,14 @@ def iter_routes(routes: Iterable[BaseRoute]) -> Iterator[Route]:
             yield from iter_routes(route.routes)
 
 
-def app_from_env() -> FastAPI:
-    """Factory for ASGI servers (``voxhub.api.app:app_from_env``): settings from the env."""
+def app_from_env() -> zarr.ZarrFastPath:
+    """Factory for ASGI servers (``voxhub.api.app:app_from_env``): settings from the env.
+
+    The /zarr fast path is also wrapped around the whole app, so chunk GETs skip
+    Starlette's middleware stack too (the inner one serves in-process clients).
+    """
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return create_app(Hub().prepare())
+    app = create_app(Hub().prepare())
+    return zarr.ZarrFastPath(app, root=app)
