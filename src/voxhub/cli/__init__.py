@@ -169,26 +169,17 @@ def scan() -> None:
         out.print(f"  unreadable: {key}: {reason}", highlight=False)
 
 
-def _mount_optional(module: str, name: str, help_text: str) -> None:
-    """Sub-command groups living in their own modules (``voxhub.cli.<module>``)."""
-    try:
-        sub = importlib.import_module(f"voxhub.cli.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"voxhub.cli.{module}":
-            raise
-        return
-    app.add_typer(sub.app, name=name, help=help_text)
-
-
-for _module, _name, _help in (
+# Sub-command groups, each in its own module ``voxhub.cli.<module>``.
+SUBCOMMANDS = (
     ("tokens", "token", "Create, list and revoke API tokens."),
     ("users", "user", "Add, list and change users."),
     ("teams", "team", "Add teams and their members."),
     ("folders", "folder", "Add folders, list the tree, set allowed teams."),
     ("datasets", "dataset", "Share, publish, move, tag, delete and restore datasets."),
     ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
-):
-    _mount_optional(_module, _name, _help)
+)
+for _module, _name, _help in SUBCOMMANDS:
+    app.add_typer(importlib.import_module(f"voxhub.cli.{_module}").app, name=_name, help=_help)
 
 
 def main() -> None:
