@@ -34,13 +34,13 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(url: str) -> None:
-    """Apply every Alembic migration (all branch heads) to the database at ``url``."""
+    """Apply every Alembic migration (one linear history) to the database at ``url``."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
