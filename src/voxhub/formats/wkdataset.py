@@ -12,6 +12,7 @@ from pathlib import Path
 from voxhub.errors import UnreadableInput
 from voxhub.formats import omezarr, wkw
 from voxhub.formats.layers import ImportOptions, NamedSource
+from voxhub.formats.paths import check_layer_paths, mag_location
 from voxhub.formats.properties import PROPERTIES_FILE, Layer, read_properties
 from voxhub.formats.source import VolumeSource
 
@@ -23,10 +24,8 @@ def matches(path: Path) -> bool:
 def _layer_source(root: Path, layer: Layer) -> VolumeSource:
     folder = root / layer.name
     finest = min(layer.mags, key=lambda m: m.mag[0] * m.mag[1] * m.mag[2], default=None)
-    if finest is not None and finest.path and not finest.path.startswith(("http", "s3:", "gs:")):
-        mag_path = root / finest.path.removeprefix("./")
-    else:
-        mag_path = folder
+    location = mag_location(root, layer.name, finest.path) if finest and finest.path else None
+    mag_path = location if isinstance(location, Path) else folder
     box = layer.bounding_box
     if layer.data_format == "wkw":
         return wkw.open_wkw(mag_path if mag_path.is_dir() else folder, box.top_left, box.size_xyz)
@@ -39,6 +38,7 @@ def _layer_source(root: Path, layer: Layer) -> VolumeSource:
 
 def open_layers(path: Path, options: ImportOptions) -> list[NamedSource]:
     properties = read_properties(path)
+    check_layer_paths(properties, path)
     layers = []
     for layer in properties.data_layers:
         source = _layer_source(path, layer)
