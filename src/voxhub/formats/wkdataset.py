@@ -21,6 +21,7 @@ from pathlib import Path
 from voxhub.errors import UnreadableInput
 from voxhub.formats import wkw, zarrarray
 from voxhub.formats.layers import ImportOptions, NamedSource
+from voxhub.formats.paths import check_layer_paths
 from voxhub.formats.properties import PROPERTIES_FILE, Layer, MagEntry, read_properties
 from voxhub.formats.source import VolumeSource
 from voxhub.storage.local import safe_join
@@ -81,6 +82,7 @@ def _layer_source(root: Path, layer: Layer, origin: tuple[int, int, int]) -> Vol
 
 def open_layers(path: Path, options: ImportOptions) -> list[NamedSource]:
     properties = read_properties(path)
+    check_layer_paths(properties, path)
     if not properties.data_layers:
         raise UnreadableInput(f"{path}: the dataset lists no layers")
     origin = tuple(min(layer.bounding_box.top_left[i] for layer in properties.data_layers)
