@@ -26,6 +26,7 @@ from voxhub.access.passwords import hash_password
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import changing, get_hub, get_principal, require, require_login
+from voxhub.api.fields import Int64
 from voxhub.db.access_models import Team, TeamMembership
 from voxhub.db.models import Organization, User
 from voxhub.errors import InvalidInput, NotFound
@@ -178,7 +179,7 @@ def add_user(body: UserIn, hub: HubDep, principal: PrincipalDep) -> NewUserOut:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def change_user(user_id: int, body: UserPatch, hub: HubDep, principal: PrincipalDep) -> UserOut:
+def change_user(user_id: Int64, body: UserPatch, hub: HubDep, principal: PrincipalDep) -> UserOut:
     """Change a user's role or (de)activate it; deactivation ends its sessions and tokens."""
     require_login(principal)
     with changing(hub) as session:
@@ -202,7 +203,7 @@ def audit_log(
     principal: PrincipalDep,
     organization: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> list[dict]:
     """Permission, sharing, membership and deletion changes, newest first (admins)."""
     with hub.transaction() as session:
