@@ -22,6 +22,7 @@ from voxhub.arrays.errors import MagNotFound
 from voxhub.arrays.level import AxisMap, LevelView
 from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import LayerEntry
+from voxhub.formats.paths import mag_location
 
 
 def layer_mags(layer: LayerEntry) -> list[Mag]:
@@ -38,11 +39,12 @@ def _mag_entry(layer: LayerEntry, mag: Mag) -> dict[str, Any]:
 
 
 def level_path(layer: LayerEntry, mag: Mag) -> Path:
-    """Where a mag's array lives: ``./`` paths start at the dataset folder."""
+    """Where a mag's array lives, through the one path check (``./`` starts at the dataset)."""
     relative = _mag_entry(layer, mag).get("path") or mag.to_layer_name()
-    if relative.startswith("./"):
-        return layer.path.parent / relative
-    return layer.path / relative
+    location = mag_location(layer.path.parent, layer.name, relative)
+    if isinstance(location, str):
+        raise MagNotFound(f"mag {mag} of layer {layer.name} is remote ({location})")
+    return location
 
 
 def _stamp(folder: Path, names: tuple[str, ...]) -> float | None:
