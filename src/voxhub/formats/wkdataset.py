@@ -20,6 +20,7 @@ from pathlib import Path
 
 from voxhub.errors import UnreadableInput
 from voxhub.formats import wkw, zarrarray
+from voxhub.formats.bounds import check_layer
 from voxhub.formats.layers import ImportOptions, NamedSource
 from voxhub.formats.properties import PROPERTIES_FILE, Layer, MagEntry, read_properties
 from voxhub.formats.source import VolumeSource
@@ -75,6 +76,7 @@ def _layer_source(root: Path, layer: Layer, origin: tuple[int, int, int]) -> Vol
     if layer.data_format == "wkw":
         return wkw.open_wkw(path, offset, size)
     if layer.data_format in ("zarr", "zarr3"):
+        check_layer(root, layer)  # the box must lie within the arrays at every mag
         return zarrarray.open_region(path, offset, size, entry.axis_order)
     raise UnreadableInput(f"layer {layer.name}: {layer.data_format} layers cannot be converted")
 
