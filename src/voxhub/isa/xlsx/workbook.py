@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from voxhub.isa.errors import IsaReadError
 from voxhub.isa.xlsx.sheetdata import date_styles, iter_rows, shared_strings
+from voxhub.storage.archives import read_all
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -151,8 +152,7 @@ class Workbook:
     @classmethod
     def read(cls, data: bytes, source: str) -> Workbook:
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                parts = {name: zf.read(name) for name in zf.namelist()}
+            parts = read_all(data)  # bounded: a small xlsx may inflate to gigabytes
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
             raise IsaReadError(source, None, f"not a readable xlsx file ({exc})") from None
         if "xl/workbook.xml" not in parts:
