@@ -260,3 +260,22 @@ def test_organization_admins_cannot_take_over_a_superuser(client, world, hub):
         client.patch(f"/api/v1/users/{manager}", json={"active": False}, headers=admin).status_code
         == 403
     )
+
+
+def test_emails_are_unique_whatever_their_case(client, world):
+    """An admin of another organization cannot pre-empt (and later hijack) an address."""
+    early = client.post(
+        "/api/v1/users",
+        json={"email": "NEWHIRE@LAB.ORG", "password": "hijacker pw"},
+        headers=as_(world, "other_admin"),
+    )
+    assert early.status_code == 201 and early.json()["email"] == "newhire@lab.org"
+    late = client.post(
+        "/api/v1/users",
+        json={"email": "newhire@lab.org", "password": "the real one"},
+        headers=as_(world, "admin"),
+    )
+    assert late.status_code == 409 and late.json()["error"] == "conflict"
+    for spelling in (" Alice@LAB.org ", "ALICE@lab.org"):
+        twin = client.post("/api/v1/users", json={"email": spelling}, headers=as_(world, "admin"))
+        assert twin.status_code == 409, spelling

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from voxhub.access import audit, sessions
+from voxhub.access.accounts import normalise_email
 from voxhub.access.errors import BadCredentials, WrongPassword
 from voxhub.access.passwords import hash_password, verify_password
 from voxhub.access.principal import Principal
@@ -48,7 +49,7 @@ def login(
 
     A failure is committed before the error is raised, so it counts.
     """
-    account = email.strip().lower()
+    account = normalise_email(email)
     with factory() as session, session.begin():
         throttle.check(session, account, address)
         user = session.scalar(select(User).where(func.lower(User.email) == account))
