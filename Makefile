@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 INTEROP := .venv-interop
 INTEROP_STAMP := $(INTEROP)/.installed-webknossos-4.3.3
 
-.PHONY: serve test lint format install interop browser bench clean docs
+WEB := src/voxhub/web/frontend
+WEB_BUILT := src/voxhub/web/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(addprefix $(WEB)/,index.html vite.config.ts tsconfig.json package.json)
+
+.PHONY: serve test lint format install interop browser bench clean docs web
 
 install: $(STAMP)
 
@@ -17,8 +21,19 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-serve: $(STAMP)
+serve: $(STAMP) web
 	$(BIN)/voxhub serve
+
+# The browser app: npm packages pinned by package-lock.json, built by Vite into
+# src/voxhub/web/dist (not committed); rebuilt only when a source changed.
+web: $(WEB_BUILT)
+
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_BUILT): $(WEB)/node_modules/.installed $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
 
 # webknossos-libs pins old typer/rich/httpx, so it lives in its own venv and the
 # interop tests call it as a separate process.
@@ -34,15 +49,17 @@ $(INTEROP_STAMP):
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-lint: $(STAMP)
+lint: $(STAMP) $(WEB)/node_modules/.installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	cd $(WEB) && npx tsc --noEmit
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: $(STAMP) interop browser lint
+test: $(STAMP) interop browser lint web
+	cd $(WEB) && npx vitest run
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
@@ -52,4 +69,4 @@ docs: $(STAMP)
 	$(BIN)/python -m voxhub.docs README.md
 
 clean:
-	rm -rf $(VENV) $(INTEROP) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(INTEROP) .pytest_cache .ruff_cache $(WEB)/node_modules src/voxhub/web/dist

@@ -66,6 +66,12 @@ class TooManyRequests(VoxhubError):
     code = "too_many_requests"
 
 
+class Unavailable(VoxhubError):
+    """Something the server needs is not there yet (an unbuilt web app, a busy resource)."""
+
+    code = "unavailable"
+
+
 __all__ = [
     "Conflict",
     "InvalidInput",
@@ -74,6 +80,7 @@ __all__ = [
     "TooLarge",
     "TooManyRequests",
     "Unauthenticated",
+    "Unavailable",
     "UnreadableInput",
     "VoxhubError",
 ]

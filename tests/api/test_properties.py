@@ -55,7 +55,13 @@ BROKEN = {
     "duplicate layer names": (lambda d: d["dataLayers"].append(copy.deepcopy(d["dataLayers"][0])),
                               "duplicate layer names"),
     "mag path leaving the folder": (
-        lambda d: d["dataLayers"][0]["mags"][0].update(path="./../../../etc"), "may not contain"),
+        lambda d: d["dataLayers"][0]["mags"][0].update(path="./../../../etc"),
+        "leaves the dataset folder"),
+    "absolute mag path": (lambda d: d["dataLayers"][0]["mags"][0].update(path="/etc"),
+                          "must be relative"),
+    "layer name that is a path": (
+        lambda d: d["dataLayers"].append({**d["dataLayers"][0], "name": "../../x", "mags": []}),
+        "invalid layer name"),
     "missing mag array": (lambda d: d["dataLayers"][0]["mags"][0].update(path="./color/64"),
                           "no readable array"),
     "no layers key": (lambda d: d.pop("dataLayers"), "dataLayers"),

@@ -67,3 +67,24 @@ def test_declines_what_it_cannot_read(tmp_path):
     assert fast_oindex(blosc, (0, 0, 0, slice(0, 5))) is None  # one chunk: zarr is as quick
     memory = zarr.create_array({}, shape=(40, 40), chunks=(4, 4), dtype="u2")
     assert fast_oindex(memory, (slice(None), slice(None))) is None
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_voxhubs_own_msi_arrays_take_the_fast_path(tmp_path, zarr_format):
+    """Fails loudly (not silently slower) if a zarr upgrade makes the fast path decline."""
+    from voxhub.arrays.msi.store import _create
+
+    group = zarr.open_group(str(tmp_path / "cube.zarr"), mode="w", zarr_format=zarr_format)
+    array = _create(group, "0", (1, 64, 12, 10), (1, 16, 4, 4), np.dtype("uint16"), zarr_format)
+    cube = np.arange(array.size, dtype=np.uint16).reshape(array.shape)
+    array[...] = cube
+    key = (0, slice(None), slice(2, 11), np.array([1, 4, 9]))
+    got = fast_oindex(array, key)
+    assert got is not None, "the threaded reader no longer recognises voxhub's MSI arrays"
+    assert np.array_equal(got, cube[0][:, 2:11][:, :, [1, 4, 9]])
+
+
+def test_v3_arrays_with_v2_key_encoding(tmp_path):
+    array = make(tmp_path / "a", chunk_key_encoding={"name": "v2", "separator": "."})
+    key = (1, slice(None), slice(None), slice(None))
+    assert np.array_equal(fast_oindex(array, key), DATA[1])

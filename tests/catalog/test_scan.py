@@ -107,3 +107,20 @@ def test_rescan_of_unchanged_folders_does_not_move_the_epoch(hub):
     run_scan(hub)
     with hub.transaction() as session:
         assert read_epoch(session) == before
+
+
+def test_a_folder_whose_paths_leave_it_is_an_error_not_registered(hub):
+    import json
+
+    add_dataset(hub, "orgA", "secret")
+    add_dataset(hub, "lab", "em")
+    document = json.loads((hub.settings.binary_data / "lab/em/datasource-properties.json")
+                          .read_text())  # fmt: skip
+    document["dataLayers"][0]["mags"][0]["path"] = "./../../orgA/secret/color/1"
+    placed = hub.settings.binary_data / "lab" / "placed"
+    placed.mkdir()
+    (placed / "datasource-properties.json").write_text(json.dumps(document))
+    report = run_scan(hub)
+    assert "leaves the dataset folder" in report.errors["lab/placed"]
+    assert "placed" not in statuses(hub)
+    assert statuses(hub)["em"] == "active"

@@ -27,6 +27,7 @@ from voxhub.api import (
     properties,
     teams,
     trash,
+    ui,
     uploads,
     zarr,
 )
@@ -53,6 +54,7 @@ ROUTERS = (
     openmsi.router,
     openmsi_client.router,
     isa.router,
+    ui.router,  # last: /ui/{path} answers every client-side route of the app
 )
 
 

@@ -26,6 +26,7 @@ STATUS: dict[type[errors.VoxhubError], int] = {
     errors.PermissionDenied: 403,
     errors.TooLarge: 413,
     errors.TooManyRequests: 429,
+    errors.Unavailable: 503,
     errors.VoxhubError: 400,
 }
 
@@ -39,6 +40,7 @@ HTTP_CODES = {
     413: "too_large",
     416: "range_not_satisfiable",
     429: "too_many_requests",
+    503: "unavailable",
 }
 
 

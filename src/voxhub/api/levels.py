@@ -10,15 +10,18 @@ import zarr
 from voxhub.arrays.errors import MagNotFound
 from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import LayerEntry
+from voxhub.formats.paths import mag_location
 
 
 def _level_path(layer: LayerEntry, mag: Mag) -> Path:
     for entry in layer.mags:
         if Mag.parse(entry["mag"]) == mag:
-            relative = entry.get("path") or mag.to_layer_name()
-            return (
-                layer.path.parent / relative if relative.startswith("./") else layer.path / relative
+            location = mag_location(
+                layer.path.parent, layer.name, entry.get("path") or mag.to_layer_name()
             )
+            if isinstance(location, str):
+                raise MagNotFound(f"mag {mag} of layer {layer.name} is remote ({location})")
+            return location
     known = ", ".join(Mag.parse(e["mag"]).to_layer_name() for e in layer.mags)
     raise MagNotFound(f"mag {mag} does not exist in layer {layer.name} (available: {known})")
 

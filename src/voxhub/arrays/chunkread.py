@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from numcodecs import blosc
+from zarr.storage import LocalStore
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="voxhub-chunks")
 # Below this many chunks zarr's own path costs no more than the thread hand-off.
@@ -37,33 +38,56 @@ class _Piece:
     put: slice | np.ndarray | None  # None: the axis is dropped (an integer key)
 
 
-def _layout(array: Any) -> tuple[str, tuple[int, ...]] | None:
-    """The folder of the array's chunk files and its chunk shape, if this module can read it."""
+@dataclass(frozen=True)
+class _Layout:
+    """Where an array's chunk files are and how they are named (from its public metadata)."""
+
+    folder: str
+    chunks: tuple[int, ...]
+    prefix: tuple[str, ...]  # ("c",) for Zarr v3's default key encoding, () otherwise
+    separator: str
+
+    def path(self, coords: tuple[int, ...]) -> str:
+        parts = (*self.prefix, *map(str, coords)) if coords else (*self.prefix, "0")
+        return os.path.join(self.folder, *self.separator.join(parts).split("/"))
+
+
+def _layout(array: Any) -> _Layout | None:
+    """How to find the array's chunk files, if this module can read them.
+
+    Only zarr's public surface is used: the store class exported by
+    ``zarr.storage`` and the metadata's ``to_dict()`` (the JSON of the Zarr
+    spec), so a zarr upgrade cannot silently change what is recognised.
+    """
     store = getattr(array, "store", None)
-    root = getattr(store, "root", None)
-    if root is None or type(store).__name__ != "LocalStore":
+    if not isinstance(store, LocalStore) or np.dtype(array.dtype).byteorder == ">":
         return None
-    meta = array.metadata
-    if getattr(meta, "zarr_format", None) == 3:
-        codecs = [type(c).__name__ for c in meta.codecs]
-        if codecs != ["BytesCodec", "BloscCodec"] or type(meta.chunk_grid).__name__ != (
-            "RegularChunkGrid"
-        ):
+    meta = array.metadata.to_dict()
+    folder = os.path.join(str(store.root), array.path)
+    if meta.get("zarr_format") == 3:
+        codecs = list(meta.get("codecs") or ())
+        names = [c.get("name") if isinstance(c, dict) else None for c in codecs]
+        grid = meta.get("chunk_grid") or {}
+        encoding = meta.get("chunk_key_encoding") or {}
+        if names != ["bytes", "blosc"] or grid.get("name") != "regular":
             return None
-        endian = str(getattr(meta.codecs[0], "endian", "little")).split(".")[-1]
-        if endian not in ("little", "None"):
+        if (codecs[0].get("configuration") or {}).get("endian", "little") != "little":
             return None
-        chunks = tuple(meta.chunk_grid.chunk_shape)
-    else:
-        compressor = getattr(meta, "compressor", None)
-        if compressor is None or compressor.codec_id != "blosc":
+        separator = (encoding.get("configuration") or {}).get("separator", "/")
+        if encoding.get("name") == "default":
+            prefix: tuple[str, ...] = ("c",)
+        elif encoding.get("name") == "v2":
+            prefix = ()
+            separator = (encoding.get("configuration") or {}).get("separator", ".")
+        else:
             return None
-        if meta.filters or meta.order != "C":
-            return None
-        chunks = tuple(meta.chunks)
-    if np.dtype(array.dtype).byteorder == ">":
+        chunks = tuple(grid["configuration"]["chunk_shape"])
+        return _Layout(folder, chunks, prefix, separator)
+    compressor = meta.get("compressor") or {}
+    if compressor.get("id") != "blosc" or meta.get("filters") or meta.get("order") != "C":
         return None
-    return os.path.join(str(root), array.path), chunks
+    separator = meta.get("dimension_separator") or "."
+    return _Layout(folder, tuple(meta["chunks"]), (), separator)
 
 
 def _pieces(key: Any, length: int, chunk: int) -> list[_Piece] | None:
@@ -109,17 +133,17 @@ def fast_oindex(
     result is C-contiguous in that order, written so as each chunk arrives.
     ``None`` when the array or the key is not one this reader handles.
     """
-    found = _layout(array)
-    if found is None or len(key) != len(array.shape):
+    layout = _layout(array)
+    if layout is None or len(key) != len(array.shape):
         return None
-    folder, chunks = found
+    chunks = layout.chunks
     per_axis = [_pieces(k, n, c) for k, n, c in zip(key, array.shape, chunks, strict=True)]
     if any(a is None for a in per_axis):
         return None
     if math.prod(len(a) for a in per_axis) < MIN_CHUNKS:  # type: ignore[arg-type]
         return None
     dtype = np.dtype(array.dtype)
-    fill = array.metadata.fill_value if array.metadata.fill_value is not None else 0
+    fill = array.fill_value if array.fill_value is not None else 0
     kept = [pieces for pieces in per_axis if pieces and pieces[0].put is not None]
     shape = tuple(sum(_count(p.put) for p in pieces) for pieces in kept)  # type: ignore[arg-type]
     order = list(axes) if axes is not None else list(range(len(shape)))
@@ -129,8 +153,7 @@ def fast_oindex(
 
     def load(combo: tuple[_Piece, ...]) -> None:
         coords = tuple(p.chunk for p in combo)
-        path = os.path.join(folder, *array.metadata.encode_chunk_key(coords).split("/"))
-        block = _decode(path, chunks, dtype, fill)
+        block = _decode(layout.path(coords), chunks, dtype, fill)
         for axis in reversed(range(len(combo))):  # index one axis at a time: outer semantics
             block = block[(slice(None),) * axis + (combo[axis].take,)]
         puts = [p.put for p in combo if p.put is not None]

@@ -24,6 +24,7 @@ from voxhub.catalog.register import describe_folder, upsert_dataset
 from voxhub.db.models import Dataset
 from voxhub.errors import VoxhubError
 from voxhub.formats.bounds import check_against_data
+from voxhub.formats.paths import check_layer_paths
 from voxhub.formats.properties import (
     PROPERTIES_FILE,
     DatasourceProperties,
@@ -46,6 +47,7 @@ class DiskView:
 
 def validate(document: Any, dataset_dir: Path) -> DatasourceProperties:
     properties = parse_properties(document, PROPERTIES_FILE)
+    check_layer_paths(properties, dataset_dir)
     check_against_data(properties, dataset_dir)
     return properties
 

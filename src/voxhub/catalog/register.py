@@ -14,6 +14,7 @@ from voxhub.db.models import Dataset, Layer, Organization, utcnow
 from voxhub.db.session import bump_epoch
 from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.ingest import AXIS_ORDER, ELEMENT_CLASS
+from voxhub.formats.paths import check_layer_paths
 from voxhub.formats.properties import (
     PROPERTIES_FILE,
     BoundingBox,
@@ -114,7 +115,12 @@ def _layer_row(layer: LayerProperties) -> dict:
 def upsert_dataset(
     session: Session, organization: str, name: str, properties: DatasourceProperties
 ) -> Dataset:
-    """Create or refresh the rows for one dataset folder; status becomes active."""
+    """Create or refresh the rows for one dataset folder; status becomes active.
+
+    Every registration passes here, so every layer name and mag path that the
+    catalog will ever resolve is checked here first (``formats.paths``).
+    """
+    check_layer_paths(properties)
     org = ensure_organization(session, organization)
     dataset = session.scalar(
         select(Dataset).where(Dataset.organization_id == org.id, Dataset.name == name)

@@ -47,13 +47,13 @@ def scan(session: Session, binary_data: Path) -> ScanReport:
         seen.add((organization, name))
         try:
             properties = describe_folder(folder)
+            upsert_dataset(session, organization, name, properties)
         except VoxhubError as exc:
             report.errors[key] = exc.detail
             existing = _find(session, organization, name)
             if existing is not None:
                 mark_status(session, existing, "error", exc.detail)
             continue
-        upsert_dataset(session, organization, name, properties)
         report.active.append(key)
     rows = session.execute(select(Dataset, Organization.name).join(Organization)).all()
     for dataset, organization in rows:

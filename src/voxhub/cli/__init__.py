@@ -13,6 +13,7 @@ import typer
 from voxhub.cli._common import clean_errors, open_hub, out, progress_bar
 from voxhub.cli.worker import worker as worker_command
 from voxhub.errors import InvalidInput
+from voxhub.extras import optional
 
 app = typer.Typer(
     name="voxhub",
@@ -75,8 +76,7 @@ def serve(
 def _run_server(server: str, host: str, port: int, workers: int) -> None:
     target = "voxhub.api.app:app_from_env"
     if server == "uvicorn":
-        import uvicorn
-
+        uvicorn = optional("uvicorn", "uvicorn", "VOXHUB_SERVER=uvicorn")
         uvicorn.run(
             target, host=host, port=port, factory=True, workers=workers, log_level="warning"
         )

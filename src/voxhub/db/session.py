@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from voxhub.db.models import Epoch
+from voxhub.extras import optional
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,6 +31,8 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
+    if url.startswith("postgresql"):
+        optional("psycopg", "postgres", "a PostgreSQL catalog (VOXHUB_DATABASE_URL)")
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 

@@ -12,20 +12,16 @@ from pathlib import Path
 
 import zarr
 
+from voxhub.formats.paths import default_mag_path, mag_location
 from voxhub.formats.properties import BadProperties, DatasourceProperties, Layer, MagEntry
-from voxhub.storage.local import safe_join
 
 DEFAULT_AXES = {"x": -1, "y": -2, "z": -3}
 
 
 def _mag_path(dataset_dir: Path, layer: Layer, entry: MagEntry) -> Path | None:
     """Where a mag's array lives; None for remote ones. ``./`` paths start at the dataset."""
-    relative = entry.path or "-".join(map(str, entry.mag))
-    if "://" in relative:
-        return None
-    if relative.startswith("./"):
-        return safe_join(dataset_dir, relative[2:])
-    return safe_join(dataset_dir, f"{layer.name}/{relative}")
+    location = mag_location(dataset_dir, layer.name, entry.path or default_mag_path(entry.mag))
+    return location if isinstance(location, Path) else None
 
 
 def _shape(path: Path, layer: Layer) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from voxhub.errors import UnreadableInput
+from voxhub.extras import optional
 from voxhub.formats.source import VolumeSource
 
 PIXEL_TYPES = {
@@ -31,7 +32,7 @@ def matches(path: Path) -> bool:
 
 @contextmanager
 def _open(path: Path) -> Iterator[Any]:
-    from pylibCZIrw import czi
+    czi = optional("pylibCZIrw.czi", "formats", "CZI import")
 
     opener = czi.open_czi(str(path))
     try:

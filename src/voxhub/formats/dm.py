@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from voxhub.errors import UnreadableInput
+from voxhub.extras import optional
 from voxhub.formats.source import VolumeSource
 
 SUFFIXES = (".dm3", ".dm4")
@@ -21,7 +22,7 @@ def matches(path: Path) -> bool:
 
 def _signal(path: Path) -> dict[str, Any]:
     """The file's first image, its pixels memory-mapped (nothing decoded yet)."""
-    from rsciio.digitalmicrograph import file_reader
+    file_reader = optional("rsciio.digitalmicrograph", "formats", "DM3/DM4 import").file_reader
 
     try:
         signals = file_reader(str(path), lazy=True)

@@ -1,8 +1,18 @@
-"""Multi-page TIFF and OME-TIFF files (voxel size from OME or ImageJ metadata)."""
+"""Multi-page TIFF and OME-TIFF files (voxel size from OME or ImageJ metadata).
+
+A TIFF series is a stack of pages: the page holds y, x and the samples
+(``S``: RGB or planar channels); every axis before them (OME's
+``DimensionOrder``, ImageJ's ``TZCYX``, tifffile's shaped series) only says
+how the pages are ordered. The page number of each (channel, z) is therefore
+computed from tifffile's series axes, whatever their order: OME-TIFF writes
+CZYX as well as ZCYX.
+"""
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +29,9 @@ OME_UNITS = {
     "mm": "millimeter",
     "Å": "angstrom",
 }
+CHANNEL_AXES = "C"
+DEPTH_AXES = "ZQI"  # Q (unknown) and I (generic page index) stack planes like Z
+_ERRORS = (OSError, ValueError, IndexError, KeyError, tifffile.TiffFileError)
 
 
 def matches(path: Path) -> bool:
@@ -50,47 +63,93 @@ def _imagej_voxel_size(tif: tifffile.TiffFile) -> tuple[tuple[float, float, floa
     return (x, y, float(meta.get("spacing", 1.0))), unit
 
 
-def open_source(path: Path) -> VolumeSource:
-    """Series 0, level 0; axes mapped to (c, z, y, x) by the series' axes string."""
-    try:
-        tif = tifffile.TiffFile(path)
-        if not tif.series:
-            tif.close()
-            raise UnreadableInput(f"{path}: the TIFF holds no images (truncated or empty file?)")
-        series = tif.series[0]
-        axes = series.axes.upper()
-        shape = series.shape
-        dtype = np.dtype(series.dtype)
-        found = _ome_voxel_size(tif) or _imagej_voxel_size(tif)
-    except (OSError, ValueError, IndexError, tifffile.TiffFileError, ET.ParseError) as exc:
-        raise UnreadableInput(f"{path}: not a readable TIFF ({exc})") from None
+@dataclass(frozen=True)
+class PageLayout:
+    """Where each (channel, z) plane of a series lives.
+
+    ``pages[c, z]`` is the page number (within the series) holding channel
+    group ``c`` at depth ``z``; each page holds ``samples`` channels, stored
+    along ``sample_axis`` of the page (0: planar, 2: interleaved, None: none).
+    """
+
+    pages: np.ndarray
+    samples: int
+    sample_axis: int | None
+    height: int
+    width: int
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        groups, depth = self.pages.shape
+        return (groups * self.samples, depth, self.height, self.width)
+
+
+def page_layout(axes: str, shape: tuple[int, ...], page_axes: str, path: Path) -> PageLayout:
+    """The page numbers of a series with ``axes``/``shape`` whose pages have ``page_axes``."""
+    axes, page_axes = axes.upper(), page_axes.upper()
+    if set(page_axes) - set("YXS") or not axes.endswith(page_axes):
+        raise UnreadableInput(f"{path}: TIFF pages with axes {page_axes} are not supported")
     dims = dict(zip(axes, shape, strict=True))
-    unsupported = set(dims) - set("ZYXCSQI") - {a for a in dims if dims[a] == 1}
+    index_axes = axes[: len(axes) - len(page_axes)]
+    index_shape = [dims[a] for a in index_axes]
+    unsupported = [a for a in index_axes if a not in CHANNEL_AXES + DEPTH_AXES and dims[a] > 1]
     if unsupported:
-        tif.close()
-        raise UnreadableInput(f"{path}: axes {series.axes} not supported (time series?)")
-    depth = dims.get("Z", 1) * dims.get("Q", 1) * dims.get("I", 1)
-    channels = dims.get("C", 1) * dims.get("S", 1)
-    height, width = dims["Y"], dims["X"]
-    pages_per_z = channels if "C" in dims and axes.index("C") < axes.index("Y") else 1
-    samples = "S" in dims
-    tif.close()
+        what = "time series" if "T" in unsupported else f"axes {''.join(unsupported)}"
+        raise UnreadableInput(f"{path}: TIFF series with axes {axes} ({what}) is not supported")
+    # Page numbers in storage order, then regrouped as (channel axes…, depth axes…).
+    numbers = np.arange(math.prod(index_shape), dtype=np.int64).reshape(index_shape)
+    channel = [i for i, a in enumerate(index_axes) if a in CHANNEL_AXES]
+    depth = [i for i, a in enumerate(index_axes) if a in DEPTH_AXES]
+    rest = [i for i in range(len(index_axes)) if i not in channel + depth]  # all of length 1
+    numbers = numbers.transpose(channel + depth + rest)
+    groups = math.prod(index_shape[i] for i in channel)
+    pages = numbers.reshape(groups, -1)
+    return PageLayout(
+        pages=pages,
+        samples=dims.get("S", 1),
+        sample_axis=page_axes.index("S") if "S" in page_axes else None,
+        height=dims["Y"],
+        width=dims["X"],
+    )
+
+
+def _layout(tif: tifffile.TiffFile, path: Path) -> tuple[PageLayout, np.dtype]:
+    if not tif.series:
+        raise UnreadableInput(f"{path}: the TIFF holds no images (truncated or empty file?)")
+    series = tif.series[0]
+    keyframe = series.keyframe
+    if getattr(keyframe, "imagedepth", 1) > 1:
+        raise UnreadableInput(f"{path}: volumetric (tiled in z) TIFF pages are not supported")
+    layout = page_layout(series.axes, tuple(series.shape), keyframe.axes, path)
+    return layout, np.dtype(series.dtype)
+
+
+def open_source(path: Path) -> VolumeSource:
+    """Series 0, level 0, as (c, z, y, x): channels are C (outer) × S (inner)."""
+    try:
+        with tifffile.TiffFile(path) as tif:
+            layout, dtype = _layout(tif, path)
+            found = _ome_voxel_size(tif) or _imagej_voxel_size(tif)
+    except (*_ERRORS, ET.ParseError) as exc:
+        raise UnreadableInput(f"{path}: not a readable TIFF ({exc})") from None
 
     def read_band(z0: int, z1: int) -> np.ndarray:
+        keys = layout.pages[:, z0:z1]
         try:
             with tifffile.TiffFile(path) as handle:
-                keys = range(z0 * pages_per_z, z1 * pages_per_z)
-                data = handle.asarray(key=list(keys), series=0) if len(keys) else None
-        except (OSError, ValueError, IndexError, tifffile.TiffFileError) as exc:
+                data = handle.asarray(key=[int(k) for k in keys.ravel()], series=0)
+        except _ERRORS as exc:
             raise UnreadableInput(f"{path}: cannot read slices {z0}-{z1 - 1} ({exc})") from None
-        if data is None:
-            raise UnreadableInput(f"{path}: no pages in slices {z0}-{z1 - 1}")
-        data = data.reshape(z1 - z0, pages_per_z, height, width, -1 if samples else 1)
-        # (z, c_pages, y, x, s) -> (c_pages * s, z, y, x)
-        data = np.moveaxis(data, (1, 4), (0, 1)).reshape(-1, z1 - z0, height, width)
-        return data
+        page = (layout.height, layout.width)
+        if layout.sample_axis is None:
+            data = data.reshape(*keys.shape, 1, *page)
+        elif layout.sample_axis == 0:
+            data = data.reshape(*keys.shape, layout.samples, *page)
+        else:  # interleaved samples last: (group, z, y, x, s) -> (group, z, s, y, x)
+            data = np.moveaxis(data.reshape(*keys.shape, *page, layout.samples), -1, 2)
+        # (group, z, s, y, x) -> (group * s, z, y, x): channel = group * samples + sample
+        data = np.moveaxis(data, 2, 1)
+        return data.reshape(-1, z1 - z0, *page)
 
     voxel_size, unit = found if found else (None, None)
-    return VolumeSource(
-        path, (channels, depth, height, width), dtype, read_band, voxel_size=voxel_size, unit=unit
-    )
+    return VolumeSource(path, layout.shape, dtype, read_band, voxel_size=voxel_size, unit=unit)

@@ -1,48 +1,97 @@
 """WEBKNOSSOS dataset folders (``datasource-properties.json``): every layer converted.
 
-WKW layers are read with ``wkw`` and Zarr layers as OME-Zarr; layers that
-are already usable (N5, Neuroglancer precomputed) are registered as they
-are by an upload rather than converted here.
+Each layer is read from its finest mag, over its bounding box only: a layer
+written by webknossos-libs is a Zarr array padded to whole shards (1024³ for
+a 90×70×21 layer), and the box, not the array, says where the data is. The
+mag's ``axisOrder`` (webknossos-libs writes c, x, y, z) maps its axes.
+
+Layers keep their places relative to each other: every layer is read from
+the dataset's common origin (the smallest ``topLeft``), so a segmentation
+offset by (3, 4, 5) from its colour layer stays offset by that much. A
+single layer, or layers that share a corner, are read over exactly their box.
+
+WKW and Zarr layers are converted here.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from voxhub.errors import UnreadableInput
-from voxhub.formats import omezarr, wkw
+from voxhub.formats import wkw, zarrarray
 from voxhub.formats.layers import ImportOptions, NamedSource
-from voxhub.formats.properties import PROPERTIES_FILE, Layer, read_properties
+from voxhub.formats.paths import check_layer_paths
+from voxhub.formats.properties import PROPERTIES_FILE, Layer, MagEntry, read_properties
 from voxhub.formats.source import VolumeSource
+from voxhub.storage.local import safe_join
+
+REMOTE = ("http://", "https://", "s3://", "gs://")
 
 
 def matches(path: Path) -> bool:
     return path.is_dir() and (path / PROPERTIES_FILE).exists()
 
 
-def _layer_source(root: Path, layer: Layer) -> VolumeSource:
-    folder = root / layer.name
-    finest = min(layer.mags, key=lambda m: m.mag[0] * m.mag[1] * m.mag[2], default=None)
-    if finest is not None and finest.path and not finest.path.startswith(("http", "s3:", "gs:")):
-        mag_path = root / finest.path.removeprefix("./")
-    else:
-        mag_path = folder
-    box = layer.bounding_box
+def _finest(layer: Layer) -> MagEntry:
+    if not layer.mags:
+        raise UnreadableInput(f"layer {layer.name}: lists no mags")
+    return min(layer.mags, key=lambda m: (math.prod(m.mag), m.mag))
+
+
+def _mag_path(root: Path, layer: Layer, entry: MagEntry) -> Path:
+    """Where the mag lives: its ``path`` (``./`` from the dataset), else ``<layer>/<mag>``."""
+    relative = entry.path or "-".join(map(str, entry.mag))
+    if relative.startswith(REMOTE):
+        raise UnreadableInput(
+            f"layer {layer.name}: mag {relative} is remote; remote layers are registered, "
+            "not converted"
+        )
+    candidates = [relative.removeprefix("./")] if relative.startswith("./") else []
+    candidates += [f"{layer.name}/{relative}", relative]
+    if entry.path is None and entry.mag == (1, 1, 1):
+        candidates.append(f"{layer.name}/1")
+    for candidate in candidates:
+        path = safe_join(root, candidate)
+        if path.exists():
+            return path
+    raise UnreadableInput(f"layer {layer.name}: mag {'-'.join(map(str, entry.mag))} is missing")
+
+
+def _region(
+    origin: tuple[int, int, int], end: tuple[int, int, int], mag: tuple[int, int, int]
+) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """A mag-1 box as (offset, size) in voxels of ``mag`` (covering it whole)."""
+    start = tuple(o // m for o, m in zip(origin, mag, strict=True))
+    stop = tuple(-(-e // m) for e, m in zip(end, mag, strict=True))
+    return start, tuple(b - a for a, b in zip(start, stop, strict=True))  # type: ignore[return-value]
+
+
+def _layer_source(root: Path, layer: Layer, origin: tuple[int, int, int]) -> VolumeSource:
+    entry = _finest(layer)
+    offset, size = _region(origin, layer.bounding_box.end_xyz, entry.mag)
+    if min(size) <= 0:
+        raise UnreadableInput(f"layer {layer.name}: its bounding box is empty")
+    path = _mag_path(root, layer, entry)
     if layer.data_format == "wkw":
-        return wkw.open_wkw(mag_path if mag_path.is_dir() else folder, box.top_left, box.size_xyz)
+        return wkw.open_wkw(path, offset, size)
     if layer.data_format in ("zarr", "zarr3"):
-        return omezarr.open_source(folder)
-    raise UnreadableInput(
-        f"layer {layer.name}: {layer.data_format} layers are registered as they are, not converted"
-    )
+        return zarrarray.open_region(path, offset, size, entry.axis_order)
+    raise UnreadableInput(f"layer {layer.name}: {layer.data_format} layers cannot be converted")
 
 
 def open_layers(path: Path, options: ImportOptions) -> list[NamedSource]:
     properties = read_properties(path)
+    check_layer_paths(properties, path)
+    if not properties.data_layers:
+        raise UnreadableInput(f"{path}: the dataset lists no layers")
+    origin = tuple(min(layer.bounding_box.top_left[i] for layer in properties.data_layers)
+                   for i in range(3))  # fmt: skip
     layers = []
     for layer in properties.data_layers:
-        source = _layer_source(path, layer)
-        source.voxel_size = tuple(properties.scale.factor)  # type: ignore[assignment]
+        source = _layer_source(path, layer, origin)  # type: ignore[arg-type]
+        mag = _finest(layer).mag
+        source.voxel_size = tuple(s * m for s, m in zip(properties.scale.factor, mag, strict=True))  # type: ignore[assignment]
         source.unit = properties.scale.unit
         layers.append(NamedSource(layer.name, layer.category, source))
     return layers

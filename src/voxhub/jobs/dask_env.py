@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from voxhub.extras import optional
+
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
@@ -22,7 +24,7 @@ def connect(address: str | None) -> Any:
         client = _clients.get(address)
         if client is not None and client.status in ("running", "connecting"):
             return client
-        from distributed import Client
+        Client = optional("distributed", "distributed", "VOXHUB_DASK_SCHEDULER").Client
 
         client = Client(address, set_as_default=True, timeout="20s")
         _clients[address] = client

@@ -18,6 +18,7 @@ from voxhub.db.jobs_models import Upload
 from voxhub.db.models import Dataset, utcnow
 from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.dataset_import import MARKER_FILE, published_marker
+from voxhub.formats.paths import check_layer_paths, refuse_links
 from voxhub.formats.properties import read_properties, write_properties
 from voxhub.formats.registry import detect
 from voxhub.hub import Hub
@@ -111,12 +112,14 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             root = content_root(_unpacked(hub, ctx, upload_id))
         except FileNotFoundError:
             raise UnrecognisedUpload(f"upload {upload_id} has no files left to import") from None
+        refuse_links(root if root.is_dir() else root.parent)
         usable = recognise(root)
         if usable is not None:
             ctx.progress(0.1, 1.0, f"registering {usable.kind} as it is")
             build = upload_folder(hub, upload_id).root / "build" / name
             properties = usable.arrange(build, name)
             properties.id = {"name": name, "team": organization}
+            check_layer_paths(properties, build, links=False)  # uploaded: no way out, no links
             write_properties(build, properties)
             (build / MARKER_FILE).write_text(f'{{"marker": "{marker}"}}')
             publish(build, target)

@@ -25,6 +25,7 @@ from voxhub.arrays.ngff import Axis, Multiscale, ScaleLevel, format_for_zarr
 from voxhub.catalog.register import infer_properties
 from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.ingest import AXIS_ORDER, ELEMENT_CLASS
+from voxhub.formats.paths import check_layer_paths
 from voxhub.formats.properties import (
     PROPERTIES_FILE,
     BoundingBox,
@@ -95,6 +96,7 @@ def recognise(root: Path) -> Usable | None:
         return None
     if (root / PROPERTIES_FILE).exists():
         properties = read_properties(root)
+        check_layer_paths(properties, root, links=False)  # before anything is moved
         if all(layer.data_format in DIRECT_FORMATS for layer in properties.data_layers):
             return Usable("webknossos", lambda folder, name: _whole(root, folder, name))
         return None
