@@ -183,6 +183,9 @@ SUBCOMMANDS = (
 for _module, _name, _help in SUBCOMMANDS:
     app.add_typer(importlib.import_module(f"voxhub.cli.{_module}").app, name=_name, help=_help)
 
+# Commands against a server over HTTP (login, datasets, upload, download, jobs).
+importlib.import_module("voxhub.cli.remote").register(app)
+
 
 def main() -> None:
     # Libraries log their own complaints about bad files; the CLI's one-line error says it.
