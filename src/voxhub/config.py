@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         500 * 2**30, description="Bytes an organization may have in unfinished uploads"
     )
     upload_expiry_hours: float = Field(72.0, description="Idle unfinished uploads are removed")
+    isa_import_max_bytes: int = Field(
+        16 * 2**20, description="Largest ISA-JSON or ARC zip body an import or replace accepts"
+    )
+    isa_import_max_unpacked_bytes: int = Field(
+        64 * 2**20, description="Most bytes the files of one imported ARC zip may unpack to"
+    )
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
     http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")

@@ -47,19 +47,21 @@ def serve(
         os.environ["VOXHUB_HOST"] = host
     if port:
         os.environ["VOXHUB_PORT"] = str(port)
-    from voxhub.catalog.bootstrap import create_sample, ensure_admin, store_is_empty
+    from voxhub.access.first_admin import ensure_admin
+    from voxhub.catalog.bootstrap import create_sample, store_is_empty
     from voxhub.catalog.scan import scan as scan_folders
     from voxhub.config import get_settings
 
     get_settings.cache_clear()
     hub = open_hub()
     settings = hub.settings
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
     with hub.transaction() as session:
-        token = ensure_admin(session)
+        created = ensure_admin(session, with_token=True)
         scan_folders(session, settings.binary_data)
         empty = store_is_empty(session)
-    if token:
-        out.print(f"Created admin user admin@voxhub.local. Its API token (shown once):\n  {token}")
+    if created:
+        out.print(created.announcement(url.rstrip("/")), highlight=False, soft_wrap=True)
     if empty and settings.sample:
         out.print(
             "The store is empty: creating the sample dataset sample_organization/sample_cells …"
