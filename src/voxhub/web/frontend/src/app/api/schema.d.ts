@@ -233,7 +233,43 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change Me
+         * @description Change your name, or your password with the old one; your other sessions end.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MePatch"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/auth/tokens": {
@@ -3016,6 +3052,63 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset User Password
+         * @description Reset a user's password (organization admins); every browser session of it ends.
+         *
+         *     Without a password in the body the old one is cleared and the answer holds an
+         *     invitation token with which the user chooses a new one. API tokens stay valid.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PasswordResetIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NewUserOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -4260,6 +4353,22 @@ export interface components {
             /** Teams */
             teams: components["schemas"]["MembershipOut"][];
         };
+        /**
+         * MePatch
+         * @description Change your display name, or your password (give the old one too).
+         */
+        MePatch: {
+            /** Name */
+            name?: string | null;
+            /** Newpassword */
+            newPassword?: string | null;
+            /**
+             * Oldpassword
+             * @description Needed when you have a password
+             * @default
+             */
+            oldPassword: string;
+        };
         /** MemberIn */
         MemberIn: {
             /**
@@ -4375,6 +4484,14 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** PasswordResetIn */
+        PasswordResetIn: {
+            /**
+             * Password
+             * @description Omit to clear it and get an invitation token instead
+             */
+            password?: string | null;
         };
         /** ReaderOut */
         ReaderOut: {
