@@ -14,12 +14,12 @@ from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
 from voxhub.api.folders import TeamRef, team_refs
-from voxhub.api.levels import open_level, pick_thumbnail_level
 from voxhub.api.usage import note_use
 from voxhub.arrays.box import Box, read_box
 from voxhub.arrays.mag import Mag
-from voxhub.arrays.render import layer_plane_png
+from voxhub.arrays.render import layer_plane_png, thumbnail_plane
 from voxhub.catalog.index import DatasetEntry, Snapshot
+from voxhub.catalog.levels import layer_box, open_level, thumbnail_level
 from voxhub.catalog.listing import SORT_PATTERN, DatasetQuery, select_datasets
 from voxhub.hub import Hub
 
@@ -163,7 +163,7 @@ def read_data(
     ``X-Shape`` and ``X-Dtype`` headers say which); ``npy`` a NumPy file.
     """
     entry = authorize_dataset(hub, principal, organization, name)
-    level = open_level(layer_of(entry, layer), Mag.parse(mag))
+    level = open_level(layer_of(entry, layer), mag)
     box = Box((x, y, z), (width, height, depth), Mag.parse(mag))
     block = read_box(level, box, hub.settings.max_box_voxels)
     headers = {"X-Shape": ",".join(map(str, block.shape)), "X-Dtype": str(block.dtype)}
@@ -189,8 +189,7 @@ def thumbnail(
     """The middle slice at the coarsest mag still at least ``size`` pixels wide."""
     entry = authorize_dataset(hub, principal, organization, name)
     target = layer_of(entry, layer)
-    level = pick_thumbnail_level(target, size)
-    middle = level.shape[1] // 2
-    plane = np.asarray(level[:, middle])
+    level = thumbnail_level(target, size)
+    plane = thumbnail_plane(level, layer_box(target), size)
     png = layer_plane_png(plane, target.category)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import zarr
 
 from voxhub.arrays.errors import BadBox, BoxTooLarge
+from voxhub.arrays.level import LevelView
 from voxhub.arrays.mag import Mag
 
 
@@ -56,7 +57,8 @@ def check_box(box: Box, level_shape_zyx: Sequence[int], max_voxels: int) -> None
             )
 
 
-def read_box(array: zarr.Array, box: Box, max_voxels: int) -> np.ndarray:
-    """The (c, z, y, x) block of a voxhub level array for ``box``."""
-    check_box(box, array.shape[1:], max_voxels)
-    return np.asarray(array[(slice(None), *box.level_slices())])
+def read_box(level: LevelView | Any, box: Box, max_voxels: int) -> np.ndarray:
+    """The (c, z, y, x) block of ``box`` from a level (a raw array is read as (c, z, y, x))."""
+    view = level if isinstance(level, LevelView) else LevelView(level)
+    check_box(box, view.shape[1:], max_voxels)
+    return view[(slice(None), *box.level_slices())]
