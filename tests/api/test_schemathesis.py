@@ -28,7 +28,7 @@ from voxhub.web.openapi import current_schema
 
 # Generated examples per operation and caller, on top of schemathesis' coverage cases
 # (edges of every parameter: huge integers, empty and odd strings, missing fields).
-EXAMPLES = 5
+EXAMPLES = 3
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
-from voxhub import __version__
+from voxhub import __version__, logs
 from voxhub.api import (
     auth,
     credentials,
@@ -25,6 +25,7 @@ from voxhub.api import (
     openmsi_client,
     people,
     properties,
+    remote,
     teams,
     trash,
     ui,
@@ -40,6 +41,7 @@ log = logging.getLogger("voxhub")
 
 # One router per surface; each handler calls the one permission check (voxhub.access.policy.can).
 ROUTERS = (
+    remote.router,  # before datasets: POST /explore is not a dataset name
     datasets.router,
     zarr.router,
     jobs.router,
@@ -75,6 +77,7 @@ def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
 
 
 def create_app(hub: Hub | None = None) -> FastAPI:
+    logs.install()  # before anything can log a path holding a token
     hub = hub or Hub().prepare()
 
     @asynccontextmanager

@@ -233,7 +233,43 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change Me
+         * @description Change your name, or your password with the old one; your other sessions end.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MePatch"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/auth/tokens": {
@@ -415,6 +451,58 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/explore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Explore Remote
+         * @description Look at a remote OME-Zarr, Zarr array, N5 or Neuroglancer precomputed source.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ExploreIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExploreOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -662,6 +750,8 @@ export interface paths {
          *
          *     ``raw`` returns C-order bytes of shape (c, depth, height, width) (the
          *     ``X-Shape`` and ``X-Dtype`` headers say which); ``npy`` a NumPy file.
+         *     Large boxes are streamed band by band (memory: one band, not the box),
+         *     and only ``VOXHUB_BOX_CONCURRENCY`` of them run at once per process.
          */
         get: {
             parameters: {
@@ -2685,7 +2775,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel
-         * @description Drop an unfinished upload and its bytes.
+         * @description Drop an unfinished upload and its bytes (also one whose import job died).
          */
         delete: {
             parameters: {
@@ -2977,7 +3067,10 @@ export interface paths {
         head?: never;
         /**
          * Change User
-         * @description Change a user's role or (de)activate it; deactivation ends its sessions and tokens.
+         * @description Change a user's role or (de)activate it.
+         *
+         *     Deactivation ends its sessions and revokes its API tokens for good: activating
+         *     it again revives none of them (``revokedTokens`` says how many were revoked).
          */
         patch: {
             parameters: {
@@ -3000,7 +3093,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["UserOut"];
+                        "application/json": components["schemas"]["ChangedUserOut"];
                     };
                 };
                 /** @description Validation Error */
@@ -3014,6 +3107,63 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset User Password
+         * @description Reset a user's password (organization admins); every browser session of it ends.
+         *
+         *     Without a password in the body the old one is cleared and the answer holds an
+         *     invitation token with which the user chooses a new one. API tokens stay valid.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PasswordResetIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NewUserOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/health": {
@@ -3900,6 +4050,35 @@ export interface components {
             /** Resumabletotalsize */
             resumableTotalSize: number;
         };
+        /** ChangedUserOut */
+        ChangedUserOut: {
+            /** Active */
+            active: boolean;
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /** Issuperuser */
+            isSuperuser: boolean;
+            /** Name */
+            name: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Revokedtokens
+             * @description API tokens revoked by this deactivation (reactivation revives none)
+             */
+            revokedTokens?: number | null;
+            /** Role */
+            role: string;
+            /** Teams */
+            teams: components["schemas"]["MembershipOut"][];
+        };
         /** DatasetOut */
         DatasetOut: {
             /**
@@ -4002,6 +4181,38 @@ export interface components {
              * @description Why the disk version cannot be used
              */
             error: string | null;
+        };
+        /** ExploreIn */
+        ExploreIn: {
+            /**
+             * Credentials
+             * @description {"username", "password"} or {"token"}; used for this request only
+             */
+            credentials?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Name
+             * @description Dataset name to propose
+             */
+            name?: string | null;
+            /**
+             * Url
+             * @description http(s)://, s3:// or gs://
+             */
+            url: string;
+        };
+        /** ExploreOut */
+        ExploreOut: {
+            /**
+             * Properties
+             * @description Proposed datasource-properties.json
+             */
+            properties: {
+                [key: string]: unknown;
+            };
+            /** Warnings */
+            warnings: string[];
         };
         /** FolderIn */
         FolderIn: {
@@ -4260,6 +4471,22 @@ export interface components {
             /** Teams */
             teams: components["schemas"]["MembershipOut"][];
         };
+        /**
+         * MePatch
+         * @description Change your display name, or your password (give the old one too).
+         */
+        MePatch: {
+            /** Name */
+            name?: string | null;
+            /** Newpassword */
+            newPassword?: string | null;
+            /**
+             * Oldpassword
+             * @description Needed when you have a password
+             * @default
+             */
+            oldPassword: string;
+        };
         /** MemberIn */
         MemberIn: {
             /**
@@ -4375,6 +4602,14 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** PasswordResetIn */
+        PasswordResetIn: {
+            /**
+             * Password
+             * @description Omit to clear it and get an invitation token instead
+             */
+            password?: string | null;
         };
         /** ReaderOut */
         ReaderOut: {
