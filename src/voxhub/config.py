@@ -84,9 +84,15 @@ class Settings(BaseSettings):
     )
     session_days: float = Field(14.0, description="Lifetime of a browser login session")
     cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only")
-    login_attempts: int = Field(5, description="Failed logins per account per window")
-    login_attempts_per_address: int = Field(20, description="Failed logins per address per window")
-    login_window_seconds: float = Field(900.0, description="Window of the login throttle")
+    login_attempts: int = Field(
+        5, description="Failed logins per account from one address before it must wait"
+    )
+    login_attempts_per_address: int = Field(
+        20, description="Failed logins from one address (any account) before it must wait"
+    )
+    login_window_seconds: float = Field(
+        900.0, description="How long failed logins count; the longest wait (from 30 s, doubling)"
+    )
 
     @field_validator("chunk_shape", "shard_shape", mode="before")
     @classmethod
