@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     )
     zarr_format: int = Field(3, description="3 writes NGFF 0.5, 2 writes NGFF 0.4")
     max_box_voxels: int = Field(256 * 1024 * 1024, description="Largest box the data route returns")
+    max_box_bytes: int = Field(
+        256 * 2**20, description="Largest box the data route returns, in bytes (all channels)"
+    )
+    box_concurrency: int = Field(
+        4, description="Large box reads one process streams at once (more wait 2 s, then 503)"
+    )
     scan_interval: float = Field(60.0, description="Seconds between filesystem scans (0: off)")
     sample: bool = Field(True, description="Create the sample dataset when the store is empty")
     workers: int = Field(1, description="In-process job workers started by `voxhub serve`")
