@@ -3013,7 +3013,10 @@ export interface paths {
         head?: never;
         /**
          * Change User
-         * @description Change a user's role or (de)activate it; deactivation ends its sessions and tokens.
+         * @description Change a user's role or (de)activate it.
+         *
+         *     Deactivation ends its sessions and revokes its API tokens for good: activating
+         *     it again revives none of them (``revokedTokens`` says how many were revoked).
          */
         patch: {
             parameters: {
@@ -3036,7 +3039,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["UserOut"];
+                        "application/json": components["schemas"]["ChangedUserOut"];
                     };
                 };
                 /** @description Validation Error */
@@ -3992,6 +3995,35 @@ export interface components {
             resumableTotalChunks: number;
             /** Resumabletotalsize */
             resumableTotalSize: number;
+        };
+        /** ChangedUserOut */
+        ChangedUserOut: {
+            /** Active */
+            active: boolean;
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /** Issuperuser */
+            isSuperuser: boolean;
+            /** Name */
+            name: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Revokedtokens
+             * @description API tokens revoked by this deactivation (reactivation revives none)
+             */
+            revokedTokens?: number | null;
+            /** Role */
+            role: string;
+            /** Teams */
+            teams: components["schemas"]["MembershipOut"][];
         };
         /** DatasetOut */
         DatasetOut: {
