@@ -9,6 +9,7 @@ import { DatasetUnavailable, loadDataset, type DatasetInfo } from "./dataset";
 import { layerHistogram, percentileRange, type Histogram } from "./histogram";
 import { Message, ViewerApp, type Extras } from "./ui";
 import { defaultState, parseState, toViewConfiguration } from "./urlstate";
+import { visibleChunks } from "./geometry";
 import { ViewController } from "./view";
 import "./viewer.css";
 
@@ -91,6 +92,7 @@ export async function mountViewer(root: HTMLElement, org: string, dataset: strin
     get state() {
       return controller.state;
     },
+    visibleChunks,
     readPlane: (plane: "xy" | "xz" | "yz") => controller.readPlane(plane),
     update: (change: Record<string, unknown>) => controller.update(change),
   };

@@ -41,8 +41,10 @@ function drawPlane(ctx: CanvasRenderingContext2D, controller: ViewController, la
   ctx.globalAlpha = 1;
   // Plane name.
   ctx.font = "12px system-ui, sans-serif";
+  ctx.fillStyle = "rgba(0,0,0,0.6)";
+  ctx.fillRect(4, 4, 28, 17);
   ctx.fillStyle = AXIS_COLORS[layout.plane];
-  ctx.fillText(layout.plane.toUpperCase(), 8, 16);
+  ctx.fillText(layout.plane.toUpperCase(), 8, 17);
   // Scale bar: a round physical length about a fifth of the plane wide.
   const length = niceLength(view.pixelSize * layout.width * 0.2);
   const pixels = length / view.pixelSize;

@@ -22,6 +22,8 @@ export interface DrawChunk {
   coords: Vec3;
   /** 0 = the level that fits the screen; larger = coarser fallback. */
   rank: number;
+  /** The layer's data box [min, max) in mag-1 voxels: coarse levels are padded past it. */
+  bounds: { min: Vec3; max: Vec3 };
 }
 
 export interface DrawLayer {
@@ -172,19 +174,25 @@ export class Renderer {
     gl.useProgram(p.program);
     const [u, v, w] = PLANE_AXES[view.plane];
     const { mag, chunkShape: c, arrayShape: s, coords } = chunk;
-    // Chunk box in voxels of its mag, clipped to the array (edge chunks are padded).
+    // Chunk box in mag-1 voxels, clipped to the data (edge chunks and coarse levels are padded).
     const lo = [0, 1, 2].map((i) => coords[i] * c[i]);
-    const hi = [0, 1, 2].map((i) => Math.min((coords[i] + 1) * c[i], s[i]));
+    const clip = (axis: number): [number, number] => [
+      Math.max(lo[axis] * mag[axis], chunk.bounds.min[axis]),
+      Math.min(Math.min((coords[axis] + 1) * c[axis], s[axis]) * mag[axis], chunk.bounds.max[axis]),
+    ];
+    const [U0, U1] = clip(u);
+    const [V0, V1] = clip(v);
+    if (U1 <= U0 || V1 <= V0) return;
     const toScreen = (axis: number, voxel: number, half: number) =>
-      half + ((voxel * mag[axis] - view.position[axis]) * view.voxelSize[axis]) / view.pixelSize;
-    const x0 = toScreen(u, lo[u], view.width / 2);
-    const x1 = toScreen(u, hi[u], view.width / 2);
-    const y0 = toScreen(v, lo[v], view.height / 2);
-    const y1 = toScreen(v, hi[v], view.height / 2);
+      half + ((voxel - view.position[axis]) * view.voxelSize[axis]) / view.pixelSize;
+    const x0 = toScreen(u, U0, view.width / 2);
+    const x1 = toScreen(u, U1, view.width / 2);
+    const y0 = toScreen(v, V0, view.height / 2);
+    const y1 = toScreen(v, V1, view.height / 2);
     const slice = Math.floor(Math.floor(view.position[w]) / mag[w]) - lo[w];
     gl.uniform4f(this.#uniform(p, "u_screen"), x0, y0, x1, y1);
     gl.uniform2f(this.#uniform(p, "u_viewport"), view.width, view.height);
-    gl.uniform4f(this.#uniform(p, "u_voxel"), 0, 0, hi[u] - lo[u], hi[v] - lo[v]);
+    gl.uniform4f(this.#uniform(p, "u_voxel"), U0 / mag[u] - lo[u], V0 / mag[v] - lo[v], U1 / mag[u] - lo[u], V1 / mag[v] - lo[v]);
     gl.uniform1f(this.#uniform(p, "u_depth"), Math.min(0.99, chunk.rank / 16));
     // texture axis x, y, z <- which of (u, v, w)
     const perm = [0, 1, 2].map((axis) => [u, v, w].indexOf(axis));

@@ -318,12 +318,14 @@ export function ViewerApp({ controller, extras }: { controller: ViewController; 
 
 export function Message({ title, text }: { title: string; text: string }) {
   return (
-    <div class="vx-message" id="viewer-message" role="alert">
-      <h1>{title}</h1>
-      <p>{text}</p>
-      <p>
-        <a href="/ui/">Back to the datasets</a>
-      </p>
+    <div class="vx-message-page">
+      <div class="vx-message" id="viewer-message" role="alert">
+        <h1>{title}</h1>
+        <p>{text}</p>
+        <p>
+          <a href="/ui/">Back to the datasets</a>
+        </p>
+      </div>
     </div>
   );
 }

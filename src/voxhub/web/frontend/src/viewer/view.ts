@@ -38,6 +38,13 @@ export function planeLayouts(layout: ViewerState["layout"], width: number, heigh
   ];
 }
 
+/** Bytes as base64 (a test reads megabytes of pixels: a JSON array of numbers would crawl). */
+function toBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
 export type Listener = (state: ViewerState) => void;
 
 export class ViewController {
@@ -47,13 +54,14 @@ export class ViewController {
   levels = new Map<string, Level[]>();
   /** Set when every chunk of the screen's level is drawn. */
   complete = false;
+  /** performance.now() (ms since navigation start) of the first complete frame. */
   firstCompleteMs: number | null = null;
   frameTimes: number[] = [];
-  #startedAt = performance.now();
   #dirty = true;
   #scheduled = false;
   #listeners = new Set<Listener>();
-  #direction: { axis: number; sign: number } | null = null;
+  /** Sign of the last movement along x, y, z (prefetch looks that way). */
+  #motion: Vec3 = [0, 0, 0];
   #hashTimer: ReturnType<typeof setTimeout> | null = null;
   #cssWidth = 0;
   #cssHeight = 0;
@@ -91,9 +99,7 @@ export class ViewController {
     const before = this.state.position;
     this.state = { ...this.state, ...change };
     if (change.position) {
-      const moved = [0, 1, 2].map((i) => change.position![i] - before[i]);
-      const axis = moved.findIndex((d) => d !== 0);
-      if (axis >= 0 && moved.filter((d) => d !== 0).length === 1) this.#direction = { axis, sign: Math.sign(moved[axis]) };
+      this.#motion = [0, 1, 2].map((i) => Math.sign(change.position![i] - before[i])) as Vec3;
     }
     for (const listener of this.#listeners) listener(this.state);
     if (this.#hashTimer) clearTimeout(this.#hashTimer);
@@ -186,11 +192,12 @@ export class ViewController {
         if (!state || !state.visible || !levels) continue;
         const target = this.levelIndex(layer, layout.plane);
         const chunks: DrawChunk[] = [];
+        const bounds = { min: layer.topLeft, max: [0, 1, 2].map((i) => layer.topLeft[i] + layer.size[i]) as Vec3 };
         const add = (index: number, rank: number, list: ChunkRequest[] | null) => {
           const level = levels[index];
           for (const ref of visibleChunks(view, level, index)) {
             const key = chunkKey(layer.name, index, ref.coords);
-            chunks.push({ key, mag: level.mag, chunkShape: level.chunk, arrayShape: level.shape, coords: ref.coords, rank });
+            chunks.push({ key, mag: level.mag, chunkShape: level.chunk, arrayShape: level.shape, coords: ref.coords, rank, bounds });
             list?.push({ layer, level: index, coords: ref.coords });
           }
         };
@@ -200,13 +207,22 @@ export class ViewController {
         for (let index = target + 1; index < levels.length; index++) {
           add(index, index - target, index === levels.length - 1 ? coarse : null);
         }
-        const direction = this.#direction;
-        if (direction !== null && direction.axis === PLANE_AXES[layout.plane][2]) {
+        const [u, v, w] = PLANE_AXES[layout.plane];
+        const motion = this.#motion;
+        const level = levels[target];
+        if (motion[w] !== 0) {
+          // Moving through slices: the next two chunk layers ahead.
           for (const steps of [1, 2]) {
-            const ahead = shiftedView(view, levels[target], direction.sign * steps);
+            const ahead = shiftedView(view, level, motion[w] * steps);
             if (!ahead) break;
-            for (const ref of visibleChunks(ahead, levels[target], target)) prefetch.push({ layer, level: target, coords: ref.coords, prefetch: true });
+            for (const ref of visibleChunks(ahead, level, target)) prefetch.push({ layer, level: target, coords: ref.coords, prefetch: true });
           }
+        } else if (motion[u] !== 0 || motion[v] !== 0) {
+          // Panning: the chunks one chunk further in the direction of movement.
+          const position: Vec3 = [...view.position];
+          position[u] += motion[u] * level.chunk[u] * level.mag[u];
+          position[v] += motion[v] * level.chunk[v] * level.mag[v];
+          for (const ref of visibleChunks({ ...view, position }, level, target)) prefetch.push({ layer, level: target, coords: ref.coords, prefetch: true });
         }
         drawLayers.push({ layer, state, chunks });
       }
@@ -221,7 +237,7 @@ export class ViewController {
     const missing = this.renderer.draw(this.canvas.height, planes, this.state.interpolation, (key) => this.loader.peek(key));
     this.complete = missing === 0;
     if (missing > 0) this.invalidate(); // uploads spread over frames, or chunks on their way
-    if (this.complete && this.firstCompleteMs === null) this.firstCompleteMs = performance.now() - this.#startedAt;
+    if (this.complete && this.firstCompleteMs === null) this.firstCompleteMs = performance.now();
     for (const listener of this.#listeners) listener(this.state);
   }
 
@@ -279,14 +295,14 @@ export class ViewController {
   }
 
   /** Pixels of one plane as drawn (RGBA, top row first), after a synchronous redraw. */
-  readPlane(plane: PlaneId): { width: number; height: number; data: number[]; position: Vec3; pixelSize: number } | null {
+  readPlane(plane: PlaneId): { width: number; height: number; base64: string; position: Vec3; pixelSize: number } | null {
     const layout = this.layouts().find((l) => l.plane === plane);
     if (!layout) return null;
     this.render();
     const d = this.#dpr;
     const rect = { x: Math.round(layout.x * d), y: Math.round(layout.y * d), width: Math.round(layout.width * d), height: Math.round(layout.height * d) };
     const pixels = this.renderer.readPixels(this.canvas.height, rect);
-    return { width: rect.width, height: rect.height, data: Array.from(pixels), position: [...this.state.position], pixelSize: pixelSizeOf(this.state.zoom, this.info.voxelSize) };
+    return { width: rect.width, height: rect.height, base64: toBase64(pixels), position: [...this.state.position], pixelSize: pixelSizeOf(this.state.zoom, this.info.voxelSize) };
   }
 
   /** Counters for tests and the benchmark (`window.__voxhubViewer.stats`). */
