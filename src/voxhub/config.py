@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     )
     zarr_format: int = Field(3, description="3 writes NGFF 0.5, 2 writes NGFF 0.4")
     max_box_voxels: int = Field(256 * 1024 * 1024, description="Largest box the data route returns")
+    max_box_bytes: int = Field(
+        256 * 2**20, description="Largest box the data route returns, in bytes (all channels)"
+    )
+    box_concurrency: int = Field(
+        4, description="Large box reads one process streams at once (more wait 2 s, then 503)"
+    )
     scan_interval: float = Field(60.0, description="Seconds between filesystem scans (0: off)")
     sample: bool = Field(True, description="Create the sample dataset when the store is empty")
     workers: int = Field(1, description="In-process job workers started by `voxhub serve`")
@@ -55,6 +61,12 @@ class Settings(BaseSettings):
         500 * 2**30, description="Bytes an organization may have in unfinished uploads"
     )
     upload_expiry_hours: float = Field(72.0, description="Idle unfinished uploads are removed")
+    isa_import_max_bytes: int = Field(
+        16 * 2**20, description="Largest ISA-JSON or ARC zip body an import or replace accepts"
+    )
+    isa_import_max_unpacked_bytes: int = Field(
+        64 * 2**20, description="Most bytes the files of one imported ARC zip may unpack to"
+    )
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
     http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")

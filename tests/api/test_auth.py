@@ -202,3 +202,59 @@ def test_sessions_expire(client, world, hub):
     assert client.get("/api/v1/auth/me").status_code == 200
     time.sleep(0.6)
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+ME = "/api/v1/auth/me"
+
+
+def test_changing_ones_own_password_needs_the_old_one(client, world, hub):
+    from fastapi.testclient import TestClient
+
+    csrf = login(client).json()["csrfToken"]
+    with TestClient(client.app) as laptop:
+        assert login(laptop).status_code == 200  # a second session, on another machine
+        change = {"oldPassword": "not it", "newPassword": "a new long secret"}
+        assert client.patch(ME, json=change).status_code == 403  # cookie sessions need CSRF
+        wrong = client.patch(ME, json=change, headers={"X-CSRF-Token": csrf})
+        assert wrong.status_code == 403 and wrong.json()["error"] == "wrong_password"
+        short = {"oldPassword": PASSWORD, "newPassword": "short"}
+        assert client.patch(ME, json=short, headers={"X-CSRF-Token": csrf}).status_code == 400
+        done = client.patch(
+            ME, json={**change, "oldPassword": PASSWORD}, headers={"X-CSRF-Token": csrf}
+        )
+        assert done.status_code == 200 and done.json()["email"] == "alice@lab.org"
+        assert client.get(ME).status_code == 200  # this session stays
+        assert laptop.get(ME).status_code == 401  # every other one ended
+    assert login(client).status_code == 401
+    assert login(client, password="a new long secret").status_code == 200
+    # API tokens are no browser sessions: they keep working
+    assert client.get(ME, headers=auth(world.tokens["alice"])).status_code == 200
+
+
+def test_wrong_old_passwords_are_throttled(client, world, hub):
+    hub.settings.login_attempts = 3
+    headers = auth(world.tokens["alice"])
+    for _ in range(3):
+        wrong = client.patch(
+            ME, json={"oldPassword": "guess", "newPassword": "x" * 10}, headers=headers
+        )
+        assert wrong.status_code == 403
+    blocked = client.patch(
+        ME, json={"oldPassword": PASSWORD, "newPassword": "x" * 10}, headers=headers
+    )
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+
+
+def test_an_account_without_a_password_sets_one_and_renames_itself(client, world):
+    headers = auth(world.tokens["bob"])  # bob has API tokens only
+    assert login(client, "bob@lab.org", "bobs new password").status_code == 401
+    named = client.patch(ME, json={"name": "Robert"}, headers=headers)
+    assert named.status_code == 200 and named.json()["name"] == "Robert"
+    set_ = client.patch(ME, json={"newPassword": "bobs new password"}, headers=headers)
+    assert set_.status_code == 200
+    assert login(client, "bob@lab.org", "bobs new password").status_code == 200
+    again = client.patch(ME, json={"newPassword": "another password"}, headers=headers)
+    assert again.status_code == 403  # now that he has one, the old one is needed
+    assert client.patch(ME, json={"name": ""}, headers=headers).status_code == 400
+    client.cookies.clear()
+    assert client.patch(ME, json={"newPassword": "x" * 10}).status_code == 401

@@ -210,6 +210,7 @@ def test_zip_with_path_escape_fails_the_finish(client, hub, admin_token):
 
 
 def test_zip_bomb_fails_the_finish(client, hub, admin_token):
+    hub.settings.upload_max_bytes = 20 * 2**20
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("zeros.raw", b"\0" * (30 * 2**20))

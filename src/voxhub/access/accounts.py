@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voxhub.access import audit
@@ -31,9 +32,10 @@ def create_user(
 ) -> User:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    email = normalise_email(email)
     if "@" not in email or len(email) > 256:
         raise InvalidInput(f"not an email address: {email!r}")
-    if session.scalar(select(User).where(User.email == email)) is not None:
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise Conflict(f"a user {email} already exists")
     user = User(
         email=email,
@@ -43,13 +45,21 @@ def create_user(
         password_hash=password_hash,
         is_superuser=is_superuser,
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent twin hits the unique index
+            session.add(user)
+    except IntegrityError:
+        raise Conflict(f"a user {email} already exists") from None
     return user
 
 
+def normalise_email(email: str) -> str:
+    """E-mail addresses are stored and compared in lower case, without surrounding blanks."""
+    return email.strip().lower()
+
+
 def find_user(session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(User.email == email))
+    user = session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
     if user is None:
         raise NotFound(f"no user {email}")
     return user
