@@ -98,6 +98,7 @@ export class ViewController {
   update(change: Partial<ViewerState>): void {
     const before = this.state.position;
     this.state = { ...this.state, ...change };
+    this.complete = false; // until the next frame has drawn the new state
     if (change.position) {
       this.#motion = [0, 1, 2].map((i) => Math.sign(change.position![i] - before[i])) as Vec3;
     }
