@@ -162,6 +162,7 @@ SUBCOMMANDS = (
     ("folders", "folder", "Add folders, list the tree, set allowed teams."),
     ("datasets", "dataset", "Share, publish, move, tag, delete and restore datasets."),
     ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
+    ("sources", "remote", "Explore remote Zarr, N5 and Neuroglancer precomputed sources."),
 )
 for _module, _name, _help in SUBCOMMANDS:
     app.add_typer(importlib.import_module(f"voxhub.cli.{_module}").app, name=_name, help=_help)
