@@ -79,6 +79,14 @@ class Settings(BaseSettings):
         (), description="Server folders the import API may read (comma-separated)"
     )
     trash_days: float = Field(30.0, description="Days a deleted dataset stays restorable")
+    remote_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Hosts (host, host:port or CIDR) remote sources may use although they are "
+        "loopback/private (comma-separated)",
+    )
+    remote_concurrency: int = Field(
+        64, ge=1, le=1024, description="Requests in flight per remote read"
+    )
     secret_key: str | None = Field(
         None, description="Signs sessions and share tokens; default: data/.secret_key"
     )
@@ -104,6 +112,13 @@ class Settings(BaseSettings):
             if len(parts) != 3:
                 raise ValueError("expected three integers like 64,64,64")
             return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("remote_allowed_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(h.strip() for h in value.split(",") if h.strip())
         return value
 
     @field_validator("import_roots", mode="before")

@@ -139,6 +139,7 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/trash/{entry_id}"): "can(manage): tests/api/test_trash.py",
     ("GET", "/openmsi/client/viewer/"): "open: the viewer's static files",
     ("GET", "/openmsi/client/viewer/{asset}"): "open: the viewer's static files",
+    ("POST", "/api/v1/datasets/explore"): "can(edit) on the organization: test_remote.py",
     ("GET", "/"): "open: redirect to the web app",
     ("GET", "/ui"): "open: redirect to the web app",
     ("GET", "/ui/{path:path}"): "open: the app shell and assets (test_ui.py)",

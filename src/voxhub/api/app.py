@@ -25,6 +25,7 @@ from voxhub.api import (
     openmsi_client,
     people,
     properties,
+    remote,
     teams,
     trash,
     ui,
@@ -40,6 +41,7 @@ log = logging.getLogger("voxhub")
 
 # One router per surface; each handler calls the one permission check (voxhub.access.policy.can).
 ROUTERS = (
+    remote.router,  # before datasets: POST /explore is not a dataset name
     datasets.router,
     zarr.router,
     jobs.router,
