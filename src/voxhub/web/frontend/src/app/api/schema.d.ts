@@ -2178,6 +2178,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scan Disk
+         * @description Scan the data folder now (superusers).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScanOut"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams": {
         parameters: {
             query?: never;
@@ -4428,6 +4467,26 @@ export interface components {
                 number,
                 number
             ] | null;
+        };
+        /** ScanOut */
+        ScanOut: {
+            /**
+             * Active
+             * @description org/name of every dataset found
+             */
+            active: string[];
+            /**
+             * Errors
+             * @description org/name -> why its folder cannot be read
+             */
+            errors: {
+                [key: string]: string;
+            };
+            /**
+             * Missing
+             * @description Registered datasets whose folder is gone
+             */
+            missing: string[];
         };
         /** SharingOut */
         SharingOut: {

@@ -21,7 +21,7 @@ import {
 import { formatDate, formatVoxelSize } from "../lib/format";
 import { navigate, useAction, useLoad, usePoll } from "../lib/hooks";
 import { BASE, href } from "../lib/route";
-import { isAdmin, useSession } from "../session";
+import { useSession } from "../session";
 
 const POLL_MS = 5000;
 
@@ -106,10 +106,13 @@ export function DashboardPage() {
   };
   const scan = async () => {
     setNote(null);
-    await action.run(async () => {
-      await listing.reload();
-      setNote("The server rescans the data folder every minute; the list is up to date with its last scan.");
-    });
+    const report = await action.run(() => call("post", "/api/v1/scan"));
+    if (report) {
+      const problems = Object.keys(report.errors).length;
+      setNote(`Scanned the data folder: ${report.active.length} datasets, ${report.missing.length} missing` +
+        (problems ? `, ${problems} unreadable (${Object.entries(report.errors).map(([k, v]) => `${k}: ${v}`).join("; ")})` : "") + ".");
+      await Promise.all([listing.reload(), everything.reload()]);
+    }
   };
   const click = (event: MouseEvent | KeyboardEvent, key: string) => {
     const next = nextSelection(order, selected, anchor, key, {
@@ -171,7 +174,7 @@ export function DashboardPage() {
                 </select>
               </label>
             ) : null}
-            {isAdmin(me) ? <button type="button" onClick={scan} disabled={action.busy}>Scan disk</button> : null}
+            {me?.isSuperuser ? <button type="button" onClick={scan} disabled={action.busy}>Scan disk</button> : null}
             {me ? <a class="button primary" href={href({ page: "add", tab: "upload" })}>Add dataset</a> : null}
           </div>
         </div>

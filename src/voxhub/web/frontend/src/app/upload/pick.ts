@@ -29,7 +29,8 @@ export async function filesFromDrop(data: DataTransfer): Promise<PickedFile[]> {
     .filter((item) => item.kind === "file")
     .map((item) => ({ entry: item.webkitGetAsEntry?.() ?? null, file: item.getAsFile() }));
   for (const { entry, file } of entries) {
-    if (entry) await walk(entry, picked);
+    // Plain files come straight from the item; only folders need walking through entries.
+    if (entry?.isDirectory) await walk(entry, picked);
     else if (file) picked.push({ file, relativePath: cleanRelativePath(file.name) });
   }
   if (!picked.length) {
