@@ -154,6 +154,7 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
             ("PATCH", "/{organization}/{identifier}"),
             ("DELETE", "/{organization}/{identifier}"),
             ("GET", "/{organization}/{identifier}/export"),
+            ("GET", "/{organization}/{identifier}/tables"),
             ("POST", "/{organization}/{identifier}/assays/{assay}/links"),
             ("DELETE", "/{organization}/{identifier}/links/{link_id}"),
         )

@@ -1905,6 +1905,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/investigations/{organization}/{identifier}/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Investigation Tables
+         * @description The tables of one study or assay (``?study=`` or ``?assay=``) as header and cell texts.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    study?: string | null;
+                    assay?: string | null;
+                };
+                header?: never;
+                path: {
+                    organization: string;
+                    identifier: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableOut"][];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -4497,6 +4551,18 @@ export interface components {
              * @description The dataset's Zarr URL carrying the token
              */
             url?: string | null;
+        };
+        /** TableOut */
+        TableOut: {
+            /** Headers */
+            headers: string[];
+            /** Name */
+            name: string;
+            /**
+             * Rows
+             * @description Cell texts, row by row
+             */
+            rows: string[][];
         };
         /** TeamIn */
         TeamIn: {

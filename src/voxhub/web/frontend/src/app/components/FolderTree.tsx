@@ -160,7 +160,7 @@ export function FolderTree(props: FolderTreeProps) {
         }}>
         <button type="button" class="folder-name" onClick={() => onSelect(depth === 0 ? null : folder.id)}
           data-folder={folder.path}>
-          <span aria-hidden="true">📁</span> {depth === 0 ? "All datasets" : folder.name}
+          <span class="folder-icon" aria-hidden="true" /> {depth === 0 ? "All datasets" : folder.name}
         </button>
         {folder.isEditable ? (
           <button type="button" class="icon" aria-label={`Folder actions for ${folder.name}`}

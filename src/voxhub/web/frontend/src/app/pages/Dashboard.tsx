@@ -18,7 +18,7 @@ import {
   nextSelection,
   parseFilter,
 } from "../lib/filters";
-import { formatDate, formatVoxelSize } from "../lib/format";
+import { formatDay, formatVoxelSize } from "../lib/format";
 import { navigate, useAction, useLoad, usePoll } from "../lib/hooks";
 import { BASE, href } from "../lib/route";
 import { useSession } from "../session";
@@ -139,6 +139,12 @@ export function DashboardPage() {
       <section class="listing" aria-label="Datasets">
         <div class="toolbar">
           <h1>Datasets</h1>
+          <div class="buttons">
+            {me?.isSuperuser ? <button type="button" onClick={scan} disabled={action.busy}>Scan disk</button> : null}
+            {me ? <a class="button primary" href={href({ page: "add", tab: "upload" })}>Add dataset</a> : null}
+          </div>
+        </div>
+        <div class="finder">
           <form role="search" class="search" onSubmit={(e) => {
             e.preventDefault();
             setFilter({ q: searchText });
@@ -174,8 +180,6 @@ export function DashboardPage() {
                 </select>
               </label>
             ) : null}
-            {me?.isSuperuser ? <button type="button" onClick={scan} disabled={action.busy}>Scan disk</button> : null}
-            {me ? <a class="button primary" href={href({ page: "add", tab: "upload" })}>Add dataset</a> : null}
           </div>
         </div>
         {note ? <Notice>{note}</Notice> : null}
@@ -202,10 +206,10 @@ export function DashboardPage() {
                   <th scope="col"><span class="sr-only">Thumbnail</span></th>
                   <th scope="col">Name</th>
                   <th scope="col">Tags</th>
-                  <th scope="col">Layers</th>
-                  <th scope="col">Voxel size</th>
+                  <th scope="col" class="col-extra">Layers</th>
+                  <th scope="col" class="col-extra">Voxel size</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Created</th>
+                  <th scope="col" class="col-extra">Created</th>
                 </tr>
               </thead>
               <tbody>
@@ -239,10 +243,10 @@ export function DashboardPage() {
                         <div class="small muted mono">{key}</div>
                       </td>
                       <td>{d.tags.map((t) => <span key={t} class="tag">{t}</span>)}</td>
-                      <td class="small">{d.layers.map((l) => l.name).join(", ")}</td>
-                      <td class="small nowrap">{formatVoxelSize(d.voxelSize, d.unit)}</td>
+                      <td class="small col-extra">{d.layers.map((l) => l.name).join(", ")}</td>
+                      <td class="small nowrap col-extra">{formatVoxelSize(d.voxelSize, d.unit)}</td>
                       <td><span class={`status status-${d.status}`}>{d.status}</span></td>
-                      <td class="small nowrap">{formatDate(d.created)}</td>
+                      <td class="small nowrap col-extra">{formatDay(d.created)}</td>
                     </tr>
                   );
                 })}

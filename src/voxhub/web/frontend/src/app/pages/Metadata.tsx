@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { call, send } from "../api/client";
 import { Markdown } from "../components/DatasetDetails";
 import { Empty, ErrorNote, Loading, Notice } from "../components/ui";
+import { VirtualTable } from "../components/VirtualTable";
 import { useAction, useLoad } from "../lib/hooks";
 import { BASE, href } from "../lib/route";
 
@@ -64,6 +65,30 @@ export function MetadataPage() {
   );
 }
 
+function Tables({ org, identifier, kind, id }: {
+  org: string;
+  identifier: string;
+  kind: "study" | "assay";
+  id: string;
+}) {
+  const tables = useLoad(() => call("get", "/api/v1/investigations/{organization}/{identifier}/tables", {
+    path: { organization: org, identifier }, query: { [kind]: id },
+  }), [org, identifier, kind, id]);
+  if (tables.error) return <ErrorNote error={tables.error} />;
+  if (!tables.data) return <Loading what="Loading tables" />;
+  if (!tables.data.length) return <p class="muted">No tables.</p>;
+  return (
+    <>
+      {tables.data.map((t) => (
+        <div key={t.name}>
+          <h3>{t.name} <span class="muted">({t.rows.length} rows)</span></h3>
+          <VirtualTable headers={t.headers} rows={t.rows} label={`Table ${t.name}`} />
+        </div>
+      ))}
+    </>
+  );
+}
+
 export function InvestigationPage({ org, identifier }: { org: string; identifier: string }) {
   const path = { organization: org, identifier };
   const inv = useLoad(() => call("get", "/api/v1/investigations/{organization}/{identifier}", { path }), [org, identifier]);
@@ -71,6 +96,7 @@ export function InvestigationPage({ org, identifier }: { org: string; identifier
   const [assay, setAssay] = useState("");
   const [dataset, setDataset] = useState("");
   const [layer, setLayer] = useState("");
+  const [shown, setShown] = useState<{ kind: "study" | "assay"; id: string } | null>(null);
   const action = useAction();
   if (inv.error) return <main class="page"><ErrorNote error={inv.error} /></main>;
   if (!inv.data) return <main class="page"><Loading what="Loading the investigation" /></main>;
@@ -93,19 +119,35 @@ export function InvestigationPage({ org, identifier }: { org: string; identifier
       <div class="cards">
         <section class="card">
           <h2>Studies</h2>
-          {data.studies.length ? <ul class="plain">{data.studies.map((s) => <li key={s}>{s}</li>)}</ul> : <p class="muted">None.</p>}
+          {data.studies.length ? (
+            <ul class="plain">
+              {data.studies.map((s) => (
+                <li key={s}>{s}{" "}
+                  <button type="button" class="link" onClick={() => setShown({ kind: "study", id: s })}>tables</button>
+                </li>
+              ))}
+            </ul>
+          ) : <p class="muted">None.</p>}
         </section>
         <section class="card">
           <h2>Assays</h2>
           {assays.length ? (
             <ul class="plain">
               {assays.map((a) => (
-                <li key={a}><strong>{a}</strong> <span class="muted">in {data.assays[a].join(", ") || "no study"}</span></li>
+                <li key={a}><strong>{a}</strong> <span class="muted">in {data.assays[a].join(", ") || "no study"}</span>{" "}
+                  <button type="button" class="link" onClick={() => setShown({ kind: "assay", id: a })}>tables</button>
+                </li>
               ))}
             </ul>
           ) : <p class="muted">None.</p>}
         </section>
       </div>
+      {shown ? (
+        <section class="card">
+          <h2>Tables of {shown.kind} {shown.id}</h2>
+          <Tables org={org} identifier={identifier} kind={shown.kind} id={shown.id} />
+        </section>
+      ) : null}
       <section class="card">
         <h2>Assay data in voxhub</h2>
         {data.links.length ? (
