@@ -5,12 +5,19 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 INTEROP := .venv-interop
 INTEROP_STAMP := $(INTEROP)/.installed-webknossos-4.3.3
+# ARCtrl 3.2 needs Python >= 3.12; lxml makes its openpyxl write namespaces the way
+# most installations do (xmlns:r on every <sheet>), which voxhub must read and keep.
+ARCTRL := .venv-arctrl
+ARCTRL_PINS := arctrl==3.2.3 lxml==6.1.3
+ARCTRL_STAMP := $(ARCTRL)/.installed-$(shell echo '$(ARCTRL_PINS)' | sha1sum | cut -c1-12)
+# The first Python >= 3.12 found: python3.12 on the PATH, or one pyenv holds.
+PYTHON312 ?= $(firstword $(foreach p,python3.12 python3.13 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3),$(shell $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
 WEB := src/voxhub/web/frontend
 WEB_BUILT := src/voxhub/web/dist/index.html
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(addprefix $(WEB)/,index.html vite.config.ts tsconfig.json package.json)
 
-.PHONY: serve test lint format install interop browser bench clean docs web
+.PHONY: serve test lint format install interop interop-arc browser bench clean docs web
 
 install: $(STAMP)
 
@@ -45,6 +52,17 @@ $(INTEROP_STAMP):
 	$(INTEROP)/bin/python -m pip install -q webknossos==4.3.3
 	touch $(INTEROP_STAMP)
 
+# ARCtrl (the reference ISA/ARC implementation) for tests/isa/test_interop_arctrl.py,
+# which calls it as a separate process through tests/isa/arctrl_tool.py.
+interop-arc: $(ARCTRL_STAMP)
+
+$(ARCTRL_STAMP):
+	@test -n "$(PYTHON312)" || (echo "interop-arc needs Python >= 3.12 (set PYTHON312=...)" && exit 1)
+	test -x $(ARCTRL)/bin/python || $(PYTHON312) -m venv $(ARCTRL)
+	$(ARCTRL)/bin/python -m pip install -q $(ARCTRL_PINS)
+	rm -f $(ARCTRL)/.installed-*
+	touch $(ARCTRL_STAMP)
+
 # Debian's Chromium for the Playwright browser tests.
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
@@ -58,7 +76,7 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: $(STAMP) interop browser lint web
+test: $(STAMP) interop interop-arc browser lint web
 	cd $(WEB) && npx vitest run
 	$(BIN)/pytest -q -p no:cacheprovider
 
@@ -69,4 +87,4 @@ docs: $(STAMP)
 	$(BIN)/python -m voxhub.docs README.md
 
 clean:
-	rm -rf $(VENV) $(INTEROP) .pytest_cache .ruff_cache $(WEB)/node_modules src/voxhub/web/dist
+	rm -rf $(VENV) $(INTEROP) $(ARCTRL) .pytest_cache .ruff_cache $(WEB)/node_modules src/voxhub/web/dist

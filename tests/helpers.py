@@ -1,4 +1,4 @@
-"""Helpers shared by tests: generated volumes and datasets."""
+"""Helpers shared by tests: generated volumes and datasets, the interop venv."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from voxhub.catalog.register import upsert_dataset
 from voxhub.formats.ingest import import_layer
 from voxhub.formats.source import VolumeSource
 from voxhub.hub import Hub
+
+# webknossos-libs pins old typer/rich, so it lives in its own venv (`make interop`)
+# and tests call it as a separate process.
+INTEROP_PYTHON = Path(__file__).parents[1] / ".venv-interop" / "bin" / "python"
 
 
 def volume(shape_zyx: tuple[int, int, int] = (20, 48, 40), seed: int = 1) -> np.ndarray:

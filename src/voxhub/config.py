@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     )
     zarr_format: int = Field(3, description="3 writes NGFF 0.5, 2 writes NGFF 0.4")
     max_box_voxels: int = Field(256 * 1024 * 1024, description="Largest box the data route returns")
+    max_box_bytes: int = Field(
+        256 * 2**20, description="Largest box the data route returns, in bytes (all channels)"
+    )
+    box_concurrency: int = Field(
+        4, description="Large box reads one process streams at once (more wait 2 s, then 503)"
+    )
     scan_interval: float = Field(60.0, description="Seconds between filesystem scans (0: off)")
     sample: bool = Field(True, description="Create the sample dataset when the store is empty")
     workers: int = Field(1, description="In-process job workers started by `voxhub serve`")
@@ -55,6 +61,12 @@ class Settings(BaseSettings):
         500 * 2**30, description="Bytes an organization may have in unfinished uploads"
     )
     upload_expiry_hours: float = Field(72.0, description="Idle unfinished uploads are removed")
+    isa_import_max_bytes: int = Field(
+        16 * 2**20, description="Largest ISA-JSON or ARC zip body an import or replace accepts"
+    )
+    isa_import_max_unpacked_bytes: int = Field(
+        64 * 2**20, description="Most bytes the files of one imported ARC zip may unpack to"
+    )
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
     http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")
@@ -67,14 +79,28 @@ class Settings(BaseSettings):
         (), description="Server folders the import API may read (comma-separated)"
     )
     trash_days: float = Field(30.0, description="Days a deleted dataset stays restorable")
+    remote_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Hosts (host, host:port or CIDR) remote sources may use although they are "
+        "loopback/private (comma-separated)",
+    )
+    remote_concurrency: int = Field(
+        64, ge=1, le=1024, description="Requests in flight per remote read"
+    )
     secret_key: str | None = Field(
         None, description="Signs sessions and share tokens; default: data/.secret_key"
     )
     session_days: float = Field(14.0, description="Lifetime of a browser login session")
     cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only")
-    login_attempts: int = Field(5, description="Failed logins per account per window")
-    login_attempts_per_address: int = Field(20, description="Failed logins per address per window")
-    login_window_seconds: float = Field(900.0, description="Window of the login throttle")
+    login_attempts: int = Field(
+        5, description="Failed logins per account from one address before it must wait"
+    )
+    login_attempts_per_address: int = Field(
+        20, description="Failed logins from one address (any account) before it must wait"
+    )
+    login_window_seconds: float = Field(
+        900.0, description="How long failed logins count; the longest wait (from 30 s, doubling)"
+    )
 
     @field_validator("chunk_shape", "shard_shape", mode="before")
     @classmethod
@@ -86,6 +112,13 @@ class Settings(BaseSettings):
             if len(parts) != 3:
                 raise ValueError("expected three integers like 64,64,64")
             return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("remote_allowed_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(h.strip() for h in value.split(",") if h.strip())
         return value
 
     @field_validator("import_roots", mode="before")

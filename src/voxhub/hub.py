@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from voxhub.access.authenticate import Authenticator
+from voxhub.arrays.box import ReadSlots
 from voxhub.arrays.layer import LayerLayout
 from voxhub.catalog.index import CatalogIndex
 from voxhub.config import Settings, get_settings
@@ -51,6 +52,11 @@ class Hub:
     @cached_property
     def authenticator(self) -> Authenticator:
         return Authenticator(self.sessions, self.index)
+
+    @cached_property
+    def box_slots(self) -> ReadSlots:
+        """Slots for large box reads in this process (``VOXHUB_BOX_CONCURRENCY``)."""
+        return ReadSlots(self.settings.box_concurrency)
 
     @property
     def data_root(self) -> DataRoot:

@@ -29,6 +29,7 @@ class Server:
     data: Path
     env: dict[str, str]
     admin_token: str | None
+    admin_password: str | None = None
 
     def stop(self) -> None:
         self.process.terminate()
@@ -60,5 +61,10 @@ def start_server(
     else:
         process.kill()
         raise RuntimeError(f"voxhub serve did not start: {Path(log.name).read_text()}")
-    found = re.search(r"(vxh_[A-Za-z0-9_\-]+)", Path(log.name).read_text())
-    return Server(process, url, data, env, found.group(1) if found else None)
+    printed = Path(log.name).read_text()
+    token = re.search(r"(vxh_[A-Za-z0-9_\-]+)", printed)
+    password = re.search(r"with password: (\S+)", printed)
+    return Server(
+        process, url, data, env, token.group(1) if token else None,
+        password.group(1) if password else None,
+    )  # fmt: skip

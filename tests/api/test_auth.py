@@ -6,11 +6,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from tests.api.world import PASSWORD, auth, build_world
 
 from voxhub.access.sessions import COOKIE, CSRF_COOKIE
-from voxhub.db.access_models import BrowserSession
+from voxhub.db.access_models import BrowserSession, LoginFailure
 from voxhub.db.models import utcnow
 from voxhub.db.session import bump_epoch
 
@@ -125,15 +125,38 @@ def test_no_session_fixation(client, world, hub):
     assert login(client).cookies.get(COOKIE) != "forged.value.sig"
 
 
-def test_login_is_throttled_per_account(client, world, hub):
+def from_address(client, address):
+    from fastapi.testclient import TestClient
+
+    return TestClient(client.app, client=(address, 50000))
+
+
+def test_guessing_from_one_address_cannot_lock_the_owner_out(client, world, hub):
     hub.settings.login_attempts = 3
+    attacker = from_address(client, "203.0.113.7")
     for _ in range(3):
-        assert login(client, password="guess").status_code == 401
-    blocked = login(client)  # even the right password, while the window lasts
+        assert login(attacker, password="guess").status_code == 401
+    blocked = login(attacker)  # even the right password, while the back-off lasts
     assert blocked.status_code == 429
     assert blocked.json()["error"] == "too_many_attempts"
-    assert int(blocked.headers["retry-after"]) > 0
-    assert login(client, "carol@lab.org", "guess").status_code == 401  # other accounts go on
+    assert 25 <= int(blocked.headers["retry-after"]) <= 30
+    assert login(attacker, "carol@lab.org", "guess").status_code == 401  # other accounts go on
+    owner = from_address(client, "198.51.100.2")
+    assert login(owner).status_code == 200  # the owner, elsewhere, is not held up at all
+    assert login(attacker).status_code == 429  # and the owner's login did not free the attacker
+
+
+def test_the_back_off_doubles_with_every_further_failure(client, world, hub):
+    hub.settings.login_attempts = 2
+    waits = []
+    for _ in range(4):
+        while (answer := login(client, password="guess")).status_code == 401:
+            pass
+        waits.append(int(answer.headers["retry-after"]))
+        with hub.transaction() as session:  # let the wait pass
+            for row in session.scalars(select(LoginFailure)):
+                row.at -= timedelta(seconds=waits[-1] + 1)
+    assert [round(w / 30) for w in waits] == [1, 2, 4, 8], waits
 
 
 def test_login_is_throttled_per_address(client, world, hub):
@@ -141,6 +164,7 @@ def test_login_is_throttled_per_address(client, world, hub):
     for i in range(4):
         assert login(client, f"user{i}@lab.org", "guess").status_code == 401
     assert login(client).status_code == 429
+    assert login(from_address(client, "198.51.100.2")).status_code == 200
 
 
 def test_a_successful_login_clears_the_account_count(client, world, hub):
@@ -202,3 +226,59 @@ def test_sessions_expire(client, world, hub):
     assert client.get("/api/v1/auth/me").status_code == 200
     time.sleep(0.6)
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+ME = "/api/v1/auth/me"
+
+
+def test_changing_ones_own_password_needs_the_old_one(client, world, hub):
+    from fastapi.testclient import TestClient
+
+    csrf = login(client).json()["csrfToken"]
+    with TestClient(client.app) as laptop:
+        assert login(laptop).status_code == 200  # a second session, on another machine
+        change = {"oldPassword": "not it", "newPassword": "a new long secret"}
+        assert client.patch(ME, json=change).status_code == 403  # cookie sessions need CSRF
+        wrong = client.patch(ME, json=change, headers={"X-CSRF-Token": csrf})
+        assert wrong.status_code == 403 and wrong.json()["error"] == "wrong_password"
+        short = {"oldPassword": PASSWORD, "newPassword": "short"}
+        assert client.patch(ME, json=short, headers={"X-CSRF-Token": csrf}).status_code == 400
+        done = client.patch(
+            ME, json={**change, "oldPassword": PASSWORD}, headers={"X-CSRF-Token": csrf}
+        )
+        assert done.status_code == 200 and done.json()["email"] == "alice@lab.org"
+        assert client.get(ME).status_code == 200  # this session stays
+        assert laptop.get(ME).status_code == 401  # every other one ended
+    assert login(client).status_code == 401
+    assert login(client, password="a new long secret").status_code == 200
+    # API tokens are no browser sessions: they keep working
+    assert client.get(ME, headers=auth(world.tokens["alice"])).status_code == 200
+
+
+def test_wrong_old_passwords_are_throttled(client, world, hub):
+    hub.settings.login_attempts = 3
+    headers = auth(world.tokens["alice"])
+    for _ in range(3):
+        wrong = client.patch(
+            ME, json={"oldPassword": "guess", "newPassword": "x" * 10}, headers=headers
+        )
+        assert wrong.status_code == 403
+    blocked = client.patch(
+        ME, json={"oldPassword": PASSWORD, "newPassword": "x" * 10}, headers=headers
+    )
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+
+
+def test_an_account_without_a_password_sets_one_and_renames_itself(client, world):
+    headers = auth(world.tokens["bob"])  # bob has API tokens only
+    assert login(client, "bob@lab.org", "bobs new password").status_code == 401
+    named = client.patch(ME, json={"name": "Robert"}, headers=headers)
+    assert named.status_code == 200 and named.json()["name"] == "Robert"
+    set_ = client.patch(ME, json={"newPassword": "bobs new password"}, headers=headers)
+    assert set_.status_code == 200
+    assert login(client, "bob@lab.org", "bobs new password").status_code == 200
+    again = client.patch(ME, json={"newPassword": "another password"}, headers=headers)
+    assert again.status_code == 403  # now that he has one, the old one is needed
+    assert client.patch(ME, json={"name": ""}, headers=headers).status_code == 400
+    client.cookies.clear()
+    assert client.patch(ME, json={"newPassword": "x" * 10}).status_code == 401

@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from tests.helpers import add_dataset
+from tests.helpers import add_dataset, volume
 
 
 def auth(token):
@@ -93,3 +93,54 @@ def test_thumbnail_is_a_png_of_the_middle_slice(client, data, admin_token):
     image = np.asarray(Image.open(io.BytesIO(response.content)))
     assert image.ndim == 2 and image.std() > 10
     assert client.get(url).status_code == 404  # anonymous, private
+
+
+def test_uint64_box_at_the_voxel_limit_is_refused_by_its_bytes(client, hub, admin_token):
+    ids = np.arange(20 * 48 * 40, dtype=np.uint64).reshape(20, 48, 40) + 2**63 + 5
+    add_dataset(hub, "lab", "ids", ids)
+    hub.settings.max_box_voxels = 20 * 48 * 40
+    hub.settings.max_box_bytes = 20 * 48 * 40  # as many bytes as a uint8 box at the voxel limit
+    url = "/api/v1/datasets/lab/ids/layers/color/data"
+    whole = {"width": 40, "height": 48, "depth": 20}
+    refused = client.get(url, params=whole, headers=auth(admin_token))
+    assert refused.status_code == 400 and refused.json()["error"] == "box_too_large"
+    assert "bytes" in refused.json()["detail"]
+    eighth = client.get(url, params={**whole, "depth": 2, "height": 30}, headers=auth(admin_token))
+    assert eighth.status_code == 200, eighth.text
+    block = np.frombuffer(eighth.content, np.uint64).reshape(1, 2, 30, 40)
+    assert np.array_equal(block[0], ids[:2, :30])
+
+
+def test_large_boxes_stream_in_bands_equal_to_the_array(client, hub, admin_token):
+    data = volume((20, 48, 40)).astype(np.uint16) * 300
+    add_dataset(hub, "lab", "wide", data)
+    hub.settings.max_box_bytes = 80_000  # bands of 20 000 bytes: five planes each
+    url = "/api/v1/datasets/lab/wide/layers/color/data"
+    params = {"x": 2, "y": 3, "z": 1, "width": 38, "height": 45, "depth": 19}
+    for fmt in ("raw", "npy"):
+        response = client.get(url, params={**params, "format": fmt}, headers=auth(admin_token))
+        assert response.status_code == 200, response.text
+        assert int(response.headers["content-length"]) == len(response.content)
+        got = (
+            np.load(io.BytesIO(response.content))
+            if fmt == "npy"
+            else np.frombuffer(response.content, np.uint16).reshape(1, 19, 45, 38)
+        )
+        assert np.array_equal(got[0], data[1:20, 3:48, 2:40])
+
+
+def test_large_reads_beyond_the_slots_wait_then_get_503(client, hub, admin_token):
+    add_dataset(hub, "lab", "busy")
+    hub.settings.max_box_bytes = 40_000
+    hub.settings.box_concurrency = 1
+    url = "/api/v1/datasets/lab/busy/layers/color/data"
+    params = {"width": 40, "height": 48, "depth": 20}  # 38 400 bytes: streamed
+    release = hub.box_slots.take()  # another large read holds the only slot
+    busy = client.get(url, params=params, headers=auth(admin_token))
+    assert busy.status_code == 503, busy.text
+    assert busy.json()["error"] == "busy" and busy.headers["retry-after"] == "1"
+    small = client.get(url, params={**params, "depth": 1}, headers=auth(admin_token))
+    assert small.status_code == 200  # small boxes need no slot
+    release()
+    for _ in range(3):  # each streamed answer gives its slot back
+        assert client.get(url, params=params, headers=auth(admin_token)).status_code == 200

@@ -366,3 +366,75 @@ def test_analyses_copied_into_the_folder_are_found_and_broken_ones_skipped(clien
     assert names == ["imported_peaks", "copied"]
     image = json_of(get(client, msi, "qslice", anaIdentifier="copied", mz="0"))
     assert np.array_equal(image, CUBE[:, :, PEAKS[0]])
+
+
+# Pipelines from the security review: each used to allocate GBs, pin a core or answer 500.
+HOSTILE = [
+    (
+        "qcube",
+        {"operations": '[{"reduction": "area_near_peak", "halfpeakwidth": 100000000}]'},
+        "operations[0].halfpeakwidth",
+    ),
+    ("qcube", {"operations": '[{"reduction": "diff", "n": 1000000000}]'}, "operations[0].n"),
+    ("qcube", {"operations": '[{"reduction": "diff", "n": 5000, "axis": 2}]'}, "operations[0]"),
+    (
+        "qcube",
+        {
+            "operations": json.dumps(
+                [
+                    {"reduction": "cumsum"},
+                    {"reduction": "argwhere"},
+                    {
+                        "transformation": "arithmetic",
+                        "operation": "multiply",
+                        "x2": {"reduction": "cumsum", "x1": "data"},
+                    },
+                ]
+            )
+        },
+        "operations[2]",
+    ),
+    (
+        "qcube",
+        {
+            "operations": json.dumps(
+                [
+                    {"reduction": "sum", "axis": 2, "variable": "image"},
+                    {"reduction": "argwhere"},
+                    {"transformation": "arithmetic", "operation": "add", "x2": "image"},
+                ]
+            )
+        },
+        "operations[2]",
+    ),
+    ("qcube", {"operations": '[{"reduction": "percentile", "q": [1, 2, 3], "axis": 2}]'}, None),
+]
+
+
+@pytest.mark.parametrize(("route", "params", "names"), HOSTILE)
+def test_hostile_pipelines_are_refused_before_allocating(client, msi, route, params, names):
+    response = get(client, msi, route, **params)
+    if names is None:  # within the caps: answered
+        assert response.status_code == 200, response.text
+        return
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "bad_operation"
+    assert names in response.json()["detail"], response.text
+
+
+def test_area_near_peak_with_a_window_as_wide_as_the_spectrum(client, msi):
+    nmz = CUBE.shape[2]
+    ops = json.dumps([{"reduction": "area_near_peak", "halfpeakwidth": nmz}])
+    got = np.asarray(json_of(get(client, msi, "qcube", operations=ops)))
+    np.testing.assert_allclose(got, CUBE.sum(axis=2).astype(CUBE.dtype))
+
+
+def test_complex_results_are_a_400_in_json_and_png(client, msi):
+    ops = json.dumps([{"transformation": "astype", "dtype": "complex"}])
+    for fmt in ("JSON", "PNG"):
+        response = get(client, msi, "qslice", mz="120", operations=ops, format=fmt)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "unsupported_format"
+    response = get(client, msi, "qslice", mz="120", operations=ops, format="NPY")
+    assert response.status_code == 200
+    assert np.load(io.BytesIO(response.content)).dtype == np.complex128

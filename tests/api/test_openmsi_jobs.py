@@ -186,3 +186,24 @@ def test_import_from_the_allowed_folders_only(client, hub, auth, tmp_path, outsi
         "/openmsi/import", json={**body, "organization": "nowhere"}, headers=auth
     )
     assert response.status_code == 404
+
+
+def test_analysis_parameters_are_bounded_at_submit_time(client, hub, auth):
+    """Too many iterations or components is a 400 when submitted, not a job that fails later."""
+    rows, cols, nmz = CUBE.shape
+    cases = [
+        ({"iterations": 10**9}, "parameters.iterations"),
+        ({"iterations": 0}, "parameters.iterations"),
+        ({"components": rows * cols + 1}, "parameters.components"),
+        ({"components": 10**12}, "parameters.components"),
+        ({"seed": -1}, "parameters.seed"),
+        ({"tolerance": 2.0}, "parameters.tolerance"),
+    ]
+    for parameters, name in cases:
+        body = {"type": "nmf", "parameters": parameters}
+        response = client.post("/openmsi/analyses", params=DATA, json=body, headers=auth)
+        assert response.status_code == 400, response.text
+        assert name in response.json()["detail"], response.text
+    body = {"type": "findpeaks_global", "parameters": {"half_width": nmz + 1}}
+    response = client.post("/openmsi/analyses", params=DATA, json=body, headers=auth)
+    assert response.status_code == 400 and "half_width" in response.json()["detail"]

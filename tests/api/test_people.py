@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.api.world import auth, build_world
+from tests.api.world import PASSWORD, auth, build_world
 
 from voxhub.access.accounts import find_user
 from voxhub.db.session import bump_epoch
@@ -207,3 +207,88 @@ def test_audit_log_records_changes_and_no_secrets(client, world):
     )
     paged = client.get("/api/v1/audit", headers=admin, params={"limit": 2, "offset": 1}).json()
     assert [e["id"] for e in paged] == [e["id"] for e in events[1:3]]
+
+
+def test_admins_reset_passwords_and_end_the_users_sessions(client, world, hub):
+    alice = world.user_ids["alice"]
+    url = f"/api/v1/users/{alice}/password"
+    credentials = {"email": "alice@lab.org", "password": PASSWORD}
+    from fastapi.testclient import TestClient
+
+    with TestClient(client.app) as browser:
+        assert browser.post("/api/v1/auth/login", json=credentials).status_code == 200
+        assert client.post(url, json={}, headers=as_(world, "manager")).status_code == 403
+        assert client.post(url, json={}, headers=as_(world, "alice")).status_code == 403
+        assert client.post(url, json={}, headers=as_(world, "other_admin")).status_code == 404
+        reset = client.post(url, json={}, headers=as_(world, "admin"))
+        assert reset.status_code == 200, reset.text
+        invite = reset.json()["inviteToken"]
+        assert invite.startswith("vxi_")
+        assert browser.get("/api/v1/auth/me").status_code == 401  # the session ended
+    assert client.post("/api/v1/auth/login", json=credentials).status_code == 401
+    accepted = client.post(
+        "/api/v1/auth/invites/accept", json={"token": invite, "password": "chosen again"}
+    )
+    assert accepted.status_code == 200
+    # an admin may also set one directly; the earlier invitation is then void
+    second = client.post(url, json={}, headers=as_(world, "admin")).json()["inviteToken"]
+    direct = client.post(url, json={"password": "set by admin"}, headers=as_(world, "admin"))
+    assert direct.status_code == 200 and direct.json()["inviteToken"] is None
+    login = client.post(
+        "/api/v1/auth/login", json={"email": "alice@lab.org", "password": "set by admin"}
+    )
+    assert login.status_code == 200
+    void = client.post("/api/v1/auth/invites/accept", json={"token": second, "password": "x" * 9})
+    assert void.status_code == 401
+    short = client.post(url, json={"password": "short"}, headers=as_(world, "admin"))
+    assert short.status_code == 400
+    own = f"/api/v1/users/{world.user_ids['admin']}/password"
+    assert client.post(own, json={}, headers=as_(world, "admin")).status_code == 400
+    actions = [e["action"] for e in client.get("/api/v1/audit", headers=as_(world, "admin")).json()]
+    assert actions[:2] == ["user.password", "user.password_reset"]
+
+
+def test_organization_admins_cannot_take_over_a_superuser(client, world, hub):
+    with hub.transaction() as session:
+        find_user(session, "manager@lab.org").is_superuser = True
+        bump_epoch(session)
+    manager = world.user_ids["manager"]
+    admin = as_(world, "admin")
+    reset = client.post(f"/api/v1/users/{manager}/password", json={}, headers=admin)
+    assert reset.status_code == 403
+    assert (
+        client.patch(f"/api/v1/users/{manager}", json={"active": False}, headers=admin).status_code
+        == 403
+    )
+
+
+def test_emails_are_unique_whatever_their_case(client, world):
+    """An admin of another organization cannot pre-empt (and later hijack) an address."""
+    early = client.post(
+        "/api/v1/users",
+        json={"email": "NEWHIRE@LAB.ORG", "password": "hijacker pw"},
+        headers=as_(world, "other_admin"),
+    )
+    assert early.status_code == 201 and early.json()["email"] == "newhire@lab.org"
+    late = client.post(
+        "/api/v1/users",
+        json={"email": "newhire@lab.org", "password": "the real one"},
+        headers=as_(world, "admin"),
+    )
+    assert late.status_code == 409 and late.json()["error"] == "conflict"
+    for spelling in (" Alice@LAB.org ", "ALICE@lab.org"):
+        twin = client.post("/api/v1/users", json={"email": spelling}, headers=as_(world, "admin"))
+        assert twin.status_code == 409, spelling
+
+
+def test_reactivating_a_user_does_not_revive_its_old_tokens(client, world):
+    alice, admin = world.user_ids["alice"], as_(world, "admin")
+    url = f"/api/v1/users/{alice}"
+    off = client.patch(url, json={"active": False}, headers=admin)
+    assert off.status_code == 200 and off.json()["revokedTokens"] == 1
+    assert client.get("/api/v1/auth/me", headers=as_(world, "alice")).status_code == 401
+    on = client.patch(url, json={"active": True}, headers=admin)
+    assert on.json()["active"] and on.json()["revokedTokens"] == 0
+    assert client.get("/api/v1/auth/me", headers=as_(world, "alice")).status_code == 401
+    login = client.post("/api/v1/auth/login", json={"email": "alice@lab.org", "password": PASSWORD})
+    assert login.status_code == 200  # the password still works: she makes new tokens

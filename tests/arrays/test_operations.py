@@ -462,3 +462,50 @@ def test_pipelines_may_name_inputs_the_caller_sets():
         pipeline.run(np.zeros(1), variables={"spectrum1": a})
     assert not pipeline.can_stream((10**9,))
     assert parse_operations([{"reduction": "max", "axis": 0}]).can_stream((10**9,))
+
+
+def test_integer_parameters_are_bounded_when_parsed_and_by_the_data_shape():
+    with pytest.raises(BadOperation, match=r"^operations\[0\]\.n: 1000000000 is out of range"):
+        parse_operations([{"reduction": "diff", "n": 10**9}])
+    with pytest.raises(BadOperation, match=r"^operations\[1\]\.decimals: .* out of range"):
+        parse_operations(
+            [
+                {"reduction": "max"},
+                {"transformation": "scale", "operation": "around", "decimals": 10**6},
+            ]
+        )
+    with pytest.raises(BadOperation, match=r"^operations\[0\]\.axes: expected a list of at most"):
+        parse_operations([{"reduction": "transpose", "axes": [2**70, 0]}])
+    cube = np.ones((2, 3, 5))
+    # Within the parse-time cap, but longer than the axis the step works on.
+    with pytest.raises(BadOperation, match=r"^operations\[0\]: diff: n=6 is more than 5"):
+        run_operations(cube, [{"reduction": "diff", "n": 6}])
+    with pytest.raises(BadOperation, match=r"halfpeakwidth=6 is more than 5 \(the m/z length"):
+        run_operations(cube, [{"reduction": "area_near_peak", "halfpeakwidth": 6}])
+    np.testing.assert_array_equal(
+        run_operations(cube, [{"reduction": "diff", "n": 5}]), np.diff(cube, n=5)
+    )
+
+
+def test_intermediate_sizes_are_checked_before_allocating():
+    small = OperationLimits(max_elements=1000)
+    column = np.arange(40.0).reshape(40, 1)
+    # (40, 1) * (40,) broadcasts to 1600 elements: refused before numpy allocates them.
+    ops = [
+        {"reduction": "squeeze", "variable": "flat"},
+        {"transformation": "arithmetic", "operation": "multiply", "x1": "data", "x2": "flat"},
+    ]
+    with pytest.raises(BadOperation, match=r"^operations\[1\]: result has 1600 elements"):
+        run_operations(column, ops, limits=small)
+    with pytest.raises(BadOperation, match=r"^operations\[0\]: result has 3000 elements"):
+        run_operations(np.ones((10, 10, 10)), [{"reduction": "argwhere"}], limits=small)
+    q = list(range(0, 100, 10))
+    with pytest.raises(BadOperation, match=r"^operations\[0\]: result has 2000 elements"):
+        run_operations(
+            np.ones((10, 20, 3)),
+            [{"reduction": "percentile", "q": q, "axis": 2}],
+            limits=OperationLimits(max_elements=999),
+        )
+    threshold = [{"transformation": "threshold", "threshold": {"reduction": "squeeze"}}]
+    with pytest.raises(BadOperation, match=r"threshold: result has 1600 elements"):
+        run_operations(column, threshold, limits=small)

@@ -42,3 +42,41 @@ def test_downgrade_and_upgrade_latest(database_url: str) -> None:
     after = set(inspect(engine).get_table_names())
     engine.dispose()
     assert before == after
+
+
+def test_emails_that_differ_only_in_case_stop_the_upgrade_and_are_named(database_url: str) -> None:
+    import pytest
+    from sqlalchemy import text
+
+    from voxhub.db.errors import MigrationRefused
+
+    config = _config(database_url)
+    command.upgrade(config, "0002")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organizations (id, name, display_name, created) VALUES "
+                          "(1, 'a', 'a', '2024-01-01'), (2, 'b', 'b', '2024-01-01')"))  # fmt: skip
+        for user_id, email, org in ((1, "newhire@a.org", 1), (2, "NEWHIRE@A.ORG", 2),
+                                    (3, "other@a.org", 1)):  # fmt: skip
+            conn.execute(
+                text("INSERT INTO users (id, email, name, organization_id, role, active, "
+                     "is_superuser, created) VALUES (:id, :email, '', :org, 'member', true, "
+                     "false, '2024-01-01')"),
+                {"id": user_id, "email": email, "org": org},
+            )  # fmt: skip
+    with pytest.raises(MigrationRefused) as refused:
+        migrate(database_url)
+    detail = refused.value.detail
+    assert "newhire@a.org (id 1, a) = NEWHIRE@A.ORG (id 2, b)" in detail and "other@" not in detail
+    with engine.begin() as conn:  # nothing changed: still at 0002, the operator fixes the row
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        conn.execute(text("UPDATE users SET email = 'newhire@b.org' WHERE id = 2"))
+    migrate(database_url)
+    with engine.begin() as conn:
+        try:
+            conn.execute(text("UPDATE users SET email = 'Other@A.org' WHERE id = 1"))
+        except Exception as exc:  # the database itself now refuses a clash
+            assert "unique" in str(exc).lower()
+        else:
+            raise AssertionError("lower(email) is not unique")
+    engine.dispose()

@@ -50,6 +50,15 @@ def test_first_start_prints_an_admin_token_and_creates_the_sample(server, sample
     assert color.shape == (1, 128, 512, 512) and np.array_equal(color[0], sample.image)
 
 
+def test_first_start_prints_a_password_the_admin_logs_in_with(server):
+    assert server.admin_password
+    with httpx.Client(base_url=server.url) as browser:
+        body = {"email": "admin@voxhub.local", "password": server.admin_password}
+        me = browser.post("/api/v1/auth/login", json=body)
+        assert me.status_code == 200 and me.json()["isSuperuser"]
+        assert browser.get("/api/v1/datasets").json()[0]["name"] == "sample_cells"
+
+
 @pytest.mark.parametrize("layer", ["color", "segmentation"])
 def test_zarr_python_reads_every_level_bit_for_bit(server, layer):
     base = f"{server.url}/zarr/token/{server.admin_token}/{DATASET}/{layer}"

@@ -49,13 +49,21 @@ class _Writer:
 
 
 def write_dm(
-    path: Path, image: np.ndarray, scale: float = 1.0, units: str = "nm", version: int | None = None
+    path: Path,
+    image: np.ndarray,
+    scale: float = 1.0,
+    units: str = "nm",
+    version: int | None = None,
+    declared_shape: tuple[int, ...] | None = None,
 ) -> None:
-    """Write a 2D (y, x) or 3D (z, y, x) image; version from the suffix unless given."""
+    """Write a 2D (y, x) or 3D (z, y, x) image; version from the suffix unless given.
+
+    ``declared_shape`` writes other dimensions than the data's (a corrupt header).
+    """
     version = version or (4 if path.suffix.lower() == ".dm4" else 3)
     w = _Writer(version)
     dtype = str(image.dtype)
-    dims = list(reversed(image.shape))  # DM lists x first
+    dims = list(reversed(declared_shape or image.shape))  # DM lists x first
     dimensions = w.group("Dimensions", [w.simple("", 3, "l", d) for d in dims])
     calibration = [
         w.group(

@@ -113,8 +113,13 @@ def test_existing_dataset_is_not_overwritten(tmp_path, root):
 def test_failed_import_leaves_nothing(tmp_path, root):
     data = volume((16, 64, 64))
     path = tmp_path / "cut.tif"
-    tifffile.imwrite(path, data)
-    path.write_bytes(path.read_bytes()[:40_000])
+    # Compressed and garbled in a late page: it opens, and fails while it is read.
+    tifffile.imwrite(path, data, compression="zlib")
+    with tifffile.TiffFile(path) as tif:
+        offset = tif.pages[12].dataoffsets[0]
+    raw = bytearray(path.read_bytes())
+    raw[offset : offset + 64] = b"\xff" * 64
+    path.write_bytes(raw)
     source = open_any(path)
     with pytest.raises(UnreadableInput):
         import_layer(root, source, organization="lab", dataset="broken", layout=LAYOUT)

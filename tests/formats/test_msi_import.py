@@ -5,6 +5,7 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
+import zarr
 from pyimzml.ImzMLWriter import ImzMLWriter
 from tests.msi_helpers import LAYOUT, MZ, PEAKS, msi_cube, write_imzml_file, write_omsi_file
 
@@ -104,3 +105,39 @@ def test_failures_leave_nothing_behind(tmp_path, root):
     with pytest.raises(Conflict, match="already exists"):
         import_msi(root, good, organization="lab", dataset="g", layout=LAYOUT)
     assert not matches(tmp_path / "missing.imzML")
+
+
+def _with_pixel_size(path, x: float, y: float) -> None:
+    """pyimzml writes no pixel size: add IMS:1000046/47 to its scan settings."""
+    text = path.read_text()
+    anchor = 'name="max count of pixels y"'
+    end = text.index("/>", text.index(anchor)) + 2
+    params = (
+        f'\n      <cvParam cvRef="IMS" accession="IMS:1000046" name="pixel size (x)" value="{x}"'
+        ' unitCvRef="UO" unitAccession="UO:0000017" unitName="micrometer"/>'
+        f'\n      <cvParam cvRef="IMS" accession="IMS:1000047" name="pixel size (y)" value="{y}"'
+        ' unitCvRef="UO" unitAccession="UO:0000017" unitName="micrometer"/>'
+    )
+    path.write_text(text[:end] + params + text[end:])
+
+
+def test_anisotropic_pixels_keep_their_sizes_on_their_axes(tmp_path, root):
+    """x = 10 µm, y = 25 µm on a 4 × 7 image: each size stays with its imzML axis."""
+    cube = msi_cube((4, 7, 300))  # imzML x = row + 1 (4 values), y = col + 1 (7 values)
+    path = write_imzml_file(tmp_path / "aniso.imzML", cube)
+    _with_pixel_size(path, x=10.0, y=25.0)
+    properties = import_msi(root, path, organization="lab", dataset="a", layout=LAYOUT)
+    store = open_msi_store(root.dataset_dir("lab", "a") / "msi")
+    assert np.array_equal(CubeView(store.replicas)[:, :, :], cube)
+    level = store.replicas[0]
+    assert level.shape == (1, 300, 4, 7)  # c, m/z, imzML x, imzML y
+    ome = zarr.open_group(str(root.dataset_dir("lab", "a") / "msi"), mode="r").attrs["ome"]
+    multiscale = ome["multiscales"][0]
+    names = [a["name"] for a in multiscale["axes"]]
+    scales = multiscale["datasets"][0]["coordinateTransformations"][0]["scale"]
+    scale = dict(zip(names, scales, strict=True))
+    assert (level.shape[names.index("y")], scale["y"]) == (4, 10.0)  # the imzML-x axis
+    assert (level.shape[names.index("x")], scale["x"]) == (7, 25.0)  # the imzML-y axis
+    box = properties.data_layers[0].bounding_box
+    assert (box.width, box.height) == (7, 4)
+    assert properties.scale.factor == (25.0, 10.0, 1.0)  # array x, array y, m/z

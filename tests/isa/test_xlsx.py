@@ -1,5 +1,6 @@
 import io
 import zipfile
+from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
@@ -272,3 +273,53 @@ def test_update_keeps_column_widths_and_frozen_panes_of_table_sheets():
     assert sheet.freeze_panes == "B2"
     assert sheet.sheet_properties.tabColor.rgb.endswith("FF0000")
     assert sheet.max_row == 2
+
+
+def _with_workbook_xml(data: bytes, change) -> bytes:
+    """The package with xl/workbook.xml passed through ``change(text) -> text``."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            body = src.read(name)
+            if name == "xl/workbook.xml":
+                body = change(body.decode()).encode()
+            dst.writestr(name, body)
+    return out.getvalue()
+
+
+def test_update_keeps_namespaces_declared_on_each_sheet_element():
+    """openpyxl with lxml (as ARCtrl 3.2 writes) declares ``xmlns:r`` on every ``<sheet>``,
+    not on ``<workbook>``; an update must keep a readable, namespace-correct workbook."""
+    ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+    def per_sheet(text):
+        text = text.replace(f' xmlns:r="{ns}"', "")
+        return text.replace("<sheet ", f'<sheet xmlns:r="{ns}" ')
+
+    original = _with_workbook_xml(foreign_workbook(), per_sheet)
+    assert (
+        f'<sheet xmlns:r="{ns}"'
+        in zipfile.ZipFile(io.BytesIO(original)).read("xl/workbook.xml").decode()
+    )
+    assay = read_assay(original, "a.xlsx")
+    assay.tables.add(measure_table().copy_and_rename("Second"))
+    updated = write_assay(assay, existing=original, source="a.xlsx")
+    ET.fromstring(zipfile.ZipFile(io.BytesIO(updated)).read("xl/workbook.xml"))  # well-formed
+    book = openpyxl.load_workbook(io.BytesIO(updated))
+    assert book.sheetnames == ["isa_assay", "Measurement", "My plot", "Second"]
+    assert read_assay(updated, "a.xlsx") == assay
+
+
+def test_hidden_sheets_stay_hidden_after_an_update():
+    book = openpyxl.load_workbook(io.BytesIO(foreign_workbook()))
+    book["My plot"].sheet_state = "hidden"
+    book["Measurement"].sheet_state = "veryHidden"
+    book.active = 0
+    out = io.BytesIO()
+    book.save(out)
+    assay = read_assay(out.getvalue(), "a.xlsx")
+    assay.tables.get("Measurement").remove_row(0)
+    updated = openpyxl.load_workbook(io.BytesIO(write_assay(assay, out.getvalue(), "a.xlsx")))
+    assert updated["My plot"].sheet_state == "hidden"
+    assert updated["Measurement"].sheet_state == "veryHidden"

@@ -17,6 +17,12 @@ class BadCredentials(Unauthenticated):
     code = "bad_credentials"
 
 
+class WrongPassword(PermissionDenied):
+    """The old password given to change it is wrong (the caller is logged in already)."""
+
+    code = "wrong_password"
+
+
 class Forbidden(PermissionDenied):
     code = "forbidden"
 

@@ -91,13 +91,14 @@ def end(session: Session, session_id: str) -> bool:
     return False
 
 
-def end_all(session: Session, user_id: int) -> None:
-    """Revoke every session of a user (deactivation, password change)."""
-    session.execute(
-        update(BrowserSession)
-        .where(BrowserSession.user_id == user_id, BrowserSession.revoked.is_(None))
-        .values(revoked=utcnow())
+def end_all(session: Session, user_id: int, keep: str | None = None) -> None:
+    """Revoke every session of a user (deactivation, password change), but ``keep``'s."""
+    query = update(BrowserSession).where(
+        BrowserSession.user_id == user_id, BrowserSession.revoked.is_(None)
     )
+    if keep is not None:
+        query = query.where(BrowserSession.session_hash != hash_token(keep))
+    session.execute(query.values(revoked=utcnow()))
     bump_epoch(session)
 
 

@@ -26,6 +26,7 @@ from voxhub.api import (
     openmsi_client,
     people,
     properties,
+    remote,
     teams,
     trash,
     ui,
@@ -41,6 +42,7 @@ log = logging.getLogger("voxhub")
 
 # One router per surface; each handler calls the one permission check (voxhub.access.policy.can).
 ROUTERS = (
+    remote.router,  # before datasets: POST /explore is not a dataset name
     datasets.router,
     zarr.router,
     jobs.router,

@@ -1,4 +1,4 @@
-"""``/api/v1/auth``: login, logout, the current user, personal API tokens, invitations."""
+"""``/api/v1/auth``: login, logout, the current user (and its password), API tokens, invitations."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from voxhub.access import audit, sessions
 from voxhub.access import login as login_service
 from voxhub.access.accounts import get_user, issue_token, revoke_token
-from voxhub.access.errors import TooManyAttempts
 from voxhub.access.principal import Principal
 from voxhub.access.throttle import LoginThrottle
 from voxhub.api.credentials import (
@@ -23,7 +21,6 @@ from voxhub.api.credentials import (
     set_session_cookies,
 )
 from voxhub.api.deps import changing, get_hub, get_principal, require_login
-from voxhub.api.errors import error_response
 from voxhub.api.people import UserOut, describe_user
 from voxhub.db.models import ApiToken
 from voxhub.hub import Hub
@@ -41,6 +38,14 @@ class LoginIn(BaseModel):
 class InviteIn(BaseModel):
     token: str = Field(max_length=256)
     password: str = Field(max_length=1024)
+
+
+class MePatch(BaseModel):
+    """Change your display name, or your password (give the old one too)."""
+
+    name: str | None = Field(None, min_length=1, max_length=256)
+    oldPassword: str = Field("", max_length=1024, description="Needed when you have a password")
+    newPassword: str | None = Field(None, max_length=1024)
 
 
 class MeOut(UserOut):
@@ -87,22 +92,20 @@ def _start_session(request: Request, response: Response, hub: Hub, user_id: int,
     return _me(hub, user_id, set_session_cookies(request, response, sid))
 
 
-@router.post("/login", response_model=MeOut)
-def login(body: LoginIn, request: Request, response: Response, hub: HubDep) -> MeOut | JSONResponse:
-    """Start a browser session (a new session id every time); rate-limited."""
+def _throttle(hub: Hub) -> LoginThrottle:
     settings = hub.settings
-    throttle = LoginThrottle(
+    return LoginThrottle(
         settings.login_attempts, settings.login_attempts_per_address, settings.login_window_seconds
     )
-    try:
-        user, session_id = login_service.login(
-            hub.sessions, throttle, timedelta(days=settings.session_days),
-            body.email, body.password, _address(request), session_id_of(request),
-        )  # fmt: skip
-    except TooManyAttempts as exc:
-        limited = error_response(429, exc.code, exc.detail)
-        limited.headers["Retry-After"] = str(exc.retry_after)
-        return limited
+
+
+@router.post("/login", response_model=MeOut)
+def login(body: LoginIn, request: Request, response: Response, hub: HubDep) -> MeOut:
+    """Start a browser session (a new session id every time); rate-limited."""
+    user, session_id = login_service.login(
+        hub.sessions, _throttle(hub), timedelta(days=hub.settings.session_days),
+        body.email, body.password, _address(request), session_id_of(request),
+    )  # fmt: skip
     return _start_session(request, response, hub, user.id, session_id)
 
 
@@ -124,6 +127,24 @@ def me(request: Request, hub: HubDep, principal: PrincipalDep) -> MeOut:
     """The logged-in user (and the CSRF token of a cookie session)."""
     require_login(principal)
     session_id = getattr(request.state, "session_id", None)
+    csrf = session_cookies(request).csrf_token(session_id) if session_id else None
+    return _me(hub, principal.user_id, csrf)  # type: ignore[arg-type]
+
+
+@router.patch("/me", response_model=MeOut)
+def change_me(body: MePatch, request: Request, hub: HubDep, principal: PrincipalDep) -> MeOut:
+    """Change your name, or your password with the old one; your other sessions end."""
+    require_login(principal)
+    session_id = getattr(request.state, "session_id", None)
+    if body.newPassword is not None:
+        login_service.change_own_password(
+            hub.sessions, _throttle(hub), principal, body.oldPassword, body.newPassword,
+            _address(request), session_id,
+        )  # fmt: skip
+    if body.name is not None:
+        with hub.transaction() as session:
+            get_user(session, principal.user_id).name = body.name  # type: ignore[arg-type]
+    hub.index.invalidate()
     csrf = session_cookies(request).csrf_token(session_id) if session_id else None
     return _me(hub, principal.user_id, csrf)  # type: ignore[arg-type]
 

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import io
+import weakref
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
 from voxhub.api.folders import TeamRef, team_refs
-from voxhub.api.levels import open_level, pick_thumbnail_level
 from voxhub.api.usage import note_use
-from voxhub.arrays.box import Box, read_box
+from voxhub.arrays.box import Box, npy_header, plan_box
 from voxhub.arrays.mag import Mag
-from voxhub.arrays.render import layer_plane_png
+from voxhub.arrays.render import layer_plane_png, thumbnail_plane
 from voxhub.catalog.index import DatasetEntry, Snapshot
+from voxhub.catalog.levels import layer_box, open_level, thumbnail_level
 from voxhub.catalog.listing import SORT_PATTERN, DatasetQuery, select_datasets
 from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
+BAND_BYTES = 16 * 2**20  # what one streamed box band holds at most
 HubDep = Annotated[Hub, Depends(get_hub)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
@@ -161,17 +163,38 @@ def read_data(
 
     ``raw`` returns C-order bytes of shape (c, depth, height, width) (the
     ``X-Shape`` and ``X-Dtype`` headers say which); ``npy`` a NumPy file.
+    Large boxes are streamed band by band (memory: one band, not the box),
+    and only ``VOXHUB_BOX_CONCURRENCY`` of them run at once per process.
     """
     entry = authorize_dataset(hub, principal, organization, name)
-    level = open_level(layer_of(entry, layer), Mag.parse(mag))
+    level = open_level(layer_of(entry, layer), mag)
     box = Box((x, y, z), (width, height, depth), Mag.parse(mag))
-    block = read_box(level, box, hub.settings.max_box_voxels)
-    headers = {"X-Shape": ",".join(map(str, block.shape)), "X-Dtype": str(block.dtype)}
-    if format == "npy":
-        buffer = io.BytesIO()
-        np.save(buffer, block)
-        return Response(buffer.getvalue(), media_type="application/x-npy", headers=headers)
-    return Response(block.tobytes(), media_type="application/octet-stream", headers=headers)
+    settings = hub.settings
+    plan = plan_box(level, box, settings.max_box_voxels, settings.max_box_bytes)
+    header = npy_header(plan.shape, plan.dtype) if format == "npy" else b""
+    headers = {
+        "X-Shape": ",".join(map(str, plan.shape)),
+        "X-Dtype": str(plan.dtype),
+        "Content-Length": str(len(header) + plan.nbytes),
+    }
+    media_type = "application/x-npy" if format == "npy" else "application/octet-stream"
+    # a band is at most a quarter of the largest box, so the largest streams in pieces
+    band_bytes = min(BAND_BYTES, max(1, settings.max_box_bytes // 4))
+    if plan.nbytes <= band_bytes:
+        return Response(header + plan.read().tobytes(), media_type=media_type, headers=headers)
+    release = hub.box_slots.take()
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield header
+            for band in plan.bands(band_bytes):
+                yield band.tobytes()
+        finally:  # also when the client goes away mid-stream
+            release()
+
+    stream = body()
+    weakref.finalize(stream, release)  # a stream dropped before its first band gives it back
+    return StreamingResponse(stream, media_type=media_type, headers=headers)
 
 
 @router.get(
@@ -189,8 +212,7 @@ def thumbnail(
     """The middle slice at the coarsest mag still at least ``size`` pixels wide."""
     entry = authorize_dataset(hub, principal, organization, name)
     target = layer_of(entry, layer)
-    level = pick_thumbnail_level(target, size)
-    middle = level.shape[1] // 2
-    plane = np.asarray(level[:, middle])
+    level = thumbnail_level(target, size)
+    plane = thumbnail_plane(level, layer_box(target), size)
     png = layer_plane_png(plane, target.category)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -58,7 +58,11 @@ def error_response(status: int, code: str, detail: str) -> JSONResponse:
 
 async def _voxhub_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.VoxhubError)
-    return error_response(status_for(exc), exc.code, exc.detail)
+    response = error_response(status_for(exc), exc.code, exc.detail)
+    retry_after = getattr(exc, "retry_after", None)  # rate limits say when to come back
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

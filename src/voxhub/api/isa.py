@@ -8,9 +8,11 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
+from voxhub.api.bodies import read_capped
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal, require
 from voxhub.api.people import organization_for
 from voxhub.catalog import investigations as service
@@ -20,6 +22,7 @@ from voxhub.db.models import Organization
 from voxhub.errors import InvalidInput, NotFound
 from voxhub.hub import Hub
 from voxhub.isa import ArcInvestigation
+from voxhub.storage.archives import ZipLimits, inflation
 
 router = APIRouter(prefix="/api/v1/investigations", tags=["isa"])
 HubDep = Annotated[Hub, Depends(get_hub)]
@@ -130,12 +133,35 @@ async def import_investigation(
     organization: Annotated[str | None, Query()] = None,
 ) -> InvestigationOut:
     """Create from an uploaded ISA-JSON document or ARC zip (the request body)."""
-    data = await request.body()
-    model = service.parse_upload(data, format)
-    with hub.transaction() as session:
-        org = organization_for(session, principal, organization)
-        require(principal, "edit", org.id, f"organization {org.name}")
-        return _out(session, service.save_new(session, org, model))
+
+    def authorize() -> int:
+        with hub.transaction() as session:
+            org = organization_for(session, principal, organization)
+            require(principal, "edit", org.id, f"organization {org.name}")
+            return org.id
+
+    org_id = await run_in_threadpool(authorize)  # before a byte of the body is read
+    model = await _parse_body(request, hub, format)
+
+    def save() -> InvestigationOut:
+        with hub.transaction() as session:
+            org = session.get(Organization, org_id)
+            assert org is not None
+            return _out(session, service.save_new(session, org, model))
+
+    return await run_in_threadpool(save)
+
+
+async def _parse_body(request: Request, hub: Hub, format: Format) -> ArcInvestigation:
+    """The body as a model: its size capped, and everything it inflates to as well."""
+    data = await read_capped(request, hub.settings.isa_import_max_bytes)
+    limits = ZipLimits(max_bytes=hub.settings.isa_import_max_unpacked_bytes, max_entries=10_000)
+
+    def parse() -> ArcInvestigation:
+        with inflation(limits):
+            return service.parse_upload(data, format)
+
+    return await run_in_threadpool(parse)
 
 
 @router.get("/{organization}/{identifier}", response_model=InvestigationOut)
@@ -156,11 +182,21 @@ async def replace_investigation(
     format: Format = "isa-json",
 ) -> InvestigationOut:
     """Replace the whole model with an uploaded ISA-JSON document or ARC zip."""
-    model = service.parse_upload(await request.body(), format)
-    with hub.transaction() as session:
-        row = _visible(session, principal, organization, identifier, "edit")
-        service.replace(row, model)
-        return _out(session, row)
+
+    def authorize() -> None:
+        with hub.transaction() as session:
+            _visible(session, principal, organization, identifier, "edit")
+
+    await run_in_threadpool(authorize)  # before a byte of the body is read
+    model = await _parse_body(request, hub, format)
+
+    def save() -> InvestigationOut:
+        with hub.transaction() as session:
+            row = _visible(session, principal, organization, identifier, "edit")
+            service.replace(row, model)
+            return _out(session, row)
+
+    return await run_in_threadpool(save)
 
 
 @router.patch("/{organization}/{identifier}", response_model=InvestigationOut)

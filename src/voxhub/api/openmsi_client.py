@@ -66,9 +66,10 @@ def submit_analysis(
     """Queue an analysis of ``file`` at the address (``dataIndex`` or an analysis output)."""
     organization, name = split_file(file)
     entry = authorize_dataset(hub, principal, organization, name, "edit")
-    parameters = get_kind(body.type).check(body.parameters)
+    kind = get_kind(body.type)
     target = resolve(hub, entry, address)  # fail now, not in the worker, if it does not exist
     check_analysable(target)
+    parameters = kind.check(body.parameters, tuple(target.array.shape))
     if body.identifier and any(a.identifier == body.identifier for a in list_analyses(hub, entry)):
         raise Conflict(f"identifier: an analysis {body.identifier!r} already exists")
     params = {

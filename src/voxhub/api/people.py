@@ -1,4 +1,4 @@
-"""``/api/v1``: organizations, users (create or invite, role, deactivate) and the audit log."""
+"""``/api/v1``: organizations, users (create or invite, role, deactivate, password reset), audit."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voxhub.access import audit, sessions
+from voxhub.access import audit
 from voxhub.access.accounts import (
     create_organization,
     create_user,
@@ -21,7 +21,7 @@ from voxhub.access.accounts import (
     set_role,
 )
 from voxhub.access.errors import Forbidden, Hidden
-from voxhub.access.login import check_password_rules, create_invite
+from voxhub.access.login import check_password_rules, create_invite, reset_password, set_password
 from voxhub.access.passwords import hash_password
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
@@ -59,6 +59,12 @@ class NewUserOut(UserOut):
     inviteToken: str | None = Field(None, description="Shown once; the user sets a password")
 
 
+class ChangedUserOut(UserOut):
+    revokedTokens: int | None = Field(
+        None, description="API tokens revoked by this deactivation (reactivation revives none)"
+    )
+
+
 class OrganizationIn(BaseModel):
     name: str = Field(max_length=128)
     displayName: str = Field("", max_length=256)
@@ -82,6 +88,12 @@ class UserIn(BaseModel):
 class UserPatch(BaseModel):
     role: Role | None = None
     active: bool | None = None
+
+
+class PasswordResetIn(BaseModel):
+    password: str | None = Field(
+        None, max_length=1024, description="Omit to clear it and get an invitation token instead"
+    )
 
 
 class AuditOut(BaseModel):
@@ -177,23 +189,58 @@ def add_user(body: UserIn, hub: HubDep, principal: PrincipalDep) -> NewUserOut:
         return NewUserOut(**describe_user(session, user).model_dump(), inviteToken=invite)
 
 
-@router.patch("/users/{user_id}", response_model=UserOut)
-def change_user(user_id: int, body: UserPatch, hub: HubDep, principal: PrincipalDep) -> UserOut:
-    """Change a user's role or (de)activate it; deactivation ends its sessions and tokens."""
+@router.patch("/users/{user_id}", response_model=ChangedUserOut)
+def change_user(
+    user_id: int, body: UserPatch, hub: HubDep, principal: PrincipalDep
+) -> ChangedUserOut:
+    """Change a user's role or (de)activate it.
+
+    Deactivation ends its sessions and revokes its API tokens for good: activating
+    it again revives none of them (``revokedTokens`` says how many were revoked).
+    """
     require_login(principal)
     with changing(hub) as session:
-        org_filter = None if principal.is_superuser else principal.organization_id
-        user = get_user(session, user_id, org_filter)
-        require(principal, "admin", user.organization_id, f"user {user_id}")
+        user = _administered_user(session, principal, user_id)
         if user.id == principal.user_id:
             raise InvalidInput("you cannot change your own role or deactivate yourself")
         if body.role is not None:
             set_role(session, principal, user, body.role)
+        revoked = None
         if body.active is not None:
-            set_active(session, principal, user, body.active)
-            if not body.active:
-                sessions.end_all(session, user.id)
-        return describe_user(session, user)
+            revoked = set_active(session, principal, user, body.active)
+        return ChangedUserOut(**describe_user(session, user).model_dump(), revokedTokens=revoked)
+
+
+@router.post("/users/{user_id}/password", response_model=NewUserOut)
+def reset_user_password(
+    user_id: int, body: PasswordResetIn, hub: HubDep, principal: PrincipalDep
+) -> NewUserOut:
+    """Reset a user's password (organization admins); every browser session of it ends.
+
+    Without a password in the body the old one is cleared and the answer holds an
+    invitation token with which the user chooses a new one. API tokens stay valid.
+    """
+    require_login(principal)
+    with changing(hub) as session:
+        user = _administered_user(session, principal, user_id)
+        if user.id == principal.user_id:
+            raise InvalidInput("change your own password with PATCH /api/v1/auth/me")
+        invite = None
+        if body.password is None:
+            invite = reset_password(session, principal, user)
+        else:
+            set_password(session, principal, user, body.password)
+        return NewUserOut(**describe_user(session, user).model_dump(), inviteToken=invite)
+
+
+def _administered_user(session: Session, principal: Principal, user_id: int) -> User:
+    """A user ``principal`` administers; superusers only by superusers (no escalation)."""
+    org_filter = None if principal.is_superuser else principal.organization_id
+    user = get_user(session, user_id, org_filter)
+    require(principal, "admin", user.organization_id, f"user {user_id}")
+    if user.is_superuser and not principal.is_superuser:
+        raise Forbidden(f"only superusers change superuser {user.email}")
+    return user
 
 
 @router.get("/audit", response_model=list[AuditOut])

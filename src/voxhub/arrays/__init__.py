@@ -6,6 +6,7 @@ A pure library (no HTTP, no SQL): ``from voxhub.arrays import select, run_operat
 from voxhub.arrays.box import Box, read_box
 from voxhub.arrays.errors import BadBox, BadMag, BadMetadata, BadOperation, BadSelection
 from voxhub.arrays.layer import LayerLayout, OpenLayer, create_layer, open_layer
+from voxhub.arrays.level import AxisMap, LevelView
 from voxhub.arrays.mag import Mag, pyramid_mags
 from voxhub.arrays.ngff import Multiscale, Ngff04, Ngff05, detect_format
 from voxhub.arrays.operations import OperationLimits, Pipeline, parse_operations, run_operations
@@ -25,6 +26,7 @@ from voxhub.arrays.selection import (
 )
 
 __all__ = [
+    "AxisMap",
     "BadBox",
     "BadMag",
     "BadMetadata",
@@ -34,6 +36,7 @@ __all__ = [
     "Index",
     "IndexList",
     "LayerLayout",
+    "LevelView",
     "Mag",
     "Multiscale",
     "Ngff04",

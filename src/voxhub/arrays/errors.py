@@ -1,6 +1,6 @@
 """Errors raised by the array library."""
 
-from voxhub.errors import InvalidInput, NotFound, UnreadableInput
+from voxhub.errors import InvalidInput, NotFound, Unavailable, UnreadableInput
 
 
 class BadBox(InvalidInput):
@@ -13,6 +13,13 @@ class BoxTooLarge(BadBox):
     """A box over the configured voxel limit: a bad request, not an upload too big."""
 
     code = "box_too_large"
+
+
+class BoxReadsBusy(Unavailable):
+    """Every slot for large box reads of this process is taken: come back in a second."""
+
+    code = "busy"
+    retry_after = 1
 
 
 class BadMetadata(UnreadableInput):

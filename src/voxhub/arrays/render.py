@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
+
+from voxhub.arrays.level import LevelView
 
 
 def normalize(plane: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
@@ -46,3 +49,34 @@ def layer_plane_png(plane_cyx: np.ndarray, category: str) -> bytes:
     if plane_cyx.shape[0] == 3:
         return to_png(np.stack([normalize(c) for c in plane_cyx], axis=-1))
     return to_png(normalize(plane_cyx[0]))
+
+
+def thumbnail_plane(
+    level: LevelView,
+    box: tuple[Sequence[int], Sequence[int]] | None,
+    size: int,
+) -> np.ndarray:
+    """The (c, y, x) middle z plane of ``box`` (top-left, size in mag-1 voxels) at ``level``.
+
+    Without a box the whole level is used. Planes much larger than ``size``
+    (a layer without coarser mags) are read with a stride, so the image stays
+    near ``size`` pixels whatever the level's extent.
+    """
+    shape_xyz = level.shape_xyz
+    if box is None:
+        start, stop = (0, 0, 0), shape_xyz
+    else:
+        mag = level.mag.to_list()
+        top, extent = box
+        start = tuple(min(t // m, n) for t, m, n in zip(top, mag, shape_xyz, strict=True))
+        stop = tuple(
+            min(-(-(t + e) // m), n) for t, e, m, n in zip(top, extent, mag, shape_xyz, strict=True)
+        )
+        if any(b <= a for a, b in zip(start, stop, strict=True)):
+            start, stop = (0, 0, 0), shape_xyz
+    z = (start[2] + stop[2]) // 2
+    y, x = (
+        slice(a, b, max(1, (b - a) // (2 * size)))
+        for a, b in ((start[1], stop[1]), (start[0], stop[0]))
+    )
+    return level[:, z, y, x]

@@ -1,4 +1,4 @@
-"""First start: an admin with an API token, and the sample dataset on an empty store."""
+"""First start: the sample dataset on an empty store (the first admin: ``access.first_admin``)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,15 @@ import dask.array as da
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from voxhub.access.accounts import create_user, issue_token
 from voxhub.arrays.layer import LayerLayout
-from voxhub.catalog.register import ensure_organization, upsert_dataset
-from voxhub.db.models import Dataset, User
+from voxhub.catalog.register import upsert_dataset
+from voxhub.db.models import Dataset
 from voxhub.formats.ingest import DataRoot, import_layer
 from voxhub.formats.source import VolumeSource
 from voxhub.formats.synthetic import cells_volume
 
 SAMPLE_ORGANIZATION = "sample_organization"
 SAMPLE_DATASET = "sample_cells"
-ADMIN_EMAIL = "admin@voxhub.local"
-
-
-def ensure_admin(session: Session) -> str | None:
-    """Create the first admin when there are no users; return its token (shown once)."""
-    if session.scalar(select(func.count(User.id))):
-        return None
-    org = ensure_organization(session, SAMPLE_ORGANIZATION)
-    admin = create_user(
-        session, email=ADMIN_EMAIL, organization=org, role="admin", name="admin", is_superuser=True
-    )
-    return issue_token(session, admin, name="first start").token
 
 
 def store_is_empty(session: Session) -> bool:

@@ -48,6 +48,7 @@ class LayerEntry:
     bounding_box: dict[str, Any]
     num_channels: int
     largest_segment_id: int | None
+    voxel_size: tuple[float, ...] = (1.0, 1.0, 1.0)  # the dataset's, in mag-1 voxels
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any)
             bounding_box=dict(layer.bounding_box),
             num_channels=layer.num_channels,
             largest_segment_id=layer.largest_segment_id,
+            voxel_size=tuple(dataset.voxel_size),
         )
         for layer in dataset.layers
     }

@@ -13,7 +13,6 @@ import typer
 from voxhub.cli._common import clean_errors, open_hub, out, progress_bar
 from voxhub.cli.worker import worker as worker_command
 from voxhub.errors import InvalidInput
-from voxhub.extras import optional
 
 app = typer.Typer(
     name="voxhub",
@@ -47,19 +46,23 @@ def serve(
         os.environ["VOXHUB_HOST"] = host
     if port:
         os.environ["VOXHUB_PORT"] = str(port)
-    from voxhub.catalog.bootstrap import create_sample, ensure_admin, store_is_empty
+    from voxhub.access.first_admin import ensure_admin
+    from voxhub.catalog.bootstrap import create_sample, store_is_empty
     from voxhub.catalog.scan import scan as scan_folders
+    from voxhub.cli.serving import claim_address, run_server
     from voxhub.config import get_settings
 
     get_settings.cache_clear()
+    settings = get_settings()
+    claim_address(settings.host, settings.port)  # before the data folder is touched
     hub = open_hub()
-    settings = hub.settings
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
     with hub.transaction() as session:
-        token = ensure_admin(session)
+        created = ensure_admin(session, with_token=True)
         scan_folders(session, settings.binary_data)
         empty = store_is_empty(session)
-    if token:
-        out.print(f"Created admin user admin@voxhub.local. Its API token (shown once):\n  {token}")
+    if created:
+        out.print(created.announcement(url.rstrip("/")), highlight=False, soft_wrap=True)
     if empty and settings.sample:
         out.print(
             "The store is empty: creating the sample dataset sample_organization/sample_cells …"
@@ -67,29 +70,11 @@ def serve(
         with progress_bar("sample dataset") as report, hub.transaction() as session:
             create_sample(session, hub.data_root, hub.layout, report)
     hub.close()
-    out.print(f"voxhub listening on http://{settings.host}:{settings.port} (API docs at /docs)")
-    _run_server(settings.server, settings.host, settings.port, settings.http_workers)
 
+    def announce() -> None:
+        out.print(f"voxhub listening on http://{settings.host}:{settings.port} (API docs at /docs)")
 
-def _run_server(server: str, host: str, port: int, workers: int) -> None:
-    target = "voxhub.api.app:app_from_env"
-    if server == "uvicorn":
-        uvicorn = optional("uvicorn", "uvicorn", "VOXHUB_SERVER=uvicorn")
-        uvicorn.run(
-            target, host=host, port=port, factory=True, workers=workers, log_level="warning"
-        )
-        return
-    from granian import Granian
-
-    Granian(
-        target,
-        address=host,
-        port=port,
-        interface="asgi",
-        factory=True,
-        workers=workers,
-        log_level="warning",
-    ).serve()
+    run_server(settings.server, settings.host, settings.port, settings.http_workers, announce)
 
 
 @app.command()
@@ -113,8 +98,8 @@ def import_(
     path: Annotated[
         Path,
         typer.Argument(
-            help="Slice folder(s), TIFF, CZI, NIfTI, DM3/4, raw, KNOSSOS, WKW, OME-Zarr, "
-            "imzML, OpenMSI HDF5"
+            help="Slice folder(s), TIFF, CZI, NIfTI, DM3/4, raw, KNOSSOS, WKW, WEBKNOSSOS "
+            "dataset, OME-Zarr, N5, Neuroglancer precomputed, imzML, OpenMSI HDF5"
         ),
     ],
     org: Annotated[str, typer.Option("--org", help="Organization name")],
@@ -134,10 +119,11 @@ def import_(
 ) -> None:
     """Convert PATH into OME-Zarr layers with full pyramids and register the dataset."""
     from voxhub.cli.importing import import_path, parse_shape
-    from voxhub.cli.msi import import_msi_file, is_msi
+    from voxhub.cli.msi import import_msi_file
     from voxhub.formats.layers import ImportOptions
+    from voxhub.formats.registry import MSI, detect, kind
 
-    if is_msi(path):  # imzML / OpenMSI HDF5: an MSI layer in two chunk layouts, no pyramid
+    if kind(detect(path)) == MSI:  # imzML / OpenMSI HDF5: two chunk layouts, no pyramid
         kept = {"organization": org, "dataset": name, "layer": layer, "add_layer": add_layer}
         import_msi_file(path, **kept, queue=queue)
         return
@@ -177,9 +163,13 @@ SUBCOMMANDS = (
     ("folders", "folder", "Add folders, list the tree, set allowed teams."),
     ("datasets", "dataset", "Share, publish, move, tag, delete and restore datasets."),
     ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
+    ("sources", "remote", "Explore remote Zarr, N5 and Neuroglancer precomputed sources."),
 )
 for _module, _name, _help in SUBCOMMANDS:
     app.add_typer(importlib.import_module(f"voxhub.cli.{_module}").app, name=_name, help=_help)
+
+# Commands against a server over HTTP (login, datasets, upload, download, jobs).
+importlib.import_module("voxhub.cli.remote").register(app)
 
 
 def main() -> None:

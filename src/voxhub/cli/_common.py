@@ -48,6 +48,17 @@ def open_hub() -> Hub:
     return Hub().prepare()
 
 
+def ensure_first_admin(hub: Hub, *, with_token: bool = False, url: str | None = None) -> None:
+    """On a store without users, create the first admin and print its secrets (once)."""
+    from voxhub.access.first_admin import ensure_admin
+
+    with hub.transaction() as session:
+        created = ensure_admin(session, with_token=with_token)
+    if created is not None:
+        # stderr: a command's own output (a token, a table) stays alone on stdout
+        err.print(created.announcement(url), highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar fed by ``(done, total)`` calls; silent when not a terminal."""

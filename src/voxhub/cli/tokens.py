@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from voxhub.access import audit
 from voxhub.access.accounts import find_user, issue_token, revoke_token
-from voxhub.catalog.bootstrap import ADMIN_EMAIL
-from voxhub.cli._common import clean_errors, open_hub, out
+from voxhub.access.first_admin import ADMIN_EMAIL
+from voxhub.cli._common import clean_errors, ensure_first_admin, open_hub, out
 from voxhub.cli.admin_common import operator
 from voxhub.db.models import ApiToken
 
@@ -28,6 +28,7 @@ def create(
 ) -> None:
     """Create an API token and print it (it is shown only this once)."""
     hub = open_hub()
+    ensure_first_admin(hub)
     with hub.transaction() as session:
         issued = issue_token(session, find_user(session, user), name, expires_days)
         token_id = issued.row.id

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -44,6 +44,10 @@ class User(Base):
     created: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship()
+
+
+# Login matches lower(email): two users may not differ only in case (migration 0003).
+Index("ux_users_email_lower", func.lower(User.email), unique=True)
 
 
 class ApiToken(Base):

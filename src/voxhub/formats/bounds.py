@@ -1,21 +1,85 @@
-"""Checking a ``datasource-properties.json`` against the arrays it describes.
+"""Declared sizes checked against the data before anything is read.
 
-A bounding box may not reach past the data: at every mag the box, divided by
-the mag, must fit in the array's x, y and z extent. Mag paths must stay in
-the dataset folder. Remote mags (URLs) are not opened here.
+Every importer learns a volume's shape from a header (NIfTI, DM, CZI, TIFF,
+PNG), a side file (``knossos.conf``, ``datasource-properties.json``) or pixel
+coordinates (imzML); a header may declare 30000³ voxels on 32 kB of data.
+``check_declared`` compares the bytes a shape declares with the bytes that
+can hold them, before a band is allocated: an uncompressed payload must be
+at least as large as what it declares, a compressed one may shrink it no
+more than its codec can. Sparse formats (KNOSSOS cubes, WKW files: a missing
+one reads as zero) count the bytes of the files present, of which at most
+``SPARSE`` - 1 in ``SPARSE`` may be missing.
+
+A ``datasource-properties.json`` bounding box may not reach past its arrays
+either: at every mag the box, divided by the mag, must fit in the array's
+x, y and z extent. Mag paths must stay in the dataset folder. Remote mags
+(URLs) are not opened here.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import zarr
 
+from voxhub.errors import UnreadableInput
 from voxhub.formats.paths import default_mag_path, mag_location
 from voxhub.formats.properties import BadProperties, DatasourceProperties, Layer, MagEntry
 
 DEFAULT_AXES = {"x": -1, "y": -2, "z": -3}
+# How far each kind of payload can shrink what it holds (declared : stored).
+UNCOMPRESSED = 1
+# Deflate (gzip, zlib, PNG, TIFF/HDF5 deflate) codes at best a 258-byte match in
+# 2 bits, plus block overhead: 1032:1 is its documented ceiling.
+DEFLATE = 1032
+# Any other codec (LZW, JPEG, JPEG-XR, zstd, blosc): zstd's run-length blocks
+# store 128 KiB in 4 bytes (32768:1), the best of them; 65536 leaves margin.
+ANY_CODEC = 65536
+TIFF_DEFLATE = {8, 32946}  # TIFF's Adobe and old-style deflate compression codes
+# Cubes or files absent from a sparse format (empty margins, unwritten regions).
+SPARSE = 64
+
+
+class DeclaredSizeMismatch(UnreadableInput):
+    """A header declares more data than the file can hold."""
+
+    code = "declared_size_mismatch"
+
+
+def declared_bytes(shape: Sequence[int], dtype: np.dtype | type | str) -> int:
+    """Bytes a shape of ``dtype`` declares (Python ints: no overflow)."""
+    return math.prod(int(s) for s in shape) * np.dtype(dtype).itemsize
+
+
+def tiff_ratio(compression: int) -> int:
+    """How far a TIFF compression scheme (its tag value) may shrink a page."""
+    if compression == 1:
+        return UNCOMPRESSED
+    return DEFLATE if compression in TIFF_DEFLATE else ANY_CODEC
+
+
+def check_declared(
+    path: Path,
+    shape: Sequence[int],
+    dtype: np.dtype | type | str,
+    stored: int,
+    *,
+    ratio: int = UNCOMPRESSED,
+    what: str = "",
+) -> None:
+    """Refuse ``shape`` × ``dtype`` when ``stored`` bytes (× ``ratio``) cannot hold it."""
+    wanted = declared_bytes(shape, dtype)
+    if wanted <= stored * ratio:
+        return
+    dims = "×".join(str(int(s)) for s in shape)
+    how = "" if ratio == UNCOMPRESSED else f" (even at {ratio}:1 compression)"
+    raise DeclaredSizeMismatch(
+        f"{path.name}: {what or 'the header'} declares {dims} {np.dtype(dtype)} "
+        f"({wanted} bytes), but only {stored} bytes hold it{how}: corrupt or truncated file"
+    )
 
 
 def _mag_path(dataset_dir: Path, layer: Layer, entry: MagEntry) -> Path | None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from voxhub.errors import UnreadableInput
 from voxhub.extras import optional
+from voxhub.formats.bounds import ANY_CODEC, check_declared
 from voxhub.formats.source import VolumeSource
 
 PIXEL_TYPES = {
@@ -74,6 +75,13 @@ def open_source(path: Path) -> VolumeSource:
     z0_file, z1_file = box.get("Z", (0, 1))
     c0, c1 = box.get("C", (0, 1))
     roi = (rect.x, rect.y, rect.w, rect.h)
+    shape = ((c1 - c0) * samples, z1_file - z0_file, rect.h, rect.w)
+    # Subblocks may be compressed (JPEG-XR, zstd) and a mosaic's tiles leave gaps; a
+    # bounding rectangle stretched by one far-off tile still declares more than any
+    # codec could have shrunk into the file.
+    check_declared(
+        path, shape, dtype, path.stat().st_size, ratio=ANY_CODEC, what="the CZI bounding box"
+    )
 
     def read_band(z0: int, z1: int) -> np.ndarray:
         out = np.empty(((c1 - c0) * samples, z1 - z0, rect.h, rect.w), dtype)
@@ -89,7 +97,6 @@ def open_source(path: Path) -> VolumeSource:
                     out[first : first + samples, z - z0] = np.moveaxis(plane, -1, 0)
         return out
 
-    shape = ((c1 - c0) * samples, z1_file - z0_file, rect.h, rect.w)
     return VolumeSource(
         path,
         shape,

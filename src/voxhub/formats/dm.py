@@ -9,6 +9,7 @@ import numpy as np
 
 from voxhub.errors import UnreadableInput
 from voxhub.extras import optional
+from voxhub.formats.bounds import check_declared
 from voxhub.formats.source import VolumeSource
 
 SUFFIXES = (".dm3", ".dm4")
@@ -25,7 +26,9 @@ def _signal(path: Path) -> dict[str, Any]:
     file_reader = optional("rsciio.digitalmicrograph", "formats", "DM3/DM4 import").file_reader
 
     try:
-        signals = file_reader(str(path), lazy=True)
+        # One chunk: the image is read whole anyway, and "auto" chunks would build a
+        # graph of millions of tasks for a header that declares a huge image.
+        signals = file_reader(str(path), lazy=True, chunks=-1)
     except Exception as exc:  # RosettaSciIO raises many unrelated types on corrupt files
         raise UnreadableInput(f"{path}: not a readable DM3/DM4 file ({exc})") from None
     if not signals:
@@ -34,8 +37,10 @@ def _signal(path: Path) -> dict[str, Any]:
 
 
 def header(path: Path) -> tuple[tuple[int, ...], np.dtype]:
-    """Shape and dtype, without reading pixels."""
+    """Shape and dtype, without reading pixels; the declared size is checked against the file."""
     data = _signal(path)["data"]
+    # DM pixels are stored uncompressed: the file must hold every one.
+    check_declared(path, data.shape, data.dtype, path.stat().st_size, what="the DM header")
     if data.dtype.fields is not None:
         return (*data.shape, 3), np.dtype(np.uint8)  # RGBA stored as records
     return tuple(int(s) for s in data.shape), np.dtype(data.dtype).newbyteorder("=")

@@ -11,9 +11,14 @@ from PIL import Image, UnidentifiedImageError
 
 from voxhub.errors import UnreadableInput
 from voxhub.formats import dm
+from voxhub.formats.bounds import ANY_CODEC, DEFLATE, check_declared, tiff_ratio
 from voxhub.formats.source import VolumeSource, as_czyx
 
 SUFFIXES = {".tif", ".tiff", ".png", ".jpg", ".jpeg", *dm.SUFFIXES}
+# Pillow refuses images above ~179 Mpixel as "decompression bombs", which large EM
+# slices are not; ``check_declared`` bounds every slice by its file size instead.
+Image.MAX_IMAGE_PIXELS = None
+SAMPLE_BYTES = {"I;16": 2, "I;16B": 2, "I;16L": 2, "I": 4, "F": 4}
 
 
 def slice_files(folder: Path) -> list[Path]:
@@ -38,8 +43,15 @@ def _header(path: Path) -> tuple[tuple[int, ...], np.dtype]:
         if path.suffix.lower() in (".tif", ".tiff"):
             with tifffile.TiffFile(path) as tif:
                 page = tif.pages[0]
+                ratio = tiff_ratio(int(page.compression))
+                check_declared(path, page.shape, page.dtype, path.stat().st_size, ratio=ratio)
                 return tuple(page.shape), np.dtype(page.dtype)
         with Image.open(path) as image:
+            # Checked before anything is decoded (the probe decodes the whole image).
+            samples = len(image.getbands()) * SAMPLE_BYTES.get(image.mode, 1)
+            ratio = DEFLATE if image.format == "PNG" else ANY_CODEC
+            shape = (image.height, image.width, samples)
+            check_declared(path, shape, np.uint8, path.stat().st_size, ratio=ratio)
             probe = np.asarray(image.crop((0, 0, 1, 1)))
             shape = (image.height, image.width, *probe.shape[2:])
             return shape, probe.dtype

@@ -20,6 +20,7 @@ import numpy as np
 from pyimzml.ImzMLParser import ImzMLParser
 
 from voxhub.errors import UnreadableInput
+from voxhub.formats.bounds import SPARSE, check_declared
 from voxhub.formats.msi_source import GuardedArray, MsiSource
 
 DEFAULT_TOLERANCE_PPM = 5.0
@@ -218,6 +219,12 @@ def open_source(path: Path, *, tolerance_ppm: float = DEFAULT_TOLERANCE_PPM) -> 
         raise UnreadableInput(f"{path}: an m/z array and its intensities differ in length")
     coords = np.asarray(parser.coordinates)
     shape = (int(coords[:, 0].max()), int(coords[:, 1].max()))
+    # Pixels without a spectrum read as zero (tissue is rarely rectangular), but a grid
+    # stretched by one far-off coordinate is no image: bounded before it is allocated.
+    check_declared(
+        path, shape, np.int64, len(coords) * np.dtype(np.int64).itemsize, ratio=SPARSE,
+        what=f"the pixel coordinates (with {len(coords)} spectra)",
+    )  # fmt: skip
     cube = ImzmlCube(parser, ibd, shape, None)
     extra: dict[str, Any] = {"mode": "continuous" if continuous else "processed"}
     if continuous:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from voxhub.errors import UnreadableInput
+from voxhub.formats.bounds import SPARSE, check_declared
 from voxhub.formats.source import VolumeSource
 
 CUBE = 128
@@ -51,13 +52,18 @@ def _cube_file(root: Path, cx: int, cy: int, cz: int) -> Path | None:
     return next((f for f in sorted(folder.iterdir()) if f.suffix == ".raw"), None)
 
 
-def _extent_from_cubes(root: Path) -> tuple[int, int, int]:
-    top = [0, 0, 0]
+def _cube_folders(root: Path) -> list[tuple[int, int, int]]:
+    """The (x, y, z) indices of the cube folders present."""
+    found = []
     for xdir in root.glob("x[0-9]*"):
         for ydir in xdir.glob("y[0-9]*"):
             for zdir in ydir.glob("z[0-9]*"):
-                for i, name in enumerate((xdir.name, ydir.name, zdir.name)):
-                    top[i] = max(top[i], (int(name[1:]) + 1) * CUBE)
+                found.append((int(xdir.name[1:]), int(ydir.name[1:]), int(zdir.name[1:])))
+    return found
+
+
+def _extent_from_cubes(cubes: list[tuple[int, int, int]]) -> tuple[int, int, int]:
+    top = [max((c[i] + 1 for c in cubes), default=0) * CUBE for i in range(3)]
     return top[0], top[1], top[2]
 
 
@@ -74,12 +80,18 @@ def open_source(path: Path) -> VolumeSource:
         raise UnreadableInput(f"{path}: no KNOSSOS cube folders (x0000/y0000/z0000) found")
     conf = _conf(path)
     bound = conf["boundary"]
+    cubes = _cube_folders(root)
     if {"x", "y", "z"} <= bound.keys():
         x, y, z = (int(bound[a]) for a in "xyz")
     else:
-        x, y, z = _extent_from_cubes(root)
-    if min(x, y, z) <= 0:
+        x, y, z = _extent_from_cubes(cubes)
+    if min(x, y, z) <= 0 or not cubes:
         raise UnreadableInput(f"{path}: no KNOSSOS cubes found")
+    # Missing cubes read as zero, but a boundary far beyond the cubes present is no volume.
+    check_declared(
+        path, (z, y, x), np.uint8, len(cubes) * CUBE**3, ratio=SPARSE,
+        what=f"the boundary (with {len(cubes)} cubes present)",
+    )  # fmt: skip
     scale = conf["scale"]
     voxel = tuple(scale[a] for a in "xyz") if {"x", "y", "z"} <= scale.keys() else None
 

@@ -30,11 +30,20 @@ from voxhub.storage.local import check_name, publish, staging_folder
 
 MSI_FORMATS = (imzml, omsi)
 LayerProgress = Callable[[int, int, int], None]  # (cube index, done, total)
+KIND = "msi"  # for the importer registry: imported by ``import_msi``, not as a volume
+
+
+def msi_file(path: Path) -> Path | None:
+    """The MSI file ``path`` is, or holds alone (an uploaded ``.imzML`` with its ``.ibd``)."""
+    if path.is_dir():
+        found = [c for c in path.iterdir() if c.is_file() and imzml.matches(c)]
+        return found[0] if len(found) == 1 else None
+    return path if any(fmt.matches(path) for fmt in MSI_FORMATS) else None
 
 
 def matches(path: Path) -> bool:
-    """Is ``path`` an MSI file (imzML or OpenMSI HDF5)?"""
-    return any(fmt.matches(path) for fmt in MSI_FORMATS)
+    """Is ``path`` an MSI file (imzML or OpenMSI HDF5), or a folder holding one imzML file?"""
+    return msi_file(path) is not None
 
 
 @dataclass
@@ -52,6 +61,7 @@ def open_cubes(
 ) -> list[MsiCube]:
     """Every cube of an MSI file; close their sources when done (``close_cubes``)."""
     check_name(layer, "layer name")
+    path = msi_file(path) or path
     if imzml.matches(path):
         return [MsiCube(layer, imzml.open_source(path, tolerance_ppm=tolerance_ppm))]
     if not omsi.matches(path):
@@ -77,12 +87,17 @@ def close_cubes(cubes: list[MsiCube]) -> None:
 
 
 def _pixel_size(source: MsiSource) -> tuple[float, float, float]:
-    """imzML's pixel size (micrometres) when the file states it, else 1."""
-    sizes = []
-    for key in ("pixel size y", "pixel size x"):
-        value = source.instrument.get(key)
-        sizes.append(float(value) if isinstance(value, int | float) and value > 0 else 1.0)
-    return (sizes[1], sizes[0], 1.0)
+    """The layer's voxel size (array x, array y, m/z): imzML's pixel sizes in micrometres.
+
+    The cube is (imzML x, imzML y, m/z) and is stored as (m/z, rows, columns)
+    with rows = imzML x: the array's x axis holds imzML y, its y axis imzML x,
+    so each takes that axis' pixel size (1 when the file states none).
+    """
+    sizes = {}
+    for axis in "xy":
+        value = source.instrument.get(f"pixel size {axis}")
+        sizes[axis] = float(value) if isinstance(value, int | float) and value > 0 else 1.0
+    return (sizes["y"], sizes["x"], 1.0)
 
 
 def _metadata(cube: MsiCube, path: Path) -> MsiMetadata:
@@ -180,7 +195,8 @@ def import_msi(
     target = root.dataset_dir(organization, dataset)
     if target.exists():
         raise Conflict(f"dataset {organization}/{dataset} already exists")
-    cubes = open_cubes(Path(path), layer, tolerance_ppm)
+    path = msi_file(Path(path)) or Path(path)
+    cubes = open_cubes(path, layer, tolerance_ppm)
     try:
         with staging_folder(root.staging) as staging:
             folder = staging / dataset

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from voxhub.errors import UnreadableInput
+from voxhub.formats.bounds import DEFLATE, UNCOMPRESSED, check_declared
 from voxhub.formats.source import VolumeSource
 
 SUFFIXES = (".nii", ".nii.gz")
@@ -29,6 +30,16 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
         raise UnreadableInput(f"{path}: not a readable NIfTI file ({exc})") from None
 
 
+def _check_size(path: Path, shape: tuple[int, ...], image) -> None:  # type: ignore[no-untyped-def]
+    """The voxels after ``vox_offset`` must fit in the file (gzip: at deflate's best ratio)."""
+    gzipped = path.name.lower().endswith(".gz")
+    offset = 0 if gzipped else int(getattr(image.dataobj, "offset", 0) or 0)
+    check_declared(
+        path, shape, image.get_data_dtype(), max(path.stat().st_size - offset, 0),
+        ratio=DEFLATE if gzipped else UNCOMPRESSED, what="the NIfTI header",
+    )  # fmt: skip
+
+
 def open_source(path: Path) -> VolumeSource:
     image = _load(path)
     shape = tuple(int(s) for s in image.shape)
@@ -36,6 +47,7 @@ def open_source(path: Path) -> VolumeSource:
         raise UnreadableInput(f"{path}: {len(shape)}-dimensional NIfTI is not supported")
     x, y, z, c = (*shape, 1, 1, 1)[:4]
     proxy = image.dataobj
+    _check_size(path, shape, image)
     scaled = getattr(proxy, "slope", 1.0) not in (1.0, None) or getattr(proxy, "inter", 0.0)
     dtype = np.dtype(np.float32) if scaled else np.dtype(image.get_data_dtype()).newbyteorder("=")
     zooms = [float(v) for v in image.header.get_zooms()[:3]] + [1.0, 1.0]

@@ -26,6 +26,7 @@ import h5py
 import numpy as np
 
 from voxhub.errors import NotFound, UnreadableInput
+from voxhub.formats.bounds import ANY_CODEC, DEFLATE, UNCOMPRESSED, check_declared
 from voxhub.formats.msi_source import GuardedArray, MsiAnalysis, MsiDependency, MsiSource
 
 SUFFIXES = (".h5", ".hdf5", ".omsi")
@@ -35,6 +36,17 @@ _ANALYSIS = re.compile(r"^analysis_(\d+)$")
 _ANALYSIS_STANDARD = {"analysis_identifier", "analysis_type", "parameter", "dependency", "runinfo"}
 # Metadata datasets larger than this are described by shape, not copied.
 _MAX_METADATA_VALUES = 1024
+
+
+def _checked(dataset: h5py.Dataset, path: Path) -> h5py.Dataset:
+    """``dataset``, once its declared size is shown to fit in the file."""
+    filters = {None: UNCOMPRESSED, "gzip": DEFLATE}
+    ratio = filters.get(dataset.compression, ANY_CODEC)
+    check_declared(
+        path, dataset.shape, dataset.dtype, path.stat().st_size, ratio=ratio,
+        what=f"dataset {dataset.name}",
+    )  # fmt: skip
+    return dataset
 
 
 def _numbered(group: h5py.Group, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
@@ -104,7 +116,7 @@ def _analyses(entry: h5py.Group, path: Path) -> tuple[MsiAnalysis, ...]:
                     )
                 )
         outputs = {
-            key: GuardedArray(item, path)
+            key: GuardedArray(_checked(item, path), path)
             for key, item in group.items()
             if key not in _ANALYSIS_STANDARD and isinstance(item, h5py.Dataset)
         }
@@ -140,14 +152,14 @@ def _open(path: Path) -> h5py.File:
 
 def _cubes(node: h5py.Group | h5py.Dataset, path: Path) -> list[h5py.Dataset]:
     if isinstance(node, h5py.Dataset):
-        return [node]
+        return [_checked(node, path)]
     fmt = _text(node, "format", "full_cube")
     if fmt not in ("full_cube", "1"):
         raise UnreadableInput(
             f"{path}: {node.name} uses the {fmt!r} layout; only full_cube is read"
         )
     copies = [node[name] for _, name in _numbered(node, _DATA)]
-    copies = [c for c in copies if isinstance(c, h5py.Dataset)]
+    copies = [_checked(c, path) for c in copies if isinstance(c, h5py.Dataset)]
     if not copies:
         raise UnreadableInput(f"{path}: {node.name} holds no data_# dataset")
     return copies
@@ -178,7 +190,7 @@ def open_source(path: Path, *, exp_index: int = 0, data_index: int = 0) -> MsiSo
             mz_node = instrument.get("mz")
         if not isinstance(mz_node, h5py.Dataset):
             raise UnreadableInput(f"{path}: {node.name} has no m/z axis (mz dataset)")
-        mz = np.asarray(mz_node[()], dtype=np.float64).reshape(-1)
+        mz = np.asarray(_checked(mz_node, path)[()], dtype=np.float64).reshape(-1)
         methods = entry.get("methods")
         sample = entry.get("sample")
         source = MsiSource(

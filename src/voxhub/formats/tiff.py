@@ -19,6 +19,7 @@ import numpy as np
 import tifffile
 
 from voxhub.errors import UnreadableInput
+from voxhub.formats.bounds import check_declared, tiff_ratio
 from voxhub.formats.source import VolumeSource
 
 SUFFIXES = (".tif", ".tiff", ".ome.tif", ".ome.tiff", ".btf")
@@ -31,7 +32,8 @@ OME_UNITS = {
 }
 CHANNEL_AXES = "C"
 DEPTH_AXES = "ZQI"  # Q (unknown) and I (generic page index) stack planes like Z
-_ERRORS = (OSError, ValueError, IndexError, KeyError, tifffile.TiffFileError)
+# Codec errors (imagecodecs.DeflateError and the like) are RuntimeErrors.
+_ERRORS = (OSError, ValueError, IndexError, KeyError, RuntimeError, tifffile.TiffFileError)
 
 
 def matches(path: Path) -> bool:
@@ -121,6 +123,10 @@ def _layout(tif: tifffile.TiffFile, path: Path) -> tuple[PageLayout, np.dtype]:
     if getattr(keyframe, "imagedepth", 1) > 1:
         raise UnreadableInput(f"{path}: volumetric (tiled in z) TIFF pages are not supported")
     layout = page_layout(series.axes, tuple(series.shape), keyframe.axes, path)
+    ratio = tiff_ratio(int(keyframe.compression))
+    files = {Path(page.parent.filehandle.path) for page in series.pages if page is not None}
+    stored = sum(f.stat().st_size for f in files | {path} if f.exists())
+    check_declared(path, series.shape, series.dtype, stored, ratio=ratio)
     return layout, np.dtype(series.dtype)
 
 

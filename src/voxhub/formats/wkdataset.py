@@ -10,7 +10,8 @@ the dataset's common origin (the smallest ``topLeft``), so a segmentation
 offset by (3, 4, 5) from its colour layer stays offset by that much. A
 single layer, or layers that share a corner, are read over exactly their box.
 
-WKW and Zarr layers are converted here.
+WKW and Zarr layers are converted here, N5 and Neuroglancer precomputed
+layers through tensorstore.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ import math
 from pathlib import Path
 
 from voxhub.errors import UnreadableInput
-from voxhub.formats import wkw, zarrarray
+from voxhub.formats import _tensorstore, n5, precomputed, wkw, zarrarray
+from voxhub.formats.bounds import check_layer
 from voxhub.formats.layers import ImportOptions, NamedSource
-from voxhub.formats.paths import check_layer_paths
+from voxhub.formats.paths import check_layer_paths, default_mag_path, is_remote, mag_location
 from voxhub.formats.properties import PROPERTIES_FILE, Layer, MagEntry, read_properties
 from voxhub.formats.source import VolumeSource
-from voxhub.storage.local import safe_join
-
-REMOTE = ("http://", "https://", "s3://", "gs://")
 
 
 def matches(path: Path) -> bool:
@@ -41,21 +40,27 @@ def _finest(layer: Layer) -> MagEntry:
 
 def _mag_path(root: Path, layer: Layer, entry: MagEntry) -> Path:
     """Where the mag lives: its ``path`` (``./`` from the dataset), else ``<layer>/<mag>``."""
-    relative = entry.path or "-".join(map(str, entry.mag))
-    if relative.startswith(REMOTE):
+    relative = (
+        [entry.path] if entry.path else [default_mag_path(entry.mag), "-".join(map(str, entry.mag))]
+    )
+    if is_remote(relative[0]):
         raise UnreadableInput(
-            f"layer {layer.name}: mag {relative} is remote; remote layers are registered, "
+            f"layer {layer.name}: mag {relative[0]} is remote; remote layers are registered, "
             "not converted"
         )
-    candidates = [relative.removeprefix("./")] if relative.startswith("./") else []
-    candidates += [f"{layer.name}/{relative}", relative]
-    if entry.path is None and entry.mag == (1, 1, 1):
-        candidates.append(f"{layer.name}/1")
-    for candidate in candidates:
-        path = safe_join(root, candidate)
-        if path.exists():
+    for candidate in relative:
+        path = mag_location(root, layer.name, candidate)
+        if isinstance(path, Path) and path.exists():
             return path
     raise UnreadableInput(f"layer {layer.name}: mag {'-'.join(map(str, entry.mag))} is missing")
+
+
+def _names(entry: MagEntry, names: list[str]) -> list[str]:
+    """The mag's ``axisOrder`` when it gives one, else the store's own axis names."""
+    if not entry.axis_order:
+        return names
+    by_index = {index % len(names): name for name, index in entry.axis_order.items()}
+    return [by_index.get(i, names[i]) for i in range(len(names))]
 
 
 def _region(
@@ -76,7 +81,14 @@ def _layer_source(root: Path, layer: Layer, origin: tuple[int, int, int]) -> Vol
     if layer.data_format == "wkw":
         return wkw.open_wkw(path, offset, size)
     if layer.data_format in ("zarr", "zarr3"):
+        check_layer(root, layer)  # the box must lie within the arrays at every mag
         return zarrarray.open_region(path, offset, size, entry.axis_order)
+    if layer.data_format == "n5":
+        store, names = n5.open_dataset(n5.finest(path))
+        return _tensorstore.volume(path, store, _names(entry, names), offset, size)
+    if layer.data_format == "neuroglancerPrecomputed":
+        store, names = precomputed.open_scale(path.parent, path.name)
+        return _tensorstore.volume(path, store, _names(entry, names), offset, size)
     raise UnreadableInput(f"layer {layer.name}: {layer.data_format} layers cannot be converted")
 
 

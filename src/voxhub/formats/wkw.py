@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from voxhub.errors import UnreadableInput
+from voxhub.formats.bounds import SPARSE, check_declared
 from voxhub.formats.source import VolumeSource
 
 HEADER = "header.wkw"
@@ -39,9 +40,13 @@ def _open(folder: Path):  # type: ignore[no-untyped-def]
         raise UnreadableInput(f"{folder}: not a readable WKW dataset ({exc})") from None
 
 
+def _files(folder: Path) -> list[Path]:
+    return list(folder.glob("z*/y*/x*.wkw"))
+
+
 def _extent(folder: Path, file_side: int) -> tuple[int, int, int]:
     top = [0, 0, 0]
-    for file in folder.glob("z*/y*/x*.wkw"):
+    for file in _files(folder):
         parts = (file.name, file.parent.name, file.parent.parent.name)  # x, y, z
         for i, name in enumerate(parts):
             match = INDEX.match(name)
@@ -65,9 +70,15 @@ def open_wkw(
         channels = int(header.num_channels)
         side = int(header.block_len) * int(header.file_len)
     size = size_xyz or _extent(folder, side)
-    if min(size) <= 0:
+    files = len(_files(folder))
+    if min(size) <= 0 or not files:
         raise UnreadableInput(f"{path}: the WKW layer holds no data files")
     x, y, z = size
+    # Missing files read as zero, but a bounding box far beyond the files is no volume.
+    check_declared(
+        folder, (channels, z, y, x), dtype, files * side**3 * channels * dtype.itemsize,
+        ratio=SPARSE, what=f"the bounding box (with {files} WKW files present)",
+    )  # fmt: skip
     ox, oy, oz = top_left
 
     def read_band(z0: int, z1: int) -> np.ndarray:

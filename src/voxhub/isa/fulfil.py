@@ -29,6 +29,7 @@ from voxhub.isa.contracts import (
     check_path,
 )
 from voxhub.isa.errors import ExecuteFailed, InvalidIsa, IsaNotFound, IsaReadError
+from voxhub.storage.archives import read_member
 
 # ISA files in a zip larger than this are refused (a zip bomb guard).
 MAX_ZIP_MEMBER = 512 * 1024 * 1024
@@ -183,7 +184,7 @@ def read_arc_zip(data: bytes, source: str = "arc.zip") -> ARC:
             if info.file_size > MAX_ZIP_MEMBER:
                 raise IsaReadError(source, info.filename, "file too large")
             try:
-                body = zf.read(info)
+                body = read_member(zf, info)  # bounded, charged to the caller's inflation
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 raise IsaReadError(source, info.filename, f"cannot unpack ({exc})") from None
             contracts.append(contract.with_dto(SpreadsheetDTO(data=body)))

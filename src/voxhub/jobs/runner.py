@@ -125,12 +125,13 @@ class Worker:
         except JobCancelled as exc:
             outcome = {"state": "cancelled", "message": exc.detail}
         except VoxhubError as exc:
-            outcome = {"state": "failed", "error": exc.detail, "error_code": exc.code}
+            error = self._public(exc.detail)
+            outcome = {"state": "failed", "error": error, "error_code": exc.code}
         except Exception as exc:
             log.exception("job %d (%s) crashed", claimed.id, claimed.kind)
             outcome = {
                 "state": "failed",
-                "error": f"{type(exc).__name__}: {exc}",
+                "error": self._public(f"{type(exc).__name__}: {exc}"),
                 "error_code": "internal_error",
             }
         finally:
@@ -152,6 +153,13 @@ class Worker:
         )
         if not written:
             log.warning("job %d finished here but another worker owns it now", claimed.id)
+
+    def _public(self, text: str) -> str:
+        """Job errors are shown to users: the server's data folder is not named in them."""
+        data = self.hub.settings.data
+        for form in sorted({str(data.resolve()), str(data.absolute())}, key=len, reverse=True):
+            text = text.replace(form, "<data>")
+        return text
 
     def _heartbeat(self, ctx: JobContext, done: threading.Event) -> None:
         interval = self.hub.settings.job_heartbeat_seconds

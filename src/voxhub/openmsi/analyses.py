@@ -208,13 +208,13 @@ def run_analysis(
 ) -> AnalysisInfo:
     """Compute analysis ``kind_name`` on ``target`` and store it with its provenance."""
     kind = get_kind(kind_name)
-    params = kind.check(parameters)
     check_analysable(target)
+    params = kind.check(parameters, tuple(target.array.shape))
     existing = list_analyses(hub, entry)
     if identifier is not None and any(i.identifier == identifier for i in existing):
         raise Conflict(f"identifier: an analysis {identifier!r} already exists")
     assert target.axis is not None
-    result = kind.compute(target.array, target.axis, params)
+    result = kind.compute(target.array, target.axis, params, progress)
     record = Provenance(
         identifier=identifier or "",
         type=kind.name,

@@ -87,8 +87,22 @@ def rounded(data: Any, precision: int | None) -> Any:
     return data
 
 
+def _no_complex(fmt: str) -> UnsupportedFormat:
+    return UnsupportedFormat(
+        f"format: {fmt} cannot hold complex numbers; ask for NPY or HDF5, or add a step "
+        'such as {"transformation": "singleDataTransform", "operation": "abs"}'
+    )
+
+
 def plain(value: Any) -> Any:
-    """JSON-ready Python values: arrays as nested lists, non-finite floats as None."""
+    """JSON-ready Python values: arrays as nested lists, non-finite floats as None.
+
+    Complex numbers have no JSON form: they raise ``UnsupportedFormat``.
+    """
+    if isinstance(value, complex | np.complexfloating) or (
+        isinstance(value, np.ndarray) and value.dtype.kind == "c"
+    ):
+        raise _no_complex("JSON")
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
             value = np.where(np.isfinite(value), value, None).astype(object)
@@ -143,6 +157,8 @@ def _plot(values: np.ndarray, width: int = 800, height: int = 300) -> Image.Imag
 def png_bytes(data: np.ndarray, colormap: str | None = None) -> bytes:
     """One PNG of ``data``: 2D image, RGB for (y, x, 3), max-projected stack, or 1D plot."""
     values = np.asarray(data)
+    if values.dtype.kind == "c":
+        raise _no_complex("PNG")
     if values.ndim == 3 and values.shape[2] == 3:
         rgb = np.stack([_stretch(values[..., c]) for c in range(3)], axis=-1)
         image = Image.fromarray((rgb * 255).round().astype(np.uint8))

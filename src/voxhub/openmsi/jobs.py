@@ -55,7 +55,8 @@ def analysis_job(kind: str) -> JobFunction:
             params.get("parameters"),
             identifier=params.get("identifier"),
             job_id=ctx.job_id,
-            progress=ctx.progress_fn(0.0, 1.0, f"{kind} stored"),
+            # Called as the analysis advances (NMF: every iteration); it raises on cancel.
+            progress=ctx.progress_fn(0.0, 1.0),
         )
         return {
             "anaIndex": info.position,

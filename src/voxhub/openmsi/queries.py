@@ -22,7 +22,7 @@ import numpy as np
 from voxhub.arrays.errors import BadSelection
 from voxhub.arrays.msi import PeakOptions, hilbert_layout, normalize_spectra, spectrum_peaks
 from voxhub.arrays.operations import DEFAULT_LIMITS as OPERATION_LIMITS
-from voxhub.arrays.operations import OperationLimits, Pipeline, parse_operations
+from voxhub.arrays.operations import OperationLimits, Pipeline, parse_operations, run_isolated
 from voxhub.arrays.selection import (
     DEFAULT_LIMITS,
     SelectionLimits,
@@ -133,7 +133,7 @@ def qslice(
         reduction=_reduction_steps(reduction, axis, 2),
     )
     data = read_for(cube, (None, None, mz), AXIS_PARAMS, pipeline, limits)
-    return pipeline.run(data, limits=limits.operations)
+    return run_isolated(pipeline, data, limits=limits.operations)
 
 
 def _spectra(
@@ -148,7 +148,7 @@ def _spectra(
         if value is None:
             raise MissingParameter(f"{name}: qspectrum needs {names[0]} and {names[1]}")
     data = read_for(cube, (row, col, None), (*names, "mz"), ops, limits)
-    return ops.run(data, limits=limits.operations)
+    return run_isolated(ops, data, limits=limits.operations)
 
 
 def qspectrum(
@@ -182,7 +182,7 @@ def qspectrum(
         default = [{"reduction": "max", "axis": 0}] * leading
     shorthand = [{"reduction": reduction, "axis": 0}] * leading if reduction else []
     final = pipeline_of(operations, default, limits, reduction=shorthand)
-    return final.run(data, limits=limits.operations)
+    return run_isolated(final, data, limits=limits.operations)
 
 
 def merge_spectra(
@@ -203,7 +203,7 @@ def merge_spectra(
         inputs=("spectrum1", "spectrum2"),
     )
     variables = {"spectrum1": first, "spectrum2": second}
-    return merge.run(first, limits=limits.operations, variables=variables)
+    return run_isolated(merge, first, limits=limits.operations, variables=variables)
 
 
 def qcube(
@@ -227,7 +227,7 @@ def qcube(
         operations, [], limits, reduction=_reduction_steps(reduction, axis, len(shape) - 1)
     )
     data = read_for(target.array, given[: len(shape)], AXIS_PARAMS[: len(shape)], pipeline, limits)
-    return pipeline.run(data, limits=limits.operations)
+    return run_isolated(pipeline, data, limits=limits.operations)
 
 
 def qmz(target: Target, layout: str = "default") -> dict[str, Any]:

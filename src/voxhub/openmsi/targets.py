@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import zarr
 
-from voxhub.arrays.layer import open_layer
 from voxhub.arrays.msi.cube import CubeView
 from voxhub.arrays.msi.store import MsiMetadata, MsiStore, is_msi_group, open_msi_store
 from voxhub.catalog.index import DatasetEntry, LayerEntry
+from voxhub.catalog.levels import layer_mags, open_level
 from voxhub.openmsi.errors import DataNotFound
 
 PIXEL_LABELS = ("pixel index X", "pixel index Y")
@@ -62,26 +62,28 @@ def data_items(entry: DatasetEntry) -> list[DataItem]:
 
 
 def _stamp(path: Path) -> float:
-    stamps = [(path / n).stat().st_mtime for n in ("zarr.json", ".zattrs") if (path / n).exists()]
+    names = ("zarr.json", ".zattrs", ".zgroup")
+    stamps = [(path / n).stat().st_mtime for n in names if (path / n).exists()]
     if not stamps:
         raise DataNotFound(f"layer {path.name} is missing on disk")
     return max(stamps)
 
 
 @lru_cache(maxsize=128)
-def _open_layer(path: str, _stamp: float) -> tuple[tuple[zarr.Array, ...], MsiStore | None]:
+def _msi_store(path: str, _stamp: float) -> MsiStore | None:
+    """The layer's MSI store (both chunk layouts), or None for any other layer."""
     group = zarr.open_group(store=path, mode="r")
-    if is_msi_group(dict(group.attrs)):
-        store = open_msi_store(path)
-        return store.replicas, store
-    layer = open_layer(Path(path))
-    return (layer.finest,), None
+    return open_msi_store(path) if is_msi_group(dict(group.attrs)) else None
 
 
 def open_item(entry: DatasetEntry, item: DataItem) -> Target:
     """The cube of one data item, with its axis (m/z values, or z positions)."""
     path = item.layer.path
-    replicas, store = _open_layer(str(path), _stamp(path))
+    store = _msi_store(str(path), _stamp(path))
+    if store is not None:
+        replicas: tuple = store.replicas
+    else:  # any other layer: its finest level, in whatever axis order it is stored
+        replicas = (open_level(item.layer, layer_mags(item.layer)[0]),)
     view = CubeView(replicas, item.channel)
     described = {
         "dataIndex": item.index,

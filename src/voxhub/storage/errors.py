@@ -1,6 +1,6 @@
 """Errors raised where bytes are stored."""
 
-from voxhub.errors import Conflict, InvalidInput
+from voxhub.errors import Conflict, InvalidInput, TooLarge
 
 
 class AlreadyExists(Conflict):
@@ -11,3 +11,15 @@ class UnsafePath(InvalidInput):
     """A name or relative path that would leave its folder."""
 
     code = "unsafe_path"
+
+
+class UnsafeArchive(InvalidInput):
+    """A zip entry that would leave the folder, a link, or an unreadable archive."""
+
+    code = "unsafe_archive"
+
+
+class ArchiveTooLarge(TooLarge):
+    """A zip that unpacks to more than its limits allow."""
+
+    code = "archive_too_large"

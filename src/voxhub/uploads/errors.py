@@ -1,6 +1,7 @@
 """Errors of resumable uploads and archive unpacking."""
 
 from voxhub.errors import Conflict, InvalidInput, NotFound, TooLarge
+from voxhub.storage.errors import ArchiveTooLarge, UnsafeArchive  # noqa: F401  (unpacking)
 
 
 class UploadNotFound(NotFound):
@@ -27,17 +28,11 @@ class QuotaExceeded(TooLarge):
     code = "quota_exceeded"
 
 
-class UnsafeArchive(InvalidInput):
-    """A zip entry that would leave the folder, a link, or an unreadable archive."""
-
-    code = "unsafe_archive"
-
-
-class ArchiveTooLarge(TooLarge):
-    """A zip that unpacks to more than allowed (or compresses suspiciously well)."""
-
-    code = "archive_too_large"
-
-
 class UnrecognisedUpload(InvalidInput):
     code = "unrecognised_upload"
+
+
+class NameUnavailable(Conflict):
+    """The dataset name is taken (perhaps by a dataset the uploader may not see)."""
+
+    code = "name_unavailable"

@@ -171,3 +171,20 @@ def test_hilbert_layout():
     assert hilbert_layout(np.array([7])).tolist() == [[7]]
     with pytest.raises(InvalidInput):
         hilbert_layout(np.zeros(0))
+
+
+def test_nmf_reports_every_iteration_and_stops_when_progress_raises(zarr_cube):
+    """A job's progress function raises on cancel: NMF must call it between iterations."""
+    seen = []
+
+    class Cancelled(Exception):
+        pass
+
+    def progress(done, total):
+        seen.append((done, total))
+        if done == 3:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        nmf(zarr_cube, 2, iterations=1000, tolerance=0, progress=progress)
+    assert seen == [(1, 1000), (2, 1000), (3, 1000)]

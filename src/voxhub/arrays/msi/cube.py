@@ -17,7 +17,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from voxhub.arrays.chunkread import fast_oindex
+from voxhub.arrays.level import Indexer, LevelView
 
 # Cube axis i (row, col, mz) lives on array axis _ARRAY_AXIS[i] of (c, z, y, x).
 _ARRAY_AXIS = (2, 3, 1)
@@ -44,24 +44,17 @@ def _chunks_touched(key: Any, length: int, chunk: int) -> int:
     return int(np.unique(_positions(key, length) // chunk).size)
 
 
-class _Indexer:
-    def __init__(self, view: CubeView, points: bool) -> None:
-        self.view, self.points = view, points
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        return self.view.read_points(key) if self.points else self.view.read_outer(key)
-
-
 class CubeView:
     """One channel of (c, z, y, x) replicas as a (row, col, mz) array."""
 
     def __init__(self, replicas: Sequence[Any], channel: int = 0) -> None:
         if not replicas:
             raise ValueError("a cube needs at least one array")
-        shapes = {tuple(r.shape) for r in replicas}
-        if len(shapes) != 1 or len(next(iter(shapes))) != 4:
+        # every replica is read as (c, z, y, x), whatever order it is stored in
+        self.replicas = tuple(r if isinstance(r, LevelView) else LevelView(r) for r in replicas)
+        shapes = {tuple(r.shape) for r in self.replicas}
+        if len(shapes) != 1:
             raise ValueError(f"replicas must share one (c, z, y, x) shape, got {shapes}")
-        self.replicas = tuple(replicas)
         nc, nz, ny, nx = self.replicas[0].shape
         if not 0 <= channel < nc:
             raise ValueError(f"channel {channel} does not exist (the layer has {nc})")
@@ -69,8 +62,8 @@ class CubeView:
         self.shape = (int(ny), int(nx), int(nz))
         self.dtype = np.dtype(self.replicas[0].dtype)
         self.ndim = 3
-        self.oindex = _Indexer(self, points=False)
-        self.vindex = _Indexer(self, points=True)
+        self.oindex = Indexer(self, points=False)
+        self.vindex = Indexer(self, points=True)
 
     @property
     def chunks(self) -> tuple[int, int, int]:
@@ -115,12 +108,7 @@ class CubeView:
         in_array_order = ((2, key[2]), (0, key[0]), (1, key[1]))
         kept = [axis for axis, k in in_array_order if not isinstance(k, int | np.integer)]
         order = np.argsort(kept)
-        array_key = self._array_key(key)
-        block = fast_oindex(replica, array_key, order)
-        if block is not None:
-            return block
-        block = np.asarray(replica.oindex[array_key])
-        return np.transpose(block, order) if kept else block
+        return replica.read_outer(self._array_key(key), order)
 
     def read_points(self, coords: Any) -> np.ndarray:
         """Vectorised (point) selection: one broadcastable integer array per cube axis."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from voxhub.arrays.msi.blocks import DEFAULT_BLOCK_BYTES, check_cube, row_blocks
+from voxhub.arrays.progress import ProgressFn
 from voxhub.errors import InvalidInput
 
 _EPS = 1e-12
@@ -40,8 +41,13 @@ def nmf(
     tolerance: float = 1e-4,
     seed: int = 0,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
+    progress: ProgressFn | None = None,
 ) -> NmfResult:
-    """Factorise a non-negative cube into ``components`` images and spectra."""
+    """Factorise a non-negative cube into ``components`` images and spectra.
+
+    ``progress(done, iterations)`` is called after every iteration; a job's
+    progress function raises there when the job was cancelled.
+    """
     nx, ny, nmz = check_cube(cube)
     if not 1 <= components <= min(nx * ny, nmz):
         raise InvalidInput(
@@ -62,7 +68,7 @@ def nmf(
     w = rng.random((nx * ny, components)) * scale + _EPS
     h = rng.random((components, nmz)) * scale + _EPS
     errors: list[float] = []
-    for _ in range(iterations):
+    for iteration in range(iterations):
         wtv = np.zeros((components, nmz))
         wtw = np.zeros((components, components))
         hht = h @ h.T
@@ -77,6 +83,8 @@ def nmf(
             residual_sq += float(np.square(v - wb @ h).sum())
         h *= wtv / (wtw @ h + _EPS)
         errors.append(np.sqrt(residual_sq / norm_sq) if norm_sq else 0.0)
+        if progress is not None:
+            progress(iteration + 1, iterations)
         if len(errors) > 1 and abs(errors[-2] - errors[-1]) < tolerance * max(errors[-1], _EPS):
             break
     return NmfResult(w.reshape(nx, ny, components), h, np.asarray(errors))

@@ -6,6 +6,7 @@ image = run_operations(cube, '[{"reduction": "max", "axis": 2}]')
 
 from voxhub.arrays.operations.base import TRANSFORMATIONS, Step, step_from_dict
 from voxhub.arrays.operations.functions import DUAL, REDUCTIONS, SINGLE
+from voxhub.arrays.operations.isolate import run_isolated
 from voxhub.arrays.operations.operands import (
     DEFAULT_LIMITS,
     Constant,
@@ -49,6 +50,7 @@ __all__ = [
     "Threshold",
     "VariableRef",
     "parse_operations",
+    "run_isolated",
     "run_operations",
     "step_from_dict",
 ]

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from voxhub.arrays.errors import BadOperation, BadSelection
-from voxhub.arrays.operations.functions import REDUCTIONS, FunctionSpec, Param
+from voxhub.arrays.operations.functions import (
+    REDUCTIONS,
+    STATIC_INT_BOUND,
+    FunctionSpec,
+    Param,
+)
 from voxhub.arrays.operations.operands import (
     DEFAULT_LIMITS,
     OPERAND_TYPES,
@@ -109,12 +114,24 @@ class Parser:
                 raise BadOperation(f"{where}: expected an integer")
             if spec.minimum is not None and value < spec.minimum:
                 raise BadOperation(f"{where}: must be at least {spec.minimum}")
-            return check_number(value, where)
+            # Shape-bounded parameters are checked again against the data when the
+            # step runs; no data has more elements along an axis than the cap.
+            bound = STATIC_INT_BOUND if spec.limit is None else self.limits.max_elements
+            if abs(value) > bound:
+                raise BadOperation(f"{where}: {value} is out of range (at most {bound})")
+            return value
         if kind == "ints":
-            if not isinstance(value, list) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value
+            if (
+                not isinstance(value, list)
+                or len(value) > STATIC_INT_BOUND
+                or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and abs(v) <= STATIC_INT_BOUND
+                    for v in value
+                )
             ):
-                raise BadOperation(f"{where}: expected a list of integers")
+                raise BadOperation(
+                    f"{where}: expected a list of at most {STATIC_INT_BOUND} axis numbers"
+                )
             return tuple(value)
         if kind == "q":
             values = value if isinstance(value, list) else [value]

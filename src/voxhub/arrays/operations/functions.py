@@ -3,17 +3,28 @@
 Three tables follow OpenMSI's documented lists: ``REDUCTIONS`` (may change the
 shape), ``SINGLE`` (one operand, shape kept) and ``DUAL`` (two operands). A name
 missing here cannot be called; a keyword missing from a function's ``params``
-cannot be passed. Functions whose output can grow quadratically declare
-``out_size`` so the pipeline refuses them before allocating.
+cannot be passed. Every integer parameter has a bound: ``limit`` derives it
+from the shape of the data the step receives (``diff``'s ``n`` is at most the
+axis length), the others are capped by ``STATIC_INT_BOUND`` when the pipeline
+is parsed. Functions whose output (or a temporary inside them) can be larger
+than their input declare ``out_size`` so the pipeline refuses them before
+allocating; element-wise functions are checked for broadcasting by the runner.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+# Shape of the data a step receives, and the axis it was given (or None).
+Bound = Callable[[tuple[int, ...], int | None], int]
+# Largest absolute value of an integer parameter without a shape-derived bound
+# (numpy arrays have at most 64 axes; 64 decimals are beyond float64's range).
+STATIC_INT_BOUND = 64
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,10 @@ class Param:
     required: bool = False
     minimum: int | None = None
     choices: tuple[str, ...] = ()
+    # For ``int``: the largest allowed absolute value, from the input's shape,
+    # and what that bound is called in messages. None: ``STATIC_INT_BOUND``.
+    limit: Bound | None = None
+    limit_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,58 @@ class FunctionSpec:
     params: Mapping[str, Param] = field(default_factory=dict)
     takes_axis: bool = False
     out_size: Callable[[np.ndarray, Mapping[str, Any]], int] | None = None
+
+
+def _axis_length(shape: tuple[int, ...], axis: int | None) -> int:
+    """The length along ``axis`` (numpy's default: the last axis); 0 for a scalar."""
+    if not shape:
+        return 0
+    index = -1 if axis is None else axis
+    return shape[index] if -len(shape) <= index < len(shape) else 0
+
+
+def _size(shape: tuple[int, ...], axis: int | None) -> int:
+    return math.prod(shape)
+
+
+def _longest(shape: tuple[int, ...], axis: int | None) -> int:
+    return max(shape, default=0)
+
+
+def _unbounded(shape: tuple[int, ...], axis: int | None) -> int:
+    return 2**62
+
+
+def _argwhere_size(x: np.ndarray, kwargs: Mapping[str, Any]) -> int:
+    return int(np.count_nonzero(x)) * max(x.ndim, 1)
+
+
+def _percentile_size(x: np.ndarray, kwargs: Mapping[str, Any]) -> int:
+    q = kwargs.get("q", 0)
+    count = len(q) if isinstance(q, tuple | list) else 1
+    axis = kwargs.get("axis")
+    kept = x.size if axis is None or x.ndim == 0 else x.size // max(x.shape[axis], 1)
+    return count * max(kept, 1)
+
+
+def _area_size(x: np.ndarray, kwargs: Mapping[str, Any]) -> int:
+    # One spectrum-sized temporary per offset, never all offsets at once.
+    return 2 * x.size
+
+
+def check_int_params(
+    spec: FunctionSpec, shape: tuple[int, ...], axis: int | None, kwargs: Mapping[str, Any]
+) -> str | None:
+    """What is wrong with ``kwargs`` for data of ``shape`` (None: nothing)."""
+    for name, param in spec.params.items():
+        value = kwargs.get(name)
+        if param.kind != "int" or param.limit is None or not isinstance(value, int):
+            continue
+        bound = param.limit(shape, axis)
+        if abs(value) > bound:
+            what = param.limit_text or "the data's length there"
+            return f"{name}={value} is more than {bound} ({what}, shape {shape})"
+    return None
 
 
 def _square_of_rows(x: np.ndarray, kwargs: Mapping[str, Any]) -> int:
@@ -69,17 +136,24 @@ def _diag_indices(x: np.ndarray) -> np.ndarray:
 
 
 def area_near_peak(x: np.ndarray, halfpeakwidth: int = 2) -> np.ndarray:
-    """Per spectrum (last axis): sum of the values within ``halfpeakwidth`` of the maximum."""
+    """Per spectrum (last axis): sum of the values within ``halfpeakwidth`` of the maximum.
+
+    The window is summed one offset at a time, so memory stays one image however
+    wide it is (offsets past the ends of the axis add nothing).
+    """
     if x.ndim == 2:
         return x
     if x.ndim != 3:
         raise ValueError("area_near_peak needs a 2D image or a 3D cube of spectra")
+    length = x.shape[-1]
     peak = np.argmax(x, axis=-1)[..., None]
-    offsets = np.arange(-halfpeakwidth, halfpeakwidth + 1)
-    positions = peak + offsets
-    inside = (positions >= 0) & (positions < x.shape[-1])
-    values = np.take_along_axis(x, np.clip(positions, 0, x.shape[-1] - 1), axis=-1)
-    return np.where(inside, values, 0).sum(axis=-1).astype(x.dtype, copy=False)
+    total = np.zeros(peak.shape, dtype=np.result_type(x.dtype, np.int64))
+    for offset in range(max(-halfpeakwidth, -length), min(halfpeakwidth, length) + 1):
+        position = peak + offset
+        inside = (position >= 0) & (position < length)
+        values = np.take_along_axis(x, np.clip(position, 0, length - 1), axis=-1)
+        total += np.where(inside, values, 0).astype(total.dtype, copy=False)
+    return total[..., 0].astype(x.dtype, copy=False)
 
 
 def signed(func: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray]:
@@ -133,31 +207,37 @@ REDUCTIONS: dict[str, FunctionSpec] = {
     "append": _red(np.append, values=Param("operand", required=True)),
     "argmax": _red(np.argmax),
     "argmin": _red(np.argmin),
-    "argwhere": _red(np.argwhere, axis=False),
+    "argwhere": _red(np.argwhere, axis=False, out_size=_argwhere_size),
     "average": _red(np.average, weights=Param("operand")),
     "bincount": _red(
         _bincount,
         axis=False,
         out_size=_bincount_size,
         weights=Param("operand"),
-        minlength=Param("int", minimum=0),
+        # Any length up to the element cap, which out_size enforces.
+        minlength=Param("int", minimum=0, limit=_unbounded, limit_text="the element cap"),
     ),
     "corrcoef": _red(np.corrcoef, axis=False, out_size=_square_of_rows, rowvar=Param("bool")),
     "count_nonzero": _red(np.count_nonzero),
     "cumprod": _red(np.cumprod),
     "cumproduct": _red(np.cumprod),
     "cumsum": _red(np.cumsum),
-    "diag": _red(np.diag, axis=False, out_size=_diag_size, k=Param("int")),
+    "diag": _red(np.diag, axis=False, out_size=_diag_size, k=Param("int", limit=_size)),
     "diag_indices": _red(_diag_indices, axis=False),
-    "diagflat": _red(np.diagflat, axis=False, out_size=_diagflat_size, k=Param("int")),
+    "diagflat": _red(np.diagflat, axis=False, out_size=_diagflat_size, k=Param("int", limit=_size)),
     "diagonal": _red(
-        np.diagonal, axis=False, offset=Param("int"), axis1=Param("int"), axis2=Param("int")
+        np.diagonal,
+        axis=False,
+        offset=Param("int", limit=_longest, limit_text="the longest axis"),
+        axis1=Param("int"),
+        axis2=Param("int"),
     ),
-    "diff": _red(np.diff, n=Param("int", minimum=0)),
+    "diff": _red(np.diff, n=Param("int", minimum=0, limit=_axis_length)),
     "median": _red(np.median),
     "mean": _red(np.mean),
     "percentile": _red(
         np.percentile,
+        out_size=_percentile_size,
         q=Param("q", required=True),
         method=Param("choice", choices=_PERCENTILE_METHODS),
     ),
@@ -165,8 +245,8 @@ REDUCTIONS: dict[str, FunctionSpec] = {
     "prod": _red(np.prod),
     "ptp": _red(np.ptp),
     "squeeze": _red(np.squeeze),
-    "std": _red(np.std, ddof=Param("int", minimum=0)),
-    "var": _red(np.var, ddof=Param("int", minimum=0)),
+    "std": _red(np.std, ddof=Param("int", minimum=0, limit=_size)),
+    "var": _red(np.var, ddof=Param("int", minimum=0, limit=_size)),
     "transpose": _red(np.transpose, axis=False, axes=Param("ints")),
     "swapaxes": _red(
         np.swapaxes,
@@ -175,7 +255,12 @@ REDUCTIONS: dict[str, FunctionSpec] = {
         axis2=Param("int", required=True),
     ),
     "sum": _red(np.sum),
-    "area_near_peak": _red(area_near_peak, axis=False, halfpeakwidth=Param("int", minimum=0)),
+    "area_near_peak": _red(
+        area_near_peak,
+        axis=False,
+        out_size=_area_size,
+        halfpeakwidth=Param("int", minimum=0, limit=_axis_length, limit_text="the m/z length"),
+    ),
 }
 
 _SORT_PARAMS = {"axis": Param("int"), "kind": Param("choice", choices=_SORT_KINDS)}
@@ -270,7 +355,11 @@ DUAL.update(
         "corrcoef": FunctionSpec(np.corrcoef, {"rowvar": Param("bool")}, out_size=_cov_size),
         "cov": FunctionSpec(
             np.cov,
-            {"rowvar": Param("bool"), "bias": Param("bool"), "ddof": Param("int", minimum=0)},
+            {
+                "rowvar": Param("bool"),
+                "bias": Param("bool"),
+                "ddof": Param("int", minimum=0, limit=_size),
+            },
             out_size=_cov_size,
         ),
     }

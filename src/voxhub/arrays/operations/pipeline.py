@@ -15,16 +15,15 @@ import json
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-import dask.array as da
 import numpy as np
 
 from voxhub.arrays.errors import BadOperation, BadSelection
 from voxhub.arrays.operations import reductions, transforms  # noqa: F401  (fill the registries)
 from voxhub.arrays.operations.base import Step, steps_from_json
-from voxhub.arrays.operations.functions import FunctionSpec
+from voxhub.arrays.operations.functions import FunctionSpec, check_int_params
 from voxhub.arrays.operations.operands import (
     DEFAULT_LIMITS,
     Constant,
@@ -38,6 +37,20 @@ from voxhub.arrays.operations.reductions import Reduction
 
 # What numpy raises for shape, type and domain problems in user pipelines.
 _NUMPY_ERRORS = (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError)
+# Functions whose time grows faster than their input (rows² × columns, n × size).
+SUPERLINEAR = frozenset({"corrcoef", "cov", "diff"})
+
+
+class NeedsWorker(Exception):
+    """An in-line run went past its ``Inline`` budget: run the pipeline in a worker instead."""
+
+
+@dataclass(frozen=True)
+class Inline:
+    """The budget of a run in the calling thread: larger intermediates or longer runs escalate."""
+
+    max_elements: int
+    max_seconds: float
 
 
 def _check_references(steps: Sequence[Step], where: str, defined: set[str]) -> None:
@@ -65,6 +78,8 @@ class Pipeline:
     param: str = "operations"
     # Names the caller sets before the run (qspectrum's ``spectrum1``, ``spectrum2``).
     inputs: tuple[str, ...] = ()
+    # Index of ``steps[0]`` in the pipeline as written (1 after a streamed first step).
+    offset: int = 0
 
     def __post_init__(self) -> None:
         _check_references(self.steps, self.param, set(self.inputs))
@@ -88,36 +103,66 @@ class Pipeline:
         """Apply the steps to ``data``: numpy, or a zarr / dask / h5py array.
 
         ``variables`` gives the values of the names listed in ``inputs``.
+        This runs in the calling thread, checking the time cap between steps;
+        ``voxhub.arrays.operations.isolate.run_isolated`` runs it where a single
+        long numpy call can be stopped too.
+        """
+        data, rest = self.stream_first(data, limits=limits)
+        return rest.run_steps(np.asarray(data), limits=limits, variables=variables)
+
+    def stream_first(
+        self, data: Any, *, limits: OperationLimits = DEFAULT_LIMITS, deadline: float | None = None
+    ) -> tuple[Any, Pipeline]:
+        """Run the first step block-wise if the input is too large to hold; the rest to run.
 
         Inputs up to ``max_input_elements`` are read whole. A larger one is
         accepted (up to ``max_streamed_elements``) when the first step is a
         plain reduction that dask can compute chunk by chunk and no later step
-        refers to ``"data"``; that step then runs block-wise.
+        refers to ``"data"``; that step then runs block-wise, checking
+        ``deadline`` before every chunk.
         """
         shape = tuple(getattr(data, "shape", np.shape(data)))
         size = math.prod(shape)
-        steps = self.steps
-        if size > limits.max_input_elements:
-            first = self._streamable(shape)
-            if first is None or size > limits.max_streamed_elements:
-                cap = limits.max_input_elements if first is None else limits.max_streamed_elements
-                raise BadOperation(
-                    f"{self.param}: input has {size} elements, more than the limit of {cap}"
-                )
-            data = _reduce_blockwise(data, first, f"{self.param}[0]")
-            steps = steps[1:]
-        array = np.asarray(data)
-        if not steps:
+        if size <= limits.max_input_elements:
+            return data, self
+        first = self._streamable(shape)
+        if first is None or size > limits.max_streamed_elements:
+            cap = limits.max_input_elements if first is None else limits.max_streamed_elements
+            raise BadOperation(
+                f"{self.param}: input has {size} elements, more than the limit of {cap}"
+            )
+        if deadline is None:
+            deadline = time.monotonic() + limits.max_seconds
+        where = f"{self.param}[{self.offset}]"
+        reduced = _reduce_blockwise(data, first, where, deadline, limits.max_seconds)
+        return reduced, replace(self, steps=self.steps[1:], offset=self.offset + 1)
+
+    def run_steps(
+        self,
+        array: np.ndarray,
+        *,
+        limits: OperationLimits = DEFAULT_LIMITS,
+        variables: Mapping[str, np.ndarray] | None = None,
+        inline: Inline | None = None,
+    ) -> np.ndarray:
+        """Apply the steps to an array held in memory.
+
+        With ``inline``, ``NeedsWorker`` is raised as soon as the run exceeds that budget.
+        """
+        if not self.steps:
             return array
         missing = set(self.inputs) - set(variables or {})
         if missing:
             raise ValueError(f"variables {sorted(missing)} must be given to run this pipeline")
         with np.errstate(all="ignore"):
-            run = Run(array, limits)
+            run = Run(array, limits, inline)
             run.variables.update({k: np.asarray(v) for k, v in (variables or {}).items()})
-            if steps is not self.steps:
-                run.offset = 1
-            return run.steps(steps, array, self.param)
+            run.offset = self.offset
+            return run.steps(self.steps, array, self.param)
+
+    def superlinear(self) -> bool:
+        """Does any step (nested ones too) call a function slower than linear in its input?"""
+        return _any_superlinear(self.steps)
 
     def can_stream(self, shape: tuple[int, ...]) -> bool:
         """Can an input of ``shape`` larger than ``max_input_elements`` be reduced chunk-wise?"""
@@ -156,6 +201,16 @@ _BLOCKWISE = {
 }
 
 
+def _any_superlinear(steps: Sequence[Step]) -> bool:
+    for step in steps:
+        if step.label in SUPERLINEAR:
+            return True
+        for _, operand in step.operands():
+            if isinstance(operand, Nested) and _any_superlinear(operand.steps):
+                return True
+    return False
+
+
 def _uses_data(steps: Sequence[Step]) -> bool:
     for step in steps:
         for _, operand in step.operands():
@@ -166,10 +221,23 @@ def _uses_data(steps: Sequence[Step]) -> bool:
     return False
 
 
-def _reduce_blockwise(data: Any, step: Reduction, where: str) -> np.ndarray:
+def _reduce_blockwise(
+    data: Any, step: Reduction, where: str, deadline: float, seconds: float
+) -> np.ndarray:
+    # dask is imported here, not at the top: pipeline worker processes never stream.
+    import dask.array as da
+    from dask.callbacks import Callback
+
     lazy = data if isinstance(data, da.Array) else da.from_array(data, chunks=_chunks_of(data))
+
+    def check_time(key: Any, dsk: Any, state: Any) -> None:
+        if time.monotonic() > deadline:
+            raise BadOperation(f"{where}: pipeline ran longer than {seconds} s")
+
     try:
-        return np.asarray(getattr(da, _BLOCKWISE[step.function])(lazy, axis=step.axis).compute())
+        with Callback(pretask=check_time):
+            reduced = getattr(da, _BLOCKWISE[step.function])(lazy, axis=step.axis).compute()
+        return np.asarray(reduced)
     except _NUMPY_ERRORS as err:
         raise BadOperation(f"{where}: {step.function} failed: {err}") from None
 
@@ -184,11 +252,16 @@ def _chunks_of(data: Any) -> Any:
 class Run:
     """State of one pipeline run: the input, the variables set so far and the clock."""
 
-    def __init__(self, data: np.ndarray, limits: OperationLimits) -> None:
+    def __init__(
+        self, data: np.ndarray, limits: OperationLimits, inline: Inline | None = None
+    ) -> None:
         self.data = data
         self.limits = limits
+        self.inline = inline
         self.variables: dict[str, np.ndarray] = {}
-        self.deadline = time.monotonic() + limits.max_seconds
+        now = time.monotonic()
+        self.deadline = now + limits.max_seconds
+        self.inline_deadline = now + inline.max_seconds if inline is not None else None
         self.offset = 0  # top-level steps already run elsewhere (block-wise)
 
     def steps(self, steps: Sequence[Step], x: np.ndarray, where: str) -> np.ndarray:
@@ -209,6 +282,13 @@ class Run:
             variable = getattr(step, "variable", None)
             if variable is not None:
                 self.variables[variable] = result
+                held = sum(v.size for v in self.variables.values())
+                if held > self.limits.max_elements:
+                    raise BadOperation(
+                        f"{here}: variables hold {held} elements, more than the limit of "
+                        f"{self.limits.max_elements}"
+                    )
+                self.check_size(held, here)
             x = result
         return x
 
@@ -231,21 +311,50 @@ class Run:
         return value
 
     def check_time(self, where: str) -> None:
-        if time.monotonic() > self.deadline:
+        now = time.monotonic()
+        if now > self.deadline:
             raise BadOperation(f"{where}: pipeline ran longer than {self.limits.max_seconds} s")
+        if self.inline_deadline is not None and now > self.inline_deadline:
+            raise NeedsWorker(where)
 
     def check_size(self, size: int, where: str) -> None:
+        if self.inline is not None and size > self.inline.max_elements:
+            raise NeedsWorker(where)
         if size > self.limits.max_elements:
             raise BadOperation(
                 f"{where}: result has {size} elements, more than the limit of "
                 f"{self.limits.max_elements}"
             )
 
-    def check_out_size(
-        self, spec: FunctionSpec, x: np.ndarray, kwargs: Mapping[str, Any], where: str
+    def check_call(
+        self,
+        spec: FunctionSpec,
+        x: np.ndarray,
+        kwargs: Mapping[str, Any],
+        where: str,
+        *,
+        axis: int | None = None,
+        label: str = "",
     ) -> None:
+        """Before ``spec.func`` runs on ``x``: its parameters fit the data, its output the cap."""
+        problem = check_int_params(spec, x.shape, axis, kwargs)
+        if problem is not None:
+            raise BadOperation(f"{where}: {label}: {problem}" if label else f"{where}: {problem}")
         if spec.out_size is not None:
-            self.check_size(spec.out_size(x, kwargs), where)
+            self.check_size(spec.out_size(x, {**kwargs, "axis": axis}), where)
+
+    def check_broadcast(self, where: str, label: str, *values: Any) -> None:
+        """Element-wise operands broadcast to a shape within the cap (checked before allocating)."""
+        shapes = [np.shape(v) for v in values]
+        try:
+            shape = np.broadcast_shapes(*shapes)
+        except ValueError:
+            shown = " and ".join(str(s) for s in shapes)
+            raise BadOperation(
+                f"{where}: {label} failed: operands could not be broadcast together "
+                f"(shapes {shown})"
+            ) from None
+        self.check_size(math.prod(shape), where)
 
 
 def parse_operations(

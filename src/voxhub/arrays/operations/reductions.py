@@ -111,13 +111,12 @@ class Reduction(Step):
             return x1
         spec = REDUCTIONS[self.function]
         kwargs = {k: run.value(v, x, f"{where}.{k}") for k, v in self.kwargs}
-        run.check_out_size(spec, x1, kwargs, where)
+        if self.axis is not None and not -x1.ndim <= self.axis < x1.ndim:
+            raise BadOperation(
+                f"{where}: axis {self.axis} is out of range for {x1.ndim}D data of shape {x1.shape}"
+            )
+        run.check_call(spec, x1, kwargs, where, axis=self.axis, label=self.function)
         if self.axis is not None:
-            if not -x1.ndim <= self.axis < x1.ndim:
-                raise BadOperation(
-                    f"{where}: axis {self.axis} is out of range for {x1.ndim}D data "
-                    f"of shape {x1.shape}"
-                )
             return spec.func(x1, axis=self.axis, **kwargs)
         return spec.func(x1, **kwargs)
 

@@ -178,7 +178,9 @@ class DualTransform(_Transformation):
             x1 = piece if self.x1 is None else run.operand(self.x1, piece, f"{where}.x1")
             x2 = piece if self.x2 is None else run.operand(self.x2, piece, f"{where}.x2")
             kwargs = {k: run.value(v, piece, f"{where}.{k}") for k, v in self.kwargs}
-            run.check_out_size(spec, np.asarray(x1), kwargs, where)
+            run.check_call(spec, np.asarray(x1), kwargs, where, label=self.operation)
+            if spec.out_size is None:  # element-wise: the output has the broadcast shape
+                run.check_broadcast(where, self.operation, x1, x2)
             return spec.func(x1, x2, **kwargs)
 
         return _per_chunk(x, self.axes, one, run, where)
@@ -237,6 +239,9 @@ class SingleTransform(_Transformation):
                 piece if self.x1 is None else run.operand(self.x1, piece, f"{where}.x1")
             )
             kwargs = {k: run.value(v, piece, f"{where}.{k}") for k, v in self.kwargs}
+            run.check_call(spec, x1, kwargs, where, axis=kwargs.get("axis"), label=self.operation)
+            arrays = [v for k, v in kwargs.items() if isinstance(v, np.ndarray)]
+            run.check_broadcast(where, self.operation, x1, *arrays)
             return spec.func(x1, **kwargs)
 
         return _per_chunk(x, self.axes, one, run, where)
@@ -328,6 +333,7 @@ class Threshold(_Transformation):
                 limit = np.percentile(piece, 5) if piece.size else 0
             else:
                 limit = run.operand(self.threshold, piece, f"{where}.threshold")
+                run.check_broadcast(f"{where}.threshold", "threshold", piece, limit)
             out = np.array(piece, copy=True)
             out[piece < limit] = 0
             return out

@@ -7,8 +7,12 @@ workbook (foreign sheets, styles, charts, drawings, pivot caches ...) is
 copied byte for byte. That is what lets an update keep what the model does
 not know, and it is much faster than building cell objects.
 
-Cell values are scanned straight from the sheet parts (:mod:`.sheetdata`),
-table objects from the table parts.
+Cell values are read by calamine (:mod:`.sheetdata`),
+table objects from the table parts. Existing parts that an update changes
+(``workbook.xml``, relationships, content types) are parsed and rewritten with
+lxml, so namespace declarations wherever a writer put them (openpyxl with lxml
+puts ``xmlns:r`` on each ``<sheet>``), prefixes and unknown attributes such as a
+hidden sheet's ``state`` survive.
 """
 
 from __future__ import annotations
@@ -20,12 +24,17 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from xml.etree import ElementTree as ET
+from typing import TYPE_CHECKING
 
+from lxml import etree
 from openpyxl.utils import get_column_letter
 
 from voxhub.isa.errors import IsaReadError
-from voxhub.isa.xlsx.sheetdata import date_styles, iter_rows, shared_strings
+from voxhub.isa.xlsx.sheetdata import open_book, sheet_rows
+from voxhub.storage.archives import read_all
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -122,7 +131,8 @@ class Workbook:
     def __init__(self, parts: dict[str, bytes], source: str = "<workbook>") -> None:
         self.parts = parts
         self.source = source
-        self._strings: tuple[list[str], set[int], bool] | None = None
+        self._data: bytes | None = None  # the package as read, while unchanged
+        self._book: CalamineWorkbook | None = None
         self._sheets = self._read_sheets()
 
     # -- opening --------------------------------------------------------------
@@ -151,13 +161,14 @@ class Workbook:
     @classmethod
     def read(cls, data: bytes, source: str) -> Workbook:
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                parts = {name: zf.read(name) for name in zf.namelist()}
+            parts = read_all(data)  # bounded: a small xlsx may inflate to gigabytes
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
             raise IsaReadError(source, None, f"not a readable xlsx file ({exc})") from None
         if "xl/workbook.xml" not in parts:
             raise IsaReadError(source, None, "not an xlsx workbook (no xl/workbook.xml)")
-        return cls(parts, source)
+        wb = cls(parts, source)
+        wb._data = data
+        return wb
 
     # -- reading --------------------------------------------------------------
     @property
@@ -179,25 +190,14 @@ class Workbook:
     def rows(self, sheet: str) -> Iterator[tuple[object, ...]]:
         """Values of a sheet row by row, from row 1 (see :mod:`.sheetdata`)."""
         info = self._sheet(sheet)
-        data = self.parts.get(info.part)
-        if data is None:
+        if info.part not in self.parts:
             raise IsaReadError(self.source, f"sheet '{sheet}'", "its part is missing")
-        try:
-            xml = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise IsaReadError(self.source, f"sheet '{sheet}'", "not UTF-8 XML") from None
-        if self._strings is None:
-            self._strings = [], set(), False
-            strings_part = next(iter(self._rel_targets("xl/workbook.xml", REL_STRINGS)), None)
-            styles_part = next(iter(self._rel_targets("xl/workbook.xml", REL_STYLES)), None)
-            strings = self.parts.get(strings_part or "", b"").decode("utf-8", "replace")
-            styles = self.parts.get(styles_part or "", b"").decode("utf-8", "replace")
-            date1904 = bool(
-                re.search(rb'date1904="(1|true)"', self.parts.get("xl/workbook.xml", b""))
-            )
-            self._strings = shared_strings(strings), date_styles(styles), date1904
-        strings, dates, date1904 = self._strings
-        yield from iter_rows(xml, strings, dates, date1904)
+        if self._book is None:
+            # The package as read (its members inflated within limits by read_all), or
+            # the parts as they are now when the workbook was changed since.
+            data = self._data if self._data is not None else self.to_bytes()
+            self._book = open_book(data, self.source)
+        yield from sheet_rows(self._book, sheet, self.source)
 
     def close(self) -> None:
         """Nothing to release; kept so readers can close a workbook in ``finally``."""
@@ -273,11 +273,8 @@ class Workbook:
         return out.getvalue()
 
     # -- package plumbing -----------------------------------------------------
-    def _xml(self, data: bytes, part: str) -> ET.Element:
-        try:
-            return ET.fromstring(data)
-        except ET.ParseError as exc:
-            raise IsaReadError(self.source, part, f"broken XML ({exc})") from None
+    def _xml(self, data: bytes, part: str) -> etree._Element:
+        return parse_xml(data, self.source, part)
 
     def _sheet(self, name: str) -> _Sheet:
         for sheet in self._sheets:
@@ -306,6 +303,8 @@ class Workbook:
             return {}
         found = {}
         for el in self._xml(data, self._rels_part(part)):
+            if not isinstance(el.tag, str):
+                continue  # a comment or processing instruction
             target = el.get("Target") or ""
             if el.get("TargetMode") != "External":
                 if target.startswith("/"):
@@ -318,30 +317,40 @@ class Workbook:
     def _rel_targets(self, part: str, rel_type: str) -> list[str]:
         return [t for kind, t in self._rels(part).values() if kind == rel_type]
 
-    def _write_rels(self, part: str, rels: dict[str, tuple[str, str]]) -> None:
-        base = posixpath.dirname(part)
-        items = "".join(
-            f'<Relationship Id="{escape(rid)}" Type="{escape(kind)}" '
-            f'Target="{escape(posixpath.relpath(target, base) if base else target)}"/>'
-            for rid, (kind, target) in rels.items()
-        )
-        self.parts[self._rels_part(part)] = (
-            f'{_XML_DECL}<Relationships xmlns="{NS_PKG_REL}">{items}</Relationships>'
-        ).encode()
-
     def _add_rel(self, part: str, kind: str, target: str) -> str:
-        rels = self._rels(part)
+        """Add a relationship to ``part``'s relationships part, keeping the others as they are."""
+        rels_part = self._rels_part(part)
+        data = self.parts.get(rels_part)
+        root = (
+            self._xml(data, rels_part)
+            if data is not None
+            else etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
+        )
+        used = {el.get("Id") for el in root if isinstance(el.tag, str)}
         n = 1
-        while f"rIdVx{n}" in rels:
+        while f"rIdVx{n}" in used:
             n += 1
-        rels[f"rIdVx{n}"] = (kind, target)
-        self._write_rels(part, rels)
+        base = posixpath.dirname(part)
+        etree.SubElement(
+            root,
+            f"{{{NS_PKG_REL}}}Relationship",
+            Id=f"rIdVx{n}",
+            Type=kind,
+            Target=posixpath.relpath(target, base) if base else target,
+        )
+        self.parts[rels_part] = to_xml(root)
         return f"rIdVx{n}"
 
     def _remove_rel(self, part: str, rel_id: str) -> None:
-        rels = self._rels(part)
-        rels.pop(rel_id, None)
-        self._write_rels(part, rels)
+        rels_part = self._rels_part(part)
+        data = self.parts.get(rels_part)
+        if data is None:
+            return
+        root = self._xml(data, rels_part)
+        for el in list(root):
+            if isinstance(el.tag, str) and el.get("Id") == rel_id:
+                root.remove(el)
+        self.parts[rels_part] = to_xml(root)
 
     def _drop_sheet_parts(self, sheet_part: str) -> None:
         """Forget a sheet's table parts and its relationships (the sheet XML is rewritten)."""
@@ -358,46 +367,48 @@ class Workbook:
     def _free_table_id(self) -> int:
         used = set()
         for name, data in self.parts.items():
-            if name.startswith("xl/tables/"):
-                match = re.search(rb'<table[^>]*\sid="(\d+)"', data)
-                if match:
-                    used.add(int(match.group(1)))
+            if name.startswith("xl/tables/") and name.endswith(".xml"):
+                table_id = self._xml(data, name).get("id") or ""
+                if table_id.isdigit():
+                    used.add(int(table_id))
         n = 1
         while n in used:
             n += 1
         return n
 
     def _write_sheets(self, before: list[_Sheet] | None = None) -> None:
-        """Rewrite the <sheets> list of workbook.xml as text, leaving the rest untouched.
+        """Rewrite the <sheets> list of workbook.xml in the model's order.
 
-        ``before`` is the sheet order the workbook had: names defined for one
-        sheet (``localSheetId``, a position) follow their sheet, and names of a
+        The elements of sheets that stay are kept as they are (with ``state``,
+        namespace declarations and attributes voxhub does not know). ``before``
+        is the sheet order the workbook had: names defined for one sheet
+        (``localSheetId``, a position) follow their sheet, and names of a
         removed sheet go with it.
         """
-        xml = self.parts["xl/workbook.xml"].decode("utf-8")
-        if before is not None and before != self._sheets:
-            xml = _renumber_local_names(xml, before, self._sheets)
-        match = re.search(r"<(\w+:)?sheets\s*/>|<(\w+:)?sheets>.*?</(\w+:)?sheets>", xml, re.S)
-        if match is None:
+        self._data = self._book = None  # the package as read is out of date now
+        root = self._xml(self.parts["xl/workbook.xml"], "xl/workbook.xml")
+        block = root.find(f"{{{NS_MAIN}}}sheets")
+        if block is None:
             raise IsaReadError(self.source, "xl/workbook.xml", "no <sheets> element")
-        prefix = match.group(1) or match.group(2) or ""
-        old_ids = {
-            m.group(2): m.group(1)
-            for m in re.finditer(r'<(?:\w+:)?sheet\b[^>]*?sheetId="(\d+)"[^>]*?id="([^"]+)"', xml)
-        }
-        next_id = max((int(i) for i in old_ids.values()), default=0) + 1
-        items = []
-        rel_prefix = _rel_prefix(xml)
+        old = {el.get(f"{{{NS_REL}}}id"): el for el in block.iter(f"{{{NS_MAIN}}}sheet")}
+        ids = [el.get("sheetId") or "" for el in old.values()]
+        next_id = 1 + max((int(i) for i in ids if i.isdigit()), default=0)
+        for child in list(block):
+            block.remove(child)
         for sheet in self._sheets:
-            sheet_id = old_ids.get(sheet.rel_id)
-            if sheet_id is None:
-                sheet_id, next_id = str(next_id), next_id + 1
-            items.append(
-                f'<{prefix}sheet name="{escape(sheet.name)}" sheetId="{sheet_id}" '
-                f'{rel_prefix}:id="{escape(sheet.rel_id)}"/>'
-            )
-        block = f"<{prefix}sheets>{''.join(items)}</{prefix}sheets>"
-        self.parts["xl/workbook.xml"] = (xml[: match.start()] + block + xml[match.end() :]).encode()
+            el = old.get(sheet.rel_id)
+            if el is None:
+                el = etree.Element(f"{{{NS_MAIN}}}sheet")
+                el.set("name", sheet.name)
+                el.set("sheetId", str(next_id))
+                el.set(f"{{{NS_REL}}}id", sheet.rel_id)
+                next_id += 1
+            else:
+                el.set("name", sheet.name)
+            block.append(el)
+        if before is not None and before != self._sheets:
+            _renumber_local_names(root, before, self._sheets)
+        self.parts["xl/workbook.xml"] = to_xml(root)
         self._write_content_types()
 
     def _write_content_types(self) -> None:
@@ -409,7 +420,9 @@ class Workbook:
         overrides: dict[str, str] = {}
         if data:
             for el in self._xml(data, "[Content_Types].xml"):
-                tag = el.tag.rsplit("}", 1)[-1]
+                if not isinstance(el.tag, str):
+                    continue
+                tag = etree.QName(el).localname
                 if tag == "Default":
                     defaults[el.get("Extension") or ""] = el.get("ContentType") or ""
                 elif tag == "Override":
@@ -423,46 +436,51 @@ class Workbook:
                 overrides.setdefault(name, CT_WORKSHEET)
             elif name.startswith("xl/tables/") and name.endswith(".xml"):
                 overrides.setdefault(name, CT_TABLE)
-        body = "".join(
-            f'<Default Extension="{escape(e)}" ContentType="{escape(c)}"/>'
-            for e, c in defaults.items()
-        ) + "".join(
-            f'<Override PartName="/{escape(p)}" ContentType="{escape(c)}"/>'
-            for p, c in overrides.items()
-        )
-        self.parts["[Content_Types].xml"] = (
-            f'{_XML_DECL}<Types xmlns="{NS_CT}">{body}</Types>'
-        ).encode()
+        root = etree.Element(f"{{{NS_CT}}}Types", nsmap={None: NS_CT})
+        for extension, content_type in defaults.items():
+            etree.SubElement(
+                root, f"{{{NS_CT}}}Default", Extension=extension, ContentType=content_type
+            )
+        for part, content_type in overrides.items():
+            etree.SubElement(
+                root, f"{{{NS_CT}}}Override", PartName=f"/{part}", ContentType=content_type
+            )
+        self.parts["[Content_Types].xml"] = to_xml(root)
 
 
-_DEFINED_NAME = re.compile(r"<(\w+:)?definedName\b([^>]*?)(?:/>|>.*?</(?:\w+:)?definedName>)", re.S)
+# No DTDs, no entity expansion, no network: package parts are untrusted input.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
-def _renumber_local_names(xml: str, before: list[_Sheet], after: list[_Sheet]) -> str:
+def parse_xml(data: bytes, source: str, part: str) -> etree._Element:
+    """A package part parsed by lxml, or :class:`IsaReadError` naming the part."""
+    try:
+        return etree.fromstring(data, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise IsaReadError(source, part, f"broken XML ({exc})") from None
+
+
+def to_xml(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _renumber_local_names(root: etree._Element, before: list[_Sheet], after: list[_Sheet]) -> None:
     position = {id(s): i for i, s in enumerate(after)}
-
-    def fix(match: re.Match[str]) -> str:
-        local = re.search(r'localSheetId="(\d+)"', match.group(2))
-        if local is None:
-            return match.group(0)
-        index = int(local.group(1))
+    for el in list(root.iter(f"{{{NS_MAIN}}}definedName")):
+        local = el.get("localSheetId")
+        if local is None or not local.isdigit():
+            continue
+        index = int(local)
         if index >= len(before) or id(before[index]) not in position:
-            return ""  # the name belonged to a removed sheet
-        new = position[id(before[index])]
-        return match.group(0).replace(local.group(0), f'localSheetId="{new}"', 1)
-
-    xml = _DEFINED_NAME.sub(fix, xml)
-    # Excel refuses an active tab beyond the last sheet.
-    return re.sub(
-        r'activeTab="(\d+)"',
-        lambda m: m.group(0) if int(m.group(1)) < len(after) else 'activeTab="0"',
-        xml,
-    )
-
-
-def _rel_prefix(workbook_xml: str) -> str:
-    match = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', workbook_xml)
-    return match.group(1) if match else "r"
+            el.getparent().remove(el)  # the name belonged to a removed sheet
+        else:
+            el.set("localSheetId", str(position[id(before[index])]))
+    # Excel refuses an active tab (or first visible tab) beyond the last sheet.
+    for view in root.iter(f"{{{NS_MAIN}}}workbookView"):
+        for attribute in ("activeTab", "firstSheet"):
+            value = view.get(attribute)
+            if value is not None and (not value.isdigit() or int(value) >= len(after)):
+                view.set(attribute, "0")
 
 
 _LETTERS: list[str] = []
@@ -474,32 +492,39 @@ def _letter(index: int) -> str:
     return _LETTERS[index]
 
 
-_LOOKS = [
-    re.compile(p, re.S)
-    for p in (
-        r"<sheetPr\b[^>]*?(?:/>|>.*?</sheetPr>)",
-        r"<sheetViews\b[^>]*?(?:/>|>.*?</sheetViews>)",
-        r"<sheetFormatPr\b[^>]*?/>",
-        r"<cols\b[^>]*?(?:/>|>.*?</cols>)",
-    )
-]
+_LOOKS = ("sheetPr", "sheetViews", "sheetFormatPr", "cols")
 
 
 def _sheet_looks(old: bytes) -> str:
-    """The presentation elements of a worksheet, in schema order, for its rewrite.
+    """The presentation elements of a worksheet (tab colour, views, frozen panes, column
+    widths), in schema order, for its rewrite.
 
-    Only unprefixed elements of the main namespace are taken, so they fit the new
-    sheet's namespace declarations (all that Excel and openpyxl write).
+    Parsed with lxml up to ``<sheetData>`` only (the cells are never built); each
+    element is serialized with the namespace declarations it needs, so it fits
+    the new sheet whatever prefixes the old one used.
     """
-    text = old.decode("utf-8", "replace")
-    head = text.split("<sheetData", 1)[0]
-    if f'xmlns="{NS_MAIN}"' not in head:
-        return ""
     found = []
-    for pattern in _LOOKS:
-        match = pattern.search(head)
-        if match and ":" not in match.group(0).split(">", 1)[0].split()[0]:
-            found.append(match.group(0))
+    try:
+        events = etree.iterparse(
+            io.BytesIO(old),
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+        )
+        for event, el in events:
+            parent = el.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # only the worksheet's own children
+            name = etree.QName(el)
+            if name.namespace != NS_MAIN:
+                continue
+            if event == "start" and name.localname == "sheetData":
+                break
+            if event == "end" and name.localname in _LOOKS:
+                found.append(etree.tostring(el, encoding="unicode", with_tail=False))
+    except etree.XMLSyntaxError:
+        return ""
     return "".join(found)
 
 

@@ -233,7 +233,43 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change Me
+         * @description Change your name, or your password with the old one; your other sessions end.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MePatch"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/auth/tokens": {
@@ -3070,7 +3106,10 @@ export interface paths {
         head?: never;
         /**
          * Change User
-         * @description Change a user's role or (de)activate it; deactivation ends its sessions and tokens.
+         * @description Change a user's role or (de)activate it.
+         *
+         *     Deactivation ends its sessions and revokes its API tokens for good: activating
+         *     it again revives none of them (``revokedTokens`` says how many were revoked).
          */
         patch: {
             parameters: {
@@ -3093,7 +3132,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["UserOut"];
+                        "application/json": components["schemas"]["ChangedUserOut"];
                     };
                 };
                 /** @description Validation Error */
@@ -3107,6 +3146,63 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset User Password
+         * @description Reset a user's password (organization admins); every browser session of it ends.
+         *
+         *     Without a password in the body the old one is cleared and the answer holds an
+         *     invitation token with which the user chooses a new one. API tokens stay valid.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PasswordResetIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NewUserOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/health": {
@@ -3993,6 +4089,35 @@ export interface components {
             /** Resumabletotalsize */
             resumableTotalSize: number;
         };
+        /** ChangedUserOut */
+        ChangedUserOut: {
+            /** Active */
+            active: boolean;
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /** Issuperuser */
+            isSuperuser: boolean;
+            /** Name */
+            name: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Revokedtokens
+             * @description API tokens revoked by this deactivation (reactivation revives none)
+             */
+            revokedTokens?: number | null;
+            /** Role */
+            role: string;
+            /** Teams */
+            teams: components["schemas"]["MembershipOut"][];
+        };
         /** DatasetOut */
         DatasetOut: {
             /**
@@ -4353,6 +4478,22 @@ export interface components {
             /** Teams */
             teams: components["schemas"]["MembershipOut"][];
         };
+        /**
+         * MePatch
+         * @description Change your display name, or your password (give the old one too).
+         */
+        MePatch: {
+            /** Name */
+            name?: string | null;
+            /** Newpassword */
+            newPassword?: string | null;
+            /**
+             * Oldpassword
+             * @description Needed when you have a password
+             * @default
+             */
+            oldPassword: string;
+        };
         /** MemberIn */
         MemberIn: {
             /**
@@ -4468,6 +4609,14 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** PasswordResetIn */
+        PasswordResetIn: {
+            /**
+             * Password
+             * @description Omit to clear it and get an invitation token instead
+             */
+            password?: string | null;
         };
         /** ReaderOut */
         ReaderOut: {

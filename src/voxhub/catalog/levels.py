@@ -1,0 +1,131 @@
+"""A catalog layer's levels as ``LevelView``s: array, axis mapping, mag and voxel size.
+
+Every reader of a registered layer — the box route, the thumbnail, OpenMSI
+queries — opens its levels here, so the axis order is decided in one place:
+the mag's ``axisOrder`` from ``datasource-properties.json`` when it has one,
+else the array's own axis names (Zarr v3 ``dimension_names``, or the layer
+group's NGFF axes), else NGFF's order for the array's rank. Opened arrays are
+cached per process, keyed by the modification time of their metadata so a
+rewritten layer is seen at once.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import zarr
+
+from voxhub.arrays.errors import MagNotFound
+from voxhub.arrays.level import AxisMap, LevelView
+from voxhub.arrays.mag import Mag
+from voxhub.catalog.index import LayerEntry
+from voxhub.formats.paths import mag_location
+
+
+def layer_mags(layer: LayerEntry) -> list[Mag]:
+    """The layer's mags, finest first."""
+    return sorted((Mag.parse(e["mag"]) for e in layer.mags), key=lambda m: (m.x * m.y * m.z, m))
+
+
+def _mag_entry(layer: LayerEntry, mag: Mag) -> dict[str, Any]:
+    for entry in layer.mags:
+        if Mag.parse(entry["mag"]) == mag:
+            return entry
+    known = ", ".join(m.to_layer_name() for m in layer_mags(layer))
+    raise MagNotFound(f"mag {mag} does not exist in layer {layer.name} (available: {known})")
+
+
+def level_path(layer: LayerEntry, mag: Mag) -> Path:
+    """Where a mag's array lives, through the one path check (``./`` starts at the dataset)."""
+    relative = _mag_entry(layer, mag).get("path") or mag.to_layer_name()
+    location = mag_location(layer.path.parent, layer.name, relative)
+    if isinstance(location, str):
+        raise MagNotFound(f"mag {mag} of layer {layer.name} is remote ({location})")
+    return location
+
+
+def _stamp(folder: Path, names: tuple[str, ...]) -> float | None:
+    stamps = [(folder / n).stat().st_mtime for n in names if (folder / n).exists()]
+    return max(stamps) if stamps else None
+
+
+@lru_cache(maxsize=256)
+def _open(path: str, _stamp: float) -> zarr.Array:
+    return zarr.open_array(store=path, mode="r")
+
+
+@lru_cache(maxsize=256)
+def _group_axes(path: str, _stamp: float) -> tuple[str, ...] | None:
+    """The NGFF axis names of the layer group at ``path`` (0.4 or 0.5), if it has any."""
+    folder = Path(path)
+    for name in ("zarr.json", ".zattrs"):
+        try:
+            attrs = json.loads((folder / name).read_text())
+        except (OSError, ValueError):
+            continue
+        attrs = attrs.get("attributes", attrs) if name == "zarr.json" else attrs
+        container = attrs.get("ome", attrs) if isinstance(attrs, dict) else {}
+        try:
+            axes = container["multiscales"][0]["axes"]
+            return tuple(a if isinstance(a, str) else str(a["name"]) for a in axes)
+        except (KeyError, IndexError, TypeError):
+            continue
+    return None
+
+
+def _axis_names(array: zarr.Array, group: Path) -> tuple[str, ...] | None:
+    names = getattr(array.metadata, "dimension_names", None)
+    if names and all(names):
+        return tuple(str(n) for n in names)
+    stamp = _stamp(group, ("zarr.json", ".zattrs"))
+    return _group_axes(str(group), stamp) if stamp is not None else None
+
+
+def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:
+    """One level of ``layer`` as a (c, z, y, x) view, trimmed to the bounding box's end."""
+    mag = Mag.parse(mag)
+    path = level_path(layer, mag)
+    stamp = _stamp(path, ("zarr.json", ".zarray"))
+    if stamp is None:
+        raise MagNotFound(f"mag {mag} of layer {layer.name} is missing on disk")
+    array = _open(str(path), stamp)
+    order = _mag_entry(layer, mag).get("axisOrder")
+    axes = AxisMap.resolve(array.ndim, order, _axis_names(array, path.parent))
+    box = layer_box(layer)
+    end = tuple(t + s for t, s in zip(*box, strict=True)) if box is not None else None
+    return LevelView(array, axes, mag, layer.voxel_size, end)
+
+
+def layer_box(layer: LayerEntry) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
+    """The layer's bounding box (top-left, size) in mag-1 voxels; None when it is empty."""
+    box = layer.bounding_box or {}
+    try:
+        top_left = tuple(int(v) for v in box["topLeft"])
+        size = (int(box["width"]), int(box["height"]), int(box["depth"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if len(top_left) != 3 or min(size) <= 0:
+        return None
+    return top_left, size  # type: ignore[return-value]
+
+
+def thumbnail_level(layer: LayerEntry, size: int) -> LevelView:
+    """The coarsest level whose x and y extent (of the bounding box) still reach ``size``."""
+    mags = layer_mags(layer)
+    box = layer_box(layer)
+    chosen = mags[0]
+    for mag in mags[1:]:
+        if box is not None:
+            extent_xy = (box[1][0] // mag.x, box[1][1] // mag.y)
+        else:
+            level = open_level(layer, mag)
+            extent_xy = level.shape_xyz[:2]
+        if min(extent_xy) >= size:
+            chosen = mag
+    return open_level(layer, chosen)
+
+
+__all__ = ["layer_box", "layer_mags", "level_path", "open_level", "thumbnail_level"]
