@@ -457,6 +457,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/explore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Explore Remote
+         * @description Look at a remote OME-Zarr, Zarr array, N5 or Neuroglancer precomputed source.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ExploreIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExploreOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/move": {
         parameters: {
             query?: never;
@@ -698,6 +750,8 @@ export interface paths {
          *
          *     ``raw`` returns C-order bytes of shape (c, depth, height, width) (the
          *     ``X-Shape`` and ``X-Dtype`` headers say which); ``npy`` a NumPy file.
+         *     Large boxes are streamed band by band (memory: one band, not the box),
+         *     and only ``VOXHUB_BOX_CONCURRENCY`` of them run at once per process.
          */
         get: {
             parameters: {
@@ -2814,7 +2868,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel
-         * @description Drop an unfinished upload and its bytes.
+         * @description Drop an unfinished upload and its bytes (also one whose import job died).
          */
         delete: {
             parameters: {
@@ -4220,6 +4274,38 @@ export interface components {
              * @description Why the disk version cannot be used
              */
             error: string | null;
+        };
+        /** ExploreIn */
+        ExploreIn: {
+            /**
+             * Credentials
+             * @description {"username", "password"} or {"token"}; used for this request only
+             */
+            credentials?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Name
+             * @description Dataset name to propose
+             */
+            name?: string | null;
+            /**
+             * Url
+             * @description http(s)://, s3:// or gs://
+             */
+            url: string;
+        };
+        /** ExploreOut */
+        ExploreOut: {
+            /**
+             * Properties
+             * @description Proposed datasource-properties.json
+             */
+            properties: {
+                [key: string]: unknown;
+            };
+            /** Warnings */
+            warnings: string[];
         };
         /** FolderIn */
         FolderIn: {
