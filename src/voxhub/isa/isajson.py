@@ -8,8 +8,8 @@ title and description are "title"/"description" comments, its performers study p
 with a ``performer (ARC:00000168) <assay>`` comment). An assay's identifier is its
 ``filename`` (``assays/<id>/isa.assay.xlsx``) as in ARCs; dates that are not
 RFC 3339 dates and assays registered in no study are comments. A Component's
-unit travels in its name as ARCtrl writes it (``150 millimeter (UO:0000016)``). Round trip model → ISA-JSON → model
-loses nothing.
+unit travels in its name as ARCtrl writes it (``150 millimeter (UO:0000016)``).
+Round trip model → ISA-JSON → model loses nothing.
 """
 
 from __future__ import annotations
