@@ -247,3 +247,12 @@ def test_a_refused_add_assay_changes_nothing():
     with pytest.raises(IsaConflict):
         arc.add_assay(ArcAssay("imaging"), "new-study")
     assert arc.investigation == before
+
+
+def test_execute_refuses_a_plain_string():
+    from voxhub.isa import CliDTO, InvalidIsa
+
+    with pytest.raises(InvalidIsa, match="argv list"):
+        Contract.execute("git status")
+    with pytest.raises(InvalidIsa, match="argv list"):
+        CliDTO("git status")  # type: ignore[arg-type]

@@ -69,6 +69,7 @@ def serve(
     from voxhub.catalog.scan import scan as scan_folders
     from voxhub.cli.serving import claim_address, run_server
     from voxhub.config import get_settings
+    from voxhub.jobs.leftovers import clean_leftovers
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -79,6 +80,7 @@ def serve(
         created = ensure_admin(session, with_token=True)
         scan_folders(session, settings.binary_data)
         empty = store_is_empty(session)
+    clean_leftovers(hub)  # staging and upload copies of writers killed earlier
     if created:
         out.print(created.announcement(url.rstrip("/")), highlight=False, soft_wrap=True)
     if empty and settings.sample:
