@@ -20,7 +20,7 @@ from voxhub.catalog import investigations as service
 from voxhub.catalog.datasets import find_dataset
 from voxhub.db.isa_models import AssayDataLink, Investigation
 from voxhub.db.models import Organization
-from voxhub.errors import NotFound
+from voxhub.errors import InvalidInput, NotFound
 from voxhub.hub import Hub
 from voxhub.isa import ArcInvestigation
 from voxhub.storage.archives import ZipLimits, inflation
@@ -62,6 +62,12 @@ class InvestigationPatch(BaseModel):
     title: str | None = None
     description: str | None = None
     isPublic: bool | None = None
+
+
+class TableOut(BaseModel):
+    name: str
+    headers: list[str]
+    rows: list[list[str]] = Field(description="Cell texts, row by row")
 
 
 class LinkIn(BaseModel):
@@ -238,6 +244,33 @@ def delete_investigation(
     with hub.transaction() as session:
         session.delete(_visible(session, principal, organization, identifier, "manage"))
     return Response(status_code=204)
+
+
+@router.get("/{organization}/{identifier}/tables", response_model=list[TableOut])
+def investigation_tables(
+    organization: str,
+    identifier: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    study: str | None = None,
+    assay: str | None = None,
+) -> list[TableOut]:
+    """The tables of one study or assay (``?study=`` or ``?assay=``) as header and cell texts."""
+    with hub.transaction() as session:
+        model = service.model_of(_visible(session, principal, organization, identifier, "view"))
+    if (study is None) == (assay is None):
+        raise InvalidInput("name one study or one assay")
+    owner = model.try_get_study(study) if study is not None else model.try_get_assay(assay or "")
+    if owner is None:
+        raise NotFound(f"no {'study ' + study if study is not None else 'assay ' + str(assay)}")
+    return [
+        TableOut(
+            name=table.name,
+            headers=[str(h) for h in table.headers],
+            rows=[[cell.text for cell in row] for row in table.iter_rows()],
+        )
+        for table in owner.tables
+    ]
 
 
 @router.get(

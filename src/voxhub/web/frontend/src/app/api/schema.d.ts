@@ -1995,6 +1995,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/investigations/{organization}/{identifier}/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Investigation Tables
+         * @description The tables of one study or assay (``?study=`` or ``?assay=``) as header and cell texts.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    study?: string | null;
+                    assay?: string | null;
+                };
+                header?: never;
+                path: {
+                    organization: string;
+                    identifier: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableOut"][];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -2258,6 +2312,45 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scan Disk
+         * @description Scan the data folder now (superusers).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScanOut"];
                     };
                 };
             };
@@ -4664,6 +4757,26 @@ export interface components {
                 number
             ] | null;
         };
+        /** ScanOut */
+        ScanOut: {
+            /**
+             * Active
+             * @description org/name of every dataset found
+             */
+            active: string[];
+            /**
+             * Errors
+             * @description org/name -> why its folder cannot be read
+             */
+            errors: {
+                [key: string]: string;
+            };
+            /**
+             * Missing
+             * @description Registered datasets whose folder is gone
+             */
+            missing: string[];
+        };
         /** SharingOut */
         SharingOut: {
             /** Sharingtoken */
@@ -4673,6 +4786,18 @@ export interface components {
              * @description The dataset's Zarr URL carrying the token
              */
             url?: string | null;
+        };
+        /** TableOut */
+        TableOut: {
+            /** Headers */
+            headers: string[];
+            /** Name */
+            name: string;
+            /**
+             * Rows
+             * @description Cell texts, row by row
+             */
+            rows: string[][];
         };
         /** TeamIn */
         TeamIn: {
