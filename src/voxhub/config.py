@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, description="Runs a job gets before a lost worker fails it")
     upload_max_bytes: int = Field(100 * 2**30, description="Largest single upload (also unzipped)")
     upload_org_quota_bytes: int = Field(
-        500 * 2**30, description="Bytes an organization may have in unfinished uploads"
+        500 * 2**30,
+        description="Bytes of unfinished uploads per organization, zips counted unpacked",
     )
     upload_expiry_hours: float = Field(72.0, description="Idle unfinished uploads are removed")
     isa_import_max_bytes: int = Field(
@@ -79,14 +80,28 @@ class Settings(BaseSettings):
         (), description="Server folders the import API may read (comma-separated)"
     )
     trash_days: float = Field(30.0, description="Days a deleted dataset stays restorable")
+    remote_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Hosts (host, host:port or CIDR) remote sources may use although they are "
+        "loopback/private (comma-separated)",
+    )
+    remote_concurrency: int = Field(
+        64, ge=1, le=1024, description="Requests in flight per remote read"
+    )
     secret_key: str | None = Field(
         None, description="Signs sessions and share tokens; default: data/.secret_key"
     )
     session_days: float = Field(14.0, description="Lifetime of a browser login session")
     cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only")
-    login_attempts: int = Field(5, description="Failed logins per account per window")
-    login_attempts_per_address: int = Field(20, description="Failed logins per address per window")
-    login_window_seconds: float = Field(900.0, description="Window of the login throttle")
+    login_attempts: int = Field(
+        5, description="Failed logins per account from one address before it must wait"
+    )
+    login_attempts_per_address: int = Field(
+        20, description="Failed logins from one address (any account) before it must wait"
+    )
+    login_window_seconds: float = Field(
+        900.0, description="How long failed logins count; the longest wait (from 30 s, doubling)"
+    )
 
     @field_validator("chunk_shape", "shard_shape", mode="before")
     @classmethod
@@ -98,6 +113,13 @@ class Settings(BaseSettings):
             if len(parts) != 3:
                 raise ValueError("expected three integers like 64,64,64")
             return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("remote_allowed_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(h.strip() for h in value.split(",") if h.strip())
         return value
 
     @field_validator("import_roots", mode="before")

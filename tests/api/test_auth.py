@@ -6,11 +6,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from tests.api.world import PASSWORD, auth, build_world
 
 from voxhub.access.sessions import COOKIE, CSRF_COOKIE
-from voxhub.db.access_models import BrowserSession
+from voxhub.db.access_models import BrowserSession, LoginFailure
 from voxhub.db.models import utcnow
 from voxhub.db.session import bump_epoch
 
@@ -125,15 +125,38 @@ def test_no_session_fixation(client, world, hub):
     assert login(client).cookies.get(COOKIE) != "forged.value.sig"
 
 
-def test_login_is_throttled_per_account(client, world, hub):
+def from_address(client, address):
+    from fastapi.testclient import TestClient
+
+    return TestClient(client.app, client=(address, 50000))
+
+
+def test_guessing_from_one_address_cannot_lock_the_owner_out(client, world, hub):
     hub.settings.login_attempts = 3
+    attacker = from_address(client, "203.0.113.7")
     for _ in range(3):
-        assert login(client, password="guess").status_code == 401
-    blocked = login(client)  # even the right password, while the window lasts
+        assert login(attacker, password="guess").status_code == 401
+    blocked = login(attacker)  # even the right password, while the back-off lasts
     assert blocked.status_code == 429
     assert blocked.json()["error"] == "too_many_attempts"
-    assert int(blocked.headers["retry-after"]) > 0
-    assert login(client, "carol@lab.org", "guess").status_code == 401  # other accounts go on
+    assert 25 <= int(blocked.headers["retry-after"]) <= 30
+    assert login(attacker, "carol@lab.org", "guess").status_code == 401  # other accounts go on
+    owner = from_address(client, "198.51.100.2")
+    assert login(owner).status_code == 200  # the owner, elsewhere, is not held up at all
+    assert login(attacker).status_code == 429  # and the owner's login did not free the attacker
+
+
+def test_the_back_off_doubles_with_every_further_failure(client, world, hub):
+    hub.settings.login_attempts = 2
+    waits = []
+    for _ in range(4):
+        while (answer := login(client, password="guess")).status_code == 401:
+            pass
+        waits.append(int(answer.headers["retry-after"]))
+        with hub.transaction() as session:  # let the wait pass
+            for row in session.scalars(select(LoginFailure)):
+                row.at -= timedelta(seconds=waits[-1] + 1)
+    assert [round(w / 30) for w in waits] == [1, 2, 4, 8], waits
 
 
 def test_login_is_throttled_per_address(client, world, hub):
@@ -141,6 +164,7 @@ def test_login_is_throttled_per_address(client, world, hub):
     for i in range(4):
         assert login(client, f"user{i}@lab.org", "guess").status_code == 401
     assert login(client).status_code == 429
+    assert login(from_address(client, "198.51.100.2")).status_code == 200
 
 
 def test_a_successful_login_clears_the_account_count(client, world, hub):

@@ -279,3 +279,16 @@ def test_emails_are_unique_whatever_their_case(client, world):
     for spelling in (" Alice@LAB.org ", "ALICE@lab.org"):
         twin = client.post("/api/v1/users", json={"email": spelling}, headers=as_(world, "admin"))
         assert twin.status_code == 409, spelling
+
+
+def test_reactivating_a_user_does_not_revive_its_old_tokens(client, world):
+    alice, admin = world.user_ids["alice"], as_(world, "admin")
+    url = f"/api/v1/users/{alice}"
+    off = client.patch(url, json={"active": False}, headers=admin)
+    assert off.status_code == 200 and off.json()["revokedTokens"] == 1
+    assert client.get("/api/v1/auth/me", headers=as_(world, "alice")).status_code == 401
+    on = client.patch(url, json={"active": True}, headers=admin)
+    assert on.json()["active"] and on.json()["revokedTokens"] == 0
+    assert client.get("/api/v1/auth/me", headers=as_(world, "alice")).status_code == 401
+    login = client.post("/api/v1/auth/login", json={"email": "alice@lab.org", "password": PASSWORD})
+    assert login.status_code == 200  # the password still works: she makes new tokens

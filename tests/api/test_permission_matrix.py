@@ -137,8 +137,10 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/trash"): "can(manage) on the organization: tests/api/test_trash.py",
     ("POST", "/api/v1/trash/{entry_id}/restore"): "can(manage): tests/api/test_trash.py",
     ("DELETE", "/api/v1/trash/{entry_id}"): "can(manage): tests/api/test_trash.py",
+    ("POST", "/api/v1/scan"): "superusers: tests/api/test_disk_scan.py",
     ("GET", "/openmsi/client/viewer/"): "open: the viewer's static files",
     ("GET", "/openmsi/client/viewer/{asset}"): "open: the viewer's static files",
+    ("POST", "/api/v1/datasets/explore"): "can(edit) on the organization: test_remote.py",
     ("GET", "/"): "open: redirect to the web app",
     ("GET", "/ui"): "open: redirect to the web app",
     ("GET", "/ui/{path:path}"): "open: the app shell and assets (test_ui.py)",
@@ -155,6 +157,7 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
             ("PATCH", "/{organization}/{identifier}"),
             ("DELETE", "/{organization}/{identifier}"),
             ("GET", "/{organization}/{identifier}/export"),
+            ("GET", "/{organization}/{identifier}/tables"),
             ("POST", "/{organization}/{identifier}/assays/{assay}/links"),
             ("DELETE", "/{organization}/{identifier}/links/{link_id}"),
         )

@@ -97,38 +97,6 @@ def ome_zarr(folder: Path) -> np.ndarray:
     return data
 
 
-def n5(folder: Path) -> None:
-    (folder / "s0").mkdir(parents=True)
-    (folder / "attributes.json").write_text(json.dumps({"n5": "2.5.0"}))
-    (folder / "s0" / "attributes.json").write_text(json.dumps(
-        {"dimensions": [30, 20, 10], "blockSize": [16, 16, 16], "dataType": "uint16",
-         "compression": {"type": "raw"}}))  # fmt: skip
-
-
-def precomputed(folder: Path) -> None:
-    folder.mkdir(parents=True)
-    scales = [
-        {
-            "key": "8_8_40",
-            "size": [64, 48, 16],
-            "resolution": [8, 8, 40],
-            "voxel_offset": [0, 0, 0],
-            "chunk_sizes": [[32, 32, 16]],
-            "encoding": "raw",
-        },
-        {
-            "key": "16_16_40",
-            "size": [32, 24, 16],
-            "resolution": [16, 16, 40],
-            "voxel_offset": [0, 0, 0],
-            "chunk_sizes": [[32, 32, 16]],
-            "encoding": "raw",
-        },
-    ]
-    info = {"type": "segmentation", "data_type": "uint32", "num_channels": 1, "scales": scales}
-    (folder / "info").write_text(json.dumps(info))  # fmt: skip
-
-
 def zarr_array(folder: Path, czyx: bool = True) -> np.ndarray:
     data = volume((5, 12, 14))
     shaped = data[None] if czyx else data
@@ -149,8 +117,6 @@ def ome_zarr_zyx(folder: Path) -> np.ndarray:
     "make, kind, layer_format",
     [
         (ome_zarr, "ome-zarr", "zarr3"),
-        (n5, "n5", "n5"),
-        (precomputed, "precomputed", "neuroglancerPrecomputed"),
         (zarr_array, "zarr-array", "zarr3"),
     ],
 )
@@ -165,6 +131,37 @@ def test_usable_uploads_are_registered_as_they_are(
     layer = client.get("/api/v1/datasets/lab/as-is", headers=auth(admin_token)).json()["layers"][0]
     assert layer["dataFormat"] == layer_format
     assert layer["mags"] and layer["boundingBox"]["width"] > 0
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: samples.n5_tensorstore(d),
+        lambda d: samples.precomputed_tensorstore(d),
+        lambda d: samples.precomputed_tensorstore(d, "segmentation"),
+    ],
+    ids=["n5", "precomputed", "precomputed-segmentation"],
+)
+def test_n5_and_precomputed_uploads_are_converted_and_readable(
+    client, hub, admin_token, tmp_path, make
+):
+    """tensorstore-written inputs: converted, readable voxel by voxel, voxel size kept."""
+    _, data = make(tmp_path / "content")
+    upload_id = upload_files(client, admin_token, "ts", {"c.zip": zipped(tmp_path / "content")})
+    job = finish_and_run(client, hub, admin_token, upload_id)
+    assert job["state"] == "succeeded", job["error"]
+    assert "registered_as" not in job["result"]
+    body = client.get("/api/v1/datasets/lab/ts", headers=auth(admin_token)).json()
+    assert body["voxelSize"] == [4.0, 5.0, 40.0]
+    layer = body["layers"][0]
+    assert layer["dataFormat"] == "zarr3"
+    _, z, y, x = data.shape
+    assert (layer["boundingBox"]["width"], layer["boundingBox"]["height"]) == (x, y)
+    box = {"x": 0, "y": 0, "z": 0, "width": x, "height": y, "depth": z, "format": "npy"}
+    url = f"/api/v1/datasets/lab/ts/layers/{layer['name']}/data"
+    response = client.get(url, params=box, headers=auth(admin_token))
+    assert response.status_code == 200, response.json()
+    assert np.array_equal(np.load(io.BytesIO(response.content)), data)
 
 
 def test_webknossos_dataset_with_zarr_layers_is_registered(client, hub, admin_token, tmp_path):
@@ -329,3 +326,18 @@ def test_other_axes_are_converted_to_voxhub_axes(client, hub, admin_token, tmp_p
     )
     assert box.status_code == 200, box.text
     assert np.array_equal(np.load(io.BytesIO(box.content))[0], data)
+
+
+def test_imzml_upload_becomes_an_msi_dataset(client, hub, admin_token, tmp_path):
+    """The upload accepts what ``voxhub import`` accepts: an .imzML with its .ibd too."""
+    from tests.msi_helpers import msi_cube, write_imzml_file
+
+    cube = msi_cube((3, 4, 300))
+    path = write_imzml_file(tmp_path / "section.imzML", cube)
+    files = {p.name: p.read_bytes() for p in (path, path.with_suffix(".ibd"))}
+    upload_id = upload_files(client, admin_token, "msi", files)
+    job = finish_and_run(client, hub, admin_token, upload_id)
+    assert job["state"] == "succeeded", job["error"]
+    assert job["result"]["layers"] == ["msi"]
+    layer = client.get("/api/v1/datasets/lab/msi", headers=auth(admin_token)).json()["layers"][0]
+    assert layer["boundingBox"]["depth"] == 300

@@ -33,6 +33,8 @@ FORMATS = {
     ),
     "knossos": (lambda d: samples.knossos(d / "knossos"), []),
     "wkw": (lambda d: samples.wkw_dataset(d / "wk"), []),
+    "n5": (lambda d: samples.n5_tensorstore(d / "v.n5"), []),
+    "precomputed": (lambda d: samples.precomputed_tensorstore(d / "pc"), []),
 }
 
 

@@ -87,3 +87,16 @@ def test_token_create_on_a_fresh_data_folder_creates_the_first_admin(cli, client
 def test_user_password_on_a_fresh_data_folder_sets_the_first_admins(cli, client):
     cli("user", "password", ADMIN_EMAIL, "--password-stdin", input="my own choice\n")
     assert login(client, ADMIN_EMAIL, "my own choice").status_code == 200
+
+
+def test_deactivation_revokes_tokens_and_reactivation_revives_none(cli, client):
+    cli("user", "add", "m@lab.org", "--org", "lab")
+    token = cli("token", "create", "--user", "m@lab.org").stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(ME, headers=headers).status_code == 200
+    said = cli("user", "deactivate", "m@lab.org").stdout
+    assert "1 API token(s) revoked" in said
+    assert client.get(ME, headers=headers).status_code == 401
+    again = cli("user", "deactivate", "m@lab.org", "--undo").stdout
+    assert "is now active" in again and "stay revoked" in again
+    assert client.get(ME, headers=headers).status_code == 401  # not silently revived

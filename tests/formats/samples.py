@@ -119,3 +119,48 @@ def wkw_dataset(root: Path) -> tuple[Path, np.ndarray]:
     }
     (root / "datasource-properties.json").write_text(json.dumps(properties))
     return root, data[None]
+
+
+def n5_tensorstore(root: Path) -> tuple[Path, np.ndarray]:
+    """A multiscale N5 container written by tensorstore: s0 at 4×5×40 nm (``resolution``)."""
+    import tensorstore as ts
+
+    data = volume((6, 20, 24)).astype(np.uint16) * 7  # z y x
+    root.mkdir(parents=True)
+    (root / "attributes.json").write_text('{"n5": "2.5.0"}')
+    for level, step in (("s0", 1), ("s1", 2)):
+        part = data[:, ::step, ::step]
+        metadata = {
+            "dimensions": list(part.shape[::-1]),  # N5: x first
+            "blockSize": [8, 8, 4],
+            "dataType": "uint16",
+            "compression": {"type": "gzip"},
+            "resolution": [4.0 * step, 5.0 * step, 40.0],
+            "units": ["nm", "nm", "nm"],
+            "downsamplingFactors": [step, step, 1],
+        }
+        spec = {"driver": "n5", "kvstore": {"driver": "file", "path": str(root / level)}}
+        store = ts.open({**spec, "metadata": metadata}, create=True).result()
+        store[...] = part.transpose(2, 1, 0)
+    return root, data[None]
+
+
+def precomputed_tensorstore(root: Path, kind: str = "image") -> tuple[Path, np.ndarray]:
+    """A Neuroglancer precomputed volume written by tensorstore, offset by (2, 3, 1)."""
+    import tensorstore as ts
+
+    dtype = np.uint32 if kind == "segmentation" else np.uint8
+    data = volume((5, 18, 22)).astype(dtype)  # z y x
+    spec = {
+        "driver": "neuroglancer_precomputed",
+        "kvstore": {"driver": "file", "path": str(root)},
+        "multiscale_metadata": {"data_type": np.dtype(dtype).name, "num_channels": 1, "type": kind},
+        "scale_metadata": {
+            "resolution": [4, 5, 40], "size": [22, 18, 5], "voxel_offset": [2, 3, 1],
+            "chunk_size": [16, 16, 4],
+            "encoding": "compressed_segmentation" if kind == "segmentation" else "raw",
+        },
+    }  # fmt: skip
+    store = ts.open(spec, create=True).result()
+    store[...] = data.transpose(2, 1, 0)[..., None]  # x, y, z, channel
+    return root, data[None]

@@ -252,7 +252,10 @@ def test_two_tables_with_one_name_are_refused_not_overwritten():
     from voxhub.isa import IsaConflict
 
     assay = assay_with(measure_table(), measure_table().copy_and_rename("Other"))
-    assay.tables.get("Other").rename("Measurement")  # behind the collection's back
+    with pytest.raises(IsaConflict, match="a table named 'Measurement' already exists"):
+        assay.tables.get("Other").rename("Measurement")  # a direct rename is checked too
+    assert assay.tables.names == ["Measurement", "Other"]
+    assay.tables._tables[1]._name = "Measurement"  # behind every check
     with pytest.raises(IsaConflict, match="two tables are named 'Measurement'"):
         write_assay(assay)
 

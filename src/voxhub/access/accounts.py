@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from voxhub.access import audit
+from voxhub.access import audit, sessions
 from voxhub.access.principal import Principal
 from voxhub.access.tokens import hash_token, new_token
 from voxhub.db.models import ApiToken, Organization, User, utcnow
@@ -90,13 +90,29 @@ def set_role(session: Session, actor: Principal, user: User, role: str) -> None:
         bump_epoch(session)
 
 
-def set_active(session: Session, actor: Principal, user: User, active: bool) -> None:
-    """Deactivated users cannot log in; their tokens and sessions stop working."""
-    if user.active != active:
-        audit.record(session, actor, "user.activate" if active else "user.deactivate",
-                     user.email, user.organization_id)  # fmt: skip
-        user.active = active
-        bump_epoch(session)
+def set_active(session: Session, actor: Principal, user: User, active: bool) -> int:
+    """(De)activate ``user``; returns how many API tokens deactivation revoked.
+
+    Deactivation revokes every API token and ends every browser session, so that
+    activating the user again does not silently bring old credentials back to
+    life: the user logs in again and creates new tokens.
+    """
+    if user.active == active:
+        return 0
+    revoked = 0
+    if not active:
+        result = session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(None))
+            .values(revoked=utcnow())
+        )
+        revoked = result.rowcount or 0  # type: ignore[attr-defined]
+        sessions.end_all(session, user.id)
+    audit.record(session, actor, "user.activate" if active else "user.deactivate",
+                 user.email, user.organization_id, tokens_revoked=revoked)  # fmt: skip
+    user.active = active
+    bump_epoch(session)
+    return revoked
 
 
 def create_organization(

@@ -61,7 +61,7 @@ def login(
         raise BadCredentials("wrong email or password")
     assert user is not None
     with factory() as session, session.begin():
-        throttle.succeeded(session, account)
+        throttle.succeeded(session, account, address)
         if previous_session_id:
             sessions.end(session, previous_session_id)
         return user, sessions.start(session, user, lifetime, address)
@@ -156,5 +156,5 @@ def change_own_password(
     with factory() as session, session.begin():
         user = session.get(User, actor.user_id)
         assert user is not None
-        throttle.succeeded(session, account)
+        throttle.succeeded(session, account, address)
         set_password(session, actor, user, new, keep_session_id=session_id)

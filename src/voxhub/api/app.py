@@ -17,6 +17,7 @@ from voxhub.api import (
     credentials,
     dataset_settings,
     datasets,
+    disk_scan,
     errors,
     folders,
     isa,
@@ -25,6 +26,7 @@ from voxhub.api import (
     openmsi_client,
     people,
     properties,
+    remote,
     teams,
     trash,
     ui,
@@ -40,6 +42,7 @@ log = logging.getLogger("voxhub")
 
 # One router per surface; each handler calls the one permission check (voxhub.access.policy.can).
 ROUTERS = (
+    remote.router,  # before datasets: POST /explore is not a dataset name
     datasets.router,
     zarr.router,
     jobs.router,
@@ -50,6 +53,7 @@ ROUTERS = (
     folders.router,
     dataset_settings.router,
     trash.router,
+    disk_scan.router,
     properties.router,
     openmsi.router,
     openmsi_client.router,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voxhub.access import audit, sessions
+from voxhub.access import audit
 from voxhub.access.accounts import (
     create_organization,
     create_user,
@@ -57,6 +57,12 @@ class UserOut(BaseModel):
 
 class NewUserOut(UserOut):
     inviteToken: str | None = Field(None, description="Shown once; the user sets a password")
+
+
+class ChangedUserOut(UserOut):
+    revokedTokens: int | None = Field(
+        None, description="API tokens revoked by this deactivation (reactivation revives none)"
+    )
 
 
 class OrganizationIn(BaseModel):
@@ -183,9 +189,15 @@ def add_user(body: UserIn, hub: HubDep, principal: PrincipalDep) -> NewUserOut:
         return NewUserOut(**describe_user(session, user).model_dump(), inviteToken=invite)
 
 
-@router.patch("/users/{user_id}", response_model=UserOut)
-def change_user(user_id: int, body: UserPatch, hub: HubDep, principal: PrincipalDep) -> UserOut:
-    """Change a user's role or (de)activate it; deactivation ends its sessions and tokens."""
+@router.patch("/users/{user_id}", response_model=ChangedUserOut)
+def change_user(
+    user_id: int, body: UserPatch, hub: HubDep, principal: PrincipalDep
+) -> ChangedUserOut:
+    """Change a user's role or (de)activate it.
+
+    Deactivation ends its sessions and revokes its API tokens for good: activating
+    it again revives none of them (``revokedTokens`` says how many were revoked).
+    """
     require_login(principal)
     with changing(hub) as session:
         user = _administered_user(session, principal, user_id)
@@ -193,11 +205,10 @@ def change_user(user_id: int, body: UserPatch, hub: HubDep, principal: Principal
             raise InvalidInput("you cannot change your own role or deactivate yourself")
         if body.role is not None:
             set_role(session, principal, user, body.role)
+        revoked = None
         if body.active is not None:
-            set_active(session, principal, user, body.active)
-            if not body.active:
-                sessions.end_all(session, user.id)
-        return describe_user(session, user)
+            revoked = set_active(session, principal, user, body.active)
+        return ChangedUserOut(**describe_user(session, user).model_dump(), revokedTokens=revoked)
 
 
 @router.post("/users/{user_id}/password", response_model=NewUserOut)

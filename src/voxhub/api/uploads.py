@@ -149,6 +149,9 @@ def finish(upload_id: str, hub: HubDep, principal: UserDep) -> UploadOut:
 
 @router.delete("/{upload_id}", response_model=UploadOut)
 def cancel(upload_id: str, hub: HubDep, principal: UserDep) -> UploadOut:
-    """Drop an unfinished upload and its bytes."""
+    """Drop an unfinished upload and its bytes (also one whose import job died)."""
     with hub.transaction() as session:
-        return UploadOut.of(service.cancel(hub, session, principal, upload_id))
+        out = UploadOut.of(service.cancel(hub, session, principal, upload_id))
+    if out.state == "finishing":  # its job runs: the stop request is committed by now
+        raise service.still_importing(upload_id)
+    return out

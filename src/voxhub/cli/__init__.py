@@ -51,6 +51,7 @@ def serve(
     from voxhub.catalog.scan import scan as scan_folders
     from voxhub.cli.serving import claim_address, run_server
     from voxhub.config import get_settings
+    from voxhub.jobs.leftovers import clean_leftovers
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -61,6 +62,7 @@ def serve(
         created = ensure_admin(session, with_token=True)
         scan_folders(session, settings.binary_data)
         empty = store_is_empty(session)
+    clean_leftovers(hub)  # staging and upload copies of writers killed earlier
     if created:
         out.print(created.announcement(url.rstrip("/")), highlight=False, soft_wrap=True)
     if empty and settings.sample:
@@ -98,8 +100,8 @@ def import_(
     path: Annotated[
         Path,
         typer.Argument(
-            help="Slice folder(s), TIFF, CZI, NIfTI, DM3/4, raw, KNOSSOS, WKW, OME-Zarr, "
-            "imzML, OpenMSI HDF5"
+            help="Slice folder(s), TIFF, CZI, NIfTI, DM3/4, raw, KNOSSOS, WKW, WEBKNOSSOS "
+            "dataset, OME-Zarr, N5, Neuroglancer precomputed, imzML, OpenMSI HDF5"
         ),
     ],
     org: Annotated[str, typer.Option("--org", help="Organization name")],
@@ -119,10 +121,11 @@ def import_(
 ) -> None:
     """Convert PATH into OME-Zarr layers with full pyramids and register the dataset."""
     from voxhub.cli.importing import import_path, parse_shape
-    from voxhub.cli.msi import import_msi_file, is_msi
+    from voxhub.cli.msi import import_msi_file
     from voxhub.formats.layers import ImportOptions
+    from voxhub.formats.registry import MSI, detect, kind
 
-    if is_msi(path):  # imzML / OpenMSI HDF5: an MSI layer in two chunk layouts, no pyramid
+    if kind(detect(path)) == MSI:  # imzML / OpenMSI HDF5: two chunk layouts, no pyramid
         kept = {"organization": org, "dataset": name, "layer": layer, "add_layer": add_layer}
         import_msi_file(path, **kept, queue=queue)
         return
@@ -162,6 +165,7 @@ SUBCOMMANDS = (
     ("folders", "folder", "Add folders, list the tree, set allowed teams."),
     ("datasets", "dataset", "Share, publish, move, tag, delete and restore datasets."),
     ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
+    ("sources", "remote", "Explore remote Zarr, N5 and Neuroglancer precomputed sources."),
 )
 for _module, _name, _help in SUBCOMMANDS:
     app.add_typer(importlib.import_module(f"voxhub.cli.{_module}").app, name=_name, help=_help)

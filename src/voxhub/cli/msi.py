@@ -8,12 +8,6 @@ from voxhub.cli._common import open_hub, out, progress_bar
 from voxhub.errors import InvalidInput
 
 
-def is_msi(path: Path) -> bool:
-    from voxhub.formats.msi_import import matches
-
-    return matches(path)
-
-
 def import_msi_file(
     path: Path, *, organization: str, dataset: str, layer: str, add_layer: bool, queue: bool
 ) -> None:

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from voxhub.access.accounts import ROLES, create_user, find_user, set_active, set_role
 from voxhub.access.login import check_password_rules, set_password
 from voxhub.access.passwords import hash_password
-from voxhub.access.sessions import end_all
 from voxhub.catalog.register import ensure_organization
 from voxhub.cli._common import clean_errors, ensure_first_admin, open_hub, out
 from voxhub.cli.admin_common import operator
@@ -111,11 +110,17 @@ def deactivate(
     email: str,
     undo: Annotated[bool, typer.Option("--undo", help="Activate the user again")] = False,
 ) -> None:
-    """Stop a user from logging in; its tokens and sessions stop working within seconds."""
+    """Stop a user from logging in; its API tokens are revoked and its sessions end."""
     hub = open_hub()
     with hub.transaction() as session:
         user = find_user(session, email)
-        set_active(session, operator(), user, undo)
-        if not undo:
-            end_all(session, user.id)
-    out.print(f"{email} is now {'active' if undo else 'deactivated'}", highlight=False)
+        was_active = user.active
+        revoked = set_active(session, operator(), user, undo)
+    if undo:
+        done = "is now active" if not was_active else "was active already"
+        out.print(f"{email} {done}; tokens revoked earlier stay revoked", highlight=False)
+    else:
+        out.print(
+            f"{email} is now deactivated; {revoked} API token(s) revoked, sessions ended",
+            highlight=False,
+        )

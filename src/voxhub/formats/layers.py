@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from voxhub.errors import InvalidInput
+from voxhub.errors import InvalidInput, UnreadableInput
 from voxhub.formats.source import VolumeSource
 
 
@@ -71,11 +71,15 @@ def open_layers(
 ) -> list[NamedSource]:
     """Every layer ``path`` holds, as detected by the importer registry."""
     # Imported here: importer modules import this one for NamedSource.
-    from voxhub.formats.registry import detect
+    from voxhub.formats.registry import VOLUME, detect, kind
 
     options = options or ImportOptions()
     importer = detect(path)
+    if kind(importer) != VOLUME:
+        raise UnreadableInput(f"{path}: an MSI file; it imports as an MSI dataset")
     several = getattr(importer, "open_layers", None)
     if several is not None:
         return several(path, options)
-    return [NamedSource(default_name, None, importer.open_source(path))]
+    source = importer.open_source(path)  # type: ignore[attr-defined]
+    category = source.extra.get("category")  # a format may know (precomputed segmentation)
+    return [NamedSource(default_name, category if isinstance(category, str) else None, source)]

@@ -1,7 +1,11 @@
-"""The importer registry: each format module offers ``matches`` and ``open_source``.
+"""The importer registry: every input the CLI, the convert job and uploads accept.
 
+Each format module offers ``matches(path)`` and either ``open_source`` (and
+optionally ``open_layers``) for volumes, or, with ``KIND = "msi"``, the MSI
+import (``voxhub.formats.msi_import``: an m/z cube in two chunk layouts).
 Built-in formats register exactly as a third-party one would, with
-``register(module)``; ``detect`` asks each in order.
+``register(module)``; ``detect`` asks each in order and ``kind`` tells the
+caller which import to run.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from voxhub.formats import (
     folders,
     images,
     knossos,
+    msi_import,
+    n5,
     nifti,
     omezarr,
+    precomputed,
     raw,
     tiff,
     wkdataset,
@@ -27,13 +34,18 @@ from voxhub.formats import (
 )
 from voxhub.formats.source import VolumeSource
 
+VOLUME, MSI = "volume", "msi"
+ACCEPTED = (
+    "slice folders of .tif/.png/.jpg/.dm3/.dm4, TIFF/OME-TIFF, CZI, NIfTI, DM3/DM4, .raw, "
+    "KNOSSOS cubes, WKW, a WEBKNOSSOS dataset, OME-Zarr, N5, Neuroglancer precomputed, "
+    "imzML or OpenMSI HDF5"
+)
+
 
 class Importer(Protocol):
     __name__: str
 
     def matches(self, path: Path) -> bool: ...
-
-    def open_source(self, path: Path) -> VolumeSource: ...
 
 
 IMPORTERS: list[Importer] = []
@@ -58,6 +70,14 @@ register(nifti)
 register(raw)
 register(knossos)
 register(wkw)
+register(n5)
+register(precomputed)
+register(msi_import, first=True)  # an OpenMSI .h5 file is not a volume
+
+
+def kind(importer: Importer | ModuleType) -> str:
+    """``volume`` (``open_source``/``open_layers``) or ``msi`` (``msi_import``)."""
+    return getattr(importer, "KIND", VOLUME)
 
 
 def detect(path: Path) -> Importer:
@@ -67,12 +87,11 @@ def detect(path: Path) -> Importer:
     for importer in IMPORTERS:
         if importer.matches(path):
             return importer
-    raise UnreadableInput(
-        f"{path}: not a recognised input (slice folders of .tif/.png/.jpg/.dm3/.dm4, "
-        "TIFF/OME-TIFF, CZI, NIfTI, DM3/DM4, .raw, KNOSSOS cubes, WKW, a WEBKNOSSOS dataset "
-        "or OME-Zarr)"
-    )
+    raise UnreadableInput(f"{path}: not a recognised input ({ACCEPTED})")
 
 
 def open_any(path: Path) -> VolumeSource:
-    return detect(path).open_source(path)
+    importer = detect(path)
+    if kind(importer) != VOLUME:
+        raise UnreadableInput(f"{path}: an MSI file; it imports as an MSI dataset")
+    return importer.open_source(path)  # type: ignore[attr-defined]

@@ -10,7 +10,8 @@ the dataset's common origin (the smallest ``topLeft``), so a segmentation
 offset by (3, 4, 5) from its colour layer stays offset by that much. A
 single layer, or layers that share a corner, are read over exactly their box.
 
-WKW and Zarr layers are converted here.
+WKW and Zarr layers are converted here, N5 and Neuroglancer precomputed
+layers through tensorstore.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import math
 from pathlib import Path
 
 from voxhub.errors import UnreadableInput
-from voxhub.formats import wkw, zarrarray
+from voxhub.formats import _tensorstore, n5, precomputed, wkw, zarrarray
 from voxhub.formats.bounds import check_layer
 from voxhub.formats.layers import ImportOptions, NamedSource
 from voxhub.formats.paths import check_layer_paths, default_mag_path, is_remote, mag_location
@@ -54,6 +55,14 @@ def _mag_path(root: Path, layer: Layer, entry: MagEntry) -> Path:
     raise UnreadableInput(f"layer {layer.name}: mag {'-'.join(map(str, entry.mag))} is missing")
 
 
+def _names(entry: MagEntry, names: list[str]) -> list[str]:
+    """The mag's ``axisOrder`` when it gives one, else the store's own axis names."""
+    if not entry.axis_order:
+        return names
+    by_index = {index % len(names): name for name, index in entry.axis_order.items()}
+    return [by_index.get(i, names[i]) for i in range(len(names))]
+
+
 def _region(
     origin: tuple[int, int, int], end: tuple[int, int, int], mag: tuple[int, int, int]
 ) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
@@ -74,6 +83,12 @@ def _layer_source(root: Path, layer: Layer, origin: tuple[int, int, int]) -> Vol
     if layer.data_format in ("zarr", "zarr3"):
         check_layer(root, layer)  # the box must lie within the arrays at every mag
         return zarrarray.open_region(path, offset, size, entry.axis_order)
+    if layer.data_format == "n5":
+        store, names = n5.open_dataset(n5.finest(path))
+        return _tensorstore.volume(path, store, _names(entry, names), offset, size)
+    if layer.data_format == "neuroglancerPrecomputed":
+        store, names = precomputed.open_scale(path.parent, path.name)
+        return _tensorstore.volume(path, store, _names(entry, names), offset, size)
     raise UnreadableInput(f"layer {layer.name}: {layer.data_format} layers cannot be converted")
 
 

@@ -17,11 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voxhub.arrays.msi.store import MsiLayout
 from voxhub.catalog.register import registration, upsert_dataset
 from voxhub.db.models import Dataset, Organization
 from voxhub.formats.dataset_import import import_dataset, published_marker
 from voxhub.formats.layers import ImportOptions, open_layers
+from voxhub.formats.msi_import import import_msi
 from voxhub.formats.properties import DatasourceProperties, read_properties
+from voxhub.formats.registry import MSI, detect, kind
 from voxhub.hub import Hub
 from voxhub.jobs.context import JobContext
 from voxhub.jobs.kinds import register_kind
@@ -71,6 +74,8 @@ def convert_into(
         ctx.message("already published by an earlier attempt; registering")
         return register_published(hub, organization, dataset, read_properties(target), on_new)
     ctx.progress(start, 1.0, f"reading {source.name}")
+    if kind(detect(source)) == MSI:
+        return _convert_msi(ctx, source, organization, dataset, params, start, on_new)
     layers = open_layers(
         source, ImportOptions.from_json(params.get("options")), params.get("layer") or "color"
     )
@@ -98,6 +103,34 @@ def convert_into(
         "dataset": dataset,
         "layers": [layer.name for layer in properties.data_layers],
     }
+
+
+def _convert_msi(
+    ctx: JobContext,
+    source: Path,
+    organization: str,
+    dataset: str,
+    params: dict[str, Any],
+    start: float,
+    on_new: OnNew | None,
+) -> dict[str, Any]:
+    """An MSI file (imzML, OpenMSI HDF5): every cube an MSI layer, no pyramid."""
+    layer = params.get("layer") or "msi"
+
+    def report(index: int, done: int, total: int) -> None:
+        ctx.progress(start + (1.0 - start) * (done / total if total else 1.0), 1.0, "m/z cube")
+
+    properties = import_msi(
+        ctx.hub.data_root,
+        source,
+        organization=organization,
+        dataset=dataset,
+        layer="msi" if layer == "color" else layer,
+        layout=MsiLayout(zarr_format=ctx.hub.settings.zarr_format),
+        progress=report,
+        marker=f"job-{ctx.job_id}",
+    )
+    return register_published(ctx.hub, organization, dataset, properties, on_new)
 
 
 def find_dataset_row(session: Session, organization: str, name: str) -> Dataset | None:

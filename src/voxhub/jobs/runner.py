@@ -26,6 +26,7 @@ from voxhub.jobs.context import JobContext
 from voxhub.jobs.dask_env import connect
 from voxhub.jobs.errors import JobCancelled, JobLost
 from voxhub.jobs.kinds import get_kind, load_builtin_kinds
+from voxhub.storage.local import staging_owned_by
 
 log = logging.getLogger("voxhub.jobs")
 
@@ -118,19 +119,21 @@ class Worker:
         try:
             function = get_kind(claimed.kind)
             connect(self.hub.settings.dask_scheduler)
-            outcome["result"] = function(ctx, claimed.params)
+            with staging_owned_by(claimed.id):  # its staging folders name this job
+                outcome["result"] = function(ctx, claimed.params)
             ctx.check_cancelled()  # a cancel seen at the very end still wins
         except JobLost:
             outcome = {"state": "lost"}
         except JobCancelled as exc:
             outcome = {"state": "cancelled", "message": exc.detail}
         except VoxhubError as exc:
-            outcome = {"state": "failed", "error": exc.detail, "error_code": exc.code}
+            error = self._public(exc.detail)
+            outcome = {"state": "failed", "error": error, "error_code": exc.code}
         except Exception as exc:
             log.exception("job %d (%s) crashed", claimed.id, claimed.kind)
             outcome = {
                 "state": "failed",
-                "error": f"{type(exc).__name__}: {exc}",
+                "error": self._public(f"{type(exc).__name__}: {exc}"),
                 "error_code": "internal_error",
             }
         finally:
@@ -152,6 +155,13 @@ class Worker:
         )
         if not written:
             log.warning("job %d finished here but another worker owns it now", claimed.id)
+
+    def _public(self, text: str) -> str:
+        """Job errors are shown to users: the server's data folder is not named in them."""
+        data = self.hub.settings.data
+        for form in sorted({str(data.resolve()), str(data.absolute())}, key=len, reverse=True):
+            text = text.replace(form, "<data>")
+        return text
 
     def _heartbeat(self, ctx: JobContext, done: threading.Event) -> None:
         interval = self.hub.settings.job_heartbeat_seconds

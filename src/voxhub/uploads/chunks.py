@@ -62,6 +62,10 @@ class UploadFolder:
         self.root = root
         self.files = root / "files"
         self.markers = root / ".chunks"
+        # The import job's working copies; the received ``files`` are never changed.
+        self.unpacked = root / "unpacked"
+        self.unpacking = root / ".unpacking"
+        self.build = root / "build"
 
     def create(self) -> None:
         self.files.mkdir(parents=True, exist_ok=True)
@@ -130,6 +134,11 @@ class UploadFolder:
         if len(found) != total_files:
             raise UploadIncomplete(f"{len(found)} of {total_files} files were uploaded")
         return found
+
+    def discard_work(self) -> None:
+        """Remove what an import attempt unpacked or built (a retry starts afresh)."""
+        for folder in (self.unpacking, self.unpacked, self.build):
+            shutil.rmtree(folder, ignore_errors=True)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -30,3 +30,9 @@ class QuotaExceeded(TooLarge):
 
 class UnrecognisedUpload(InvalidInput):
     code = "unrecognised_upload"
+
+
+class NameUnavailable(Conflict):
+    """The dataset name is taken (perhaps by a dataset the uploader may not see)."""
+
+    code = "name_unavailable"

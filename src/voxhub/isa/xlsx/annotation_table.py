@@ -272,6 +272,11 @@ def read_table(
             column.append(read(texts))
     if groups is None:
         raise IsaReadError(source, f"sheet '{name}'", "the table has no header row")
+    # Rows the table's range covers but that hold no cell at all are empty rows.
+    missing = (max_row - min_row) - (len(columns[0]) if columns else 0)
+    for _ in range(missing):
+        for column, read in zip(columns, readers, strict=True):
+            column.append(read([""] * width))
     return ArcTable._trusted(name, [g.header for g in groups], columns)
 
 

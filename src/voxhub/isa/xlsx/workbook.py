@@ -7,7 +7,7 @@ workbook (foreign sheets, styles, charts, drawings, pivot caches ...) is
 copied byte for byte. That is what lets an update keep what the model does
 not know, and it is much faster than building cell objects.
 
-Cell values are scanned straight from the sheet parts (:mod:`.sheetdata`),
+Cell values are read by calamine (:mod:`.sheetdata`),
 table objects from the table parts. Existing parts that an update changes
 (``workbook.xml``, relationships, content types) are parsed and rewritten with
 lxml, so namespace declarations wherever a writer put them (openpyxl with lxml
@@ -24,13 +24,17 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lxml import etree
 from openpyxl.utils import get_column_letter
 
 from voxhub.isa.errors import IsaReadError
-from voxhub.isa.xlsx.sheetdata import date_styles, iter_rows, shared_strings
+from voxhub.isa.xlsx.sheetdata import open_book, sheet_rows
 from voxhub.storage.archives import read_all
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -127,7 +131,8 @@ class Workbook:
     def __init__(self, parts: dict[str, bytes], source: str = "<workbook>") -> None:
         self.parts = parts
         self.source = source
-        self._strings: tuple[list[str], set[int], bool] | None = None
+        self._data: bytes | None = None  # the package as read, while unchanged
+        self._book: CalamineWorkbook | None = None
         self._sheets = self._read_sheets()
 
     # -- opening --------------------------------------------------------------
@@ -161,7 +166,9 @@ class Workbook:
             raise IsaReadError(source, None, f"not a readable xlsx file ({exc})") from None
         if "xl/workbook.xml" not in parts:
             raise IsaReadError(source, None, "not an xlsx workbook (no xl/workbook.xml)")
-        return cls(parts, source)
+        wb = cls(parts, source)
+        wb._data = data
+        return wb
 
     # -- reading --------------------------------------------------------------
     @property
@@ -183,25 +190,14 @@ class Workbook:
     def rows(self, sheet: str) -> Iterator[tuple[object, ...]]:
         """Values of a sheet row by row, from row 1 (see :mod:`.sheetdata`)."""
         info = self._sheet(sheet)
-        data = self.parts.get(info.part)
-        if data is None:
+        if info.part not in self.parts:
             raise IsaReadError(self.source, f"sheet '{sheet}'", "its part is missing")
-        try:
-            xml = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise IsaReadError(self.source, f"sheet '{sheet}'", "not UTF-8 XML") from None
-        if self._strings is None:
-            self._strings = [], set(), False
-            strings_part = next(iter(self._rel_targets("xl/workbook.xml", REL_STRINGS)), None)
-            styles_part = next(iter(self._rel_targets("xl/workbook.xml", REL_STYLES)), None)
-            strings = self.parts.get(strings_part or "", b"").decode("utf-8", "replace")
-            styles = self.parts.get(styles_part or "", b"").decode("utf-8", "replace")
-            book = self._xml(self.parts["xl/workbook.xml"], "xl/workbook.xml")
-            props = book.find(f"{{{NS_MAIN}}}workbookPr")
-            date1904 = props is not None and props.get("date1904") in ("1", "true")
-            self._strings = shared_strings(strings), date_styles(styles), date1904
-        strings, dates, date1904 = self._strings
-        yield from iter_rows(xml, strings, dates, date1904)
+        if self._book is None:
+            # The package as read (its members inflated within limits by read_all), or
+            # the parts as they are now when the workbook was changed since.
+            data = self._data if self._data is not None else self.to_bytes()
+            self._book = open_book(data, self.source)
+        yield from sheet_rows(self._book, sheet, self.source)
 
     def close(self) -> None:
         """Nothing to release; kept so readers can close a workbook in ``finally``."""
@@ -389,6 +385,7 @@ class Workbook:
         (``localSheetId``, a position) follow their sheet, and names of a
         removed sheet go with it.
         """
+        self._data = self._book = None  # the package as read is out of date now
         root = self._xml(self.parts["xl/workbook.xml"], "xl/workbook.xml")
         block = root.find(f"{{{NS_MAIN}}}sheets")
         if block is None:

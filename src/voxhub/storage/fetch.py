@@ -1,0 +1,225 @@
+"""Outbound HTTP for remote layers, behind the SSRF guard.
+
+Every request a remote layer makes goes through ``GuardedFetcher.get``:
+
+- the URL passes ``check_remote_url`` (scheme, no credentials in the URL);
+- the host name is resolved here, every address is checked (loopback,
+  private, link-local — the cloud metadata service —, multicast, reserved)
+  and the connection goes to the checked address (the original name is sent
+  as ``Host`` and as TLS server name), so a name cannot resolve to a public
+  address when checked and to 127.0.0.1 when fetched (DNS rebinding);
+- redirects are followed by hand, each target checked the same way;
+- answers are read up to a size limit, and errors never echo the remote
+  server's body (it may be an internal page the guard kept us from reaching).
+
+An operator may allow hosts the guard refuses (a lab's own object store on a
+private network): ``VOXHUB_REMOTE_ALLOWED_HOSTS`` lists ``host``,
+``host:port`` or CIDR ranges.
+
+``s3://bucket/key`` and ``gs://bucket/key`` are read as the public HTTPS
+objects of AWS S3 and Google Cloud Storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+import socket
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from voxhub.errors import InvalidInput, TooLarge
+from voxhub.storage.errors import UnsafePath
+from voxhub.storage.remote import check_address, check_remote_url
+
+MAX_REDIRECTS = 5
+METADATA_BYTES = 16 * 1024 * 1024
+
+
+class RemoteUnreachable(InvalidInput):
+    """The remote source did not answer as expected (never with its body)."""
+
+    code = "remote_unreachable"
+
+
+@dataclass(frozen=True)
+class AllowedHosts:
+    """Hosts an operator allows although the guard would refuse their addresses."""
+
+    names: frozenset[str] = frozenset()  # "host" or "host:port", lower case
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> AllowedHosts:
+        names, networks = set(), []
+        for entry in (e.strip().lower() for e in entries):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                names.add(entry)
+        return cls(frozenset(names), tuple(networks))
+
+    def allows(self, host: str, port: int, address: str | None = None) -> bool:
+        host = host.lower().rstrip(".")
+        if host in self.names or f"{host}:{port}" in self.names:
+            return True
+        if address is None:
+            return False
+        ip = ipaddress.ip_address(address)
+        return any(ip in network for network in self.networks)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a remote source wants: HTTP basic, or a bearer token."""
+
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+
+    @classmethod
+    def parse(cls, body: Mapping[str, object] | None) -> Credentials | None:
+        if not body:
+            return None
+        values = {k: v for k, v in body.items() if isinstance(v, str) and v}
+        unknown = set(body) - {"username", "password", "token"}
+        if unknown:
+            raise InvalidInput(f"unknown credential fields: {', '.join(sorted(unknown))}")
+        return cls(values.get("username"), values.get("password"), values.get("token"))
+
+    def headers(self) -> dict[str, str]:
+        if self.token:
+            return {"Authorization": f"Bearer {self.token}"}
+        if self.username is not None:
+            pair = f"{self.username}:{self.password or ''}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        return {}
+
+
+def public_https(url: str) -> str:
+    """``s3://`` and ``gs://`` as their public HTTPS URLs; other URLs unchanged."""
+    parts = urlsplit(url)
+    if parts.scheme == "s3":
+        return f"https://{parts.netloc}.s3.amazonaws.com{parts.path}"
+    if parts.scheme == "gs":
+        return f"https://storage.googleapis.com/{parts.netloc}{parts.path}"
+    return url
+
+
+@dataclass
+class GuardedFetcher:
+    """GETs remote URLs through the SSRF guard; one instance per source or per process."""
+
+    allowed: AllowedHosts = field(default_factory=AllowedHosts)
+    credentials: Credentials | None = None
+    timeout: float = 30.0
+    concurrency: int = 64
+    _client: httpx.AsyncClient | None = None
+    _slots: asyncio.Semaphore | None = None
+
+    async def __aenter__(self) -> GuardedFetcher:
+        limits = httpx.Limits(max_connections=self.concurrency)
+        self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits, trust_env=False)
+        self._slots = asyncio.Semaphore(self.concurrency)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def _pinned(self, url: str) -> tuple[str, dict[str, str], dict[str, object]]:
+        """The URL rewritten to a checked address, with the Host header and TLS name to send."""
+        parts = urlsplit(public_https(url))
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if not self.allowed.allows(host, port, _literal(host)):
+            check_remote_url(url)  # scheme, no user:password, no local name or address literal
+        elif parts.scheme not in ("http", "https") or parts.username or parts.password:
+            raise UnsafePath(f"remote path {_shown(url)} must be http(s) without credentials")
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            raise RemoteUnreachable(f"cannot resolve the host {host!r}") from None
+        address = str(infos[0][4][0])
+        if not self.allowed.allows(host, port, address):
+            for info in infos:
+                check_address(str(info[4][0]))
+        literal = f"[{address}]" if ":" in address else address
+        netloc = f"{literal}:{port}" if parts.port else literal
+        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        headers = {"Host": parts.netloc.rsplit("@", 1)[-1]}
+        extensions: dict[str, object] = {"sni_hostname": host} if parts.scheme == "https" else {}
+        return pinned, headers, extensions
+
+    async def get(
+        self, url: str, *, limit: int = METADATA_BYTES, byte_range: tuple[int, int] | None = None
+    ) -> bytes | None:
+        """The body at ``url`` (``None`` when it does not exist), at most ``limit`` bytes."""
+        assert self._client is not None and self._slots is not None, "use `async with`"
+        async with self._slots:
+            for _hop in range(MAX_REDIRECTS + 1):
+                pinned, headers, extensions = await self._pinned(url)
+                if self.credentials is not None:
+                    headers.update(self.credentials.headers())
+                if byte_range is not None:
+                    headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1] - 1}"
+                request = self._client.build_request(
+                    "GET", pinned, headers=headers, extensions=extensions
+                )
+                try:
+                    response = await self._client.send(request, stream=True)
+                except httpx.HTTPError as exc:
+                    raise RemoteUnreachable(f"{_shown(url)}: {type(exc).__name__}") from None
+                try:
+                    if response.status_code in (301, 302, 303, 307, 308):
+                        target = response.headers.get("location")
+                        if not target:
+                            raise RemoteUnreachable(f"{_shown(url)}: redirect without a target")
+                        url = urljoin(public_https(url), target)
+                        continue
+                    if response.status_code in (403, 404, 410):
+                        return None
+                    if response.status_code not in (200, 206):
+                        raise RemoteUnreachable(
+                            f"{_shown(url)}: the remote server answered {response.status_code}"
+                        )
+                    return await _read_capped(response, limit, url)
+                finally:
+                    await response.aclose()
+            raise RemoteUnreachable(f"{_shown(url)}: more than {MAX_REDIRECTS} redirects")
+
+
+async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"{_shown(url)}: {declared} bytes is more than the {limit} allowed")
+    body = bytearray()
+    async for piece in response.aiter_bytes():
+        body += piece
+        if len(body) > limit:
+            raise TooLarge(f"{_shown(url)}: more than the {limit} bytes allowed")
+    return bytes(body)
+
+
+def _literal(host: str) -> str | None:
+    """``host`` when it is an IP address literal (so CIDR allowances apply to it)."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def _shown(url: str) -> str:
+    """The URL for messages: no query string (it may hold a signature)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+__all__ = ["AllowedHosts", "Credentials", "GuardedFetcher", "RemoteUnreachable", "public_https"]

@@ -1,0 +1,39 @@
+"""``voxhub remote explore``: a proposal on stdout, the SSRF guard's refusal as one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import zarr
+from ome_zarr.format import FormatV05
+from ome_zarr.writer import write_image
+from tests.static_server import static_server
+
+from voxhub.testing import VOXHUB
+
+
+def test_explore_prints_properties_and_refuses_loopback(tmp_path: Path):
+    root = zarr.open_group(str(tmp_path / "src" / "img.zarr"), mode="w", zarr_format=3)
+    write_image(np.ones((8, 16, 16), np.uint8), root, axes="zyx", fmt=FormatV05(), scale_factors=())
+    env = {**os.environ, "VOXHUB_DATA": str(tmp_path / "data")}
+    with static_server(tmp_path / "src") as base:
+        url = f"{base}/img.zarr"
+        allowed = {**env, "VOXHUB_REMOTE_ALLOWED_HOSTS": urlsplit(base).netloc}
+        done = subprocess.run(
+            [VOXHUB, "remote", "explore", url], env=allowed, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        layer = json.loads(done.stdout)["dataLayers"][0]
+        assert layer["dataFormat"] == "zarr3" and layer["boundingBox"]["depth"] == 8
+        refused = subprocess.run(
+            [VOXHUB, "remote", "explore", url], env=env, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "not reachable" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
