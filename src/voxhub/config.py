@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, description="Runs a job gets before a lost worker fails it")
     upload_max_bytes: int = Field(100 * 2**30, description="Largest single upload (also unzipped)")
     upload_org_quota_bytes: int = Field(
-        500 * 2**30, description="Bytes an organization may have in unfinished uploads"
+        500 * 2**30,
+        description="Bytes of unfinished uploads per organization, zips counted unpacked",
     )
     upload_expiry_hours: float = Field(72.0, description="Idle unfinished uploads are removed")
     isa_import_max_bytes: int = Field(

@@ -171,3 +171,88 @@ def test_link_an_assay_to_a_dataset_layer(client, hub, admin_token):
         f"{BASE}/lab/EM1/links/{linked.json()['id']}", headers=auth(admin_token)
     )
     assert removed.status_code == 204
+
+
+def _linked_investigation(client, hub, admin_token, *datasets):
+    """EM1 (public) with assay A1 linked to each of ``datasets`` (org/name, layer color)."""
+    client.post(
+        f"{BASE}/import?organization=lab",
+        content=isajson.dumps(sample_model()),
+        headers=auth(admin_token),
+    )
+    client.patch(f"{BASE}/lab/EM1", json={"isPublic": True}, headers=auth(admin_token))
+    for dataset in datasets:
+        linked = client.post(
+            f"{BASE}/lab/EM1/assays/A1/links",
+            json={"dataset": dataset, "layer": "color"},
+            headers=auth(admin_token),
+        )
+        assert linked.status_code == 201, linked.text
+
+
+def test_a_public_investigation_shows_only_the_links_the_viewer_may_see(client, hub, admin_token):
+    add_dataset(hub, "lab", "secret_cortex")
+    add_dataset(hub, "lab", "open_cortex", public=True)
+    _linked_investigation(client, hub, admin_token, "lab/secret_cortex", "lab/open_cortex")
+    everyone = client.get(f"{BASE}/lab/EM1").json()
+    assert [link["dataset"] for link in everyone["links"]] == ["lab/open_cortex"]
+    listed = client.get(BASE).json()
+    assert [link["dataset"] for link in listed[0]["links"]] == ["lab/open_cortex"]
+    exported = client.get(f"{BASE}/lab/EM1/export?format=isa-json").text
+    assert "secret_cortex" not in exported and "open_cortex" in exported
+    mine = client.get(f"{BASE}/lab/EM1", headers=auth(admin_token)).json()
+    assert sorted(link["dataset"] for link in mine["links"]) == [
+        "lab/open_cortex",
+        "lab/secret_cortex",
+    ]
+
+
+def test_links_are_exported_as_assay_comments_with_the_dataset_url(client, hub, admin_token):
+    add_dataset(hub, "lab", "cortex")
+    _linked_investigation(client, hub, admin_token, "lab/cortex")
+    text = client.get(f"{BASE}/lab/EM1/export?format=isa-json", headers=auth(admin_token)).text
+    assay = isajson.loads(text, "x.json").get_assay("A1")
+    assert [(c.name, c.value) for c in assay.comments] == [
+        ("voxhub dataset", "http://testserver/zarr/lab/cortex/color")
+    ]
+    archive = client.get(f"{BASE}/lab/EM1/export?format=arc-zip", headers=auth(admin_token))
+    from voxhub.isa import read_arc_zip
+
+    arc_assay = read_arc_zip(archive.content).investigation.get_assay("A1")
+    assert ("voxhub dataset", "http://testserver/zarr/lab/cortex/color") in [
+        (c.name, c.value) for c in arc_assay.comments
+    ]
+
+
+def test_replacing_without_an_assay_removes_its_links(client, hub, admin_token):
+    add_dataset(hub, "lab", "cortex")
+    _linked_investigation(client, hub, admin_token, "lab/cortex")
+    model = sample_model()
+    model.remove_assay("A1")
+    replaced = client.put(
+        f"{BASE}/lab/EM1", content=isajson.dumps(model), headers=auth(admin_token)
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["links"] == []
+    client.put(f"{BASE}/lab/EM1", content=isajson.dumps(sample_model()), headers=auth(admin_token))
+    assert client.get(f"{BASE}/lab/EM1", headers=auth(admin_token)).json()["links"] == []
+
+
+def test_trashing_a_dataset_drops_its_links_and_restoring_brings_them_back(
+    client, hub, admin_token
+):
+    add_dataset(hub, "lab", "cortex")
+    _linked_investigation(client, hub, admin_token, "lab/cortex")
+    deleted = client.delete(
+        "/api/v1/datasets/lab/cortex", params={"confirm": "cortex"}, headers=auth(admin_token)
+    )
+    assert deleted.status_code == 200, deleted.text
+    assert client.get(f"{BASE}/lab/EM1", headers=auth(admin_token)).json()["links"] == []
+    restored = client.post(
+        f"/api/v1/trash/{deleted.json()['id']}/restore", headers=auth(admin_token)
+    )
+    assert restored.status_code == 200, restored.text
+    links = client.get(f"{BASE}/lab/EM1", headers=auth(admin_token)).json()["links"]
+    assert [(x["assay"], x["dataset"], x["layer"]) for x in links] == [
+        ("A1", "lab/cortex", "color")
+    ]

@@ -139,3 +139,36 @@ def test_arctrl_isa_json_through_voxhub_keeps_every_field(tmp_path):
     through = arctrl("dump-isajson", tmp_path / "voxhub.json")
     assert differences(through, direct) == []
     assert json.loads(text)  # ARCtrl's text is JSON
+
+
+def test_arctrl_conventions_for_assay_fields_and_components_both_ways(tmp_path):
+    """Assay title and description are 'title'/'description' comments, performers are study
+    people with ARCtrl's performer comment, and a Component's unit travels in its name
+    (``150 millimeter (UO:0000016)``): voxhub reads them from ARCtrl and writes them so."""
+    text = arctrl("sample-isajson")
+    inv = loads(text, "arctrl.json")
+    assay = inv.get_assay("A1")
+    assert (assay.title, assay.description) == ("Proteomics run", "Measured on the big machine")
+    assert assay.comments == []
+    assert [p.last_name for p in assay.performers] == ["Former"]
+    assert [p.last_name for p in inv.get_study("S1").contacts] == ["Oak"]
+    growth = assay.tables.get("Growth")
+    column = next(
+        c for h, c in zip(growth.headers, growth.columns, strict=True) if h.label.startswith("Comp")
+    )
+    assert [(c.value, c.unit.name, c.unit.short) for c in column.cells] == [
+        ("150", "millimeter", "UO:0000016"),
+        ("75", "millimeter", "UO:0000016"),
+    ]
+    (tmp_path / "voxhub.json").write_text(dumps(inv), encoding="utf-8")
+    (tmp_path / "arctrl.json").write_text(text, encoding="utf-8")
+    through = arctrl("dump-isajson", tmp_path / "voxhub.json")["assays"]["A1"]
+    direct = arctrl("dump-isajson", tmp_path / "arctrl.json")["assays"]["A1"]
+    for field in ("title", "description", "performers", "measurement", "technology"):
+        assert through[field] == direct[field], field
+    for table in (through, direct):
+        components = dict(table["tables"][0]["columns"])
+        assert components["Component [column length]"] == [
+            ["unit", "150", "millimeter", "UO", "UO:0000016"],
+            ["unit", "75", "millimeter", "UO", "UO:0000016"],
+        ]

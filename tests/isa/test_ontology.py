@@ -15,13 +15,33 @@ FORMS = [
 
 
 @pytest.mark.parametrize("accession", FORMS)
-def test_every_form_gives_the_same_short_and_purl(accession):
+def test_every_form_gives_the_same_short_form(accession):
     term = OntologyAnnotation("time", "EFO", accession)
     assert term.short == "EFO:0000721"
-    assert term.purl == "http://purl.obolibrary.org/obo/EFO_0000721"
+    assert term.purl is None  # EFO is not an OBO ontology: no PURL is made up for it
     assert term.prefix == "EFO"
     assert term.original == accession
     assert term.term_accession == accession  # kept exactly as given
+
+
+@pytest.mark.parametrize(
+    "accession",
+    [
+        "UO:0000027",
+        "UO_0000027",
+        "http://purl.obolibrary.org/obo/UO_0000027",
+        "https://bioregistry.io/UO:0000027",
+    ],
+)
+def test_obo_terms_have_their_purl(accession):
+    assert OntologyAnnotation("degree Celsius", "UO", accession).purl == (
+        "http://purl.obolibrary.org/obo/UO_0000027"
+    )
+
+
+def test_non_obo_prefixes_get_no_purl():
+    for accession in ("SNOMED:12345", "EFO:0000721", "MADEUP_1"):
+        assert OntologyAnnotation("x", "", accession).purl is None
 
 
 def test_unparseable_accession_has_no_short_form():

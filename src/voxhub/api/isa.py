@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -19,7 +20,7 @@ from voxhub.catalog import investigations as service
 from voxhub.catalog.datasets import find_dataset
 from voxhub.db.isa_models import AssayDataLink, Investigation
 from voxhub.db.models import Organization
-from voxhub.errors import NotFound
+from voxhub.errors import InvalidInput, NotFound
 from voxhub.hub import Hub
 from voxhub.isa import ArcInvestigation
 from voxhub.storage.archives import ZipLimits, inflation
@@ -63,6 +64,12 @@ class InvestigationPatch(BaseModel):
     isPublic: bool | None = None
 
 
+class TableOut(BaseModel):
+    name: str
+    headers: list[str]
+    rows: list[list[str]] = Field(description="Cell texts, row by row")
+
+
 class LinkIn(BaseModel):
     dataset: str = Field(pattern=r"^[^/]+/[^/]+$", description="org/name")
     layer: str = ""
@@ -76,7 +83,20 @@ def _visible(
     return row
 
 
-def _out(session: Session, row: Investigation) -> InvestigationOut:
+def _visible_links(
+    session: Session, row: Investigation, hub: Hub, principal: Principal
+) -> list[tuple[AssayDataLink, str, str]]:
+    """The investigation's links to datasets the caller may view (a public investigation
+    must not name the private datasets it points at)."""
+    found = []
+    for link, org, name in service.links(session, row):
+        entry = hub.index.get(org, name)
+        if entry is not None and can(principal, "view", entry):
+            found.append((link, org, name))
+    return found
+
+
+def _out(session: Session, row: Investigation, hub: Hub, principal: Principal) -> InvestigationOut:
     model = service.model_of(row)
     organization = session.get(Organization, row.organization_id)
     assert organization is not None
@@ -93,7 +113,7 @@ def _out(session: Session, row: Investigation) -> InvestigationOut:
         },
         links=[
             LinkOut(id=link.id, assay=link.assay, dataset=f"{org}/{name}", layer=link.layer)
-            for link, org, name in service.links(session, row)
+            for link, org, name in _visible_links(session, row, hub, principal)
         ],
     )
 
@@ -103,7 +123,9 @@ def list_investigations(hub: HubDep, principal: PrincipalDep) -> list[Investigat
     """Every investigation the caller may view."""
     with hub.transaction() as session:
         rows = session.scalars(select(Investigation).order_by(Investigation.identifier)).all()
-        return [_out(session, r) for r in rows if can(principal, "view", service.ref(r))]
+        return [
+            _out(session, r, hub, principal) for r in rows if can(principal, "view", service.ref(r))
+        ]
 
 
 @router.post("", response_model=InvestigationOut, status_code=201)
@@ -115,7 +137,8 @@ def create_investigation(
         organization = organization_for(session, principal, body.organization)
         require(principal, "edit", organization.id, f"organization {organization.name}")
         model = ArcInvestigation(body.identifier, title=body.title, description=body.description)
-        return _out(session, service.save_new(session, organization, model, body.isPublic))
+        row = service.save_new(session, organization, model, body.isPublic)
+        return _out(session, row, hub, principal)
 
 
 @router.post("/import", response_model=InvestigationOut, status_code=201)
@@ -141,7 +164,7 @@ async def import_investigation(
         with hub.transaction() as session:
             org = session.get(Organization, org_id)
             assert org is not None
-            return _out(session, service.save_new(session, org, model))
+            return _out(session, service.save_new(session, org, model), hub, principal)
 
     return await run_in_threadpool(save)
 
@@ -163,7 +186,8 @@ def get_investigation(
     organization: str, identifier: str, hub: HubDep, principal: PrincipalDep
 ) -> InvestigationOut:
     with hub.transaction() as session:
-        return _out(session, _visible(session, principal, organization, identifier, "view"))
+        row = _visible(session, principal, organization, identifier, "view")
+        return _out(session, row, hub, principal)
 
 
 @router.put("/{organization}/{identifier}", response_model=InvestigationOut)
@@ -188,7 +212,8 @@ async def replace_investigation(
         with hub.transaction() as session:
             row = _visible(session, principal, organization, identifier, "edit")
             service.replace(row, model)
-            return _out(session, row)
+            service.drop_links_of_removed_assays(session, row, model)
+            return _out(session, row, hub, principal)
 
     return await run_in_threadpool(save)
 
@@ -209,7 +234,7 @@ def update_investigation(
         service.replace(row, model)
         if body.isPublic is not None:
             row.is_public = body.isPublic
-        return _out(session, row)
+        return _out(session, row, hub, principal)
 
 
 @router.delete("/{organization}/{identifier}", status_code=204)
@@ -221,12 +246,40 @@ def delete_investigation(
     return Response(status_code=204)
 
 
+@router.get("/{organization}/{identifier}/tables", response_model=list[TableOut])
+def investigation_tables(
+    organization: str,
+    identifier: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    study: str | None = None,
+    assay: str | None = None,
+) -> list[TableOut]:
+    """The tables of one study or assay (``?study=`` or ``?assay=``) as header and cell texts."""
+    with hub.transaction() as session:
+        model = service.model_of(_visible(session, principal, organization, identifier, "view"))
+    if (study is None) == (assay is None):
+        raise InvalidInput("name one study or one assay")
+    owner = model.try_get_study(study) if study is not None else model.try_get_assay(assay or "")
+    if owner is None:
+        raise NotFound(f"no {'study ' + study if study is not None else 'assay ' + str(assay)}")
+    return [
+        TableOut(
+            name=table.name,
+            headers=[str(h) for h in table.headers],
+            rows=[[cell.text for cell in row] for row in table.iter_rows()],
+        )
+        for table in owner.tables
+    ]
+
+
 @router.get(
     "/{organization}/{identifier}/export", responses={200: {"content": {"application/zip": {}}}}
 )
 def export_investigation(
     organization: str,
     identifier: str,
+    request: Request,
     hub: HubDep,
     principal: PrincipalDep,
     format: Format = "isa-json",
@@ -234,10 +287,21 @@ def export_investigation(
     """The investigation as ISA-JSON or as an ARC (ISA-XLSX files and folders) zip."""
     with hub.transaction() as session:
         row = _visible(session, principal, organization, identifier, "view")
-        data = service.export(row, format)
+        base = hub.settings.public_url or str(request.base_url)
+        links = [
+            (link.assay, _dataset_url(base, org, name, link.layer))
+            for link, org, name in _visible_links(session, row, hub, principal)
+        ]
+        data = service.export(row, format, links)
     suffix = "json" if format == "isa-json" else "zip"
     disposition = f'attachment; filename="{identifier}.{suffix}"'
     return Response(data, media_type=MEDIA[format], headers={"Content-Disposition": disposition})
+
+
+def _dataset_url(base: str, organization: str, name: str, layer: str) -> str:
+    """Where a linked dataset (or layer) streams from: its OME-Zarr URL."""
+    url = f"{base.rstrip('/')}/zarr/{quote(organization)}/{quote(name)}"
+    return f"{url}/{quote(layer)}" if layer else url
 
 
 @router.post(

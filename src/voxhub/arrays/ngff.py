@@ -14,8 +14,6 @@ from typing import Any, ClassVar
 
 from voxhub.arrays.errors import BadMetadata
 
-SPACE_UNITS = {"nanometer", "micrometer", "millimeter", "meter", "angstrom", "picometer"}
-
 
 @dataclass(frozen=True)
 class Axis:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dask
 import dask.array as da
 import numpy as np
 from dask.callbacks import Callback
+from dask.system import CPU_COUNT
 
 ProgressFn = Callable[[int, int], None]
 
@@ -55,6 +57,8 @@ def active_client() -> Any:
 def compute_blocks(array: da.Array, progress: ProgressFn | None = None) -> np.ndarray:
     """Compute ``array`` (small per-block results), reporting each finished block."""
     total = math.prod(array.numblocks)
+    if progress is not None:  # the total at once: a bar reads 0/N, not 0/? until a block ends
+        progress(0, total)
     client = active_client()
     if client is not None:
         from distributed import as_completed
@@ -68,11 +72,20 @@ def compute_blocks(array: da.Array, progress: ProgressFn | None = None) -> np.nd
         for index, future in zip(np.ndindex(blocks.shape), futures, strict=True):
             results[index] = future.result()
         return np.block(results.tolist()) if results.size else np.empty(0)
-    if progress is None:
-        return array.compute(scheduler="threads")
-    counter = _BlockCounter(array.name, total, progress)
-    with counter:
-        (result,) = dask.compute(array, scheduler="threads")
+    # Our own pool, shut down before returning or raising: when a block fails or a
+    # progress report raises (a cancelled job), dask stops scheduling but blocks
+    # already running would go on writing into a staging folder the caller is
+    # about to remove. Waiting for them (at most one block per thread) ends that.
+    pool = ThreadPoolExecutor(max_workers=dask.config.get("num_workers", None) or CPU_COUNT)
+    try:
+        if progress is None:
+            (result,) = dask.compute(array, scheduler="threads", pool=pool)
+            return result
+        counter = _BlockCounter(array.name, total, progress)
+        with counter:
+            (result,) = dask.compute(array, scheduler="threads", pool=pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     if counter.done < total:  # graph optimisation can fuse a lone block under another key
         progress(total, total)
     return result

@@ -19,7 +19,7 @@ from voxhub.catalog.grants import FOLDER_GRANTS, granted, replace_grants
 from voxhub.catalog.names import clean_label
 from voxhub.catalog.tree import FolderNode, FolderTree
 from voxhub.db.access_models import DatasetSettings, Folder, FolderTeam
-from voxhub.db.models import Dataset, Organization
+from voxhub.db.models import Organization
 from voxhub.db.session import bump_epoch
 from voxhub.errors import Conflict
 
@@ -178,16 +178,3 @@ def delete_folder(session: Session, actor: Principal, folder: Folder) -> None:
     session.delete(folder)
     session.flush()
     bump_epoch(session)
-
-
-def datasets_in(session: Session, folder: Folder) -> list[Dataset]:
-    """Datasets placed directly in ``folder`` (the root also holds those never placed)."""
-    query = select(Dataset).outerjoin(DatasetSettings, DatasetSettings.dataset_id == Dataset.id)
-    if folder.parent_id is None:
-        query = query.where(
-            Dataset.organization_id == folder.organization_id,
-            (DatasetSettings.folder_id == folder.id) | DatasetSettings.folder_id.is_(None),
-        )
-    else:
-        query = query.where(DatasetSettings.folder_id == folder.id)
-    return list(session.scalars(query.order_by(Dataset.name)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from voxhub.db.isa_models import AssayDataLink, Investigation
 from voxhub.db.models import Dataset, Organization, utcnow
 from voxhub.errors import Conflict, InvalidInput, NotFound
-from voxhub.isa import ARC, ArcInvestigation, isajson, read_arc_zip, write_arc_zip
+from voxhub.isa import ARC, ArcInvestigation, Comment, isajson, read_arc_zip, write_arc_zip
 
 IsaFormat = Literal["isa-json", "arc-zip"]
 MAX_UPLOAD = 512 * 2**20
@@ -44,8 +45,19 @@ def parse_upload(data: bytes, fmt: IsaFormat) -> ArcInvestigation:
     return isajson.loads(data, source="upload.json")
 
 
-def export(row: Investigation, fmt: IsaFormat) -> bytes:
+# The assay comment that carries a link to a voxhub dataset in exports (ISA-JSON
+# and ARC): ARCtrl and every ISA reader keep assay comments as they are.
+LINK_COMMENT = "voxhub dataset"
+
+
+def export(row: Investigation, fmt: IsaFormat, links: Sequence[tuple[str, str]] = ()) -> bytes:
+    """The investigation as ISA-JSON or ARC zip; ``links`` are (assay, dataset URL) pairs
+    (the caller's visible ones), exported as ``Comment [voxhub dataset]`` of their assay."""
     model = model_of(row)
+    for assay_id, url in links:
+        assay = model.try_get_assay(assay_id)
+        if assay is not None:
+            assay.comments.append(Comment(LINK_COMMENT, url))
     if fmt == "arc-zip":
         return write_arc_zip(ARC(model))
     return isajson.dumps(model, indent=2).encode()
@@ -94,6 +106,19 @@ def replace(row: Investigation, model: ArcInvestigation) -> None:
     row.title = model.title
     row.isa_json = isajson.dumps(model)
     row.updated = utcnow()
+
+
+def drop_links_of_removed_assays(
+    session: Session, row: Investigation, model: ArcInvestigation
+) -> None:
+    """A new version without an assay takes that assay's dataset links with it."""
+    kept = set(model.assay_identifiers)
+    for item in session.scalars(
+        select(AssayDataLink).where(AssayDataLink.investigation_id == row.id)
+    ):
+        if item.assay not in kept:
+            session.delete(item)
+    session.flush()
 
 
 def link(

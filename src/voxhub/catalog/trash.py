@@ -3,7 +3,8 @@
 The folder moves with one rename (same filesystem: atomic), the catalog rows
 go, and a trash entry keeps what is needed to restore the dataset with its
 settings (display name, description, tags, teams, folder, public flag, view
-configuration). If the transaction does not commit, the folder moves back.
+configuration, the ISA assays linked to it). If the transaction does not
+commit, the folder moves back.
 Entries older than ``VOXHUB_TRASH_DAYS`` are purged. Sharing links do not
 survive a deletion.
 """
@@ -24,9 +25,11 @@ from sqlalchemy.orm import Session
 from voxhub.access import audit
 from voxhub.access.principal import Principal, system_principal
 from voxhub.catalog import datasets as dataset_settings
+from voxhub.catalog import investigations
 from voxhub.catalog.errors import ConfirmationMismatch, TrashNotFound
 from voxhub.catalog.register import describe_folder, upsert_dataset
 from voxhub.db.access_models import DatasetTag, DatasetTeam, Folder, Team, TrashEntry
+from voxhub.db.isa_models import AssayDataLink, Investigation
 from voxhub.db.models import Dataset, Organization, utcnow
 from voxhub.db.session import bump_epoch
 from voxhub.errors import Conflict
@@ -70,7 +73,37 @@ def _snapshot(session: Session, dataset: Dataset) -> dict[str, Any]:
         "folder_id": row.folder_id if row else None,
         "uploader_id": row.uploader_id if row else None,
         "view_configuration": dict(row.view_configuration) if row else {},
+        "assay_links": [
+            {"investigation_id": link.investigation_id, "assay": link.assay, "layer": link.layer}
+            for link in _links_of(session, dataset)
+        ],
     }
+
+
+def _links_of(session: Session, dataset: Dataset) -> list[AssayDataLink]:
+    return list(
+        session.scalars(
+            select(AssayDataLink)
+            .where(AssayDataLink.dataset_id == dataset.id)
+            .order_by(AssayDataLink.id)
+        )
+    )
+
+
+def _restore_links(session: Session, dataset: Dataset, links: list[dict[str, Any]]) -> None:
+    """Links whose investigation (and assay) still exist point at the dataset again."""
+    for item in links:
+        row = session.get(Investigation, item.get("investigation_id") or -1)
+        if row is None or investigations.model_of(row).try_get_assay(item["assay"]) is None:
+            continue
+        session.add(
+            AssayDataLink(
+                investigation_id=row.id,
+                assay=item["assay"],
+                dataset_id=dataset.id,
+                layer=item.get("layer", ""),
+            )
+        )
 
 
 def delete_dataset(
@@ -91,6 +124,8 @@ def delete_dataset(
     )
     session.add(entry)
     label = dataset_settings.label(dataset)
+    for link in _links_of(session, dataset):  # kept in the snapshot, restored with it
+        session.delete(link)
     session.delete(dataset)
     session.flush()
     audit.record(session, actor, "dataset.delete", label, entry.organization_id, trash_id=entry.id)
@@ -135,6 +170,7 @@ def _apply_snapshot(session: Session, dataset: Dataset, snapshot: dict[str, Any]
     )
     row.uploader_id = snapshot.get("uploader_id")
     row.view_configuration = snapshot.get("view_configuration", {})
+    _restore_links(session, dataset, snapshot.get("assay_links", []))
 
 
 def restore(session: Session, actor: Principal, entry: TrashEntry, data: Path) -> Dataset:

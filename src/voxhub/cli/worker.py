@@ -24,6 +24,7 @@ def worker(
 ) -> None:
     """Claim and run queued jobs (conversions, uploads, analyses) from the shared database."""
     from voxhub.jobs.dask_env import close_all
+    from voxhub.jobs.leftovers import clean_leftovers
     from voxhub.jobs.runner import Worker, WorkerPool
 
     for module in plugin or ():
@@ -33,6 +34,7 @@ def worker(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     hub = open_hub()
+    clean_leftovers(hub)  # staging and upload copies of writers killed earlier
     if once:
         ran = 0
         single = Worker(hub, poll_seconds=poll)

@@ -75,6 +75,10 @@ class CliDTO:
     stderr: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.argv, str):  # "git status" would run "g" with arguments "i" "t" ...
+            raise InvalidIsa(
+                f"an EXECUTE contract needs an argv list, not the string {self.argv!r}"
+            )
         if not self.argv or not all(isinstance(a, str) for a in self.argv):
             raise InvalidIsa("an EXECUTE contract needs a non-empty argv list of strings")
 
@@ -126,7 +130,10 @@ class Contract:
 
     @classmethod
     def execute(cls, argv: Sequence[str]) -> Contract:
-        """Run ``argv`` (no shell) in the ARC root, e.g. ``["git", "pull"]``."""
+        """Run ``argv`` (no shell) in the ARC root, e.g. ``["git", "pull"]``; a plain string
+        is refused (it is not split, and as a sequence it would be its characters)."""
+        if isinstance(argv, str):
+            raise InvalidIsa(f"an EXECUTE contract needs an argv list, not the string {argv!r}")
         return cls(Operation.EXECUTE, "", DTOType.CLI, CliDTO(tuple(argv)))
 
     def with_dto(self, dto: DTO) -> Contract:

@@ -3,11 +3,13 @@
 ``to_isa_json`` / ``from_isa_json`` convert between the model and parsed
 JSON; ``dumps`` / ``loads`` add the text step. Tables become processes (see
 :mod:`voxhub.isa.processes`). Model fields ISA-JSON 1.0 has no place for
-travel as comments named ``voxhub:...``: an assay's identifier is its
-``filename`` (``assays/<id>/isa.assay.xlsx``) as in ARCs; its title,
-description and performers, dates that are not RFC 3339 dates, and assays
-registered in no study are comments. Round trip model → ISA-JSON → model
-loses nothing.
+travel as comments named ``voxhub:...`` (ARCtrl's conventions where it has one: an assay's
+title and description are "title"/"description" comments, its performers study people
+with a ``performer (ARC:00000168) <assay>`` comment). An assay's identifier is its
+``filename`` (``assays/<id>/isa.assay.xlsx``) as in ARCs; dates that are not
+RFC 3339 dates and assays registered in no study are comments. A Component's
+unit travels in its name as ARCtrl writes it (``150 millimeter (UO:0000016)``).
+Round trip model → ISA-JSON → model loses nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from voxhub.isa.processes import NodeRegistry, ScopeWriter
 from voxhub.isa.xlsx.assay import parse_platform, platform_text
 
 PREFIX = "voxhub:"
+# ARCtrl's comment on a study person who performed one of its assays: "<PERFORMER> <assay>".
+PERFORMER = "performer (ARC:00000168)"
 _UNREGISTERED = "voxhub:unregisteredAssays"
 
 
@@ -83,13 +87,21 @@ def publication_json(pub: Publication) -> dict[str, Any]:
     return out
 
 
-def _assay_json(assay: ArcAssay, writer: ScopeWriter) -> dict[str, Any]:
+def _performer_json(person: Person, assay: str) -> dict[str, Any]:
+    """An assay performer as ARCtrl writes it: a study person with a performer comment."""
+    out = person_json(person)
+    out["comments"] = out["comments"] + [{"name": f"{PERFORMER} {assay}", "value": assay}]
+    return out
+
+
+def _assay_json(assay: ArcAssay, writer: ScopeWriter, registered: bool) -> dict[str, Any]:
+    # Title and description are comments named so, as ARCtrl writes them.
     comments = comments_json(assay.comments)
     if assay.title:
-        comments.append({"name": PREFIX + "title", "value": assay.title})
+        comments.append({"name": "title", "value": assay.title})
     if assay.description:
-        comments.append({"name": PREFIX + "description", "value": assay.description})
-    if assay.performers:
+        comments.append({"name": "description", "value": assay.description})
+    if assay.performers and not registered:  # else they are people of its studies
         comments.append(
             {
                 "name": PREFIX + "performers",
@@ -125,7 +137,8 @@ def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) ->
         for table in assay.tables:
             writer.add_table(table)
         assay_writers[assay.identifier] = writer
-        assay_json[assay.identifier] = _assay_json(assay, writer)
+        registered = bool(inv.studies_of(assay.identifier))
+        assay_json[assay.identifier] = _assay_json(assay, writer, registered)
     studies = []
     for study in inv.studies:
         writer = ScopeWriter(
@@ -143,7 +156,11 @@ def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) ->
         }
         _date_fields(study, out, comments)
         out["publications"] = [publication_json(p) for p in study.publications]
-        out["people"] = [person_json(p) for p in study.contacts]
+        out["people"] = [person_json(p) for p in study.contacts] + [
+            _performer_json(p, a)
+            for a in study.registered_assay_identifiers
+            for p in inv.get_assay(a).performers
+        ]
         out["studyDesignDescriptors"] = [term_json(t) for t in study.design_descriptors]
         out.update(writer.parts())
         # Assays' protocols are declared in the studies that hold the assays.
@@ -259,8 +276,11 @@ def _read_assay(data: Any, catalog: Catalog, r: JsonReader, path: str) -> ArcAss
         assay = ArcAssay(identifier)
     except InvalidIsa as exc:
         raise r.fail(f"{path}.filename", str(exc)) from None
-    assay.title = own.get("title", "")
-    assay.description = own.get("description", "")
+    # ARCtrl's "title"/"description" comments, or voxhub's older "voxhub:" ones.
+    fields = {c.name: c.value for c in comments if c.name in ("title", "description")}
+    comments = [c for c in comments if c.name not in fields]
+    assay.title = fields.get("title", own.get("title", ""))
+    assay.description = fields.get("description", own.get("description", ""))
     if data.get("measurementType"):
         assay.measurement_type = r.term(data["measurementType"], f"{path}.measurementType")
     if data.get("technologyType"):
@@ -340,10 +360,30 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
                 _read_assay(entry["assay"], catalog, r, f"$.comments[{_UNREGISTERED}][{i}].assay")
             )
         for i, data_s in enumerate(studies):
-            inv.add_study(_read_study(data_s, catalog, r, f"$.studies[{i}]"))
+            study = inv.add_study(_read_study(data_s, catalog, r, f"$.studies[{i}]"))
+            _move_performers(inv, study)
     except (IsaConflict, InvalidTable) as exc:
         raise r.fail("$", str(exc)) from None
     return inv
+
+
+def _move_performers(inv: ArcInvestigation, study: ArcStudy) -> None:
+    """Study people with ARCtrl's performer comment are the performers of that assay."""
+    contacts = []
+    for person in study.contacts:
+        marks = [c for c in person.comments if c.name.startswith(PERFORMER)]
+        assay = (
+            inv.try_get_assay(marks[0].value or marks[0].name[len(PERFORMER) :].strip())
+            if marks
+            else None
+        )
+        if assay is None:
+            contacts.append(person)
+            continue
+        person.comments = [c for c in person.comments if not c.name.startswith(PERFORMER)]
+        if person not in assay.performers:  # listed once per study registering the assay
+            assay.performers.append(person)
+    study.contacts = contacts
 
 
 def _read_study(data: dict[str, Any], catalog: Catalog, r: JsonReader, path: str) -> ArcStudy:

@@ -182,11 +182,50 @@ def dumps_compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# ARCtrl packs a component's value, unit and accession into ``componentName``.
+_COMPONENT_UNIT = re.compile(r"^(?P<value>[\d.]+) (?P<unit>.+) \((?P<acc>[^(]*:[^)]*)\)$")
+_COMPONENT_TERM = re.compile(r"^(?P<value>[^(]+) \((?P<acc>[^(]*:[^)]*)\)$")
+_COMPONENT_BARE = re.compile(r"^(?P<value>[^()]+) \(\)$")
+
+
+def component_name(cell: CompositeCell) -> str:
+    """A Component cell as ARCtrl spells ``componentName``: ``150 millimeter (UO:0000016)``,
+    ``Zeiss Z1 (OBI:0000001)``, or the plain text."""
+    if isinstance(cell, UnitizedCell) and cell.unit.name:
+        unit = cell.unit
+        return f"{cell.value} {unit.name} ({unit.short or unit.term_accession})"
+    if isinstance(cell, TermCell) and cell.term.term_accession:
+        term = cell.term
+        return f"{term.name} ({term.short or term.term_accession})"
+    return cell.text
+
+
+def _annotation(name: str, accession: str) -> OntologyAnnotation:
+    source = accession.split(":", 1)[0] if ":" in accession and "/" not in accession else ""
+    return OntologyAnnotation(name, source, accession)
+
+
+def component_cell(name: str) -> CompositeCell:
+    """The cell a ``componentName`` stands for (the reverse of :func:`component_name`)."""
+    match = _COMPONENT_UNIT.match(name)
+    if match:
+        return UnitizedCell(match["value"], _annotation(match["unit"], match["acc"]))
+    match = _COMPONENT_TERM.match(name)
+    if match:
+        return TermCell(_annotation(match["value"], match["acc"]))
+    match = _COMPONENT_BARE.match(name)
+    if match:
+        return TermCell(OntologyAnnotation(match["value"]))
+    return TermCell(OntologyAnnotation(name))
+
+
 __all__ = [
     "JsonReader",
     "cell_from_json",
     "cell_json",
     "comments_json",
+    "component_cell",
+    "component_name",
     "dumps_compact",
     "header_from_json",
     "header_json",

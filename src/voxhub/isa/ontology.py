@@ -18,6 +18,14 @@ from urllib.parse import unquote
 from voxhub.isa.people import Comment
 
 OBO_PURL = "http://purl.obolibrary.org/obo/"
+# Ontologies whose terms resolve under OBO_PURL (OBO Foundry / OBO library prefixes that
+# ARC annotations use). Terms of other ontologies (EFO, SNOMED, ...) have IRIs of their own,
+# so no PURL is made up for them.
+OBO_PREFIXES = frozenset(
+    """AGRO APO BFO BTO CHEBI CHMO CL CLO CMO DOID ECO ENVO EO FBBI FBBT FOODON GENEPIO GO
+    HP IAO MI MIRO MOD MONDO MP MS NCBITAXON NCIT OBA OBI OGMS OMIT OMP PATO PCO PECO PO PR
+    PSI RO SBO SO STATO TO UBERON UO VO XAO XCO ZFA""".split()
+)
 
 _TAIL = re.compile(r"^([A-Za-z][A-Za-z0-9.\-]*?)[:_]([A-Za-z0-9]+)$")
 
@@ -69,9 +77,12 @@ class OntologyAnnotation:
 
     @property
     def purl(self) -> str | None:
-        """The OBO PURL (``http://purl.obolibrary.org/obo/EFO_0000721``), or None."""
+        """The OBO PURL (``http://purl.obolibrary.org/obo/UO_0000027``), or None when the
+        term is not from an OBO ontology (EFO's ``EFO_0000721`` lives at its own IRI)."""
         parsed = parse_accession(self.term_accession) if self.term_accession else None
-        return f"{OBO_PURL}{parsed[0]}_{parsed[1]}" if parsed else None
+        if parsed is None or parsed[0].upper() not in OBO_PREFIXES:
+            return None
+        return f"{OBO_PURL}{parsed[0]}_{parsed[1]}"
 
     def same_term(self, other: OntologyAnnotation) -> bool:
         """True when both name the same term, whatever form each accession was written in."""

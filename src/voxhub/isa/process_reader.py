@@ -28,7 +28,7 @@ from voxhub.isa.cells import (
 )
 from voxhub.isa.errors import InvalidTable, IsaConflict
 from voxhub.isa.headers import CompositeHeader, HeaderKind, IOType
-from voxhub.isa.jsonvalues import JsonReader, cell_from_json, header_from_json
+from voxhub.isa.jsonvalues import JsonReader, cell_from_json, component_cell, header_from_json
 from voxhub.isa.ontology import OntologyAnnotation
 from voxhub.isa.processes import CELL, FORMAT, LAYOUT, SELECTOR, category_id
 from voxhub.isa.table import ArcTable, check_cell
@@ -143,14 +143,15 @@ class _Row:
         protocol = process.get("executesProtocol") or {}
         ref = protocol.get("@id") if isinstance(protocol, dict) else None
         self.protocol = catalog.protocols.get(ref, protocol) if ref else protocol
+        # ARCtrl writes each row's components into the protocol inline, under one
+        # @id for all rows: the row's own copy holds its values.
+        own = protocol if isinstance(protocol, dict) and "components" in protocol else self.protocol
         self.components: list[tuple[OntologyAnnotation, CompositeCell]] = []
-        for i, component in enumerate(reader.list(self.protocol, "components", path)):
+        for i, component in enumerate(reader.list(own, "components", path)):
             where = f"{path}.executesProtocol.components[{i}]"
             component = reader.obj(component, where)
             kind = reader.term(component.get("componentType") or {}, where)
-            cell: CompositeCell = TermCell(
-                OntologyAnnotation(reader.text(component, "componentName", where))
-            )
+            cell = component_cell(reader.text(component, "componentName", where))
             for comment in reader.comments(component, where):
                 if comment.name.startswith(CELL):
                     cell = self._cell(comment.value, where)
@@ -489,7 +490,8 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
             kinds.setdefault(kind, None)
     for kind in kinds:
         cells = [next((c for k, c in r.components if k == kind), EMPTY_TERM_CELL) for r, _ in pairs]
-        columns.append((CompositeHeader.component(kind), cells))
+        unit = any(isinstance(c, UnitizedCell) for c in cells)
+        columns.append((CompositeHeader.component(kind, has_unit=unit), cells))
     value_columns(HeaderKind.FACTOR, node_entries(outputs, "factorValues"))
     text_column(
         CompositeHeader.performer(), lambda r: r.reader.text(r.process, "performer", r.path)

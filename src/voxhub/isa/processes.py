@@ -40,6 +40,7 @@ from voxhub.isa.errors import IsaConflict
 from voxhub.isa.headers import CompositeHeader, HeaderKind, IOType
 from voxhub.isa.jsonvalues import (
     cell_json,
+    component_name,
     dumps_compact,
     header_json,
     is_json_date,
@@ -215,7 +216,7 @@ class ScopeWriter:
             else:
                 components.append(
                     {
-                        "componentName": cell.text,
+                        "componentName": component_name(cell),
                         "componentType": term_json(headers[c].term),  # type: ignore[arg-type]
                         "comments": [
                             {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}

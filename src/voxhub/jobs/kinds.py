@@ -48,8 +48,3 @@ def get_kind(kind: str) -> JobFunction:
         return KINDS[kind]
     except KeyError:
         raise UnknownJobKind(f"no job kind {kind!r} in this process") from None
-
-
-def known_kinds() -> list[str]:
-    load_builtin_kinds()
-    return sorted(KINDS)

@@ -26,6 +26,7 @@ from voxhub.jobs.context import JobContext
 from voxhub.jobs.dask_env import connect
 from voxhub.jobs.errors import JobCancelled, JobLost
 from voxhub.jobs.kinds import get_kind, load_builtin_kinds
+from voxhub.storage.local import staging_owned_by
 
 log = logging.getLogger("voxhub.jobs")
 
@@ -118,7 +119,8 @@ class Worker:
         try:
             function = get_kind(claimed.kind)
             connect(self.hub.settings.dask_scheduler)
-            outcome["result"] = function(ctx, claimed.params)
+            with staging_owned_by(claimed.id):  # its staging folders name this job
+                outcome["result"] = function(ctx, claimed.params)
             ctx.check_cancelled()  # a cancel seen at the very end still wins
         except JobLost:
             outcome = {"state": "lost"}

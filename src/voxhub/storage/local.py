@@ -8,13 +8,16 @@ staging folder, which ``clean_staging`` removes.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from voxhub.storage.errors import AlreadyExists, UnsafePath
@@ -46,12 +49,41 @@ def safe_join(root: Path, relative: str) -> Path:
     return candidate
 
 
+OWNER_FILE = ".owner.json"
+_owner_job: ContextVar[int | None] = ContextVar("voxhub_staging_job", default=None)
+
+
+@contextmanager
+def staging_owned_by(job_id: int) -> Iterator[None]:
+    """Staging folders made in this context record ``job_id`` as their owner."""
+    token = _owner_job.set(job_id)
+    try:
+        yield
+    finally:
+        _owner_job.reset(token)
+
+
+def staging_owner(folder: Path) -> dict | None:
+    """Who built ``folder``: ``{"host", "pid", "job"}``, or None when it does not say."""
+    try:
+        owner = json.loads((folder / OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return owner if isinstance(owner, dict) else None
+
+
 @contextmanager
 def staging_folder(staging_root: Path) -> Iterator[Path]:
-    """A fresh folder for building; removed afterwards unless it was published."""
+    """A fresh folder for building; removed afterwards unless it was published.
+
+    It names its owner (host, process, job) so that a start-up clean-up can
+    tell a live writer's folder from a dead one's.
+    """
     staging_root.mkdir(parents=True, exist_ok=True)
     folder = staging_root / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
     folder.mkdir()
+    owner = {"host": socket.gethostname(), "pid": os.getpid(), "job": _owner_job.get()}
+    (folder / OWNER_FILE).write_text(json.dumps(owner))
     try:
         yield folder
     finally:
@@ -69,14 +101,42 @@ def publish(built: Path, target: Path) -> None:
         raise AlreadyExists(f"{target.name} already exists ({exc.strerror})") from None
 
 
-def clean_staging(staging_root: Path, older_than_seconds: float = 24 * 3600) -> int:
-    """Remove staging folders left behind by crashed writers; returns how many."""
+def clean_staging(
+    staging_root: Path,
+    older_than_seconds: float = 24 * 3600,
+    is_live: Callable[[dict | None, float], bool] | None = None,
+) -> int:
+    """Remove staging folders left behind by crashed writers; returns how many.
+
+    With ``is_live(owner, age_seconds)`` a folder stays exactly while it says
+    so; without it, folders older than ``older_than_seconds`` go.
+    """
     if not staging_root.is_dir():
         return 0
     removed = 0
-    cutoff = time.time() - older_than_seconds
+    now = time.time()
     for child in staging_root.iterdir():
-        if child.stat().st_mtime < cutoff:
+        try:
+            age = now - child.stat().st_mtime
+        except OSError:  # removed meanwhile by its writer
+            continue
+        live = is_live(staging_owner(child), age) if is_live else age < older_than_seconds
+        if not live:
             shutil.rmtree(child, ignore_errors=True)
             removed += 1
     return removed
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id runs on this machine."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    except OSError:
+        return False
+    return True

@@ -127,7 +127,3 @@ def constant_from_json(value: Any, where: str, limits: OperationLimits) -> Const
         if array.dtype == object:
             raise BadOperation(f"{where}: list is not rectangular")
     return Constant(converted)
-
-
-def operand_to_json(operand: Operand) -> Any:
-    return operand.to_json()

@@ -1,5 +1,7 @@
 import { render } from "preact";
+import { App } from "./App";
+import "./styles.css";
 
 export function mountApp(root: HTMLElement): void {
-  render(<main><h1>voxhub</h1></main>, root);
+  render(<App />, root);
 }

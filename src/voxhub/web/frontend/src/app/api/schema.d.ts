@@ -457,6 +457,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/explore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Explore Remote
+         * @description Look at a remote OME-Zarr, Zarr array, N5 or Neuroglancer precomputed source.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ExploreIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExploreOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/move": {
         parameters: {
             query?: never;
@@ -698,6 +750,8 @@ export interface paths {
          *
          *     ``raw`` returns C-order bytes of shape (c, depth, height, width) (the
          *     ``X-Shape`` and ``X-Dtype`` headers say which); ``npy`` a NumPy file.
+         *     Large boxes are streamed band by band (memory: one band, not the box),
+         *     and only ``VOXHUB_BOX_CONCURRENCY`` of them run at once per process.
          */
         get: {
             parameters: {
@@ -1941,6 +1995,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/investigations/{organization}/{identifier}/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Investigation Tables
+         * @description The tables of one study or assay (``?study=`` or ``?assay=``) as header and cell texts.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    study?: string | null;
+                    assay?: string | null;
+                };
+                header?: never;
+                path: {
+                    organization: string;
+                    identifier: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableOut"][];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -2204,6 +2312,45 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scan Disk
+         * @description Scan the data folder now (superusers).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScanOut"];
                     };
                 };
             };
@@ -2721,7 +2868,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel
-         * @description Drop an unfinished upload and its bytes.
+         * @description Drop an unfinished upload and its bytes (also one whose import job died).
          */
         delete: {
             parameters: {
@@ -4128,6 +4275,38 @@ export interface components {
              */
             error: string | null;
         };
+        /** ExploreIn */
+        ExploreIn: {
+            /**
+             * Credentials
+             * @description {"username", "password"} or {"token"}; used for this request only
+             */
+            credentials?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Name
+             * @description Dataset name to propose
+             */
+            name?: string | null;
+            /**
+             * Url
+             * @description http(s)://, s3:// or gs://
+             */
+            url: string;
+        };
+        /** ExploreOut */
+        ExploreOut: {
+            /**
+             * Properties
+             * @description Proposed datasource-properties.json
+             */
+            properties: {
+                [key: string]: unknown;
+            };
+            /** Warnings */
+            warnings: string[];
+        };
         /** FolderIn */
         FolderIn: {
             /** Name */
@@ -4578,6 +4757,26 @@ export interface components {
                 number
             ] | null;
         };
+        /** ScanOut */
+        ScanOut: {
+            /**
+             * Active
+             * @description org/name of every dataset found
+             */
+            active: string[];
+            /**
+             * Errors
+             * @description org/name -> why its folder cannot be read
+             */
+            errors: {
+                [key: string]: string;
+            };
+            /**
+             * Missing
+             * @description Registered datasets whose folder is gone
+             */
+            missing: string[];
+        };
         /** SharingOut */
         SharingOut: {
             /** Sharingtoken */
@@ -4587,6 +4786,18 @@ export interface components {
              * @description The dataset's Zarr URL carrying the token
              */
             url?: string | null;
+        };
+        /** TableOut */
+        TableOut: {
+            /** Headers */
+            headers: string[];
+            /** Name */
+            name: string;
+            /**
+             * Rows
+             * @description Cell texts, row by row
+             */
+            rows: string[][];
         };
         /** TeamIn */
         TeamIn: {

@@ -1,0 +1,224 @@
+"""The viewer in headless Chromium against ``voxhub serve``: first frame, frame times, chunks.
+
+Generates a uint8 volume (``--size``³, 64³ chunks; default 512³ — see below) with a
+uint32 segmentation, once unsharded and once sharded (256³ shards), in
+``benchmarks/.work/viewer`` (kept between runs), serves it, and for each copy:
+
+* time to the first complete frame (every chunk of the screen's level drawn), from
+  navigation start, with an empty browser cache;
+* frame times while panning and while zooming continuously (one step per animation
+  frame, ``requestAnimationFrame`` timestamps: median, p95, max);
+* chunks fetched per second of panning and bytes transferred per frame;
+* chunk requests for one screen against the minimum: the chunks of the level that fits
+  the screen that the three planes intersect (what neuroglancer's slice view asks for at
+  one scale; its coarse-to-fine fallback asks for more, as this viewer does).
+
+The whole run shares two cores with the server and SwiftShader (WebGL2 on the CPU: the
+machine has no GPU), so frame times are far from what a desktop GPU gives.
+
+    .venv/bin/python benchmarks/bench_viewer.py [--size 512] [--seconds 4]
+
+1024³ (1 GiB of uint8 plus 4 GiB of uint32 ids) takes too long to generate on the
+two-core machine this runs on; pass ``--size 1024`` where time allows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import dask.array as da
+import httpx
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+from voxhub.catalog.register import upsert_dataset
+from voxhub.config import Settings
+from voxhub.formats.ingest import import_layer
+from voxhub.formats.source import VolumeSource
+from voxhub.hub import Hub
+from voxhub.testing import start_server
+
+WORK = Path(__file__).parent / ".work" / "viewer"
+CHROMIUM = "/usr/bin/chromium"
+# No GPU: WebGL2 on SwiftShader, compositing in software (shorter frames than through SwiftShader).
+ARGS = ["--no-sandbox", "--disable-gpu-compositing", "--enable-unsafe-swiftshader"]
+VOXEL = (11.0, 11.0, 24.0)
+
+
+def _color(block: np.ndarray, block_info=None) -> np.ndarray:
+    (_, _), (z0, z1), (y0, y1), (x0, x1) = block_info[None]["array-location"]
+    z, y, x = np.ogrid[z0:z1, y0:y1, x0:x1]
+    texture = ((x * 7 + y * 3) % 64) + 120 + 60 * np.sin((x + z) / 40.0) * np.cos(y / 50.0)
+    return np.clip(texture, 0, 255).astype(np.uint8)[None]
+
+
+def _labels(block: np.ndarray, block_info=None) -> np.ndarray:
+    (_, _), (z0, z1), (y0, y1), (x0, x1) = block_info[None]["array-location"]
+    z, y, x = np.ogrid[z0:z1, y0:y1, x0:x1]
+    return (1 + x // 48 + 64 * (y // 48) + 4096 * (z // 48)).astype(np.uint32)[None]
+
+
+def write(data: Path, name: str, size: int, shard: tuple[int, int, int] | None) -> None:
+    hub = Hub(Settings(data=data, chunk_shape=(64, 64, 64), shard_shape=shard)).prepare()
+    band = shard[0] if shard else 64
+    for layer, fn, dtype, category in (
+        ("color", _color, np.uint8, "color"),
+        ("segmentation", _labels, np.uint32, "segmentation"),
+    ):
+        lazy = da.zeros((1, size, size, size), chunks=(1, band, size, size), dtype=dtype)
+        array = lazy.map_blocks(fn, dtype=dtype)
+        source = VolumeSource(Path("memory"), tuple(array.shape), array.dtype, dask=array)  # type: ignore[arg-type]
+        properties = import_layer(
+            hub.data_root, source, organization="bench", dataset=name, layer=layer,
+            category=category, voxel_size=VOXEL, layout=hub.layout,
+            add_to_existing=layer != "color",
+        )  # fmt: skip
+    with hub.transaction() as session:
+        upsert_dataset(session, "bench", name, properties).is_public = True
+    hub.close()
+
+
+def prepare(size: int) -> Path:
+    data = WORK / f"data-{size}"
+    marker = data / f".complete-{size}"
+    if not marker.exists():
+        write(data, "plain", size, None)
+        write(data, "sharded", size, (256, 256, 256))
+        marker.touch()
+    return data
+
+
+def spread(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+    return (
+        f"median {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms  max {values[-1]:6.1f} ms"
+    )
+
+
+# One step per animation frame for `seconds`; returns frame intervals and counter deltas.
+MOVE = """async ([kind, seconds]) => {
+  const v = window.__voxhubViewer, c = v.controller;
+  const before = v.stats;
+  const times = [];
+  const start = performance.now();
+  let zoomDir = 1.03;
+  await new Promise((done) => {
+    const step = (t) => {
+      times.push(t);
+      if (t - start > seconds * 1000) return done();
+      if (kind === "pan") {
+        const p = c.state.position;
+        c.update({ position: [p[0] + 6 * c.state.zoom, p[1] + 2 * c.state.zoom, p[2]] });
+      } else {
+        if (c.state.zoom > 16) zoomDir = 1 / 1.03;
+        if (c.state.zoom < 0.5) zoomDir = 1.03;
+        c.update({ zoom: c.state.zoom * zoomDir });
+      }
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  });
+  const after = v.stats;
+  const gaps = times.slice(1).map((t, i) => t - times[i]);
+  return {
+    gaps,
+    seconds: (times[times.length - 1] - times[0]) / 1000,
+    requests: after.loader.requests - before.loader.requests,
+    bytes: after.store.bytes - before.store.bytes,
+    cancelled: after.loader.cancelled - before.loader.cancelled,
+  };
+}"""
+
+# The chunks the screen needs at the level that fits it (the minimum), per layer.
+MINIMUM = """() => {
+  const c = window.__voxhubViewer.controller;
+  const keys = new Set();
+  for (const layout of c.layouts()) {
+    const view = c.planeView(layout);
+    for (const layer of c.info.layers) {
+      const levels = c.levels.get(layer.name);
+      const index = c.levelIndex(layer, layout.plane);
+      for (const ref of window.__voxhubViewer.visibleChunks(view, levels[index], index)) {
+        keys.add(`${layer.name}/${index}/${ref.coords}`);
+      }
+    }
+  }
+  return keys.size;
+}"""
+
+
+def measure(browser, url: str, seconds: float) -> dict:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(
+        "(v => v && v.stats && v.stats.complete && v.stats.pending === 0)(window.__voxhubViewer)",
+        timeout=120_000,
+    )
+    stats = page.evaluate("window.__voxhubViewer.stats")
+    minimum = page.evaluate(MINIMUM)
+    first = {
+        "first_complete_ms": stats["firstCompleteMs"],
+        "requests": stats["loader"]["requests"],
+        "minimum": minimum,
+        "bytes": stats["store"]["bytes"],
+    }
+    pan = page.evaluate(MOVE, ["pan", seconds])
+    zoom = page.evaluate(MOVE, ["zoom", seconds])
+    context.close()
+    return {"first": first, "pan": pan, "zoom": zoom}
+
+
+def report(name: str, result: dict) -> None:
+    first, pan, zoom = result["first"], result["pan"], result["zoom"]
+    print(f"\n== {name}")
+    print(f"first complete frame   {first['first_complete_ms']:8.0f} ms after navigation start")
+    print(
+        f"requests for 1 screen  {first['requests']:8d}  (minimum {first['minimum']}, "
+        f"ratio {first['requests'] / max(1, first['minimum']):.2f}; {first['bytes'] / 1e6:.1f} MB)"
+    )
+    for label, run in (("panning", pan), ("zooming", zoom)):
+        frames = max(1, len(run["gaps"]))
+        print(f"{label:8s} frames       {spread(run['gaps'])}")
+        print(
+            f"{label:8s} chunks/s     {run['requests'] / max(run['seconds'], 1e-9):8.1f}   "
+            f"bytes/frame {run['bytes'] / frames / 1e3:8.1f} kB   cancelled {run['cancelled']}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    data = prepare(args.size)
+    print(f"dataset {args.size}³ uint8 + uint32 ready in {time.perf_counter() - started:.0f} s")
+    server = start_server(data, {"VOXHUB_SAMPLE": "false", "VOXHUB_SCAN_INTERVAL": "0"})
+    try:
+        assert httpx.get(f"{server.url}/api/v1/datasets/bench/plain").status_code == 200
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            results = {}
+            for name in ("plain", "sharded"):
+                url = f"{server.url}/ui/view/bench/{name}#zoom=1&layout=ortho"
+                results[name] = measure(browser, url, args.seconds)
+                shards = ", 256³ shards" if name == "sharded" else ""
+                report(f"{name} ({args.size}³, 64³ chunks{shards})", results[name])
+            browser.close()
+        out = WORK / f"result-{args.size}.json"
+        out.write_text(json.dumps(results, indent=1))
+        print(f"\nraw figures: {out}")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+/** Log in with email and password; then go on to the page that asked for it. */
+import { useState } from "preact/hooks";
+import { call } from "../api/client";
+import { ErrorNote } from "../components/ui";
+import { navigate, useAction } from "../lib/hooks";
+import { useSession } from "../session";
+
+export function LoginPage({ next }: { next: string }) {
+  const { setMe } = useSession();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const action = useAction();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const me = await action.run(() => call("post", "/api/v1/auth/login", { json: { email, password } }));
+    if (me) {
+      setMe(me);
+      navigate(next, true);
+    }
+  };
+  return (
+    <main class="page narrow-page">
+      <h1>Log in</h1>
+      <form class="card form" onSubmit={submit}>
+        <label>
+          Email
+          <input type="email" name="email" autoComplete="username" required autoFocus
+            value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </label>
+        <label>
+          Password
+          <input type="password" name="password" autoComplete="current-password" required
+            value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        <ErrorNote error={action.error} />
+        <button type="submit" class="primary" disabled={action.busy}>
+          {action.busy ? "Logging in…" : "Log in"}
+        </button>
+      </form>
+      <p class="hint">Public datasets and shared links open without an account.</p>
+    </main>
+  );
+}

@@ -1,0 +1,322 @@
+/**
+ * The viewer's controller: state in, frames out.
+ *
+ * It owns the state (mirrored into the URL hash), turns it into plane views, asks the loader
+ * for the chunks they need (coarse fallback first, then the level that fits the screen, then
+ * prefetch in the direction of the last movement) and redraws on the next animation frame
+ * whenever the state changed or a chunk arrived. Mouse and keys change the state only
+ * through `update`.
+ */
+import type { Chunk, ChunkSource, Level } from "./chunksource";
+import type { DatasetInfo, LayerInfo, Vec3 } from "./dataset";
+import { levelFor, pixelSizeOf, PLANE_AXES, PLANES, screenToVoxel, shiftedView, visibleChunks, type PlaneId, type PlaneView } from "./geometry";
+import { chunkKey, ChunkLoader, magLabel, type ChunkRequest } from "./loader";
+import { Renderer, type DrawChunk, type DrawLayer, type DrawPlane } from "./renderer";
+import { formatState, type ViewerState } from "./urlstate";
+
+export interface PlaneLayout {
+  plane: PlaneId;
+  /** CSS pixels from the canvas' top left; even sizes so that a voxel never straddles a pixel at zoom 1. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const GAP = 4;
+
+/** Where each plane sits on a canvas of `width` × `height` CSS pixels. */
+export function planeLayouts(layout: ViewerState["layout"], width: number, height: number): PlaneLayout[] {
+  const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
+  if (layout !== "ortho") return [{ plane: layout, x: 0, y: 0, width: even(width), height: even(height) }];
+  const w = even((width - GAP) / 2);
+  const h = even((height - GAP) / 2);
+  return [
+    { plane: "xy", x: 0, y: 0, width: w, height: h },
+    { plane: "yz", x: w + GAP, y: 0, width: w, height: h },
+    { plane: "xz", x: 0, y: h + GAP, width: w, height: h },
+  ];
+}
+
+/** Bytes as base64 (a test reads megabytes of pixels: a JSON array of numbers would crawl). */
+function toBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+export type Listener = (state: ViewerState) => void;
+
+export class ViewController {
+  state: ViewerState;
+  readonly loader: ChunkLoader;
+  readonly renderer: Renderer;
+  levels = new Map<string, Level[]>();
+  /** Set when every chunk of the screen's level is drawn. */
+  complete = false;
+  /** performance.now() (ms since navigation start) of the first complete frame. */
+  firstCompleteMs: number | null = null;
+  frameTimes: number[] = [];
+  #dirty = true;
+  #scheduled = false;
+  #listeners = new Set<Listener>();
+  /** Sign of the last movement along x, y, z (prefetch looks that way). */
+  #motion: Vec3 = [0, 0, 0];
+  #hashTimer: ReturnType<typeof setTimeout> | null = null;
+  #cssWidth = 0;
+  #cssHeight = 0;
+  #dpr = 1;
+  #lastFrame = 0;
+
+  constructor(
+    readonly info: DatasetInfo,
+    readonly source: ChunkSource,
+    readonly canvas: HTMLCanvasElement,
+    state: ViewerState,
+  ) {
+    this.state = state;
+    this.renderer = new Renderer(canvas);
+    this.loader = new ChunkLoader(source, {
+      onChunk: () => this.invalidate(),
+      onEvict: (key) => this.renderer.release(key),
+    });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(
+      this.info.layers.map(async (layer) => this.levels.set(layer.name, await this.source.levels(layer))),
+    );
+    this.invalidate();
+  }
+
+  onChange(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Change the state: redraw, tell the panels, and write the URL (debounced). */
+  update(change: Partial<ViewerState>): void {
+    const before = this.state.position;
+    this.state = { ...this.state, ...change };
+    this.complete = false; // until the next frame has drawn the new state
+    if (change.position) {
+      this.#motion = [0, 1, 2].map((i) => Math.sign(change.position![i] - before[i])) as Vec3;
+    }
+    for (const listener of this.#listeners) listener(this.state);
+    if (this.#hashTimer) clearTimeout(this.#hashTimer);
+    this.#hashTimer = setTimeout(() => this.writeHash(), 150);
+    this.invalidate();
+  }
+
+  writeHash(): void {
+    const hash = formatState(this.state);
+    if (location.hash !== hash) history.replaceState(null, "", `${location.pathname}${location.search}${hash}`);
+  }
+
+  resize(cssWidth: number, cssHeight: number): void {
+    this.#dpr = window.devicePixelRatio || 1;
+    this.#cssWidth = cssWidth;
+    this.#cssHeight = cssHeight;
+    this.canvas.width = Math.round(cssWidth * this.#dpr);
+    this.canvas.height = Math.round(cssHeight * this.#dpr);
+    this.invalidate();
+  }
+
+  layouts(): PlaneLayout[] {
+    return planeLayouts(this.state.layout, this.#cssWidth, this.#cssHeight);
+  }
+
+  planeView(layout: PlaneLayout): PlaneView {
+    return {
+      plane: layout.plane,
+      width: layout.width,
+      height: layout.height,
+      position: this.state.position,
+      pixelSize: pixelSizeOf(this.state.zoom, this.info.voxelSize),
+      voxelSize: this.info.voxelSize,
+    };
+  }
+
+  /** The plane under a CSS point of the canvas, with the point relative to that plane. */
+  planeAt(x: number, y: number): { layout: PlaneLayout; view: PlaneView; px: number; py: number } | null {
+    for (const layout of this.layouts()) {
+      if (x >= layout.x && x < layout.x + layout.width && y >= layout.y && y < layout.y + layout.height) {
+        return { layout, view: this.planeView(layout), px: x - layout.x, py: y - layout.y };
+      }
+    }
+    return null;
+  }
+
+  /** Index of the level drawn for `layer` in `plane` at the current zoom. */
+  levelIndex(layer: LayerInfo, plane: PlaneId): number {
+    return levelFor(plane, pixelSizeOf(this.state.zoom, this.info.voxelSize), this.info.voxelSize, layer.mags.map((m) => m.mag));
+  }
+
+  /** The mag the XY plane of the first visible layer shows (for the toolbar). */
+  currentMag(): string {
+    const layer = this.info.layers.find((l) => this.state.layers[l.name]?.visible) ?? this.info.layers[0];
+    if (!layer) return "-";
+    return magLabel(layer.mags[this.levelIndex(layer, this.state.layout === "ortho" ? "xy" : this.state.layout)].mag);
+  }
+
+  invalidate(): void {
+    this.#dirty = true;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      requestAnimationFrame((t) => this.#frame(t));
+    }
+  }
+
+  #frame(time: number): void {
+    this.#scheduled = false;
+    if (this.#lastFrame) this.frameTimes.push(time - this.#lastFrame);
+    if (this.frameTimes.length > 10000) this.frameTimes.splice(0, 5000);
+    this.#lastFrame = time;
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    this.render();
+  }
+
+  /** Build the frame's plane list and wanted chunks; draw what is loaded. */
+  render(): void {
+    if (!this.levels.size) return;
+    const wanted: ChunkRequest[] = [];
+    const coarse: ChunkRequest[] = [];
+    const prefetch: ChunkRequest[] = [];
+    const planes: DrawPlane[] = [];
+    for (const layout of this.layouts()) {
+      const view = this.planeView(layout);
+      const drawLayers: DrawLayer[] = [];
+      for (const layer of this.info.layers) {
+        const state = this.state.layers[layer.name];
+        const levels = this.levels.get(layer.name);
+        if (!state || !state.visible || !levels) continue;
+        const target = this.levelIndex(layer, layout.plane);
+        const chunks: DrawChunk[] = [];
+        const bounds = { min: layer.topLeft, max: [0, 1, 2].map((i) => layer.topLeft[i] + layer.size[i]) as Vec3 };
+        const add = (index: number, rank: number, list: ChunkRequest[] | null) => {
+          const level = levels[index];
+          for (const ref of visibleChunks(view, level, index)) {
+            const key = chunkKey(layer.name, index, ref.coords);
+            chunks.push({ key, mag: level.mag, chunkShape: level.chunk, arrayShape: level.shape, coords: ref.coords, rank, bounds });
+            list?.push({ layer, level: index, coords: ref.coords });
+          }
+        };
+        add(target, 0, wanted);
+        // Coarser levels already loaded show through until the target arrives; the coarsest
+        // is asked for too (a handful of chunks) so something is drawn at once.
+        for (let index = target + 1; index < levels.length; index++) {
+          add(index, index - target, index === levels.length - 1 ? coarse : null);
+        }
+        const [u, v, w] = PLANE_AXES[layout.plane];
+        const motion = this.#motion;
+        const level = levels[target];
+        if (motion[w] !== 0) {
+          // Moving through slices: the next two chunk layers ahead.
+          for (const steps of [1, 2]) {
+            const ahead = shiftedView(view, level, motion[w] * steps);
+            if (!ahead) break;
+            for (const ref of visibleChunks(ahead, level, target)) prefetch.push({ layer, level: target, coords: ref.coords, prefetch: true });
+          }
+        } else if (motion[u] !== 0 || motion[v] !== 0) {
+          // Panning: the chunks one chunk further in the direction of movement.
+          const position: Vec3 = [...view.position];
+          position[u] += motion[u] * level.chunk[u] * level.mag[u];
+          position[v] += motion[v] * level.chunk[v] * level.mag[v];
+          for (const ref of visibleChunks({ ...view, position }, level, target)) prefetch.push({ layer, level: target, coords: ref.coords, prefetch: true });
+        }
+        drawLayers.push({ layer, state, chunks });
+      }
+      const d = this.#dpr;
+      planes.push({
+        view,
+        rect: { x: Math.round(layout.x * d), y: Math.round(layout.y * d), width: Math.round(layout.width * d), height: Math.round(layout.height * d) },
+        layers: drawLayers,
+      });
+    }
+    this.loader.want([...coarse, ...wanted, ...prefetch]);
+    const missing = this.renderer.draw(this.canvas.height, planes, this.state.interpolation, (key) => this.loader.peek(key));
+    this.complete = missing === 0;
+    if (missing > 0) this.invalidate(); // uploads spread over frames, or chunks on their way
+    if (this.complete && this.firstCompleteMs === null) this.firstCompleteMs = performance.now();
+    for (const listener of this.#listeners) listener(this.state);
+  }
+
+  /** The value of a layer at a mag-1 voxel, from the finest loaded level (null if none loaded). */
+  valueAt(layer: LayerInfo, point: Vec3): number | bigint | null {
+    const levels = this.levels.get(layer.name);
+    if (!levels) return null;
+    for (let index = 0; index < levels.length; index++) {
+      const level = levels[index];
+      const voxel = [0, 1, 2].map((i) => Math.floor(Math.floor(point[i]) / level.mag[i]));
+      if (voxel.some((v, i) => v < 0 || v >= level.shape[i])) return null;
+      const coords = voxel.map((v, i) => Math.floor(v / level.chunk[i])) as Vec3;
+      const chunk: Chunk | undefined = this.loader.peek(chunkKey(layer.name, index, coords));
+      if (!chunk) continue;
+      const [cx, cy] = chunk.shape;
+      const local = voxel.map((v, i) => v - coords[i] * level.chunk[i]);
+      const offset = (local[2] * cy + local[1]) * cx + local[0];
+      if (chunk.components === 2) {
+        return (BigInt(chunk.data[offset * 2 + 1]) << 32n) | BigInt(chunk.data[offset * 2]);
+      }
+      return chunk.data[offset];
+    }
+    return null;
+  }
+
+  /** Move the slice of `plane` by `steps` mag-1 voxels. */
+  moveSlice(plane: PlaneId, steps: number): void {
+    const w = PLANE_AXES[plane][2];
+    const position: Vec3 = [...this.state.position];
+    position[w] = Math.floor(position[w]) + steps;
+    this.update({ position });
+  }
+
+  /** Pan `plane` by a screen distance in CSS pixels. */
+  pan(plane: PlaneId, dx: number, dy: number): void {
+    const [u, v] = PLANE_AXES[plane];
+    const size = pixelSizeOf(this.state.zoom, this.info.voxelSize);
+    const position: Vec3 = [...this.state.position];
+    position[u] -= (dx * size) / this.info.voxelSize[u];
+    position[v] -= (dy * size) / this.info.voxelSize[v];
+    this.update({ position });
+  }
+
+  /** Zoom by `factor` keeping the point under (px, py) of a plane where it is. */
+  zoomAround(layout: PlaneLayout, px: number, py: number, factor: number): void {
+    const view = this.planeView(layout);
+    const before = screenToVoxel(view, px, py);
+    const zoom = Math.min(1e4, Math.max(1 / 64, this.state.zoom * factor));
+    const after = screenToVoxel({ ...view, pixelSize: pixelSizeOf(zoom, this.info.voxelSize) }, px, py);
+    const [u, v] = PLANE_AXES[layout.plane];
+    const position: Vec3 = [...this.state.position];
+    position[u] += before[u] - after[u];
+    position[v] += before[v] - after[v];
+    this.update({ zoom, position });
+  }
+
+  /** Pixels of one plane as drawn (RGBA, top row first), after a synchronous redraw. */
+  readPlane(plane: PlaneId): { width: number; height: number; base64: string; position: Vec3; pixelSize: number } | null {
+    const layout = this.layouts().find((l) => l.plane === plane);
+    if (!layout) return null;
+    this.render();
+    const d = this.#dpr;
+    const rect = { x: Math.round(layout.x * d), y: Math.round(layout.y * d), width: Math.round(layout.width * d), height: Math.round(layout.height * d) };
+    const pixels = this.renderer.readPixels(this.canvas.height, rect);
+    return { width: rect.width, height: rect.height, base64: toBase64(pixels), position: [...this.state.position], pixelSize: pixelSizeOf(this.state.zoom, this.info.voxelSize) };
+  }
+
+  /** Counters for tests and the benchmark (`window.__voxhubViewer.stats`). */
+  stats(): Record<string, unknown> {
+    return {
+      loader: { ...this.loader.stats, requestsByMag: { ...this.loader.stats.requestsByMag } },
+      cache: { ...this.loader.cache.stats },
+      renderer: { ...this.renderer.stats },
+      complete: this.complete,
+      firstCompleteMs: this.firstCompleteMs,
+      pending: this.loader.pending,
+    };
+  }
+}
+
+export { PLANES };

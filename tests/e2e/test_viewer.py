@@ -1,0 +1,187 @@
+"""The viewer in Chromium against ``voxhub serve``: drawn pixels, URL state, ids, mags, access."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import numpy as np
+import pytest
+from playwright.sync_api import sync_playwright
+from tests.e2e.viewer_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    color_volume,
+    segment_volume,
+    write_dataset,
+)
+
+from voxhub.testing import start_server
+
+pytestmark = pytest.mark.e2e
+SHAPE = (40, 200, 300)  # z, y, x
+ARTIFACTS = Path(__file__).parent / "artifacts"
+VOXELS = color_volume(SHAPE)
+IDS = segment_volume(SHAPE)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("viewer")
+    data = base / "data"
+    write_dataset(base, data, "lab", "synth", SHAPE, "10,10,20")
+    server = start_server(data, {"VOXHUB_SAMPLE": "false"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def share(server):
+    headers = {"Authorization": f"Bearer {server.admin_token}"}
+    url = f"{server.url}/api/v1/datasets/lab/synth/sharing-token"
+    return httpx.post(url, headers=headers).json()["sharingToken"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make browser` (apt-get install chromium) installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 700})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_viewer(page, server, share, hash_: str):
+    page.goto(f"{server.url}/ui/view/lab/synth?token={share}#{hash_}")
+    wait_complete(page)
+
+
+def wait_complete(page) -> None:
+    page.wait_for_function(
+        "(v => v && v.stats && v.stats.complete && v.stats.pending === 0)(window.__voxhubViewer)",
+        timeout=60_000,
+    )
+
+
+def read_plane(page, plane: str = "xy") -> tuple[np.ndarray, dict]:
+    got = page.evaluate(f"window.__voxhubViewer.readPlane('{plane}')")
+    raw = base64.b64decode(got["base64"])
+    pixels = np.frombuffer(raw, dtype=np.uint8).reshape(got["height"], got["width"], 4)
+    return pixels, got
+
+
+def expected_xy(got: dict, volume: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the XY plane must show at zoom 1 (one x/y voxel per pixel): values and inside mask."""
+    h, w = got["height"], got["width"]
+    x0, y0, z = got["position"]
+    xs = np.floor(x0 + np.arange(w) + 0.5 - w / 2).astype(int)
+    ys = np.floor(y0 + np.arange(h) + 0.5 - h / 2).astype(int)
+    inside = (ys[:, None] >= 0) & (ys[:, None] < SHAPE[1]) & (xs[None] >= 0) & (xs[None] < SHAPE[2])
+    values = volume[int(z)][np.clip(ys, 0, SHAPE[1] - 1)][:, np.clip(xs, 0, SHAPE[2] - 1)]
+    return values, inside
+
+
+def hash_of(page) -> str:
+    return urlparse(page.url).fragment
+
+
+def test_xy_plane_shows_the_voxels_at_the_position(page, server, share):
+    ARTIFACTS.mkdir(exist_ok=True)
+    open_viewer(page, server, share, "pos=150,100,17&zoom=1&layout=xy&l.segmentation=0")
+    pixels, got = read_plane(page)
+    assert got["pixelSize"] == 10
+    expected, inside = expected_xy(got, VOXELS)
+    assert inside.sum() > 0.5 * SHAPE[1] * SHAPE[2]
+    assert np.array_equal(pixels[..., 0][inside], expected[inside])
+    assert np.array_equal(pixels[..., 1][inside], expected[inside])
+    assert not pixels[..., :3][~inside].any()  # outside the data: black
+    page.screenshot(path=str(ARTIFACTS / "viewer-xy.png"))
+
+
+def test_moving_changes_picture_and_url_and_reload_restores_it(page, server, share):
+    open_viewer(page, server, share, "pos=150,100,17&zoom=1&layout=xy&l.segmentation=0")
+    before, _ = read_plane(page)
+    page.mouse.move(500, 300)
+    page.keyboard.press("f")
+    page.keyboard.press("Shift+f")
+    page.wait_for_function("location.hash.includes('pos=150,100,28')", timeout=5_000)
+    wait_complete(page)
+    after, got = read_plane(page)
+    assert not np.array_equal(before, after)
+    expected, inside = expected_xy(got, VOXELS)
+    assert got["position"][2] == 28
+    assert np.array_equal(after[..., 0][inside], expected[inside])
+    url = page.url
+    page.goto("about:blank")
+    page.goto(url)
+    wait_complete(page)
+    again, _ = read_plane(page)
+    assert np.array_equal(again, after)
+    assert hash_of(page).startswith("pos=150,100,28&zoom=1&layout=xy")
+
+
+def test_all_three_planes_and_screenshot(page, server, share):
+    open_viewer(page, server, share, "pos=150,100,20&zoom=0.5&layout=ortho")
+    for plane in ("xy", "xz", "yz"):
+        pixels, _ = read_plane(page, plane)
+        assert len(np.unique(pixels[..., 0])) > 20, plane
+    page.screenshot(path=str(ARTIFACTS / "viewer-ortho.png"))
+
+
+def test_segment_id_under_the_cursor(page, server, share):
+    open_viewer(page, server, share, "pos=150,100,25&zoom=1&layout=xy")
+    box = page.locator(".vx-overlay").bounding_box()
+    width, height = box["width"] // 2 * 2, box["height"] // 2 * 2
+    for dx, dy in ((0, 0), (-60, 40), (110, -70)):
+        page.mouse.move(box["x"] + width / 2 + dx + 0.5, box["y"] + height / 2 + dy + 0.5)
+        x, y, z = 150 + dx, 100 + dy, 25
+        expected = int(IDS[z, y, x])
+        page.wait_for_function(
+            f"document.querySelector('#viewer-hover').textContent.includes('segment {expected}')",
+            timeout=5_000,
+        )
+    # the id above 2**31 round-trips too
+    open_viewer(page, server, share, "pos=12,12,5&zoom=1&layout=xy")
+    page.mouse.move(box["x"] + width / 2 + 0.5, box["y"] + height / 2 + 0.5)
+    page.wait_for_function(
+        "document.querySelector('#viewer-hover').textContent.includes('segment 3000000000')",
+        timeout=5_000,
+    )
+
+
+def test_zoomed_out_uses_a_coarser_mag(page, server, share):
+    open_viewer(page, server, share, "pos=150,100,20&zoom=1&layout=xy")
+    fine = page.evaluate("window.__voxhubViewer.stats.loader.requestsByMag")
+    assert fine.get("color/1", 0) > 0  # the screen's level (besides the coarsest, drawn first)
+    assert not {"color/2-2-1", "color/4-4-2"} & set(fine)
+    assert page.locator("#viewer-mag").text_content() == "1"
+    page.evaluate("window.__voxhubViewer.update({zoom: 4})")
+    wait_complete(page)
+    coarse = page.evaluate("window.__voxhubViewer.stats.loader.requestsByMag")
+    new = {k: coarse[k] - fine.get(k, 0) for k in coarse if coarse[k] != fine.get(k, 0)}
+    assert new.get("color/4-4-2", 0) > 0 and not any(k.endswith("/1") for k in new), new
+    assert page.locator("#viewer-mag").text_content() == "4-4-2"
+
+
+def test_anonymous_visitor_of_a_private_dataset_sees_a_message_and_no_data(page, server):
+    responses = []
+    page.on("response", lambda r: responses.append((r.url, r.status)))
+    page.goto(f"{server.url}/ui/view/lab/synth")
+    page.wait_for_selector("#viewer-message", timeout=30_000)
+    assert "may not view it" in page.locator("#viewer-message").text_content()
+    assert not [u for u, s in responses if "/zarr/" in u and s == 200]
+    assert page.locator("canvas").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "viewer-denied.png"))

@@ -1,0 +1,342 @@
+"""The web app in Chromium against a real ``voxhub serve``: every flow of issue 11's check list.
+
+One server for the module (jobs are run by a separate ``voxhub worker`` process started
+mid-way, so a queued job can be cancelled first); screenshots of every page land in
+``tests/e2e/artifacts/`` (printed at the end).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import tifffile
+
+from voxhub.testing import VOXHUB, start_server
+
+pytestmark = pytest.mark.e2e
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+expect.set_options(timeout=20_000)  # the shared test machine is slow at times
+
+DIST = Path(__file__).parents[2] / "src" / "voxhub" / "web" / "dist" / "index.html"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+ADMIN = ("admin@lab.test", "correct-horse-battery-9")
+MEMBER = ("member@lab.test", "correct-horse-battery-8")
+DESKTOP = {"width": 1280, "height": 800}
+NARROW = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not DIST.is_file():
+        pytest.fail("the web app is not built: run `make web` first")
+    data = tmp_path_factory.mktemp("web") / "data"
+    env = {
+        "VOXHUB_WORKERS": "0", "VOXHUB_ACCESS_CACHE_SECONDS": "0.2", "VOXHUB_SCAN_INTERVAL": "0",
+        "VOXHUB_SAMPLE": "false",
+    }  # fmt: skip
+    server = start_server(data, extra_env=env, timeout=300)
+    api = httpx.Client(
+        base_url=server.url,
+        headers={"Authorization": f"Bearer {server.admin_token}"},
+        timeout=60,
+    )
+    for (email, password), role in ((ADMIN, "admin"), (MEMBER, "member")):
+        answer = api.post(
+            "/api/v1/users", json={"email": email, "password": password, "role": role}
+        )
+        assert answer.status_code == 201, answer.text
+    server.api = api
+    yield server
+    api.close()
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        yield browser
+        browser.close()
+    print(f"\nweb app screenshots: {ARTIFACTS}")
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(browser, server, who=ADMIN, viewport=DESKTOP):
+    context = browser.new_context(viewport=viewport, base_url=server.url)
+    page = context.new_page()
+    page.goto("/ui/login")
+    page.get_by_label("Email").fill(who[0])
+    page.get_by_label("Password").fill(who[1])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Datasets")).to_be_visible()
+    return page
+
+
+def dataset(server, name: str) -> dict:
+    answer = server.api.get(f"/api/v1/datasets/sample_organization/{name}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def drop_tiff(page, name: str) -> None:
+    """Drop a TIFF stack on the drop zone as a person would drag it from their desktop."""
+    volume = np.random.default_rng(1).integers(0, 255, (8, 48, 40), dtype=np.uint8)
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, volume)
+    transfer = page.evaluate_handle(
+        """([name, b64]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: "image/tiff" }));
+            return transfer;
+        }""",
+        [name, base64.b64encode(buffer.getvalue()).decode()],
+    )
+    page.dispatch_event("[data-testid=dropzone]", "drop", {"dataTransfer": transfer})
+
+
+def upload(page, name: str) -> None:
+    page.goto("/ui/add/upload")
+    drop_tiff(page, f"{name}.tif")
+    expect(page.get_by_text("1 file,")).to_be_visible()
+    page.get_by_label("Dataset name").fill(name)
+    for axis, value in zip("xyz", ("5", "5", "10"), strict=True):
+        page.get_by_label(f"Voxel size {axis}").fill(value)
+    page.get_by_role("button", name="Upload", exact=True).click()
+
+
+def test_login_redirects_to_the_page_that_asked(browser, server):
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url)
+    page = context.new_page()
+    page.goto("/ui/jobs")
+    expect(page).to_have_url(re.compile(r"/ui/login\?next=%2Fui%2Fjobs$"))
+    page.get_by_label("Email").fill(ADMIN[0])
+    page.get_by_label("Password").fill("wrong password!")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert "{" not in page.get_by_role("alert").inner_text()
+    shot(page, "login-error")
+    page.get_by_label("Password").fill(ADMIN[1])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Jobs")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/ui/jobs$"))
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    context.close()
+
+
+def test_upload_by_drag_and_drop_cancel_retry_then_watch_it_finish(browser, server):
+    page = login(browser, server)
+    upload(page, "stack_one")
+    expect(page.get_by_text("Converting (queued)")).to_be_visible(timeout=30_000)
+    shot(page, "add-upload-converting")
+    jobs = page.context.new_page()
+    jobs.goto("/ui/jobs")
+    row = jobs.locator("tr", has_text="stack_one")
+    row.get_by_role("button", name="Cancel").click()
+    expect(row.locator(".status")).to_have_text("cancelled")
+    expect(page.get_by_text("Conversion cancelled.")).to_be_visible()
+    row.get_by_role("button", name="Retry").click()
+    expect(row.locator(".status")).to_have_text("queued")
+    shot(jobs, "jobs")
+    # Now a worker (another process, as on a second machine) runs the queue.
+    log = open(server.data.parent / "worker.log", "w")  # noqa: SIM115
+    worker = subprocess.Popen([VOXHUB, "worker"], env=server.env, stdout=log, stderr=log)
+    try:
+        expect(row.locator(".status")).to_have_text("succeeded", timeout=90_000)
+        upload(page, "stack_two")
+        expect(page.get_by_text("Dataset ready")).to_be_visible(timeout=90_000)
+        shot(page, "add-upload-done")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert dataset(server, "stack_two")["status"] == "active"
+    assert dataset(server, "stack_two")["voxelSize"] == [5.0, 5.0, 10.0]
+    page.context.close()
+
+
+def test_search_tag_and_move_into_a_folder(browser, server):
+    page = login(browser, server)
+    page.get_by_label("Search datasets").fill("stack_two")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table.datasets tbody tr")).to_have_count(1)
+    page.get_by_role("button", name="Select stack_two").click()
+    details = page.get_by_role("article")
+    details.get_by_label("Add tag").fill("e2e-tagged")
+    details.get_by_role("button", name="Add").click()
+    expect(details.get_by_text("e2e-tagged")).to_be_visible()
+    assert dataset(server, "stack_two")["tags"] == ["e2e-tagged"]
+    page.get_by_role("button", name="Folder actions for sample_organization").click()
+    page.get_by_role("menuitem", name="New subfolder").click()
+    page.get_by_label("Folder name").fill("projects")
+    page.get_by_role("button", name="Create").click()
+    folder = page.locator("[data-folder='/projects']")
+    expect(folder).to_be_visible()
+    page.locator("table.datasets tbody tr").first.drag_to(folder)
+    expect(page.get_by_text("Moved 1 dataset to /projects.")).to_be_visible()
+    tree = server.api.get("/api/v1/folders/tree").json()
+    projects = next(f for f in tree if f["path"] == "/projects")
+    assert dataset(server, "stack_two")["folderId"] == projects["id"]
+    page.get_by_label("Search datasets").fill("")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Select stack_two").click()
+    shot(page, "dashboard")
+    page.set_viewport_size(NARROW)
+    shot(page, "dashboard-narrow")
+    page.context.close()
+
+
+def test_share_link_opens_in_a_fresh_context_until_revoked(browser, server):
+    page = login(browser, server)
+    page.goto("/ui/datasets/sample_organization/stack_two/settings/sharing")
+    page.get_by_role("button", name="Create sharing link").click()
+    link = page.get_by_label("Sharing link").input_value()
+    assert "token=" in link
+    shot(page, "settings-sharing")
+    stranger = browser.new_context(viewport=DESKTOP)
+    visit = stranger.new_page()
+    visit.goto(link)
+    expect(visit.get_by_role("heading", name="stack_two")).to_be_visible()
+    shot(visit, "shared-dataset")
+    page.get_by_role("button", name="Revoke link").click()
+    expect(page.get_by_role("button", name="Create sharing link")).to_be_visible()
+    time.sleep(0.5)  # the access cache (0.2 s here)
+    visit.goto(link)
+    expect(visit.get_by_role("alert")).to_be_visible()
+    expect(visit.get_by_role("heading", name="stack_two")).to_have_count(0)
+    stranger.close()
+    page.context.close()
+
+
+def test_voxel_size_in_simple_and_advanced_mode(browser, server):
+    page = login(browser, server)
+    page.goto("/ui/datasets/sample_organization/stack_two/settings/data")
+    page.get_by_label("Voxel size x").fill("6")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    assert dataset(server, "stack_two")["voxelSize"] == [6.0, 5.0, 10.0]
+    shot(page, "settings-data-simple")
+    page.get_by_role("button", name="Advanced").click()
+    editor = page.get_by_label("datasource-properties.json")
+    text = editor.input_value()
+    editor.fill(text.replace('"factor"', '"factor-broken"', 1).replace("{", "{{", 1))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Not valid JSON")).to_be_visible()
+    shot(page, "settings-data-advanced-error")
+    editor.fill(re.sub(r'"factor": \[[^\]]*\]', '"factor": [7, 7, 9]', text))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    assert dataset(server, "stack_two")["voxelSize"] == [7.0, 7.0, 9.0]
+    page.context.close()
+
+
+def test_member_without_access_sees_the_dataset_nowhere(browser, server):
+    page = login(browser, server, MEMBER)
+    expect(page.get_by_text("No datasets yet")).to_be_visible()
+    assert "stack_two" not in page.content()
+    shot(page, "dashboard-member")
+    page.goto("/ui/datasets/sample_organization/stack_two")
+    expect(page.get_by_role("alert")).to_contain_text("not found")
+    page.goto("/ui/datasets/sample_organization/stack_two/settings/data")
+    expect(page.get_by_role("alert")).to_contain_text("not found")
+    page.goto("/ui/?q=stack")
+    expect(page.get_by_text("No dataset matches.")).to_be_visible()
+    page.goto("/ui/metadata")
+    expect(page.get_by_role("heading", name="Metadata")).to_be_visible()
+    assert "stack_two" not in page.content()
+    page.context.close()
+    anonymous = browser.new_context(viewport=DESKTOP, base_url=server.url).new_page()
+    anonymous.goto("/ui/")
+    expect(anonymous.get_by_text("No public datasets")).to_be_visible()
+    assert "stack_two" not in anonymous.content()
+    anonymous.context.close()
+
+
+def test_delete_and_restore(browser, server):
+    page = login(browser, server)
+    page.goto("/ui/datasets/sample_organization/stack_one/settings/delete")
+    delete = page.get_by_role("button", name="Delete dataset")
+    expect(delete).to_be_disabled()
+    page.get_by_label("Type stack_one to confirm").fill("stack_one")
+    shot(page, "settings-delete")
+    delete.click()
+    expect(page.get_by_role("heading", name="Trash")).to_be_visible()
+    assert server.api.get("/api/v1/datasets/sample_organization/stack_one").status_code == 404
+    shot(page, "trash")
+    page.get_by_role("button", name="Restore stack_one").click()
+    expect(page.get_by_text("Restored sample_organization/stack_one")).to_be_visible()
+    page.get_by_role("link", name="sample_organization/stack_one").click()
+    expect(page.get_by_role("heading", name="stack_one")).to_be_visible()
+    assert dataset(server, "stack_one")["name"] == "stack_one"
+    page.context.close()
+
+
+def test_create_and_revoke_a_token(browser, server):
+    page = login(browser, server)
+    page.goto("/ui/people/tokens")
+    page.get_by_label("Token name").fill("e2e script")
+    page.get_by_role("button", name="Create token").click()
+    token = page.get_by_test_id("new-token").inner_text().strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{server.url}/api/v1/auth/me", headers=headers, timeout=60).status_code == 200
+    shot(page, "people-tokens")
+    page.get_by_role("button", name="Revoke token e2e script").click()
+    expect(page.get_by_text("revoked")).to_be_visible()
+    time.sleep(0.5)
+    assert httpx.get(f"{server.url}/api/v1/auth/me", headers=headers, timeout=60).status_code == 401
+    page.context.close()
+
+
+PAGES = {
+    "dataset-page": "/ui/datasets/sample_organization/stack_two",
+    "add-import": "/ui/add/import",
+    "add-remote": "/ui/add/remote",
+    "settings-metadata": "/ui/datasets/sample_organization/stack_two/settings/metadata",
+    "settings-view": "/ui/datasets/sample_organization/stack_two/settings/view",
+    "people-users": "/ui/people/users",
+    "people-teams": "/ui/people/teams",
+    "people-audit": "/ui/people/audit",
+    "account": "/ui/account",
+    "metadata": "/ui/metadata",
+    "not-found": "/ui/no/such/page",
+}
+
+
+def test_every_page_renders_wide_and_narrow_without_errors(browser, server):
+    page = login(browser, server)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    for viewport, suffix in ((DESKTOP, ""), (NARROW, "-narrow")):
+        page.set_viewport_size(viewport)
+        for name, path in PAGES.items():
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            expect(page.get_by_role("heading").first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            expect(page.locator(".loading")).to_have_count(0)
+            shot(page, name + suffix)
+    assert errors == []
+    # Keyboard: the skip link comes first and every control is reachable by Tab.
+    page.set_viewport_size(DESKTOP)
+    page.goto("/ui/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.context.close()
+
+
+def test_artifacts_folder_is_printed():
+    assert os.fspath(ARTIFACTS).endswith("artifacts")
