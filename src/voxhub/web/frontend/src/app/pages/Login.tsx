@@ -41,3 +41,38 @@ export function LoginPage({ next }: { next: string }) {
     </main>
   );
 }
+
+/** Choose a password with an invitation token (from an admin's "add user" or "reset password"). */
+export function InvitePage({ token }: { token: string }) {
+  const { setMe } = useSession();
+  const [code, setCode] = useState(token);
+  const [password, setPassword] = useState("");
+  const action = useAction();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const me = await action.run(() =>
+      call("post", "/api/v1/auth/invites/accept", { json: { token: code, password } }));
+    if (me) {
+      setMe(me);
+      navigate("/ui/", true);
+    }
+  };
+  return (
+    <main class="page narrow-page">
+      <h1>Choose your password</h1>
+      <form class="card form" onSubmit={submit}>
+        <label>
+          Invitation token
+          <input required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+        </label>
+        <label>
+          New password
+          <input type="password" autoComplete="new-password" required value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        <ErrorNote error={action.error} />
+        <button type="submit" class="primary" disabled={action.busy}>Set password and log in</button>
+      </form>
+    </main>
+  );
+}
