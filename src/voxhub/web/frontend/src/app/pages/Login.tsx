@@ -5,7 +5,8 @@ import { ErrorNote } from "../components/ui";
 import { navigate, useAction } from "../lib/hooks";
 import { useSession } from "../session";
 
-export function LoginPage({ next }: { next: string }) {
+/** The login form: on the login page, and on the dashboard for anonymous visitors. */
+export function LoginForm({ next }: { next: string | null }) {
   const { setMe } = useSession();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -15,12 +16,10 @@ export function LoginPage({ next }: { next: string }) {
     const me = await action.run(() => call("post", "/api/v1/auth/login", { json: { email, password } }));
     if (me) {
       setMe(me);
-      navigate(next, true);
+      if (next) navigate(next, true);
     }
   };
   return (
-    <main class="page narrow-page">
-      <h1>Log in</h1>
       <form class="card form" onSubmit={submit}>
         <label>
           Email
@@ -37,6 +36,14 @@ export function LoginPage({ next }: { next: string }) {
           {action.busy ? "Logging in…" : "Log in"}
         </button>
       </form>
+  );
+}
+
+export function LoginPage({ next }: { next: string }) {
+  return (
+    <main class="page narrow-page">
+      <h1>Log in</h1>
+      <LoginForm next={next} />
       <p class="hint">Public datasets and shared links open without an account.</p>
     </main>
   );
