@@ -246,7 +246,7 @@ export function DashboardPage() {
                           onKeyDown={(e) => { if (e.key === " ") { e.preventDefault(); click(e, key); } }}>
                           {d.displayName}
                         </button>
-                        <div class="small muted mono">{key}</div>
+                        {d.displayName !== d.name ? <div class="small muted mono">{d.name}</div> : null}
                       </td>
                       <td>{d.tags.map((t) => <span key={t} class="tag">{t}</span>)}</td>
                       <td class="small col-extra">{d.layers.map((l) => l.name).join(", ")}</td>
