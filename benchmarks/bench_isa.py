@@ -1,11 +1,14 @@
-"""ISA-XLSX and ISA-JSON speed: voxhub.isa against ARCtrl's Python package (``arctrl``).
+"""ISA-XLSX and ISA-JSON speed: voxhub.isa against ARCtrl 3.2's Python package (``arctrl``).
 
 One assay table (default 50 000 rows × 20 columns: Input, Protocol REF,
 characteristics, unitized parameters and factors, components, comments,
 Output) is built in both libraries from the same values, then each library
 writes and reads it as an assay workbook (isa.assay.xlsx) and as ISA-JSON
-(an investigation with one study registering the assay). Both run in this
-process, one after the other; the ratios are what to look at::
+(an investigation with one study registering the assay). voxhub runs in this
+process; ARCtrl 3.2 needs Python >= 3.12 and runs in its own venv
+(``make interop-arc`` creates ``.venv-arctrl``) as a second process on the
+same files, one after the other; the ratios are what to look at, with each
+side's peak RSS::
 
     .venv/bin/python benchmarks/bench_isa.py [--rows 50000] [--repeat 1]
 
@@ -26,7 +29,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
+import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -229,7 +235,7 @@ def arctrl_ops(
 
     def xlsx_write() -> None:
         try:
-            XlsxController.Assay().to_xlsx_file(str(path), assay)
+            XlsxController.Assay.to_xlsx_file(str(path), assay)
         except OverBudget:
             path.unlink(missing_ok=True)  # a stopped save leaves half a file
             raise
@@ -238,17 +244,17 @@ def arctrl_ops(
         if not path.exists():
             print("  (arctrl xlsx read runs on the workbook voxhub wrote)", flush=True)
             path.write_bytes(fallback_xlsx.read_bytes())
-        state["xlsx"] = XlsxController.Assay().from_xlsx_file(str(path))
+        state["xlsx"] = XlsxController.Assay.from_xlsx_file(str(path))
         return state["xlsx"]
 
     def json_write() -> None:
-        state["json"] = JsonController.Investigation().to_isajson_string(inv)
+        state["json"] = JsonController.Investigation.to_isajson_string(inv)
 
     def json_read() -> Any:
         if "json" not in state:
             print("  (arctrl json read runs on the JSON voxhub wrote)", flush=True)
             state["json"] = fallback_json()
-        return JsonController.Investigation().from_isajson_string(state["json"])
+        return JsonController.Investigation.from_isajson_string(state["json"])
 
     return {
         "xlsx write": xlsx_write,
@@ -302,6 +308,30 @@ def timed(func: Callable[[], Any], repeat: int, budget: float | None) -> tuple[f
     return best, result, True
 
 
+ARCTRL_PYTHON = Path(__file__).parents[1] / ".venv-arctrl" / "bin" / "python"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def arctrl_worker(args: argparse.Namespace) -> int:
+    """The ARCtrl half, run by .venv-arctrl's Python on the files voxhub wrote."""
+    folder = Path(args.folder)
+    start = time.perf_counter()
+    theirs = build_arctrl(args.rows)
+    print(f"arctrl: built the table in {time.perf_counter() - start:.1f} s", flush=True)
+    ops = arctrl_ops(
+        theirs,
+        folder,
+        folder / "voxhub.isa.assay.xlsx",
+        lambda: (folder / "voxhub.json").read_text(encoding="utf-8"),
+    )
+    results = run("arctrl", ops, args.repeat, args.budget, args.rows)
+    print("RESULT " + json.dumps({"ops": results, "rss": peak_rss_mb()}), flush=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=50_000)
@@ -310,26 +340,45 @@ def main() -> int:
         "--budget", type=float, default=120, help="seconds allowed per ARCtrl operation (0: none)"
     )
     parser.add_argument("--skip-arctrl", action="store_true", help="time voxhub only")
+    parser.add_argument("--arctrl-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.arctrl_worker:
+        return arctrl_worker(args)
     print(f"assay table: {args.rows} rows x {len(COLUMNS)} columns")
     results: dict[str, dict[str, tuple[float, bool]]] = {}
+    rss: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         start = time.perf_counter()
         ours = build_voxhub(args.rows)
         print(f"voxhub: built the table in {time.perf_counter() - start:.1f} s", flush=True)
         results["voxhub"] = run("voxhub", voxhub_ops(ours, folder), args.repeat, None, args.rows)
-        if not args.skip_arctrl:
+        rss["voxhub"] = peak_rss_mb()
+        if not args.skip_arctrl and not ARCTRL_PYTHON.exists():
+            print("(no .venv-arctrl: run `make interop-arc` to compare with ARCtrl 3.2)")
+        elif not args.skip_arctrl:
             from voxhub.isa.isajson import dumps
 
-            start = time.perf_counter()
-            theirs = build_arctrl(args.rows)
-            print(f"arctrl: built the table in {time.perf_counter() - start:.1f} s", flush=True)
-            voxhub_xlsx = folder / "voxhub.isa.assay.xlsx"
-            ops = arctrl_ops(theirs, folder, voxhub_xlsx, lambda: dumps(ours))
-            results["arctrl"] = run("arctrl", ops, args.repeat, args.budget, args.rows)
+            (folder / "voxhub.json").write_text(dumps(ours), encoding="utf-8")
+            del ours
+            worker = subprocess.run(
+                [str(ARCTRL_PYTHON), __file__, "--arctrl-worker", "--folder", str(folder)]
+                + ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+                + ["--budget", str(args.budget)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for line in worker.stdout.splitlines():
+                if line.startswith("RESULT "):
+                    found = json.loads(line[len("RESULT ") :])
+                    results["arctrl"] = {k: tuple(v) for k, v in found["ops"].items()}
+                    rss["arctrl"] = found["rss"]
+                else:
+                    print(line, flush=True)
+    print("\npeak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
     if "arctrl" in results:
-        print("\nratio arctrl / voxhub (> 1: voxhub is faster; '>' : ARCtrl ran out of budget)")
+        print("ratio arctrl / voxhub (> 1: voxhub is faster; '>' : ARCtrl ran out of budget)")
         for op, (mine, _) in results["voxhub"].items():
             theirs_s, finished = results["arctrl"][op]
             mark = " " if finished else ">"

@@ -50,7 +50,9 @@ def commands_table() -> str:
     from voxhub.cli import app
 
     rows = ["| command | what |", "| --- | --- |"]
-    for path, help_text in _commands(typer.main.get_group(app), "voxhub"):
+    group = typer.main.get_group(app)
+    group.load_all()  # type: ignore[attr-defined]  (sub-groups load lazily)
+    for path, help_text in _commands(group, "voxhub"):
         rows.append(f"| `{path}` | {help_text} |")
     return "\n".join(rows)
 

@@ -102,7 +102,7 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "open",
     ("GET", "/docs"): "open",
     ("GET", "/docs/oauth2-redirect"): "open",
-    ("GET", "/redoc"): "open",
+    ("GET", "/docs/assets/{name}"): "open: Swagger UI's files",
     ("GET", "/health"): "open",
     ("GET", "/api/v1/datasets"): "filtered by can(view): test_listing_is_exactly_the_view_set",
     ("POST", "/api/v1/datasets/move"): "edit on each dataset and the folder: test_dataset_settings",

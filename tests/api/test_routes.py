@@ -19,7 +19,7 @@ OPEN_ROUTES = {
     "/openapi.json",
     "/docs",
     "/docs/oauth2-redirect",
-    "/redoc",
+    "/docs/assets/{name}",
 }
 
 SECRET = "secret_dataset_x7"

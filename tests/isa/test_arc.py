@@ -256,3 +256,16 @@ def test_execute_refuses_a_plain_string():
         Contract.execute("git status")
     with pytest.raises(InvalidIsa, match="argv list"):
         CliDTO("git status")  # type: ignore[arg-type]
+
+
+def test_write_arc_that_cannot_be_written_leaves_the_folder_as_it_was(tmp_path):
+    inv = sample_investigation()
+    write_arc(ARC(inv), tmp_path)
+    before = {p: (tmp_path / p).read_bytes() for p in list_files(tmp_path)}
+    assay = inv.get_assay("imaging")
+    assay.tables.add(assay.tables.get("Measurement").copy_and_rename("Second"))
+    inv.get_study("growth").title = "changed"  # the study file would be written first
+    assay.tables._tables[1]._name = "Measurement"  # two tables of one name
+    with pytest.raises(IsaConflict):
+        write_arc(ARC(inv), tmp_path)
+    assert {p: (tmp_path / p).read_bytes() for p in list_files(tmp_path)} == before

@@ -252,7 +252,10 @@ def test_two_tables_with_one_name_are_refused_not_overwritten():
     from voxhub.isa import IsaConflict
 
     assay = assay_with(measure_table(), measure_table().copy_and_rename("Other"))
-    assay.tables.get("Other").rename("Measurement")  # behind the collection's back
+    with pytest.raises(IsaConflict, match="a table named 'Measurement' already exists"):
+        assay.tables.get("Other").rename("Measurement")  # a direct rename is checked too
+    assert assay.tables.names == ["Measurement", "Other"]
+    assay.tables._tables[1]._name = "Measurement"  # behind every check
     with pytest.raises(IsaConflict, match="two tables are named 'Measurement'"):
         write_assay(assay)
 
@@ -323,3 +326,18 @@ def test_hidden_sheets_stay_hidden_after_an_update():
     updated = openpyxl.load_workbook(io.BytesIO(write_assay(assay, out.getvalue(), "a.xlsx")))
     assert updated["My plot"].sheet_state == "hidden"
     assert updated["Measurement"].sheet_state == "veryHidden"
+
+
+def test_free_text_columns_of_one_name_may_repeat_as_in_arctrl():
+    from voxhub.isa import ArcTable, CompositeCell, CompositeHeader, IOType
+
+    table = ArcTable("T")
+    table.add_column(CompositeHeader.input(IOType.source()), [CompositeCell.create_free_text("s")])
+    table.add_column(CompositeHeader.free_text("Notes"), [CompositeCell.create_free_text("n1")])
+    table.add_column(CompositeHeader.free_text("Notes"), [CompositeCell.create_free_text("n2")])
+    back = read_assay(write_assay(assay_with(table)), "x.xlsx").tables.get("T")
+    assert [h.label for h in back.headers] == ["Input [Source Name]", "Notes", "Notes"]
+    assert [c.cells[0].value for c in back.columns[1:]] == ["n1", "n2"]
+    with pytest.raises(Exception, match="duplicate|already"):
+        table.add_column(CompositeHeader.comment("c"), [CompositeCell.create_free_text("1")])
+        table.add_column(CompositeHeader.comment("c"), [CompositeCell.create_free_text("2")])

@@ -133,3 +133,18 @@ def test_a_bad_path_already_in_the_catalog_is_never_followed(client, hub, admin_
     assert (box.status_code, box.json()["error"]) == (400, "unsafe_path")
     thumbnail = client.get(f"{base}/thumbnail.png", headers=auth(admin_token))
     assert thumbnail.status_code == 400
+
+
+def test_an_ome_zarr_whose_level_paths_leave_the_group_is_refused(client, hub, admin_token, secret):
+    attrs = {"ome": {"version": "0.5", "multiscales": [{
+        "axes": [{"name": n, "type": "channel" if n == "c" else "space"} for n in "czyx"],
+        "datasets": [{"path": "../../../../orgA/secret/color/1",
+                      "coordinateTransformations": [{"type": "scale", "scale": [1, 1, 1, 1]}]}],
+    }]}}  # fmt: skip
+    group = {"zarr_format": 3, "node_type": "group", "attributes": attrs}
+    files = {"img/zarr.json": json.dumps(group).encode()}
+    upload_id = upload_files(client, admin_token, "leak", {"l.zip": zip_of(files)})
+    job = run(client, hub, admin_token, upload_id)
+    assert job["state"] == "failed"
+    assert job["errorCode"] != "internal_error", job["error"]
+    assert_nothing_readable(client, hub, admin_token)

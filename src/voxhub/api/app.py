@@ -18,6 +18,7 @@ from voxhub.api import (
     dataset_settings,
     datasets,
     disk_scan,
+    docs,
     errors,
     folders,
     isa,
@@ -58,6 +59,7 @@ ROUTERS = (
     openmsi.router,
     openmsi_client.router,
     isa.router,
+    docs.router,
     ui.router,  # last: /ui/{path} answers every client-side route of the app
 )
 
@@ -99,6 +101,8 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         version=__version__,
         description="Large scientific datasets as OME-Zarr, with their ISA metadata.",
         lifespan=lifespan,
+        docs_url=None,  # voxhub.api.docs serves Swagger UI without a CDN
+        redoc_url=None,
     )
     app.state.hub = hub
     app.state.principal_resolvers = list(credentials.RESOLVERS)

@@ -152,6 +152,8 @@ def open_layer(path: Path | str | zarr.storage.StoreLike) -> OpenLayer:
             array = group[level.path]
         except KeyError:
             raise BadMetadata(f"{path}: level {level.path!r} is listed but missing") from None
+        except ValueError:  # zarr refuses '..' and '.' segments: a path out of the group
+            raise BadMetadata(f"{path}: level path {level.path!r} leaves the group") from None
         mag = _mag_of_level(level.scale, base, multiscale.axis_names)
         levels.setdefault(mag, array)  # type: ignore[arg-type]  # finer level wins a tie
     return OpenLayer(

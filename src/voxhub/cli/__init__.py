@@ -11,10 +11,28 @@ from typing import Annotated
 import typer
 
 from voxhub.cli._common import clean_errors, open_hub, out, progress_bar
+from voxhub.cli._lazy import LazyGroup
 from voxhub.cli.worker import worker as worker_command
 from voxhub.errors import InvalidInput
 
+# Sub-command groups, each in its own module ``voxhub.cli.<module>``, imported when used.
+SUBCOMMANDS = (
+    ("tokens", "token", "Create, list and revoke API tokens."),
+    ("users", "user", "Add, list and change users."),
+    ("teams", "team", "Add teams and their members."),
+    ("folders", "folder", "Add folders, list the tree, set allowed teams."),
+    ("datasets", "dataset", "Share, publish, move, tag, delete and restore datasets."),
+    ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
+    ("sources", "remote", "Explore remote Zarr, N5 and Neuroglancer precomputed sources."),
+)
+
+
+class VoxhubGroup(LazyGroup):
+    lazy = SUBCOMMANDS
+
+
 app = typer.Typer(
+    cls=VoxhubGroup,
     name="voxhub",
     help="A self-hosted hub for large scientific datasets (OME-Zarr) and their ISA metadata.",
     no_args_is_help=True,
@@ -156,19 +174,6 @@ def scan() -> None:
     for key, reason in report.errors.items():
         out.print(f"  unreadable: {key}: {reason}", highlight=False)
 
-
-# Sub-command groups, each in its own module ``voxhub.cli.<module>``.
-SUBCOMMANDS = (
-    ("tokens", "token", "Create, list and revoke API tokens."),
-    ("users", "user", "Add, list and change users."),
-    ("teams", "team", "Add teams and their members."),
-    ("folders", "folder", "Add folders, list the tree, set allowed teams."),
-    ("datasets", "dataset", "Share, publish, move, tag, delete and restore datasets."),
-    ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
-    ("sources", "remote", "Explore remote Zarr, N5 and Neuroglancer precomputed sources."),
-)
-for _module, _name, _help in SUBCOMMANDS:
-    app.add_typer(importlib.import_module(f"voxhub.cli.{_module}").app, name=_name, help=_help)
 
 # Commands against a server over HTTP (login, datasets, upload, download, jobs).
 importlib.import_module("voxhub.cli.remote").register(app)

@@ -7,14 +7,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from voxhub.errors import VoxhubError
-from voxhub.hub import Hub
+
+if TYPE_CHECKING:  # the hub imports SQLAlchemy, zarr and dask: only commands that work need it
+    from voxhub.hub import Hub
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True)
@@ -31,7 +32,15 @@ def clean_errors(func: F) -> F:
         except VoxhubError as exc:
             err.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            # The command's ``finally`` blocks have run (staging removed, nothing published).
+            # Leave without the interpreter's shutdown, where asyncio and dask threads that
+            # were cut short print "Task was destroyed but it is pending" and tracebacks.
+            err.print("interrupted", highlight=False)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
             if os.environ.get("VOXHUB_DEBUG"):
@@ -45,6 +54,8 @@ def clean_errors(func: F) -> F:
 
 
 def open_hub() -> Hub:
+    from voxhub.hub import Hub
+
     return Hub().prepare()
 
 
@@ -62,6 +73,14 @@ def ensure_first_admin(hub: Hub, *, with_token: bool = False, url: str | None = 
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar fed by ``(done, total)`` calls; silent when not a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

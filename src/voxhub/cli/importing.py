@@ -64,6 +64,7 @@ def import_path(
             )  # fmt: skip
     with hub.transaction() as session:
         upsert_dataset(session, organization, dataset, properties)
+    _say_voxel_size(properties.scale.factor, properties.scale.unit, voxel_size, layers)
     for written in properties.data_layers:
         if written.name not in {named.name for named in layers} and not add_layer:
             continue
@@ -75,6 +76,23 @@ def import_path(
             f"{box.width}×{box.height}×{box.depth} {written.element_class}, "
             f"{len(written.mags)} mags"
         )
+
+
+def _say_voxel_size(
+    size: tuple[float, float, float],
+    unit: str,
+    given: tuple[float, float, float] | None,
+    layers: list,  # type: ignore[type-arg]
+) -> None:
+    """Say which voxel size the dataset got, and where it came from (never silently 1,1,1)."""
+    if given is not None:
+        origin = "as given"
+    elif any(named.source.voxel_size for named in layers):
+        origin = "from the input's metadata"
+    else:
+        origin = "the input names none, so this is assumed: set it with --voxel-size X,Y,Z"
+    shown = "×".join(f"{v:g}" for v in size)
+    out.print(f"voxel size {shown} {unit} ({origin})", highlight=False)
 
 
 def _queue(hub, path, organization, dataset, voxel_size, unit, layer, category, options) -> None:  # type: ignore[no-untyped-def]

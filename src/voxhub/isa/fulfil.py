@@ -139,7 +139,17 @@ def write_arc(arc: ARC, root: str | os.PathLike[str]) -> list[Contract]:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     arc.file_paths |= set(list_files(root))
-    return fulfil_all(arc.write_contracts(), root)
+    # Every ISA file is built before the first one is written, so a model that cannot be
+    # written (two tables of one name, a bad table) leaves the folder as it was.
+    prepared = []
+    for contract in arc.write_contracts():
+        dto = contract.dto
+        if isinstance(dto, SpreadsheetDTO) and dto.build is not None:
+            target = _target(root, contract.path)
+            existing = target.read_bytes() if target.is_file() else None
+            contract = contract.with_dto(SpreadsheetDTO(data=dto.render(existing)))
+        prepared.append(contract)
+    return fulfil_all(prepared, root)
 
 
 def write_arc_zip(arc: ARC) -> bytes:

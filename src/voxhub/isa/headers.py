@@ -217,8 +217,9 @@ class CompositeHeader:
 
     @property
     def is_unique(self) -> bool:
-        """At most one such column per table (Comment and FreeText: one per name)."""
-        return self.kind in UNIQUE_KINDS or self.kind in (HeaderKind.COMMENT, HeaderKind.FREE_TEXT)
+        """At most one such column per table (Comment: one per name; free-text columns
+        may repeat, as ARCtrl allows)."""
+        return self.kind in UNIQUE_KINDS or self.kind is HeaderKind.COMMENT
 
     @property
     def is_io(self) -> bool:
@@ -232,9 +233,9 @@ class CompositeHeader:
         """Whether both cannot stand in the same table."""
         if self.kind in UNIQUE_KINDS:
             return self.kind is other.kind
-        if self.kind in (HeaderKind.COMMENT, HeaderKind.FREE_TEXT):
+        if self.kind is HeaderKind.COMMENT:
             return self.kind is other.kind and self.text == other.text
-        return False
+        return False  # free-text columns of one name may repeat, as in ARCtrl
 
     def with_unit(self, has_unit: bool = True) -> CompositeHeader:
         return CompositeHeader(self.kind, self.term, self.io_type, self.text, has_unit)

@@ -34,7 +34,7 @@ from voxhub.isa.cells import (
     TermCell,
     UnitizedCell,
 )
-from voxhub.isa.errors import InvalidTable, IsaNotFound
+from voxhub.isa.errors import InvalidTable, IsaConflict, IsaNotFound
 from voxhub.isa.headers import CompositeHeader
 
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
@@ -95,7 +95,8 @@ def check_table_name(name: str) -> str:
 class ArcTable:
     """A named table of :class:`CompositeHeader` columns holding :class:`CompositeCell` s."""
 
-    __slots__ = ("_name", "_headers", "_columns")
+    # _owner: a weak reference to the ArcTables holding the table, for the unique-name check
+    __slots__ = ("_name", "_headers", "_columns", "_owner", "__weakref__")
 
     def __init__(
         self,
@@ -225,7 +226,14 @@ class ArcTable:
 
     # -- columns --------------------------------------------------------------
     def rename(self, name: str) -> None:
-        self._name = check_table_name(name)
+        """Rename; a name another table of the same study or assay has is refused."""
+        name = check_table_name(name)
+        owner = getattr(self, "_owner", None)
+        tables = owner() if owner is not None else None
+        if tables is not None and tables._holds(self) and name != self._name:
+            if name in tables.names:
+                raise IsaConflict(f"a table named '{name}' already exists")
+        self._name = name
 
     def add_column(
         self,

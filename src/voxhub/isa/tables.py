@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator
 
 from voxhub.isa.errors import InvalidTable, IsaConflict, IsaNotFound
@@ -11,7 +12,7 @@ from voxhub.isa.table import ArcTable, check_table_name
 class ArcTables:
     """Tables in order; names are unique."""
 
-    __slots__ = ("_tables",)
+    __slots__ = ("_tables", "__weakref__")
 
     def __init__(self, tables: Iterable[ArcTable] = ()) -> None:
         self._tables: list[ArcTable] = []
@@ -44,7 +45,11 @@ class ArcTables:
         if not 0 <= at <= len(self._tables):
             raise IsaNotFound(f"table insert position {at} out of range 0..{len(self._tables)}")
         self._tables.insert(at, table)
+        table._owner = weakref.ref(self)  # so that table.rename() checks names here too
         return table
+
+    def _holds(self, table: ArcTable) -> bool:
+        return any(t is table for t in self._tables)
 
     def init(self, name: str, index: int | None = None) -> ArcTable:
         """Add a new empty table and return it."""
@@ -68,6 +73,7 @@ class ArcTables:
         """Replace the table of the same name (which must exist)."""
         old = self.get(table.name)
         self._tables[self._tables.index(old)] = table
+        table._owner = weakref.ref(self)
 
     def remove(self, name: str) -> None:
         self._tables.remove(self.get(name))
