@@ -44,7 +44,8 @@ from voxhub.testing import start_server
 
 WORK = Path(__file__).parent / ".work" / "viewer"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-first-run"]
+# No GPU: WebGL2 on SwiftShader, compositing in software (shorter frames than through SwiftShader).
+ARGS = ["--no-sandbox", "--disable-gpu-compositing", "--enable-unsafe-swiftshader"]
 VOXEL = (11.0, 11.0, 24.0)
 
 
@@ -138,16 +139,18 @@ MOVE = """async ([kind, seconds]) => {
 # The chunks the screen needs at the level that fits it (the minimum), per layer.
 MINIMUM = """() => {
   const c = window.__voxhubViewer.controller;
-  let total = 0;
+  const keys = new Set();
   for (const layout of c.layouts()) {
     const view = c.planeView(layout);
     for (const layer of c.info.layers) {
       const levels = c.levels.get(layer.name);
       const index = c.levelIndex(layer, layout.plane);
-      total += window.__voxhubViewer.visibleChunks(view, levels[index], index).length;
+      for (const ref of window.__voxhubViewer.visibleChunks(view, levels[index], index)) {
+        keys.add(`${layer.name}/${index}/${ref.coords}`);
+      }
     }
   }
-  return total;
+  return keys.size;
 }"""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +23,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL the server and its workers (a killed granian main leaves them orphaned)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
 @dataclass
 class Server:
     process: subprocess.Popen
@@ -36,7 +46,8 @@ class Server:
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            pass
+        _kill_group(self.process)  # whatever of its group is still there
 
 
 def start_server(
@@ -47,7 +58,10 @@ def start_server(
     env = {**os.environ, "VOXHUB_DATA": str(data), "VOXHUB_PORT": str(port), **(extra_env or {})}
     env.setdefault("VOXHUB_HOST", "127.0.0.1")
     log = open(data.parent / f"serve-{port}.log", "w")  # noqa: SIM115 (kept open for the process)
-    process = subprocess.Popen([VOXHUB, "serve"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    # A session of its own: killing it must take granian's worker processes along.
+    process = subprocess.Popen(
+        [VOXHUB, "serve"], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -59,7 +73,7 @@ def start_server(
         except httpx.HTTPError:
             time.sleep(0.3)
     else:
-        process.kill()
+        _kill_group(process)
         raise RuntimeError(f"voxhub serve did not start: {Path(log.name).read_text()}")
     printed = Path(log.name).read_text()
     token = re.search(r"(vxh_[A-Za-z0-9_\-]+)", printed)

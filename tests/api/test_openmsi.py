@@ -301,22 +301,23 @@ def test_permissions(client, hub, msi, outsider_token, tmp_path):
 
 
 def test_metadata_trees(client, msi):
+    """Children under OpenMSI's default ``childKey``, ``_children``."""
     tree = json_of(get(client, msi, "qmetadata", mtype="file"))
     assert tree["name"] == "lab/msi"
-    [experiment] = tree["children"]
-    kinds = [(c["type"], c["name"]) for c in experiment["children"]]
+    [experiment] = tree["_children"]
+    kinds = [(c["type"], c["name"]) for c in experiment["_children"]]
     assert kinds == [("data", "msi"), ("analysis", "imported_peaks")]
     d3 = json_of(
         get(client, msi, "qmetadata", mtype="file", nameKey="label", childKey="kids", depth=1)
     )
     assert d3["label"] == "lab/msi" and "_kids" in d3["kids"][0]
     full = json_of(get(client, msi, "qmetadata", mtype="experimentFull"))
-    data = full["children"][0]
-    assert [c["name"] for c in data["children"]] == ["instrument", "sample", "method", "source"]
+    data = full["_children"][0]
+    assert [c["name"] for c in data["_children"]] == ["instrument", "sample", "method", "source"]
     instrument = json_of(get(client, msi, "qmetadata", mtype="instrument"))
-    assert instrument["children"] == [{"name": "name", "value": "test instrument"}]
+    assert instrument["_children"] == [{"name": "name", "value": "test instrument"}]
     sample = json_of(get(client, msi, "qmetadata", mtype="sample"))
-    assert {"name": "name", "value": "synthetic tissue"} in sample["children"]
+    assert {"name": "name", "value": "synthetic tissue"} in sample["_children"]
     analysis = json_of(get(client, msi, "qmetadata", mtype="analysis", anaIndex=0))
     assert analysis["analysisType"] == "omsi_findpeaks_global"
     assert analysis["parameters"] == {"integration_width": 2}
@@ -346,8 +347,8 @@ def test_imported_analysis_is_addressable(client, msi):
     assert response.status_code == 400 and "col" in response.json()["detail"]
     provenance = json_of(get(client, msi, "qmetadata", mtype="provenance", anaIndex=0))
     assert provenance["name"] == "imported_peaks"
-    assert provenance["children"][0]["type"] == "data"
-    assert provenance["children"][0]["source"]["file"] == "msi.h5"
+    assert provenance["_children"][0]["type"] == "data"
+    assert provenance["_children"][0]["source"]["file"] == "msi.h5"
 
 
 def test_analyses_copied_into_the_folder_are_found_and_broken_ones_skipped(client, hub, msi):
@@ -362,7 +363,7 @@ def test_analyses_copied_into_the_folder_are_found_and_broken_ones_skipped(clien
     (copied / "provenance.json").unlink()
     (copied / "provenance.json").write_text(json.dumps({**record, "identifier": "copied"}))
     tree = json_of(get(client, msi, "qmetadata", mtype="experiment"))
-    names = [c["name"] for c in tree["children"] if c["type"] == "analysis"]
+    names = [c["name"] for c in tree["_children"] if c["type"] == "analysis"]
     assert names == ["imported_peaks", "copied"]
     image = json_of(get(client, msi, "qslice", anaIdentifier="copied", mz="0"))
     assert np.array_equal(image, CUBE[:, :, PEAKS[0]])

@@ -74,13 +74,13 @@ def test_analyses_store_results_with_a_provenance_chain(client, hub, auth):
     ).json()
     assert chain["analysisType"] == "nmf" and chain["parameters"]["components"] == 3
     assert "numpy" in chain["software"] and chain["created"]
-    [step] = chain["children"]
+    [step] = chain["_children"]
     assert (step["name"], step["analysisType"], step["output"]) == (
         "tic",
         "tic_normalize",
         "normalized",
     )
-    [source] = step["children"]
+    [source] = step["_children"]
     assert source["type"] == "data" and source["source"]["file"] == "msi.h5"
 
 

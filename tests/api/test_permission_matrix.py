@@ -49,7 +49,7 @@ def _get(suffix: str = "", params: dict | None = None) -> Build:
 
 
 def _openmsi(path: str) -> Build:
-    extra = {"mtype": "file"} if path.endswith("qmetadata") else {}
+    extra = {"mtype": "file"} if path.rstrip("/").endswith("qmetadata") else {}
     return lambda org, name: (path, {"file": f"{org}/{name}", **extra}, None)
 
 
@@ -89,8 +89,9 @@ DATASET_ROUTES: dict[tuple[str, str], tuple[str, Build, set[int]]] = {
     # OpenMSI queries name the dataset in ?file=; our volumes are no MSI cubes, so "allowed"
     # only means "not answered like a missing dataset".
     **{
-        ("GET", f"/openmsi/{query}"): ("view", _openmsi(f"/openmsi/{query}"), set())
+        ("GET", f"/openmsi/{query}{slash}"): ("view", _openmsi(f"/openmsi/{query}{slash}"), set())
         for query in ("qslice", "qspectrum", "qcube", "qmz", "qaxes", "qmetadata")
+        for slash in ("", "/")  # OpenMSI's URLs end in a slash; both answer
     },
     ("POST", "/openmsi/analyses"): (
         "edit", lambda o, n: ("/openmsi/analyses", {"file": f"{o}/{n}"}, {"type": "tic_normalize"}),
@@ -213,10 +214,12 @@ def call(client, world, principal, method, build, key):
 
 def shape(response, key: str) -> tuple:
     """What a refusal looks like, with the dataset's name taken out."""
-    detail = response.json().get("detail", "") if response.content else ""
-    detail = detail.replace(key, "\x01").replace(key.split("/")[1], "\x02")
     content_type = response.headers.get("content-type")
-    error = response.json().get("error") if response.content else None
+    json = content_type == "application/json" and response.content
+    body = response.json() if json else {}
+    body = body if isinstance(body, dict) else {}  # data (an OpenMSI answer) is no refusal
+    detail = str(body.get("detail", "")).replace(key, "\x01").replace(key.split("/")[1], "\x02")
+    error = body.get("error")
     return response.status_code, content_type, error, detail
 
 

@@ -36,3 +36,11 @@ def test_blocks_stop_writing_before_a_cancel_is_raised(tmp_path):
     time.sleep(0.5)
     assert len(written) == after_return, "blocks kept running after the cancel was raised"
     assert after_return < 64
+
+
+def test_the_total_is_reported_before_the_first_block_finishes():
+    reports: list[tuple[int, int]] = []
+    array = da.zeros((8, 4), chunks=(2, 4)).map_blocks(lambda b: b[:1], chunks=(1, 4))
+    compute_blocks(array, lambda done, total: reports.append((done, total)))
+    assert reports[0] == (0, 4)
+    assert reports[-1] == (4, 4) and [d for d, _ in reports] == sorted(d for d, _ in reports)

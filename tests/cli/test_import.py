@@ -109,3 +109,15 @@ def test_importing_twice_is_refused(tmp_path):
     )
     again = run(tmp_path, "import", str(tmp_path / "em.tif"), "--org", "lab", "--name", "x")
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_import_says_which_voxel_size_it_used(tmp_path):
+    data = volume((4, 20, 30))
+    tifffile.imwrite(tmp_path / "plain.tif", data)  # a TIFF that carries no voxel size
+    assumed = run(tmp_path, "import", str(tmp_path / "plain.tif"), "--org", "lab", "--name", "a")
+    assert assumed.returncode == 0, assumed.stderr
+    assert "voxel size 1×1×1 nanometer (the input names none" in assumed.stdout
+    assert "--voxel-size" in assumed.stdout
+    given = run(tmp_path, "import", str(tmp_path / "plain.tif"), "--org", "lab", "--name", "b",
+                "--voxel-size", "4,4,40")  # fmt: skip
+    assert "voxel size 4×4×40 nanometer (as given)" in given.stdout

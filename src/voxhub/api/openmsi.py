@@ -1,7 +1,11 @@
 """``/openmsi``: OpenMSI's data-access URLs (qslice, qspectrum, qcube, qmz/qaxes, qmetadata).
 
 ``file`` names a voxhub dataset ``org/name``; every other parameter keeps
-OpenMSI's name and meaning (see ``voxhub.openmsi``). Each handler parses,
+OpenMSI's name and meaning (see ``voxhub.openmsi``), OpenMSI's documented
+aliases included (``x``/``y``/``z`` for ``row``/``col``/``mz``, ``zmin``/``zmax``,
+``normalize=0|1``, ``mtype=filelist``). A parameter a query does not know is
+refused with a 400 naming it, never silently ignored; each URL also answers
+with a trailing slash (``/openmsi/qslice/``), as OpenMSI's do. Each handler parses,
 asks ``can()`` (through ``authorize_dataset``) before reading, calls the
 query service and encodes the answer as JSON, PNG, HDF5 or NPY. Handlers are
 plain functions: FastAPI runs them in its thread pool, off the event loop.
@@ -11,7 +15,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.dependencies.models import Dependant
 
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal
@@ -26,9 +31,65 @@ from voxhub.openmsi.encode import Encoded, encode, json_bytes, parse_format, rou
 from voxhub.openmsi.errors import BadParameter, MissingParameter
 
 router = APIRouter(prefix="/openmsi", tags=["openmsi"])
+# Accepted on every route: credentials (``voxhub.api.deps``, share links).
+CREDENTIAL_PARAMETERS = frozenset({"token", "sharingToken"})
 HubDep = Annotated[Hub, Depends(get_hub)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Text = Annotated[str | None, Query()]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def known_parameters(request: Request) -> None:
+    """Refuse a query parameter the route does not take (OpenMSI's unknown names included)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant) | CREDENTIAL_PARAMETERS
+    for name in request.query_params:
+        if name not in known:
+            path = getattr(route, "path", "this query").rstrip("/")
+            raise BadParameter(
+                f"{name}: {path} takes no such parameter (it takes {', '.join(sorted(known))})"
+            )
+
+
+def query_route(path: str):  # type: ignore[no-untyped-def]
+    """``GET path`` and ``GET path/`` (OpenMSI's own form), both refusing unknown parameters."""
+
+    def decorate(function):  # type: ignore[no-untyped-def]
+        checked = [Depends(known_parameters)]
+        router.get(f"{path}/", include_in_schema=False, dependencies=checked)(function)
+        return router.get(path, dependencies=checked)(function)
+
+    return decorate
+
+
+def either(name: str, value: str | None, alias: str, alias_value: str | None) -> str | None:
+    """A parameter given by its voxhub name or by OpenMSI's alias, not both."""
+    if value is not None and alias_value is not None:
+        raise BadParameter(f"{alias}: give {name} or {alias}, not both")
+    return value if value is not None else alias_value
+
+
+def axis_range(
+    name: str, value: str | None, low: str | None, high: str | None, prefix: str
+) -> str | None:
+    """OpenMSI's ``zmin``/``zmax`` (and ``x…``, ``y…``): the selection ``low:high``."""
+    if low is None and high is None:
+        return value
+    if value is not None:
+        raise BadParameter(f"{prefix}min: give {name} or {prefix}min/{prefix}max, not both")
+    for bound, text in ((f"{prefix}min", low), (f"{prefix}max", high)):
+        if text is not None and not text.strip().lstrip("-").isdigit():
+            raise BadParameter(f"{bound}: expected an index, got {text!r}")
+    return f"{(low or '').strip()}:{(high or '').strip()}"
 
 
 def dataset_of(
@@ -91,13 +152,14 @@ def respond(encoded: Encoded) -> Response:
     return Response(encoded.body, media_type=encoded.media_type, headers=headers)
 
 
-@router.get("/qslice")
+@query_route("/qslice")
 def qslice(
     hub: HubDep,
     entry: DatasetDep,
     address: AddressDep,
     limits: LimitsDep,
     mz: Text = None,
+    z: Annotated[str | None, Query(description="OpenMSI's name for mz")] = None,
     operations: Text = None,
     reduction: Text = None,
     axis: Int64 | None = None,
@@ -107,6 +169,7 @@ def qslice(
 ) -> Response:
     """Image slices at ``mz``; max-projected along m/z unless ``operations`` say otherwise."""
     form = parse_format(fmt)
+    mz = either("mz", mz, "z", z)
     target = resolve(hub, entry, address)
     data = queries.qslice(
         target, mz, operations, png=form == "PNG", reduction=reduction, axis=axis, limits=limits
@@ -114,7 +177,7 @@ def qslice(
     return respond(encode(rounded(data, precision), form, name="qslice", colormap=colormap))
 
 
-@router.get("/qspectrum")
+@query_route("/qspectrum")
 def qspectrum(
     hub: HubDep,
     entry: DatasetDep,
@@ -122,6 +185,8 @@ def qspectrum(
     limits: LimitsDep,
     row: Text = None,
     col: Text = None,
+    x: Annotated[str | None, Query(description="OpenMSI's name for row")] = None,
+    y: Annotated[str | None, Query(description="OpenMSI's name for col")] = None,
     row2: Text = None,
     col2: Text = None,
     operations: Text = None,
@@ -130,13 +195,15 @@ def qspectrum(
     operations_merge: Annotated[str | None, Query(alias="operationsMerge")] = None,
     reduction: Text = None,
     find_peaks: Annotated[str | None, Query(alias="findPeaks")] = None,
-    normalize: Annotated[str | None, Query(description="max, tic or none")] = None,
+    normalize: Annotated[str | None, Query(description="max, tic, none; 1 = max, 0 = none")] = None,
     layout: Annotated[str, Query(description="default or hilbert")] = "default",
     fmt: Format = None,
     precision: Precision = None,
 ) -> Response:
     """Spectra at ``row``/``col`` (or their difference from ``row2``/``col2``)."""
     form = parse_format(fmt)
+    row, col = either("row", row, "x", x), either("col", col, "y", y)
+    normalize = queries.parse_normalize(normalize)
     peaks = queries.parse_flag(find_peaks, "findPeaks")
     queries.check_layout(layout)
     target = resolve(hub, entry, address)
@@ -160,7 +227,7 @@ def qspectrum(
     return respond(encode(result, form, name="qspectrum", primary="spectrum"))
 
 
-@router.get("/qcube")
+@query_route("/qcube")
 def qcube(
     hub: HubDep,
     entry: DatasetDep,
@@ -169,6 +236,15 @@ def qcube(
     row: Text = None,
     col: Text = None,
     mz: Text = None,
+    x: Annotated[str | None, Query(description="OpenMSI's name for row")] = None,
+    y: Annotated[str | None, Query(description="OpenMSI's name for col")] = None,
+    z: Annotated[str | None, Query(description="OpenMSI's name for mz")] = None,
+    xmin: Text = None,
+    xmax: Text = None,
+    ymin: Text = None,
+    ymax: Text = None,
+    zmin: Annotated[str | None, Query(description="mz=zmin:zmax (indices)")] = None,
+    zmax: Text = None,
     operations: Text = None,
     reduction: Text = None,
     axis: Int64 | None = None,
@@ -177,6 +253,9 @@ def qcube(
 ) -> Response:
     """Any sub-cube of a data item or analysis output (``:`` on every axis not given)."""
     form = parse_format(fmt)
+    row = axis_range("row", either("row", row, "x", x), xmin, xmax, "x")
+    col = axis_range("col", either("col", col, "y", y), ymin, ymax, "y")
+    mz = axis_range("mz", either("mz", mz, "z", z), zmin, zmax, "z")
     target = resolve(hub, entry, address)
     data = queries.qcube(
         target, row, col, mz, operations, reduction=reduction, axis=axis, limits=limits
@@ -184,8 +263,8 @@ def qcube(
     return respond(encode(rounded(data, precision), form, name="qcube"))
 
 
-@router.get("/qmz")
-@router.get("/qaxes")  # OpenMSI's second name for the same answer
+@query_route("/qmz")
+@query_route("/qaxes")  # OpenMSI's second name for the same answer
 def qmz(
     hub: HubDep,
     entry: DatasetDep,
@@ -202,7 +281,7 @@ def qmz(
     return respond(encode(rounded(result, precision), form, name="qmz", primary="values_spectra"))
 
 
-@router.get("/qmetadata")
+@query_route("/qmetadata")
 def qmetadata(
     hub: HubDep,
     principal: PrincipalDep,
@@ -210,12 +289,12 @@ def qmetadata(
     mtype: Text = None,
     file: Text = None,
     name_key: Annotated[str, Query(alias="nameKey")] = "name",
-    child_key: Annotated[str, Query(alias="childKey")] = "children",
+    child_key: Annotated[str, Query(alias="childKey")] = "_children",  # OpenMSI's default
     depth: Int64 | None = None,
     fmt: Format = None,
 ) -> Response:
     """File lists (what you may view/edit/manage/own) and trees of a dataset's contents."""
-    kind = metadata.check_mtype(mtype)
+    kind = metadata.check_mtype("filelistView" if mtype == "filelist" else mtype)
     form = parse_format(fmt)
     if form in ("PNG", "NPY"):
         raise BadParameter(f"format: qmetadata answers JSON or HDF5, not {form}")

@@ -57,6 +57,8 @@ def active_client() -> Any:
 def compute_blocks(array: da.Array, progress: ProgressFn | None = None) -> np.ndarray:
     """Compute ``array`` (small per-block results), reporting each finished block."""
     total = math.prod(array.numblocks)
+    if progress is not None:  # the total at once: a bar reads 0/N, not 0/? until a block ends
+        progress(0, total)
     client = active_client()
     if client is not None:
         from distributed import as_completed

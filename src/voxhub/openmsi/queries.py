@@ -287,11 +287,46 @@ def finish_spectrum(
     return {"spectrum": values, **out}
 
 
+# A peak must stand out (prominence) by this many noise standard deviations. Pure
+# Gaussian noise over 10^5 points has extremes near ±4.4 sigma, so a noise maximum
+# rarely stands 8.8 sigma above its neighbouring minima; real ions at 10 sigma pass.
+NOISE_SIGMAS = 9.0
+# Floor for noise-free spectra: rounding wiggles in the tails of a peak are no peaks.
+MIN_PROMINENCE = 1e-3
+
+
+def noise_sigma(spectrum: np.ndarray) -> float:
+    """The noise of a spectrum: the MAD of its first differences, as a standard deviation.
+
+    Differences cancel a slowly varying baseline; peaks are few, so the median
+    ignores them. For white noise of deviation s, differences have deviation
+    s·√2, and 1.4826 · MAD estimates a normal deviation.
+    """
+    finite = spectrum[np.isfinite(spectrum)]
+    if finite.size < 3:
+        return 0.0
+    steps = np.diff(finite)
+    return float(1.4826 * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2.0))
+
+
 def peak_options(spectrum: np.ndarray) -> PeakOptions:
-    """findPeaks keeps peaks standing out by 5% of the spectrum's range, so noise is not listed."""
+    """findPeaks' defaults from the data: peaks standing out of the noise (MAD estimate)."""
     finite = spectrum[np.isfinite(spectrum)]
     span = float(finite.max() - finite.min()) if finite.size else 0.0
-    return PeakOptions(prominence=0.05 * span if span > 0 else None)
+    if span <= 0:
+        return PeakOptions(prominence=None)
+    return PeakOptions(prominence=max(NOISE_SIGMAS * noise_sigma(spectrum), MIN_PROMINENCE * span))
+
+
+NORMALIZE_FLAGS = {"0": "none", "1": "max"}
+
+
+def parse_normalize(value: str | None) -> str | None:
+    """``normalize``: max, tic or none, or OpenMSI's flag (1 = to the maximum, 0 = not)."""
+    if value is None:
+        return None
+    text = value.strip()
+    return NORMALIZE_FLAGS.get(text, text.lower())
 
 
 def parse_flag(value: str | None, param: str) -> bool:
@@ -313,7 +348,9 @@ __all__ = [
     "QueryLimits",
     "finish_spectrum",
     "merge_spectra",
+    "noise_sigma",
     "parse_flag",
+    "parse_normalize",
     "pipeline_of",
     "qcube",
     "qmz",

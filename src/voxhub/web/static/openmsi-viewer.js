@@ -11,6 +11,7 @@
     file: params.get("file"),
     expIndex: intParam("expIndex", 0),
     dataIndex: intParam("dataIndex", 0),
+    anaIndex: intParam("anaIndex", null), // an analysis output instead of a data item
     channels: [1, 2, 3].map((i) => floatParam(`channel${i}Value`)),
     range: floatParam("rangeValue"),
     cursors: [1, 2].map((i) => ({ row: intParam(`cursorRow${i}`, null), col: intParam(`cursorCol${i}`, null) })),
@@ -44,6 +45,7 @@
     url.searchParams.set("file", state.file);
     url.searchParams.set("expIndex", state.expIndex);
     url.searchParams.set("dataIndex", state.dataIndex);
+    if (state.anaIndex !== null) url.searchParams.set("anaIndex", state.anaIndex);
     if (params.get("token")) url.searchParams.set("token", params.get("token"));
     for (const [key, value] of Object.entries(extra || {})) url.searchParams.set(key, value);
     const response = await fetch(url);
@@ -84,6 +86,7 @@
     q.set("file", state.file);
     q.set("expIndex", state.expIndex);
     q.set("dataIndex", state.dataIndex);
+    if (state.anaIndex !== null) q.set("anaIndex", state.anaIndex);
     state.channels.forEach((value, i) => q.set(`channel${i + 1}Value`, value));
     q.set("rangeValue", state.range);
     state.cursors.forEach((c, i) => {

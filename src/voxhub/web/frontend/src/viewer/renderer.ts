@@ -64,7 +64,7 @@ export class Renderer {
   #textures = new Map<string, { texture: WebGLTexture; float: boolean }>();
 
   constructor(canvas: HTMLCanvasElement) {
-    const gl = canvas.getContext("webgl2", { antialias: false, depth: true, preserveDrawingBuffer: true, premultipliedAlpha: true });
+    const gl = canvas.getContext("webgl2", { antialias: false, depth: true, preserveDrawingBuffer: false, premultipliedAlpha: true });
     if (!gl) throw new Error("This browser cannot draw with WebGL2.");
     this.gl = gl;
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
@@ -151,7 +151,10 @@ export class Renderer {
         if (!drawLayer.state.visible) continue;
         gl.clear(gl.DEPTH_BUFFER_BIT);
         const chunks = [...drawLayer.chunks].sort((a, b) => a.rank - b.rank);
+        // Once the screen's level is all there, coarser levels would only cost fill rate.
+        const ready = chunks.every((c) => c.rank > 0 || (this.#textures.has(c.key) || (chunkOf(c.key) !== undefined && this.upload(c.key, chunkOf(c.key)!, budget))));
         for (const chunk of chunks) {
+          if (ready && chunk.rank > 0) break;
           const data = chunkOf(chunk.key);
           if (!data || !this.upload(chunk.key, data, budget)) {
             if (chunk.rank === 0) missing++;
@@ -195,8 +198,10 @@ export class Renderer {
     gl.uniform4f(this.#uniform(p, "u_voxel"), U0 / mag[u] - lo[u], V0 / mag[v] - lo[v], U1 / mag[u] - lo[u], V1 / mag[v] - lo[v]);
     gl.uniform1f(this.#uniform(p, "u_depth"), Math.min(0.99, chunk.rank / 16));
     // texture axis x, y, z <- which of (u, v, w)
-    const perm = [0, 1, 2].map((axis) => [u, v, w].indexOf(axis));
-    gl.uniform3i(this.#uniform(p, "u_perm"), perm[0], perm[1], perm[2]);
+    // Column-major permutation matrix: texture axis `axis` takes component [u, v, w].indexOf(axis).
+    const perm = new Float32Array(9);
+    for (let axis = 0; axis < 3; axis++) perm[[u, v, w].indexOf(axis) * 3 + axis] = 1;
+    gl.uniformMatrix3fv(this.#uniform(p, "u_perm"), false, perm);
     gl.uniform3i(this.#uniform(p, "u_size"), c[0], c[1], c[2]);
     gl.uniform1f(this.#uniform(p, "u_w"), slice + 0.5);
     gl.uniform1i(this.#uniform(p, "u_linear"), interpolation === "linear" ? 1 : 0);

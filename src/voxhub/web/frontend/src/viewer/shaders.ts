@@ -23,13 +23,12 @@ void main() {
 const COMMON = `
 in vec2 v_pos;
 out vec4 outColor;
-uniform ivec3 u_perm;    // texture axis (x, y, z) <- index into (u, v, w)
+uniform mat3 u_perm;     // (u, v, w) -> texture (x, y, z): a permutation (no dynamic indexing)
 uniform ivec3 u_size;    // texture size
 uniform float u_w;       // slice within the chunk (voxels of the chunk's mag)
 uniform bool u_linear;
 ivec3 texel(vec2 uv) {
-  vec3 p = vec3(uv, u_w);
-  ivec3 t = ivec3(floor(vec3(p[u_perm.x], p[u_perm.y], p[u_perm.z])));
+  ivec3 t = ivec3(floor(u_perm * vec3(uv, u_w)));
   return clamp(t, ivec3(0), u_size - 1);
 }`;
 
