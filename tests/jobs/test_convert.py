@@ -63,7 +63,8 @@ def test_a_truncated_input_fails_the_job_and_leaves_nothing(hub, tmp_path):
     (tmp_path / "cut.tif").write_bytes(raw[: len(raw) // 2])
     job = convert(hub, tmp_path / "cut.tif", "broken")
     assert job.state == "failed"
-    assert "cut.tif" in job.error and job.error_code == "unreadable_input"
+    # Cut in half, the file cannot hold the pages it declares: refused before any reading.
+    assert "cut.tif" in job.error and job.error_code == "declared_size_mismatch"
     assert datasets(hub) == []
     assert not hub.data_root.dataset_dir("lab", "broken").exists()
     assert list(hub.settings.staging.iterdir()) == []
