@@ -3577,6 +3577,19 @@ export interface paths {
                     row?: string | null;
                     col?: string | null;
                     mz?: string | null;
+                    /** @description OpenMSI's name for row */
+                    x?: string | null;
+                    /** @description OpenMSI's name for col */
+                    y?: string | null;
+                    /** @description OpenMSI's name for mz */
+                    z?: string | null;
+                    xmin?: string | null;
+                    xmax?: string | null;
+                    ymin?: string | null;
+                    ymax?: string | null;
+                    /** @description mz=zmin:zmax (indices) */
+                    zmin?: string | null;
+                    zmax?: string | null;
                     operations?: string | null;
                     reduction?: string | null;
                     axis?: number | null;
@@ -3772,6 +3785,8 @@ export interface paths {
             parameters: {
                 query?: {
                     mz?: string | null;
+                    /** @description OpenMSI's name for mz */
+                    z?: string | null;
                     operations?: string | null;
                     reduction?: string | null;
                     axis?: number | null;
@@ -3842,6 +3857,10 @@ export interface paths {
                 query?: {
                     row?: string | null;
                     col?: string | null;
+                    /** @description OpenMSI's name for row */
+                    x?: string | null;
+                    /** @description OpenMSI's name for col */
+                    y?: string | null;
                     row2?: string | null;
                     col2?: string | null;
                     operations?: string | null;
@@ -3850,7 +3869,7 @@ export interface paths {
                     operationsMerge?: string | null;
                     reduction?: string | null;
                     findPeaks?: string | null;
-                    /** @description max, tic or none */
+                    /** @description max, tic, none; 1 = max, 0 = none */
                     normalize?: string | null;
                     /** @description default or hilbert */
                     layout?: string;
