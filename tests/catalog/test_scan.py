@@ -124,3 +124,38 @@ def test_a_folder_whose_paths_leave_it_is_an_error_not_registered(hub):
     assert "leaves the dataset folder" in report.errors["lab/placed"]
     assert "placed" not in statuses(hub)
     assert statuses(hub)["em"] == "active"
+
+
+def test_a_folder_the_catalog_refuses_is_marked_error_and_the_rest_registered(hub, caplog):
+    """One bad dataset must never stop the scan (and with it `voxhub serve`) from starting."""
+    import json
+
+    add_dataset(hub, "lab", "em")
+    bad = hub.settings.binary_data / "lab" / "bad"
+    shutil.copytree(hub.settings.binary_data / "lab" / "em", bad)
+    run_scan(hub)
+    document = json.loads((bad / "datasource-properties.json").read_text())
+    document["dataLayers"][0]["name"] = "no good/name"  # parses, but the path check refuses it
+    (bad / "datasource-properties.json").write_text(json.dumps(document))
+    good = hub.settings.binary_data / "lab" / "good"
+    shutil.copytree(hub.settings.binary_data / "lab" / "em", good)
+    report = run_scan(hub)
+    assert "lab/good" in report.active and "lab/bad" in report.errors
+    assert statuses(hub) == {"em": "active", "bad": "error", "good": "active"}
+    assert "lab/bad" in caplog.text
+
+
+def test_segment_ids_above_2_63_in_a_placed_folder_register_exactly(hub):
+    """Such an id overflowed SQLite's INTEGER and the failed scan kept `voxhub serve` down."""
+    import json
+
+    add_dataset(hub, "lab", "em")
+    placed = hub.settings.binary_data / "lab" / "labels"
+    shutil.copytree(hub.settings.binary_data / "lab" / "em", placed)
+    document = json.loads((placed / "datasource-properties.json").read_text())
+    document["dataLayers"][0].update(category="segmentation", largestSegmentId=2**63 + 5)
+    (placed / "datasource-properties.json").write_text(json.dumps(document))
+    report = run_scan(hub)
+    assert "lab/labels" in report.active, report.errors
+    hub.index.refresh(force=True)
+    assert hub.index.get("lab", "labels").layers["color"].largest_segment_id == 2**63 + 5

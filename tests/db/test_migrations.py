@@ -80,3 +80,33 @@ def test_emails_that_differ_only_in_case_stop_the_upgrade_and_are_named(database
         else:
             raise AssertionError("lower(email) is not unique")
     engine.dispose()
+
+
+def test_segment_ids_keep_their_values_and_take_uint64(database_url: str) -> None:
+    from sqlalchemy import text
+
+    command.upgrade(_config(database_url), "0003")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organizations (id, name, display_name, created) VALUES "
+                          "(1, 'a', 'a', '2024-01-01')"))  # fmt: skip
+        conn.execute(text("INSERT INTO datasets (id, organization_id, name, status, status_detail, "
+                          "display_name, description, is_public, voxel_size, unit, properties, "
+                          "created, updated) VALUES (1, 1, 'd', 'active', '', 'd', '', false, "
+                          "'[1, 1, 1]', 'nm', '{}', '2024-01-01', '2024-01-01')"))  # fmt: skip
+        conn.execute(text("INSERT INTO layers (id, dataset_id, name, category, element_class, "
+                          "data_format, bounding_box, mags, num_channels, largest_segment_id) "
+                          "VALUES (1, 1, 's', 'segmentation', 'uint64', 'zarr3', '{}', '[]', 1, "
+                          "2000000011)"))  # fmt: skip
+    migrate(database_url)
+    from sqlalchemy.orm import Session
+
+    from voxhub.db.models import Layer
+
+    with Session(engine) as session, session.begin():
+        layer = session.get(Layer, 1)
+        assert layer.largest_segment_id == 2000000011  # kept
+        layer.largest_segment_id = 2**64 - 1
+    with Session(engine) as session:
+        assert session.get(Layer, 1).largest_segment_id == 2**64 - 1
+    engine.dispose()

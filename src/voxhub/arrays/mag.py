@@ -6,7 +6,6 @@ named as WEBKNOSSOS names them: ``"2"`` when isotropic, ``"2-2-1"`` otherwise.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,21 +61,41 @@ class Mag:
         return self.to_layer_name()
 
 
-def next_factor(
-    voxel_size: Sequence[float], mag: Mag, shape_xyz: Sequence[int]
-) -> tuple[int, int, int]:
-    """Which axes to halve next, as WEBKNOSSOS's anisotropic sampling does.
+def next_mag(voxel_size: Sequence[float], mag: Mag, thin: Sequence[bool] = (False,) * 3) -> Mag:
+    """The mag after ``mag``, by webknossos-libs' anisotropic rule.
 
-    An axis whose effective voxel size (voxel size × mag) is well below the
-    coarsest axis is halved alone; once the axes are within a factor of √2 of
-    each other, all are halved together. Axes already one voxel thick stay.
+    Each step either doubles every axis or doubles only the axes whose
+    effective voxel size (voxel size × mag) is smallest, whichever leaves the
+    level closer to isotropic: the candidate with the smaller ratio of
+    largest to smallest effective size wins, and a tie goes to doubling only
+    the smallest axes (so 5,5,40 nm gives 2-2-1, 4-4-1, 8-8-1 before z is
+    ever halved). Only the step that doubles every axis keeps the pyramid
+    geometric along all three; the other catches up the finest axes.
+
+    WEBKNOSSOS tells mags apart by their largest factor, so a step that does
+    not raise it (2,3,9 nm: 4-2-1 would be followed by 4-4-1) is taken but not
+    kept: the next mag is computed from it and the pyramid goes on from
+    there. ``thin`` axes (already one voxel thick) stay, as webknossos-libs
+    caps every axis at its coarsest mag.
     """
-    effective = [v * m for v, m in zip(voxel_size, mag.to_list(), strict=True)]
-    coarsest = max(effective)
-    factor = [2 if e <= coarsest / math.sqrt(2) else 1 for e in effective]
-    if factor == [1, 1, 1]:
-        factor = [2, 2, 2]
-    return tuple(1 if size <= 1 else f for f, size in zip(factor, shape_xyz, strict=True))  # type: ignore[return-value]
+    free = [i for i in range(3) if not thin[i]]  # thin axes neither grow nor take part
+    if not free:
+        return mag
+    step = mag
+    while True:
+        factors = step.to_list()
+        effective = {i: voxel_size[i] * factors[i] for i in free}
+        smallest = min(effective.values())
+        doubled_all = [e * 2 for e in effective.values()]
+        doubled_min = [e * 2 if e == smallest else e for e in effective.values()]
+        if max(doubled_all) / min(doubled_all) < max(doubled_min) / min(doubled_min):
+            grow = set(free)
+        else:
+            grow = {i for i, e in effective.items() if e == smallest}
+        step = Mag(*(m * 2 if i in grow else m for i, m in enumerate(factors)))
+        if max(step.to_list()) > max(mag.to_list()):
+            return step
+        # the same largest factor: take the step, but keep going from it
 
 
 def pyramid_mags(
@@ -84,14 +103,12 @@ def pyramid_mags(
 ) -> list[Mag]:
     """All mags from 1 down to the first level that fits in one chunk."""
     mags = [Mag(1, 1, 1)]
-    shape = list(shape_xyz)
-    while any(s > c for s, c in zip(shape, chunk_xyz, strict=True)):
-        factor = next_factor(voxel_size, mags[-1], shape)
-        if factor == (1, 1, 1):
+    while any(s > c for s, c in zip(shape_at(shape_xyz, mags[-1]), chunk_xyz, strict=True)):
+        thin = [s <= 1 for s in shape_at(shape_xyz, mags[-1])]
+        following = next_mag(voxel_size, mags[-1], thin)
+        if following == mags[-1]:
             break
-        last = mags[-1]
-        mags.append(Mag(last.x * factor[0], last.y * factor[1], last.z * factor[2]))
-        shape = [-(-s // f) for s, f in zip(shape, factor, strict=True)]
+        mags.append(following)
     return mags
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.layer import open_layer
 from voxhub.db.models import Dataset, Layer, Organization, utcnow
-from voxhub.db.session import bump_epoch
+from voxhub.db.session import bump_epoch, transaction
 from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.ingest import AXIS_ORDER, ELEMENT_CLASS
 from voxhub.formats.paths import check_layer_paths
@@ -151,6 +153,31 @@ def upsert_dataset(
         bump_epoch(session)
     session.flush()
     return dataset
+
+
+def registration(
+    sessions: sessionmaker[Session],
+    organization: str,
+    name: str,
+    on_new: Callable[[Session, Dataset], None] | None = None,
+) -> Callable[[DatasourceProperties], AbstractContextManager[Dataset]]:
+    """A ``register`` hook for importers: rows written (and checked by the database)
+    before the dataset is published, committed after; ``on_new(session, row)`` runs
+    in the same transaction when the row is new."""
+
+    @contextmanager
+    def register(properties: DatasourceProperties) -> Iterator[Dataset]:
+        with transaction(sessions) as session:
+            org = ensure_organization(session, organization)
+            existed = session.scalar(
+                select(Dataset.id).where(Dataset.organization_id == org.id, Dataset.name == name)
+            )
+            row = upsert_dataset(session, organization, name, properties)
+            if on_new is not None and existed is None:
+                on_new(session, row)
+            yield row
+
+    return register
 
 
 def mark_status(session: Session, dataset: Dataset, status: str, detail: str = "") -> None:

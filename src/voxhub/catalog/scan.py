@@ -2,11 +2,15 @@
 
 New or changed folders are (re)registered, folders that vanished are marked
 ``missing``, unreadable ones ``error`` with the reason. Symlinked organisation,
-dataset and layer folders are followed.
+dataset and layer folders are followed. Each folder is registered in its own
+savepoint: one the catalog refuses (whatever the reason) is marked ``error``
+and logged, and the others are registered all the same — a bad folder must
+never stop ``voxhub serve`` from starting.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +21,8 @@ from voxhub.catalog.register import describe_folder, mark_status, upsert_dataset
 from voxhub.db.models import Dataset, Organization
 from voxhub.errors import VoxhubError
 from voxhub.storage.local import NAME_PATTERN
+
+log = logging.getLogger("voxhub.scan")
 
 
 @dataclass
@@ -47,12 +53,13 @@ def scan(session: Session, binary_data: Path) -> ScanReport:
         seen.add((organization, name))
         try:
             properties = describe_folder(folder)
-            upsert_dataset(session, organization, name, properties)
-        except VoxhubError as exc:
-            report.errors[key] = exc.detail
-            existing = _find(session, organization, name)
-            if existing is not None:
-                mark_status(session, existing, "error", exc.detail)
+            with session.begin_nested():
+                upsert_dataset(session, organization, name, properties)
+        except Exception as exc:  # noqa: BLE001  (one folder's failure is reported, not raised)
+            detail = exc.detail if isinstance(exc, VoxhubError) else _reason(exc)
+            log.warning("scan: %s cannot be registered: %s", key, detail)
+            report.errors[key] = detail
+            _mark_error(session, organization, name, detail)
             continue
         report.active.append(key)
     rows = session.execute(select(Dataset, Organization.name).join(Organization)).all()
@@ -61,6 +68,21 @@ def scan(session: Session, binary_data: Path) -> ScanReport:
             mark_status(session, dataset, "missing", "the folder is gone from the data store")
             report.missing.append(f"{organization}/{dataset.name}")
     return report
+
+
+def _reason(exc: Exception) -> str:
+    """One line saying why, without the SQL a database error carries along."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"the catalog refused it: {type(exc).__name__}: {text[0] if text else ''}"[:500]
+
+
+def _mark_error(session: Session, organization: str, name: str, detail: str) -> None:
+    """A registered dataset says ``error`` and why; a new folder stays unregistered
+    (what it names was never checked), reported and logged."""
+    with session.begin_nested():
+        existing = _find(session, organization, name)
+        if existing is not None:
+            mark_status(session, existing, "error", detail)
 
 
 def _find(session: Session, organization: str, name: str) -> Dataset | None:

@@ -35,7 +35,7 @@ def import_path(
     queue: bool,
 ) -> None:
     """Convert ``path`` now (with a progress bar), or queue a ``convert`` job for the workers."""
-    from voxhub.catalog.register import upsert_dataset
+    from voxhub.catalog.register import registration
     from voxhub.formats.dataset_import import import_dataset
     from voxhub.formats.ingest import import_layer
     from voxhub.formats.layers import open_layers
@@ -47,6 +47,7 @@ def import_path(
         _queue(hub, path, organization, dataset, voxel_size, unit, layer, category, options)
         return
     layers = open_layers(path.resolve(), options, layer)
+    register = registration(hub.sessions, organization, dataset)  # accepted, then published
     with progress_bar(f"importing {path.name}") as report:
         if add_layer:
             if len(layers) != 1:
@@ -55,15 +56,14 @@ def import_path(
                 hub.data_root, layers[0].source, organization=organization, dataset=dataset,
                 layer=layer, category=layers[0].category or category, voxel_size=voxel_size,
                 unit=unit, layout=hub.layout, add_to_existing=True, progress=report,
+                register=register,
             )  # fmt: skip
         else:
             properties = import_dataset(
                 hub.data_root, layers, organization=organization, dataset=dataset,
                 default_category=category, voxel_size=voxel_size, unit=unit, layout=hub.layout,
-                progress=lambda index, done, total: report(done, total),
+                progress=lambda index, done, total: report(done, total), register=register,
             )  # fmt: skip
-    with hub.transaction() as session:
-        upsert_dataset(session, organization, dataset, properties)
     _say_voxel_size(properties.scale.factor, properties.scale.unit, voxel_size, layers)
     for written in properties.data_layers:
         if written.name not in {named.name for named in layers} and not add_layer:

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from voxhub.db.types import UInt64
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -103,7 +105,7 @@ class Layer(Base):
     bounding_box: Mapped[dict[str, Any]] = mapped_column(default=dict)
     mags: Mapped[list[Any]] = mapped_column(default=list)
     num_channels: Mapped[int] = mapped_column(Integer, default=1)
-    largest_segment_id: Mapped[int | None] = mapped_column(nullable=True)
+    largest_segment_id: Mapped[int | None] = mapped_column(UInt64(), nullable=True)  # uint64
 
     dataset: Mapped[Dataset] = relationship(back_populates="layers")
 

@@ -16,10 +16,17 @@ from voxhub.arrays.downsample import default_method
 from voxhub.arrays.layer import LayerLayout
 from voxhub.arrays.pyramid import source_band, write_pyramid
 from voxhub.errors import Conflict, InvalidInput
-from voxhub.formats.ingest import DataRoot, _check_source, _write_group_marker, layer_properties
+from voxhub.formats.ingest import (
+    DataRoot,
+    Register,
+    _check_source,
+    _write_group_marker,
+    layer_properties,
+    publish_registered,
+)
 from voxhub.formats.layers import NamedSource
 from voxhub.formats.properties import DatasourceProperties, VoxelSize, write_properties
-from voxhub.storage.local import check_name, publish, staging_folder
+from voxhub.storage.local import check_name, staging_folder
 
 MARKER_FILE = ".voxhub-import.json"
 LayerProgress = Callable[[int, int, int], None]  # (layer index, done, total)
@@ -55,8 +62,10 @@ def import_dataset(
     layout: LayerLayout = LayerLayout(),
     progress: LayerProgress | None = None,
     marker: str | None = None,
+    register: Register | None = None,
 ) -> DatasourceProperties:
-    """Write every layer with its full pyramid into staging, then publish the dataset."""
+    """Write every layer with its full pyramid into staging, then publish the dataset
+    (inside ``register``: the catalog accepts it before it appears, see ``ingest``)."""
     if not layers:
         raise InvalidInput("nothing to import: no layers found")
     target = root.dataset_dir(organization, dataset)
@@ -100,5 +109,5 @@ def import_dataset(
         _write_group_marker(folder, layout.zarr_format)
         if marker is not None:
             (folder / MARKER_FILE).write_text(json.dumps({"marker": marker}))
-        publish(folder, target)
+        publish_registered(folder, target, properties, register)
     return properties

@@ -3,12 +3,18 @@
 A new dataset is built whole in a staging folder and published with one
 rename; a layer added to an existing dataset is built in staging, renamed into
 the dataset folder, and only then listed in its properties (atomic replace).
+
+``register`` (given by callers that keep a catalog) is entered before the
+rename and left after it: the catalog accepts the dataset first, and when it
+refuses — or its commit fails — nothing stays published.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +38,8 @@ from voxhub.formats.source import VolumeSource
 from voxhub.storage.local import check_name, publish, staging_folder
 
 AXIS_ORDER = {"c": 0, "z": 1, "y": 2, "x": 3}
+# Registers a dataset's properties in a catalog around its publication (see above).
+Register = Callable[[DatasourceProperties], AbstractContextManager[object]]
 ELEMENT_CLASS = {"float32": "float", "float64": "double"}
 
 
@@ -79,6 +87,21 @@ def _write_group_marker(folder: Path, zarr_format: int) -> None:
         (folder / ".zgroup").write_text(json.dumps({"zarr_format": 2}))
 
 
+def publish_registered(
+    built: Path, target: Path, properties: DatasourceProperties, register: Register | None
+) -> None:
+    """Rename ``built`` to ``target`` inside ``register(properties)``; undone if that fails."""
+    published = False
+    try:
+        with register(properties) if register is not None else nullcontext():
+            publish(built, target)
+            published = True
+    except BaseException:
+        if published:  # back into staging, which is removed with it
+            os.rename(target, built)
+        raise
+
+
 def _check_source(source: VolumeSource, category: str) -> None:
     if category not in ("color", "segmentation"):
         raise InvalidInput(f"category must be color or segmentation, not {category!r}")
@@ -101,6 +124,7 @@ def import_layer(
     layout: LayerLayout = LayerLayout(),
     add_to_existing: bool = False,
     progress: ProgressFn | None = None,
+    register: Register | None = None,
 ) -> DatasourceProperties:
     """Write ``source`` as ``layer`` of ``organization/dataset`` and publish it."""
     target = root.dataset_dir(organization, dataset)
@@ -139,9 +163,17 @@ def import_layer(
         )
         entry = layer_properties(written, category, layout.zarr_format)
         if existing is not None:
-            publish(folder / layer, target / layer)
+            before = existing.model_copy(deep=True)
             existing.data_layers.append(entry)
-            write_properties(target, existing)
+            try:
+                with register(existing) if register is not None else nullcontext():
+                    publish_registered(folder / layer, target / layer, existing, None)
+                    write_properties(target, existing)
+            except BaseException:
+                if (target / layer).exists() and not (folder / layer).exists():
+                    os.rename(target / layer, folder / layer)
+                write_properties(target, before)
+                raise
             return existing
         properties = DatasourceProperties(
             id={"name": dataset, "team": organization},
@@ -150,5 +182,5 @@ def import_layer(
         )
         write_properties(folder, properties)
         _write_group_marker(folder, layout.zarr_format)
-        publish(folder, target)
+        publish_registered(folder, target, properties, register)
         return properties

@@ -76,7 +76,8 @@ class Layer(_Model):
     data_format: str = Field("zarr3", alias="dataFormat")
     num_channels: int | None = Field(None, alias="numChannels")
     mags: list[MagEntry] = Field(default_factory=list)
-    largest_segment_id: int | None = Field(None, alias="largestSegmentId")
+    # segment ids are uint64: 2^63 and above are real ids, not overflows
+    largest_segment_id: int | None = Field(None, alias="largestSegmentId", ge=0, le=2**64 - 1)
 
     @field_validator("element_class")
     @classmethod

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voxhub.arrays.msi.store import MsiLayout
-from voxhub.catalog.register import upsert_dataset
+from voxhub.catalog.register import registration, upsert_dataset
 from voxhub.db.models import Dataset, Organization
 from voxhub.formats.dataset_import import import_dataset, published_marker
 from voxhub.formats.layers import ImportOptions, open_layers
@@ -96,8 +96,13 @@ def convert_into(
         layout=hub.layout,
         progress=report,
         marker=marker,
+        register=registration(hub.sessions, organization, dataset, on_new),
     )
-    return register_published(hub, organization, dataset, properties, on_new)
+    return {
+        "organization": organization,
+        "dataset": dataset,
+        "layers": [layer.name for layer in properties.data_layers],
+    }
 
 
 def _convert_msi(

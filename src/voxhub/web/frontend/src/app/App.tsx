@@ -9,7 +9,7 @@ import { AddDatasetPage } from "./pages/AddDataset";
 import { DashboardPage } from "./pages/Dashboard";
 import { DatasetPage } from "./pages/DatasetPage";
 import { JobsPage } from "./pages/Jobs";
-import { LoginPage } from "./pages/Login";
+import { InvitePage, LoginPage } from "./pages/Login";
 import { InvestigationPage, MetadataPage } from "./pages/Metadata";
 import { PeoplePage } from "./pages/People";
 import { SettingsPage } from "./pages/Settings";
@@ -90,6 +90,8 @@ function Page({ route }: { route: Route }) {
       return <DashboardPage />;
     case "login":
       return <LoginPage next={route.next} />;
+    case "invite":
+      return <InvitePage token={route.token} />;
     case "dataset":
       return <DatasetPage org={route.org} name={route.name} token={route.token} />;
     case "settings":

@@ -5,6 +5,7 @@ describe("routes", () => {
   const cases: Route[] = [
     { page: "dashboard" },
     { page: "login", next: "/ui/jobs" },
+    { page: "invite", token: "inv_1" },
     { page: "dataset", org: "lab", name: "a b", token: null },
     { page: "dataset", org: "lab", name: "x", token: "vxs_1" },
     { page: "settings", org: "lab", name: "x", tab: "sharing" },

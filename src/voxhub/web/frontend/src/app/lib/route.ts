@@ -14,6 +14,7 @@ export type PeopleTab = "users" | "teams" | "tokens" | "audit";
 export type Route =
   | { page: "dashboard" }
   | { page: "login"; next: string }
+  | { page: "invite"; token: string }
   | { page: "dataset"; org: string; name: string; token: string | null }
   | { page: "settings"; org: string; name: string; tab: SettingsTab }
   | { page: "add"; tab: AddTab }
@@ -51,6 +52,8 @@ export function parseRoute(pathname: string, search = ""): Route {
       return { page: "dashboard" };
     case "login":
       return { page: "login", next: safeNext(params.get("next")) };
+    case "invite":
+      return { page: "invite", token: params.get("token") ?? "" };
     case "datasets":
       if (more.length === 2) {
         return { page: "dataset", org: more[0], name: more[1], token: params.get("token") };
@@ -89,6 +92,8 @@ export function href(route: Route): string {
       return `${BASE}/`;
     case "login":
       return `${BASE}/login?next=${enc(route.next)}`;
+    case "invite":
+      return `${BASE}/invite?token=${enc(route.token)}`;
     case "dataset":
       return `${BASE}/datasets/${enc(route.org)}/${enc(route.name)}` +
         (route.token ? `?token=${enc(route.token)}` : "");

@@ -9,6 +9,7 @@ import type { Dataset, Folder, Team } from "../api/types";
 import { DatasetDetails, thumbnailUrl } from "../components/DatasetDetails";
 import { DRAG_TYPE, FolderTree } from "../components/FolderTree";
 import { Dialog, Empty, ErrorNote, Loading, Notice } from "../components/ui";
+import { LoginForm } from "./Login";
 import {
   type DatasetFilter,
   datasetKey,
@@ -135,7 +136,12 @@ export function DashboardPage() {
               onDrop={(id, keys) => void move(id, keys)} />
           ) : <Loading what="Loading folders" />}
         </aside>
-      ) : null}
+      ) : (
+        <aside class="sidebar left" aria-label="Log in">
+          <h2 class="sidebar-title">Log in to see your datasets</h2>
+          <LoginForm next={null} />
+        </aside>
+      )}
       <section class="listing" aria-label="Datasets">
         <div class="toolbar">
           <h1>Datasets</h1>
@@ -240,7 +246,7 @@ export function DashboardPage() {
                           onKeyDown={(e) => { if (e.key === " ") { e.preventDefault(); click(e, key); } }}>
                           {d.displayName}
                         </button>
-                        <div class="small muted mono">{key}</div>
+                        {d.displayName !== d.name ? <div class="small muted mono">{d.name}</div> : null}
                       </td>
                       <td>{d.tags.map((t) => <span key={t} class="tag">{t}</span>)}</td>
                       <td class="small col-extra">{d.layers.map((l) => l.name).join(", ")}</td>

@@ -57,11 +57,22 @@ function UsersTab() {
                   ) : u.role.replace("_", " ")}
                 </td>
                 <td class="small">{u.teams.map((t) => t.name + (t.isManager ? " (manager)" : "")).join(", ") || "–"}</td>
-                <td>
+                <td class="nowrap">
                   {admin && u.id !== me?.id ? (
-                    <button type="button" onClick={() => change(u.id, { active: !u.active })}>
-                      {u.active ? "Deactivate" : "Activate"}
-                    </button>
+                    <>
+                      <button type="button" onClick={() => change(u.id, { active: !u.active })}>
+                        {u.active ? "Deactivate" : "Activate"}
+                      </button>{" "}
+                      <button type="button" aria-label={`Reset the password of ${u.email}`}
+                        onClick={() => {
+                          if (!confirm(`Reset the password of ${u.email}? They get an invitation token to choose a new one.`)) return;
+                          void action.run(async () => {
+                            const reset = await call("post", "/api/v1/users/{user_id}/password", {
+                              path: { user_id: u.id }, json: { password: null } });
+                            setInvite(reset.inviteToken ?? null);
+                          });
+                        }}>Reset password</button>
+                    </>
                   ) : u.active ? "yes" : "no"}
                 </td>
                 <td class="small nowrap">{formatDate(u.created)}</td>
@@ -70,6 +81,12 @@ function UsersTab() {
           </tbody>
         </table>
       </div>
+      {invite ? (
+        <Notice>
+          Invitation (shown once): give the user this link, where they choose a password:{" "}
+          <code class="secret" data-testid="invite-link">{new URL(href({ page: "invite", token: invite }), location.origin).toString()}</code>
+        </Notice>
+      ) : null}
       {admin ? (
         <form class="card form" onSubmit={add}>
           <h2>Add a user</h2>
@@ -82,9 +99,6 @@ function UsersTab() {
           </label>
           <label>Initial password (leave empty to invite)<input type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></label>
           <div class="buttons"><button type="submit" class="primary" disabled={action.busy}>Add user</button></div>
-          {invite ? (
-            <Notice>Invitation token (shown once; the user chooses a password with it): <code class="secret">{invite}</code></Notice>
-          ) : null}
         </form>
       ) : null}
     </>
