@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Level } from "./chunksource";
 import type { Vec3 } from "./dataset";
-import { formatLength, levelFor, niceLength, screenToVoxel, visibleChunks, voxelToScreen, type PlaneView } from "./geometry";
+import { formatLength, levelFor, niceLength, pixelSizeOf, screenToVoxel, visibleChunks, voxelToScreen, type PlaneView } from "./geometry";
 
 const VOXEL: Vec3 = [11, 11, 24];
 const MAGS: Vec3[] = [[1, 1, 1], [2, 2, 1], [4, 4, 2], [8, 8, 4]];
@@ -50,6 +50,11 @@ describe("geometry", () => {
   it("lists no chunk outside the data", () => {
     expect(visibleChunks(view("xy", [100, 100, 300], 1), levels[0], 0)).toEqual([]);
     expect(visibleChunks(view("xy", [-5000, 100, 10], 1), levels[0], 0)).toEqual([]);
+  });
+
+  it("sizes screen pixels by x and y only (z of an MSI cube is m/z)", () => {
+    expect(pixelSizeOf(2, [11, 11, 24])).toBe(22);
+    expect(pixelSizeOf(1, [5000, 5000, 1])).toBe(5000);
   });
 
   it("formats scale bar lengths", () => {

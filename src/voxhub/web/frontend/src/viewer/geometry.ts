@@ -31,9 +31,12 @@ export interface PlaneView {
   voxelSize: Vec3;
 }
 
-/** Physical size of a screen pixel at `zoom` (zoom 1: one finest mag-1 voxel per pixel). */
+/**
+ * Physical size of a screen pixel at `zoom` (zoom 1: one mag-1 x/y voxel per pixel, the finer
+ * of the two). z is left out: for an MSI cube it is the m/z axis, whose "voxel size" is no length.
+ */
 export function pixelSizeOf(zoom: number, voxelSize: Vec3): number {
-  return zoom * Math.min(...voxelSize);
+  return zoom * Math.min(voxelSize[0], voxelSize[1]);
 }
 
 /** The dataset point (mag-1 voxels) under a screen pixel offset (px, py) from the viewport's top left. */

@@ -40,7 +40,7 @@ export type LayerState = ColorLayerState | SegmentationLayerState;
 export interface ViewerState {
   /** Mag-1 voxel coordinates of the centre of every plane (x, y, z). */
   position: Vec3;
-  /** Mag-1 voxels (of the finest axis) per screen pixel. */
+  /** Mag-1 voxels (of the finer of x and y) per screen pixel. */
   zoom: number;
   layout: Layout;
   interpolation: Interpolation;
@@ -61,7 +61,7 @@ export function defaultState(info: DatasetInfo, viewport = 800): ViewerState {
   const { min, max } = datasetBounds(info);
   const centre: Vec3 = [0, 1, 2].map((i) => Math.floor((min[i] + max[i]) / 2)) as Vec3;
   const extent = Math.max((max[0] - min[0]) * info.voxelSize[0], (max[1] - min[1]) * info.voxelSize[1]);
-  const fit = extent / viewport / Math.min(...info.voxelSize);
+  const fit = extent / viewport / Math.min(info.voxelSize[0], info.voxelSize[1]);
   const layers: Record<string, LayerState> = {};
   const colorLayers = info.layers.filter((l) => l.category === "color");
   for (const layer of info.layers) {
@@ -88,7 +88,7 @@ export function defaultState(info: DatasetInfo, viewport = 800): ViewerState {
   }
   return {
     position: config.position ? [...config.position] : centre,
-    zoom: config.zoom ?? Math.max(1, 2 ** Math.ceil(Math.log2(Math.max(fit, 1e-9)))),
+    zoom: config.zoom ?? 2 ** Math.ceil(Math.log2(Math.max(fit, 1e-6))),
     layout: "ortho",
     interpolation: config.interpolation ? "linear" : "nearest",
     layers,
