@@ -141,3 +141,23 @@ def jobs_progress(hub, job_id):
 def state_of(hub, job_id):
     with hub.transaction() as session:
         return session.get(Job, job_id).state
+
+
+def test_the_dataset_answers_the_moment_its_job_says_succeeded(hub, tmp_path, admin_token):
+    """Another API process (polling the catalog only hourly) knows the dataset at once."""
+    from fastapi.testclient import TestClient
+
+    from voxhub.api.app import create_app
+    from voxhub.hub import Hub
+
+    api = Hub(hub.settings.model_copy(update={"access_cache_seconds": 3600.0}))
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with TestClient(create_app(api)) as client:
+        assert client.get("/api/v1/datasets/lab/em", headers=headers).status_code == 404
+        tifffile.imwrite(tmp_path / "stack.tif", volume((8, 20, 16)))
+        job = convert(hub, tmp_path / "stack.tif", "em", voxel_size=[4, 4, 40])
+        assert job.state == "succeeded", job.error
+        answer = client.get("/api/v1/datasets/lab/em", headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["layers"][0]["name"] == "color"
+    api.close()
