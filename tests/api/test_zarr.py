@@ -121,3 +121,41 @@ def test_zarr_python_reads_through_the_app(client, public, hub):
     local = zarr.open_array(str(hub.settings.binary_data / "lab/open/color/1"))
     assert meta["shape"] == list(local.shape)
     assert np.array_equal(local[0], public)
+
+
+def test_range_errors_keep_cors_and_the_json_shape(client, public, hub):
+    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    url = "/zarr/lab/open/color/1/c/0/0/0/0"
+    origin = {"Origin": "http://viewer.example"}
+    cases = [
+        (f"bytes={len(on_disk) + 5}-", 416, "range_not_satisfiable"),
+        ("bytes=9-2", 400, "bad_range"),
+        ("bytes=abc", 400, "bad_range"),
+    ]
+    for header, status, code in cases:
+        response = client.get(url, headers={**origin, "Range": header})
+        assert response.status_code == status, (header, response.text)
+        assert response.json()["error"] == code
+        assert response.headers["access-control-allow-origin"] == "*"
+    beyond = client.get(url, headers={"Range": f"bytes={len(on_disk) + 5}-"})
+    assert beyond.headers["content-range"] == f"bytes */{len(on_disk)}"
+    # RFC 9110 14.2: a range unit the server does not know is ignored.
+    whole = client.get(url, headers={"Range": "items=0-3"})
+    assert whole.status_code == 200 and whole.content == on_disk
+
+
+def test_weak_etags_and_if_modified_since(client, public):
+    url = "/zarr/lab/open/color/1/zarr.json"
+    first = client.get(url)
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
+    old = "Mon, 01 Jan 2001 00:00:00 GMT"
+    assert client.get(url, headers={"If-Modified-Since": old}).status_code == 200
+    assert client.get(url, headers={"If-Modified-Since": "not a date"}).status_code == 200
+    # If-None-Match wins over If-Modified-Since.
+    both = {"If-None-Match": '"other"', "If-Modified-Since": modified}
+    assert client.get(url, headers=both).status_code == 200
+    exposed = first.headers["access-control-expose-headers"]
+    for name in ("X-Shape", "X-Dtype", "ETag", "Content-Range"):
+        assert name in exposed

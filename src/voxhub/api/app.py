@@ -113,8 +113,15 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         allow_origins=["*"],
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["Authorization", "Range", "X-Auth-Token", "If-None-Match", "Content-Type"],
-        expose_headers=["Content-Range", "Content-Length", "ETag", "Accept-Ranges"],
+        allow_headers=[
+            "Authorization",
+            "Range",
+            "X-Auth-Token",
+            "If-None-Match",
+            "If-Modified-Since",
+            "Content-Type",
+        ],
+        expose_headers=zarr.EXPOSED_HEADERS,
         max_age=3600,
     )
     app.add_middleware(zarr.ZarrFastPath)  # outermost: chunk GETs skip routing

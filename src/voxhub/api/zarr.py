@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -34,9 +34,19 @@ MEDIA_TYPES = {
     ".zattrs": "application/json",
     ".zarray": "application/json",
 }
+# Headers a browser script may read: ranges and caching of chunks, the box route's shape.
+EXPOSED_HEADERS = [
+    "Content-Range",
+    "Content-Length",
+    "ETag",
+    "Last-Modified",
+    "Accept-Ranges",
+    "X-Shape",
+    "X-Dtype",
+]
 CORS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "Content-Range, Content-Length, ETag, Accept-Ranges",
+    "Access-Control-Expose-Headers": ", ".join(EXPOSED_HEADERS),
 }
 
 
@@ -91,17 +101,63 @@ def _send_file(request: Request, entry: DatasetEntry, path: str) -> Response:
         "Last-Modified": formatdate(st.st_mtime, usegmt=True),
         "Accept-Ranges": "bytes",
     }
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match:
-        tags = {t.strip() for t in if_none_match.split(",")}
-        if etag in tags or "*" in tags:
-            return Response(status_code=304, headers=headers)
+    if _not_modified(request, etag, st):
+        return Response(status_code=304, headers=headers)
     media = MEDIA_TYPES.get(
         os.path.splitext(path)[1] or os.path.basename(path), "application/octet-stream"
     )
-    if st.st_size <= SMALL_FILE and "range" not in request.headers:
+    if "range" in request.headers:
+        problem = _range_problem(request.headers["range"], st.st_size)
+        if problem is None:
+            return FileResponse(path, stat_result=st, headers=headers, media_type=media)
+        if problem != "ignore":
+            status, code, detail = problem
+            response = error_response(status, code, detail)
+            response.headers.update(CORS)
+            if status == 416:
+                response.headers["Content-Range"] = f"bytes */{st.st_size}"
+            return response
+    if st.st_size <= SMALL_FILE:
         return _SmallFile(path, st.st_size, headers, media)
     return FileResponse(path, stat_result=st, headers=headers, media_type=media)
+
+
+def _not_modified(request: Request, etag: str, st: os.stat_result) -> bool:
+    """RFC 9110 13.1: If-None-Match (weak comparison) wins; else If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return etag in tags or "*" in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            when = parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False  # an invalid date is ignored
+        return int(st.st_mtime) <= when
+    return False
+
+
+def _range_problem(header: str, size: int) -> tuple[int, str, str] | str | None:
+    """None: a byte range Starlette can serve; "ignore": serve the whole file (RFC 9110
+    14.2: an unknown unit is ignored); else (status, code, detail) of the refusal."""
+    unit, _, ranges = header.partition("=")
+    if unit.strip().lower() != "bytes":
+        return "ignore"
+    satisfiable = False
+    for part in ranges.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+            return 400, "bad_range", f"malformed Range header {header!r}"
+        if first == "" and last == "":
+            return 400, "bad_range", f"malformed Range header {header!r}"
+        if first and last and int(first) > int(last):
+            return 400, "bad_range", f"malformed Range header {header!r}"
+        if (first and int(first) < size) or (not first and int(last) > 0 and size > 0):
+            satisfiable = True
+    if not satisfiable:
+        return 416, "range_not_satisfiable", f"no byte of {header!r} lies in the {size} bytes"
+    return None
 
 
 def _split(key: str) -> list[str] | None:
