@@ -51,7 +51,7 @@ class Server:
 
 
 def start_server(
-    data: Path, extra_env: dict[str, str] | None = None, timeout: float = 180
+    data: Path, extra_env: dict[str, str] | None = None, timeout: float = 420
 ) -> Server:
     """Run ``voxhub serve`` on a free loopback port; wait until /health answers."""
     port = free_port()

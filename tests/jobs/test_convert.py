@@ -63,10 +63,12 @@ def test_a_truncated_input_fails_the_job_and_leaves_nothing(hub, tmp_path):
     (tmp_path / "cut.tif").write_bytes(raw[: len(raw) // 2])
     job = convert(hub, tmp_path / "cut.tif", "broken")
     assert job.state == "failed"
-    assert "cut.tif" in job.error and job.error_code == "unreadable_input"
+    # Cut in half, the file cannot hold the pages it declares: refused before any reading.
+    assert "cut.tif" in job.error and job.error_code == "declared_size_mismatch"
     assert datasets(hub) == []
     assert not hub.data_root.dataset_dir("lab", "broken").exists()
-    assert list(hub.settings.staging.iterdir()) == []
+    staging = hub.settings.staging
+    assert not staging.exists() or list(staging.iterdir()) == []
 
 
 def test_unknown_raw_dtype_fails_the_job(hub, tmp_path):
@@ -141,3 +143,23 @@ def jobs_progress(hub, job_id):
 def state_of(hub, job_id):
     with hub.transaction() as session:
         return session.get(Job, job_id).state
+
+
+def test_the_dataset_answers_the_moment_its_job_says_succeeded(hub, tmp_path, admin_token):
+    """Another API process (polling the catalog only hourly) knows the dataset at once."""
+    from fastapi.testclient import TestClient
+
+    from voxhub.api.app import create_app
+    from voxhub.hub import Hub
+
+    api = Hub(hub.settings.model_copy(update={"access_cache_seconds": 3600.0}))
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with TestClient(create_app(api)) as client:
+        assert client.get("/api/v1/datasets/lab/em", headers=headers).status_code == 404
+        tifffile.imwrite(tmp_path / "stack.tif", volume((8, 20, 16)))
+        job = convert(hub, tmp_path / "stack.tif", "em", voxel_size=[4, 4, 40])
+        assert job.state == "succeeded", job.error
+        answer = client.get("/api/v1/datasets/lab/em", headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["layers"][0]["name"] == "color"
+    api.close()

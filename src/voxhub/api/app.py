@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
-from voxhub import __version__
+from voxhub import __version__, logs
 from voxhub.api import (
     auth,
     credentials,
@@ -81,6 +81,7 @@ def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
 
 
 def create_app(hub: Hub | None = None) -> FastAPI:
+    logs.install()  # before anything can log a path holding a token
     hub = hub or Hub().prepare()
 
     @asynccontextmanager

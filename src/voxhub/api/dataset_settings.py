@@ -23,6 +23,7 @@ from voxhub.api.deps import (
     get_hub,
     get_principal,
 )
+from voxhub.api.fields import Int64
 from voxhub.catalog import datasets as dataset_service
 from voxhub.catalog.errors import BadName
 from voxhub.hub import Hub
@@ -36,13 +37,13 @@ class DatasetPatch(BaseModel):
     displayName: str | None = Field(None, max_length=256)
     description: str | None = Field(None, description="Markdown")
     tags: list[str] | None = Field(None, max_length=100)
-    folderId: int | None = None
+    folderId: Int64 | None = None
     isPublic: bool | None = None
     viewConfiguration: dict[str, Any] | None = None
 
 
 class TeamsIn(BaseModel):
-    teamIds: list[int] = Field(max_length=1000)
+    teamIds: list[Int64] = Field(max_length=1000)
 
 
 class SharingOut(BaseModel):
@@ -66,7 +67,7 @@ class AccessOut(BaseModel):
 
 class MoveIn(BaseModel):
     datasets: list[str] = Field(min_length=1, max_length=1000, description='["org/name", …]')
-    folderId: int
+    folderId: Int64
 
 
 PATCH_FIELDS = {

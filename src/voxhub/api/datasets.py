@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.api.fields import Int64
 from voxhub.api.folders import TeamRef, team_refs
 from voxhub.api.usage import note_use
 from voxhub.arrays.box import Box, npy_header, plan_box
@@ -110,14 +111,14 @@ def list_datasets(
     hub: HubDep,
     principal: PrincipalDep,
     organization: str | None = None,
-    folder: Annotated[int | None, Query(description="Only datasets in this folder")] = None,
+    folder: Annotated[Int64 | None, Query(description="Only datasets in this folder")] = None,
     includeSubfolders: bool = False,
     tags: Annotated[list[str], Query(description="Only datasets with all these tags")] = [],  # noqa: B006
     q: Annotated[str, Query(max_length=1000, description="Words that must all match")] = "",
     status: str | None = None,
     isPublic: bool | None = None,
     sort: Annotated[str, Query(pattern=SORT_PATTERN)] = "name",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> list[DatasetOut]:
     """The datasets the caller may view, filtered and paged (``X-Total-Count`` has the total)."""
@@ -150,12 +151,12 @@ def read_data(
     layer: str,
     hub: HubDep,
     principal: PrincipalDep,
-    x: Annotated[int, Query(description="left, in mag-1 voxels")] = 0,
-    y: Annotated[int, Query(description="top, in mag-1 voxels")] = 0,
-    z: Annotated[int, Query(description="first slice, in mag-1 voxels")] = 0,
-    width: Annotated[int, Query(gt=0, description="in voxels of the mag")] = 1,
-    height: Annotated[int, Query(gt=0)] = 1,
-    depth: Annotated[int, Query(gt=0)] = 1,
+    x: Annotated[Int64, Query(description="left, in mag-1 voxels")] = 0,
+    y: Annotated[Int64, Query(description="top, in mag-1 voxels")] = 0,
+    z: Annotated[Int64, Query(description="first slice, in mag-1 voxels")] = 0,
+    width: Annotated[Int64, Query(gt=0, description="in voxels of the mag")] = 1,
+    height: Annotated[Int64, Query(gt=0)] = 1,
+    depth: Annotated[Int64, Query(gt=0)] = 1,
     mag: str = "1",
     format: Literal["raw", "npy"] = "raw",
 ) -> Response:

@@ -80,7 +80,7 @@ def authorize_dataset(
     hub: Hub, principal: Principal, organization: str, name: str, action: Action = "view"
 ) -> DatasetEntry:
     """The dataset entry if ``principal`` may ``action`` it; 404 if it may not see it, else 403."""
-    entry = hub.index.get(organization, name)
+    entry = hub.index.lookup(organization, name)  # a miss checks for a just-registered one
     what = f"dataset {organization}/{name}"
     if entry is None:
         raise Hidden(f"{what} not found")

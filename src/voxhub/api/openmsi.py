@@ -20,6 +20,7 @@ from fastapi.dependencies.models import Dependant
 
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal
+from voxhub.api.fields import Int64
 from voxhub.arrays.operations import OperationLimits
 from voxhub.arrays.selection import SelectionLimits
 from voxhub.catalog.index import DatasetEntry
@@ -111,14 +112,14 @@ def split_file(file: str | None) -> tuple[str, str]:
 
 
 def address_of(
-    exp_index: Annotated[int | None, Query(alias="expIndex", ge=0)] = None,
-    data_index: Annotated[int | None, Query(alias="dataIndex", ge=0)] = None,
-    ana_index: Annotated[int | None, Query(alias="anaIndex", ge=0)] = None,
+    exp_index: Annotated[Int64 | None, Query(alias="expIndex", ge=0)] = None,
+    data_index: Annotated[Int64 | None, Query(alias="dataIndex", ge=0)] = None,
+    ana_index: Annotated[Int64 | None, Query(alias="anaIndex", ge=0)] = None,
     ana_identifier: Annotated[str | None, Query(alias="anaIdentifier")] = None,
     ana_data_name: Annotated[str | None, Query(alias="anaDataName")] = None,
-    viewer_option: Annotated[int | None, Query(alias="viewerOption", ge=0)] = None,
-    qslice_option: Annotated[int | None, Query(alias="qslice_viewerOption", ge=0)] = None,
-    qspectrum_option: Annotated[int | None, Query(alias="qspectrum_viewerOption", ge=0)] = None,
+    viewer_option: Annotated[Int64 | None, Query(alias="viewerOption", ge=0)] = None,
+    qslice_option: Annotated[Int64 | None, Query(alias="qslice_viewerOption", ge=0)] = None,
+    qspectrum_option: Annotated[Int64 | None, Query(alias="qspectrum_viewerOption", ge=0)] = None,
 ) -> Address:
     option = next((o for o in (viewer_option, qslice_option, qspectrum_option) if o), 0)
     return Address(exp_index, data_index, ana_index, ana_identifier, ana_data_name, option)
@@ -140,7 +141,7 @@ DatasetDep = Annotated[DatasetEntry, Depends(dataset_of)]
 AddressDep = Annotated[Address, Depends(address_of)]
 LimitsDep = Annotated[queries.QueryLimits, Depends(limits_of)]
 Format = Annotated[str | None, Query(alias="format", description="JSON (default), PNG, HDF5, NPY")]
-Precision = Annotated[int | None, Query(description="decimals of floats in the answer")]
+Precision = Annotated[Int64 | None, Query(le=64, description="decimals of floats in the answer")]
 
 
 def respond(encoded: Encoded) -> Response:
@@ -161,7 +162,7 @@ def qslice(
     z: Annotated[str | None, Query(description="OpenMSI's name for mz")] = None,
     operations: Text = None,
     reduction: Text = None,
-    axis: int | None = None,
+    axis: Int64 | None = None,
     fmt: Format = None,
     precision: Precision = None,
     colormap: Annotated[str | None, Query(description="PNG: gray, viridis, hot, jet")] = None,
@@ -246,7 +247,7 @@ def qcube(
     zmax: Text = None,
     operations: Text = None,
     reduction: Text = None,
-    axis: int | None = None,
+    axis: Int64 | None = None,
     fmt: Format = None,
     precision: Precision = None,
 ) -> Response:
@@ -289,7 +290,7 @@ def qmetadata(
     file: Text = None,
     name_key: Annotated[str, Query(alias="nameKey")] = "name",
     child_key: Annotated[str, Query(alias="childKey")] = "_children",  # OpenMSI's default
-    depth: int | None = None,
+    depth: Int64 | None = None,
     fmt: Format = None,
 ) -> Response:
     """File lists (what you may view/edit/manage/own) and trees of a dataset's contents."""

@@ -26,6 +26,7 @@ from voxhub.access.passwords import hash_password
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import changing, get_hub, get_principal, require, require_login
+from voxhub.api.fields import Int64
 from voxhub.db.access_models import Team, TeamMembership
 from voxhub.db.models import Organization, User
 from voxhub.errors import InvalidInput, NotFound
@@ -191,7 +192,7 @@ def add_user(body: UserIn, hub: HubDep, principal: PrincipalDep) -> NewUserOut:
 
 @router.patch("/users/{user_id}", response_model=ChangedUserOut)
 def change_user(
-    user_id: int, body: UserPatch, hub: HubDep, principal: PrincipalDep
+    user_id: Int64, body: UserPatch, hub: HubDep, principal: PrincipalDep
 ) -> ChangedUserOut:
     """Change a user's role or (de)activate it.
 
@@ -213,7 +214,7 @@ def change_user(
 
 @router.post("/users/{user_id}/password", response_model=NewUserOut)
 def reset_user_password(
-    user_id: int, body: PasswordResetIn, hub: HubDep, principal: PrincipalDep
+    user_id: Int64, body: PasswordResetIn, hub: HubDep, principal: PrincipalDep
 ) -> NewUserOut:
     """Reset a user's password (organization admins); every browser session of it ends.
 
@@ -249,7 +250,7 @@ def audit_log(
     principal: PrincipalDep,
     organization: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> list[dict]:
     """Permission, sharing, membership and deletion changes, newest first (admins)."""
     with hub.transaction() as session:

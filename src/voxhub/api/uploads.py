@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from voxhub.api.deps import get_hub
+from voxhub.api.fields import Int64
 from voxhub.api.jobs import UserDep
 from voxhub.db.jobs_models import Upload
 from voxhub.hub import Hub
@@ -29,10 +30,10 @@ HubDep = Annotated[Hub, Depends(get_hub)]
 class ReserveIn(BaseModel):
     name: str
     organization: str
-    totalFileCount: int = Field(ge=1)
-    totalBytes: int = Field(ge=0)
-    folderId: int | None = Field(None, description="Folder of the new dataset (default: root)")
-    initialTeams: list[int] = Field(default_factory=list, description="Team ids allowed to view")
+    totalFileCount: Int64 = Field(ge=1)
+    totalBytes: Int64 = Field(ge=0)
+    folderId: Int64 | None = Field(None, description="Folder of the new dataset (default: root)")
+    initialTeams: list[Int64] = Field(default_factory=list, description="Team ids allowed to view")
     voxelSize: tuple[float, float, float] | None = None
     unit: str | None = None
     category: str | None = None
@@ -101,10 +102,10 @@ def test_chunk(
     upload_id: str,
     hub: HubDep,
     principal: UserDep,
-    resumableChunkNumber: Annotated[int, Query()],
-    resumableChunkSize: Annotated[int, Query()],
-    resumableTotalSize: Annotated[int, Query()],
-    resumableTotalChunks: Annotated[int, Query()],
+    resumableChunkNumber: Annotated[Int64, Query()],
+    resumableChunkSize: Annotated[Int64, Query()],
+    resumableTotalSize: Annotated[Int64, Query()],
+    resumableTotalChunks: Annotated[Int64, Query()],
     resumableRelativePath: Annotated[str, Query()],
 ) -> Response:
     """200 when the chunk is already stored, 204 when resumable.js should send it."""
@@ -121,10 +122,10 @@ async def send_chunk(
     hub: HubDep,
     principal: UserDep,
     file: Annotated[UploadFile, File()],
-    resumableChunkNumber: Annotated[int, Form()],
-    resumableChunkSize: Annotated[int, Form()],
-    resumableTotalSize: Annotated[int, Form()],
-    resumableTotalChunks: Annotated[int, Form()],
+    resumableChunkNumber: Annotated[Int64, Form()],
+    resumableChunkSize: Annotated[Int64, Form()],
+    resumableTotalSize: Annotated[Int64, Form()],
+    resumableTotalChunks: Annotated[Int64, Form()],
     resumableRelativePath: Annotated[str, Form()],
 ) -> dict[str, bool]:
     """Store one chunk at its place in its file; repeats are accepted and ignored."""

@@ -105,8 +105,9 @@ def _send_file(request: Request, entry: DatasetEntry, path: str) -> Response:
 
 
 def _split(key: str) -> list[str] | None:
+    """The segments of a key, or None when it could name anything but a file below the layer."""
     parts = key.split("/")
-    if any(p in ("", ".", "..") or "\\" in p for p in parts):
+    if any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
         return None
     return parts
 
@@ -191,6 +192,11 @@ def dispatch(request: Request) -> Response | None:
     return serve(request, principal, organization, dataset, key, f"/zarr/{organization}/{dataset}")
 
 
+def _has_nul(scope: Any) -> bool:
+    query = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or (b"%00" in query or b"\x00" in query)
+
+
 class ZarrFastPath:
     """ASGI middleware answering chunk and metadata GETs of ``/zarr`` directly.
 
@@ -204,6 +210,13 @@ class ZarrFastPath:
         self.root = root  # the FastAPI app, when wrapped around it from outside
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _has_nul(scope):
+            # No name, key, path or id in voxhub holds a NUL byte; refused here, before
+            # it can reach a file-system call or PostgreSQL (which raise on it).
+            response = error_response(400, "invalid_input", "the URL contains a NUL byte")
+            response.headers.update(CORS)
+            await response(scope, receive, send)
+            return
         if (
             scope["type"] != "http"
             or scope["method"] not in ("GET", "HEAD")

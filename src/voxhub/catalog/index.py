@@ -252,12 +252,25 @@ class CatalogIndex:
         """Poll the epoch on the next access (after this process changed something)."""
         self._checked = float("-inf")
 
-    def refresh(self, force: bool = False) -> None:
+    def lookup(self, organization: str, name: str) -> DatasetEntry | None:
+        """``get``, but a miss reads the epoch at once (one one-row query) before it is
+        believed: a job that registered a dataset commits the rows (and moves the
+        epoch) before it reports success, so once a job says ``succeeded`` its
+        dataset answers here, whichever process ran it."""
+        entry = self.get(organization, name)
+        if entry is None:
+            self.refresh(catch_up=True)
+            entry = self._snapshot.datasets.get((organization, name))
+        return entry
+
+    def refresh(self, force: bool = False, catch_up: bool = False) -> None:
+        """Reload when the epoch moved, checked at most every ``refresh_seconds``
+        (``catch_up``: checked now); ``force`` reloads whatever the epoch says."""
         now = time.monotonic()
-        if not force and now - self._checked < self._refresh_seconds:
+        if not (force or catch_up) and now - self._checked < self._refresh_seconds:
             return
         with self._lock:
-            if not force and now - self._checked < self._refresh_seconds:
+            if not (force or catch_up) and now - self._checked < self._refresh_seconds:
                 return
             with self._factory() as session:
                 epoch = read_epoch(session)

@@ -180,6 +180,9 @@ importlib.import_module("voxhub.cli.remote").register(app)
 
 
 def main() -> None:
+    from voxhub import logs
+
+    logs.install()  # no log line of any command carries a whole token
     # Libraries log their own complaints about bad files; the CLI's one-line error says it.
     logging.getLogger("tifffile").setLevel(logging.CRITICAL)
     app()

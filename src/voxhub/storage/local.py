@@ -36,7 +36,9 @@ def check_name(name: str, what: str = "name") -> str:
 
 
 def safe_join(root: Path, relative: str) -> Path:
-    """``root / relative``, refusing absolute paths, ``..`` and symlink escapes."""
+    """``root / relative``, refusing absolute paths, ``..``, NUL bytes and symlink escapes."""
+    if "\x00" in relative:
+        raise UnsafePath(f"path {relative!r} contains a NUL byte")
     if not relative or relative.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relative):
         raise UnsafePath(f"path {relative!r} must be relative")
     parts = Path(relative).parts

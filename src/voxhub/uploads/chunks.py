@@ -53,8 +53,13 @@ class Chunk:
             raise BadChunk(f"chunk {self.number} has {length} bytes, expected {expected}")
 
 
+def canonical(relative_path: str) -> str:
+    """One spelling per file: ``./a``, ``a`` and ``a//b`` vs ``a/b`` name the same file."""
+    return "/".join(p for p in relative_path.split("/") if p not in ("", "."))
+
+
 def _key(relative_path: str) -> str:
-    return hashlib.sha256(relative_path.encode()).hexdigest()[:32]
+    return hashlib.sha256(canonical(relative_path).encode()).hexdigest()[:32]
 
 
 class UploadFolder:
@@ -93,10 +98,11 @@ class UploadFolder:
         """Write ``data`` at the chunk's offset; False when this chunk was already there."""
         chunk.check(len(data))
         path = self.target(chunk.relative_path)
+        self._make_parents(path, chunk.relative_path)
         folder = self.markers / _key(chunk.relative_path)
         folder.mkdir(parents=True, exist_ok=True)
         meta = folder / "meta.json"
-        described = {"path": chunk.relative_path, "size": chunk.total_size,
+        described = {"path": canonical(chunk.relative_path), "size": chunk.total_size,
                      "chunks": chunk.total_chunks}  # fmt: skip
         if meta.exists():
             if json.loads(meta.read_text()) != described:
@@ -106,9 +112,11 @@ class UploadFolder:
         marker = folder / str(chunk.number)
         if marker.exists():
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.target(chunk.relative_path)  # the parents now exist: check no link led astray
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except (IsADirectoryError, NotADirectoryError):
+            raise _file_and_folder(chunk.relative_path) from None
         try:
             os.pwrite(fd, data, chunk.offset)
         finally:
@@ -118,6 +126,16 @@ class UploadFolder:
         except FileExistsError:  # a parallel request wrote the same chunk: count it once
             return False
         return True
+
+    @staticmethod
+    def _make_parents(path: Path, relative_path: str) -> None:
+        """Make the file's folders; a name used as a file and as a folder is refused."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise _file_and_folder(relative_path) from None
+        if path.is_dir():
+            raise _file_and_folder(relative_path)
 
     def check_complete(self, total_files: int) -> list[Path]:
         """Every file with all its chunks; ``UploadIncomplete`` naming what is missing."""
@@ -142,3 +160,7 @@ class UploadFolder:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _file_and_folder(relative_path: str) -> BadChunk:
+    return BadChunk(f"{relative_path}: another file of this upload uses this name for a folder")
