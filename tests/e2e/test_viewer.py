@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -13,6 +14,7 @@ from playwright.sync_api import sync_playwright
 from tests.e2e.viewer_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    VOXHUB,
     color_volume,
     segment_volume,
     write_dataset,
@@ -185,3 +187,32 @@ def test_anonymous_visitor_of_a_private_dataset_sees_a_message_and_no_data(page,
     assert not [u for u, s in responses if "/zarr/" in u and s == 200]
     assert page.locator("canvas").count() == 0
     page.screenshot(path=str(ARTIFACTS / "viewer-denied.png"))
+
+
+def test_an_editor_saves_the_view_as_the_default(browser, server):
+    subprocess.run(
+        [VOXHUB, "user", "add", "editor@lab.org", "--org", "lab", "--role", "admin",
+         "--password-stdin"],
+        input="a long enough password 42\n", env=server.env, check=True, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    context = browser.new_context(viewport={"width": 1100, "height": 700})
+    page = context.new_page()
+    login = page.request.post(
+        f"{server.url}/api/v1/auth/login",
+        data={"email": "editor@lab.org", "password": "a long enough password 42"},
+    )
+    assert login.ok, login.text()
+    page.goto(f"{server.url}/ui/view/lab/synth#pos=120,80,12&zoom=2&layout=xy&l.segmentation=0")
+    wait_complete(page)
+    page.click("#viewer-save-default")
+    page.wait_for_selector("text=Saved as the dataset's default view.", timeout=10_000)
+    headers = {"Authorization": f"Bearer {server.admin_token}"}
+    saved = httpx.get(f"{server.url}/api/v1/datasets/lab/synth", headers=headers).json()
+    config = saved["viewConfiguration"]
+    assert config["position"] == [120, 80, 12] and config["zoom"] == 2
+    assert config["layers"]["segmentation"]["isDisabled"] is True
+    # the other tests open the dataset's default view: put it back
+    url = f"{server.url}/api/v1/datasets/lab/synth"
+    assert httpx.patch(url, headers=headers, json={"viewConfiguration": {}}).status_code == 200
+    context.close()
