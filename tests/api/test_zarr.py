@@ -159,3 +159,31 @@ def test_weak_etags_and_if_modified_since(client, public):
     exposed = first.headers["access-control-expose-headers"]
     for name in ("X-Shape", "X-Dtype", "ETag", "Content-Range"):
         assert name in exposed
+
+
+def test_zarr_v2_dataset_root_serves_only_v2_documents(client, tmp_path):
+    from fastapi.testclient import TestClient
+    from tests.helpers import add_dataset
+
+    from voxhub.api.app import create_app
+    from voxhub.config import Settings
+    from voxhub.hub import Hub
+
+    hub = Hub(
+        Settings(
+            data=tmp_path / "v2",
+            database_url=f"sqlite:///{tmp_path / 'v2.sqlite3'}",
+            chunk_shape=(16, 32, 32),
+            scan_interval=0,
+            workers=0,
+            zarr_format=2,
+        )
+    ).prepare()
+    add_dataset(hub, "lab", "old", public=True)
+    with TestClient(create_app(hub)) as v2:
+        assert v2.get("/zarr/lab/old/.zgroup").status_code == 200
+        assert v2.get("/zarr/lab/old/zarr.json").status_code == 404
+        layers = v2.get("/zarr/lab/old/").json()["layers"]
+        for layer in layers:
+            assert v2.get(layer["url"]).status_code == 200, layer
+    hub.close()

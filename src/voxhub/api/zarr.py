@@ -178,7 +178,9 @@ def _root_file(request: Request, entry: DatasetEntry, name: str) -> Response:
     path = os.path.join(entry.path, name)
     if os.path.isfile(path):
         return _send_file(request, entry, path)
-    if name == "zarr.json":  # datasets registered from bare OME-Zarr layers have none
+    # Datasets registered from bare OME-Zarr layers have no group document: a v3 one is
+    # made up, unless the dataset is Zarr v2 (a client must not see two formats at once).
+    if name == "zarr.json" and not os.path.isfile(os.path.join(entry.path, ".zgroup")):
         document = {"zarr_format": 3, "node_type": "group", "attributes": {}}
         return JSONResponse(document, headers={**CORS, "Cache-Control": _cache_control(entry)})
     return _not_found("no such key")
@@ -194,6 +196,8 @@ def serve(
         return _not_found(exc.detail)
     if key == "":
         return _dataset_listing(entry, base)
+    if key.endswith("/") and key.count("/") == 1:  # the listing's layer URLs: ``color/``
+        key = key[:-1]
     parts = _split(key)
     if parts is None:
         return _not_found("no such key")
