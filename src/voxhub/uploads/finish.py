@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from voxhub.catalog.datasets import set_initial_access
+from voxhub.catalog.register import registration
 from voxhub.db.jobs_models import Upload
 from voxhub.db.models import Dataset, utcnow
 from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.dataset_import import MARKER_FILE, published_marker
+from voxhub.formats.ingest import publish_registered
 from voxhub.formats.paths import check_layer_paths, refuse_links
 from voxhub.formats.properties import read_properties, write_properties
 from voxhub.formats.registry import detect
@@ -30,7 +32,6 @@ from voxhub.jobs.errors import JobLost
 from voxhub.jobs.kinds import register_kind
 from voxhub.jobs.runner import add_housekeeper
 from voxhub.storage.errors import AlreadyExists
-from voxhub.storage.local import publish
 from voxhub.uploads.errors import NameUnavailable, UnrecognisedUpload, UploadClosed
 from voxhub.uploads.recognise import recognise
 from voxhub.uploads.service import expire_idle, upload_folder, zip_limits
@@ -166,12 +167,17 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             check_layer_paths(properties, build, links=False)  # uploaded: no way out, no links
             write_properties(build, properties)
             (build / MARKER_FILE).write_text(f'{{"marker": "{marker}"}}')
-            try:
-                publish(build, target)
+            register = registration(hub.sessions, organization, name, on_new)
+            try:  # the catalog accepts the rows before the rename makes the dataset visible
+                publish_registered(build, target, properties, register)
             except AlreadyExists:
                 raise _unavailable(organization, name) from None
-            result = register_published(hub, organization, name, properties, on_new)
-            result["registered_as"] = usable.kind
+            result = {
+                "organization": organization,
+                "dataset": name,
+                "layers": [layer.name for layer in properties.data_layers],
+                "registered_as": usable.kind,
+            }
         else:
             params = {**options, "layer": options.get("layer") or "color"}
             result = convert_into(ctx, root, organization, name, params, start=0.05, on_new=on_new)
