@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import add_dataset
 from tests.uploads.resumable import chunk_fields, post_chunk, reserve
 
-from voxhub.api.fields import INT64_MAX
+from voxhub.api.fields import ID_MAX
 from voxhub.web.openapi import current_schema
 
 HUGE = "99999999999999999999"  # above 2**64
@@ -86,8 +86,9 @@ def test_integers_beyond_64_bits_are_a_400(client, admin_token):
         response = client.request(method, url, json=body, headers=auth)
         assert response.status_code == 400, (method, url, response.text)
         assert response.json()["error"] == "invalid_input"
-    # The largest 64-bit id is a valid number that names nothing.
-    assert client.get(f"/api/v1/jobs/{INT64_MAX}", headers=auth).status_code == 404
+    # The largest id is a valid number that names nothing; one more is a 400 on every database.
+    assert client.get(f"/api/v1/jobs/{ID_MAX}", headers=auth).status_code == 404
+    assert client.get(f"/api/v1/jobs/{ID_MAX + 1}", headers=auth).status_code == 400
 
 
 def test_nul_bytes_in_urls_and_paths_are_refused(client, hub, admin_token):

@@ -21,7 +21,7 @@ from voxhub.api.credentials import (
     set_session_cookies,
 )
 from voxhub.api.deps import changing, get_hub, get_principal, require_login
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id
 from voxhub.api.people import UserOut, describe_user
 from voxhub.db.models import ApiToken
 from voxhub.hub import Hub
@@ -184,7 +184,7 @@ def create_token(body: TokenIn, hub: HubDep, principal: PrincipalDep) -> dict:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def delete_token(token_id: Int64, hub: HubDep, principal: PrincipalDep) -> Response:
+def delete_token(token_id: Id, hub: HubDep, principal: PrincipalDep) -> Response:
     """Revoke one of your tokens; every server stops accepting it within seconds."""
     require_login(principal)
     with changing(hub) as session:

@@ -23,7 +23,7 @@ from voxhub.api.deps import (
     get_hub,
     get_principal,
 )
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id
 from voxhub.catalog import datasets as dataset_service
 from voxhub.catalog.errors import BadName
 from voxhub.hub import Hub
@@ -37,13 +37,13 @@ class DatasetPatch(BaseModel):
     displayName: str | None = Field(None, max_length=256)
     description: str | None = Field(None, description="Markdown")
     tags: list[str] | None = Field(None, max_length=100)
-    folderId: Int64 | None = None
+    folderId: Id | None = None
     isPublic: bool | None = None
     viewConfiguration: dict[str, Any] | None = None
 
 
 class TeamsIn(BaseModel):
-    teamIds: list[Int64] = Field(max_length=1000)
+    teamIds: list[Id] = Field(max_length=1000)
 
 
 class SharingOut(BaseModel):
@@ -67,7 +67,7 @@ class AccessOut(BaseModel):
 
 class MoveIn(BaseModel):
     datasets: list[str] = Field(min_length=1, max_length=1000, description='["org/name", …]')
-    folderId: Int64
+    folderId: Id
 
 
 PATCH_FIELDS = {

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id, Int64
 from voxhub.api.folders import TeamRef, team_refs
 from voxhub.api.usage import note_use
 from voxhub.arrays.box import Box, npy_header, plan_box
@@ -111,7 +111,7 @@ def list_datasets(
     hub: HubDep,
     principal: PrincipalDep,
     organization: str | None = None,
-    folder: Annotated[Int64 | None, Query(description="Only datasets in this folder")] = None,
+    folder: Annotated[Id | None, Query(description="Only datasets in this folder")] = None,
     includeSubfolders: bool = False,
     tags: Annotated[list[str], Query(description="Only datasets with all these tags")] = [],  # noqa: B006
     q: Annotated[str, Query(max_length=1000, description="Words that must all match")] = "",

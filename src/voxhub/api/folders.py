@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_folder, changing, get_hub, get_principal, require_login
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog import folders as folder_service
 from voxhub.catalog.index import FolderEntry, Snapshot
@@ -37,17 +37,17 @@ class FolderOut(BaseModel):
 
 
 class FolderIn(BaseModel):
-    parentId: Int64
+    parentId: Id
     name: str = Field(max_length=128)
 
 
 class FolderPatch(BaseModel):
     name: str | None = Field(None, max_length=128)
-    parentId: Int64 | None = Field(None, description="Move below this folder")
+    parentId: Id | None = Field(None, description="Move below this folder")
 
 
 class TeamsIn(BaseModel):
-    teamIds: list[Int64] = Field(max_length=1000)
+    teamIds: list[Id] = Field(max_length=1000)
 
 
 def team_refs(snapshot: Snapshot, team_ids: frozenset[int]) -> list[TeamRef]:
@@ -93,7 +93,7 @@ def tree(hub: HubDep, principal: PrincipalDep, organization: str | None = None) 
 
 
 @router.get("/{folder_id}", response_model=FolderOut)
-def get_folder(folder_id: Int64, hub: HubDep, principal: PrincipalDep) -> FolderOut:
+def get_folder(folder_id: Id, hub: HubDep, principal: PrincipalDep) -> FolderOut:
     require_login(principal)
     return _fresh(hub, principal, folder_id)
 
@@ -111,7 +111,7 @@ def create_folder(body: FolderIn, hub: HubDep, principal: PrincipalDep) -> Folde
 
 @router.patch("/{folder_id}", response_model=FolderOut)
 def change_folder(
-    folder_id: Int64, body: FolderPatch, hub: HubDep, principal: PrincipalDep
+    folder_id: Id, body: FolderPatch, hub: HubDep, principal: PrincipalDep
 ) -> FolderOut:
     """Rename and/or move a folder (never into its own subtree)."""
     require_login(principal)
@@ -129,7 +129,7 @@ def change_folder(
 
 
 @router.put("/{folder_id}/teams", response_model=FolderOut)
-def set_teams(folder_id: Int64, body: TeamsIn, hub: HubDep, principal: PrincipalDep) -> FolderOut:
+def set_teams(folder_id: Id, body: TeamsIn, hub: HubDep, principal: PrincipalDep) -> FolderOut:
     """Replace the teams allowed on the folder and everything below it."""
     require_login(principal)
     authorize_folder(hub, principal, folder_id, "edit")
@@ -140,7 +140,7 @@ def set_teams(folder_id: Int64, body: TeamsIn, hub: HubDep, principal: Principal
 
 
 @router.delete("/{folder_id}", status_code=204)
-def delete_folder(folder_id: Int64, hub: HubDep, principal: PrincipalDep) -> Response:
+def delete_folder(folder_id: Id, hub: HubDep, principal: PrincipalDep) -> Response:
     """Delete an empty folder."""
     require_login(principal)
     authorize_folder(hub, principal, folder_id, "edit")

@@ -15,7 +15,7 @@ from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.bodies import read_capped
 from voxhub.api.deps import authorize_dataset, get_hub, get_principal, require
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog import investigations as service
 from voxhub.catalog.datasets import find_dataset
@@ -328,7 +328,7 @@ def link_dataset(
 
 @router.delete("/{organization}/{identifier}/links/{link_id}", status_code=204)
 def unlink_dataset(
-    organization: str, identifier: str, link_id: Int64, hub: HubDep, principal: PrincipalDep
+    organization: str, identifier: str, link_id: Id, hub: HubDep, principal: PrincipalDep
 ) -> Response:
     with hub.transaction() as session:
         row = _visible(session, principal, organization, identifier, "edit")

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from voxhub.access.errors import LoginRequired
 from voxhub.access.principal import Principal
 from voxhub.api.deps import get_hub, get_principal
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id
 from voxhub.db.jobs_models import Job
 from voxhub.hub import Hub
 from voxhub.jobs import service
@@ -88,20 +88,20 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def get_job(job_id: Int64, hub: HubDep, principal: UserDep) -> JobOut:
+def get_job(job_id: Id, hub: HubDep, principal: UserDep) -> JobOut:
     with hub.transaction() as session:
         return JobOut.of(service.get_job(session, principal, job_id))
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
-def cancel_job(job_id: Int64, hub: HubDep, principal: UserDep) -> JobOut:
+def cancel_job(job_id: Id, hub: HubDep, principal: UserDep) -> JobOut:
     """Queued jobs end at once; running ones stop at their next finished block."""
     with hub.transaction() as session:
         return JobOut.of(service.cancel(session, principal, job_id))
 
 
 @router.post("/{job_id}/retry", response_model=JobOut)
-def retry_job(job_id: Int64, hub: HubDep, principal: UserDep) -> JobOut:
+def retry_job(job_id: Id, hub: HubDep, principal: UserDep) -> JobOut:
     """Queue a failed or cancelled job again."""
     with hub.transaction() as session:
         return JobOut.of(service.retry(session, principal, job_id))

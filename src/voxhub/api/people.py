@@ -26,7 +26,7 @@ from voxhub.access.passwords import hash_password
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import changing, get_hub, get_principal, require, require_login
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id, Int64
 from voxhub.db.access_models import Team, TeamMembership
 from voxhub.db.models import Organization, User
 from voxhub.errors import InvalidInput, NotFound
@@ -192,7 +192,7 @@ def add_user(body: UserIn, hub: HubDep, principal: PrincipalDep) -> NewUserOut:
 
 @router.patch("/users/{user_id}", response_model=ChangedUserOut)
 def change_user(
-    user_id: Int64, body: UserPatch, hub: HubDep, principal: PrincipalDep
+    user_id: Id, body: UserPatch, hub: HubDep, principal: PrincipalDep
 ) -> ChangedUserOut:
     """Change a user's role or (de)activate it.
 
@@ -214,7 +214,7 @@ def change_user(
 
 @router.post("/users/{user_id}/password", response_model=NewUserOut)
 def reset_user_password(
-    user_id: Int64, body: PasswordResetIn, hub: HubDep, principal: PrincipalDep
+    user_id: Id, body: PasswordResetIn, hub: HubDep, principal: PrincipalDep
 ) -> NewUserOut:
     """Reset a user's password (organization admins); every browser session of it ends.
 

@@ -14,7 +14,7 @@ from voxhub.access.errors import Hidden
 from voxhub.access.policy import Action
 from voxhub.access.principal import Principal
 from voxhub.api.deps import changing, get_hub, get_principal, require, require_login
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog.index import TeamEntry
 from voxhub.db.access_models import Team
@@ -42,7 +42,7 @@ class MemberIn(BaseModel):
 
 
 class MemberOut(BaseModel):
-    userId: Int64
+    userId: Id
     email: str
     name: str
     isManager: bool
@@ -80,7 +80,7 @@ def add_team(body: TeamIn, hub: HubDep, principal: PrincipalDep) -> TeamOut:
 
 
 @router.delete("/{team_id}", status_code=204)
-def delete_team(team_id: Int64, hub: HubDep, principal: PrincipalDep) -> Response:
+def delete_team(team_id: Id, hub: HubDep, principal: PrincipalDep) -> Response:
     """Delete a team, its memberships and every grant it had (admins)."""
     with changing(hub) as session:
         team_service.delete_team(session, principal, _team(session, principal, team_id, "admin"))
@@ -88,7 +88,7 @@ def delete_team(team_id: Int64, hub: HubDep, principal: PrincipalDep) -> Respons
 
 
 @router.get("/{team_id}/members", response_model=list[MemberOut])
-def list_members(team_id: Int64, hub: HubDep, principal: PrincipalDep) -> list[MemberOut]:
+def list_members(team_id: Id, hub: HubDep, principal: PrincipalDep) -> list[MemberOut]:
     with hub.transaction() as session:
         team = _team(session, principal, team_id, "view")
         return [
@@ -101,7 +101,7 @@ def list_members(team_id: Int64, hub: HubDep, principal: PrincipalDep) -> list[M
 
 @router.put("/{team_id}/members/{user_id}", response_model=MemberOut)
 def set_member(
-    team_id: Int64, user_id: Int64, body: MemberIn, hub: HubDep, principal: PrincipalDep
+    team_id: Id, user_id: Id, body: MemberIn, hub: HubDep, principal: PrincipalDep
 ) -> MemberOut:
     """Add a user to the team or change its manager flag (team managers: members only)."""
     with changing(hub) as session:
@@ -117,7 +117,7 @@ def set_member(
 
 
 @router.delete("/{team_id}/members/{user_id}", status_code=204)
-def remove_member(team_id: Int64, user_id: Int64, hub: HubDep, principal: PrincipalDep) -> Response:
+def remove_member(team_id: Id, user_id: Id, hub: HubDep, principal: PrincipalDep) -> Response:
     """Remove a user from the team (removing a manager takes an admin)."""
     with changing(hub) as session:
         team = _team(session, principal, team_id, "edit")

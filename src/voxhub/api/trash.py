@@ -12,7 +12,7 @@ from voxhub.access.principal import Principal
 from voxhub.api.dataset_settings import fresh_dataset
 from voxhub.api.datasets import DatasetOut
 from voxhub.api.deps import authorize_dataset, changing, get_hub, get_principal, require
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog import trash as trash_service
 from voxhub.catalog.datasets import find_dataset
@@ -81,7 +81,7 @@ def list_trash(
 
 
 @router.post("/api/v1/trash/{entry_id}/restore", response_model=DatasetOut)
-def restore(entry_id: Int64, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
+def restore(entry_id: Id, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
     """Put a deleted dataset back, with its settings and teams."""
     _, organization = _entry(hub, principal, entry_id)
     with changing(hub) as session:
@@ -91,7 +91,7 @@ def restore(entry_id: Int64, hub: HubDep, principal: PrincipalDep) -> DatasetOut
 
 
 @router.delete("/api/v1/trash/{entry_id}", status_code=204)
-def purge(entry_id: Int64, confirm: Confirm, hub: HubDep, principal: PrincipalDep) -> Response:
+def purge(entry_id: Id, confirm: Confirm, hub: HubDep, principal: PrincipalDep) -> Response:
     """Delete a trashed dataset for good (``?confirm=`` its name)."""
     entry, _ = _entry(hub, principal, entry_id)
     if confirm != entry.name:

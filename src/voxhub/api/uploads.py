@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from voxhub.api.deps import get_hub
-from voxhub.api.fields import Int64
+from voxhub.api.fields import Id, Int64
 from voxhub.api.jobs import UserDep
 from voxhub.db.jobs_models import Upload
 from voxhub.hub import Hub
@@ -32,8 +32,8 @@ class ReserveIn(BaseModel):
     organization: str
     totalFileCount: Int64 = Field(ge=1)
     totalBytes: Int64 = Field(ge=0)
-    folderId: Int64 | None = Field(None, description="Folder of the new dataset (default: root)")
-    initialTeams: list[Int64] = Field(default_factory=list, description="Team ids allowed to view")
+    folderId: Id | None = Field(None, description="Folder of the new dataset (default: root)")
+    initialTeams: list[Id] = Field(default_factory=list, description="Team ids allowed to view")
     voxelSize: tuple[float, float, float] | None = None
     unit: str | None = None
     category: str | None = None
