@@ -18,6 +18,7 @@ from voxhub.catalog.index import CatalogIndex
 from voxhub.config import Settings, get_settings
 from voxhub.db.session import make_engine, make_sessionmaker, migrate, transaction
 from voxhub.formats.ingest import DataRoot
+from voxhub.storage.store import DataStore, LocalDataStore
 
 
 class Hub:
@@ -45,9 +46,7 @@ class Hub:
 
     @cached_property
     def index(self) -> CatalogIndex:
-        return CatalogIndex(
-            self.sessions, self.settings.binary_data, self.settings.access_cache_seconds
-        )
+        return CatalogIndex(self.sessions, self.storage, self.settings.access_cache_seconds)
 
     @cached_property
     def authenticator(self) -> Authenticator:
@@ -58,9 +57,19 @@ class Hub:
         """Slots for large box reads in this process (``VOXHUB_BOX_CONCURRENCY``)."""
         return ReadSlots(self.settings.box_concurrency)
 
+    @cached_property
+    def storage(self) -> DataStore:
+        """Where the datasets' bytes live (``VOXHUB_STORAGE``): the data folder or S3."""
+        settings = self.settings
+        if not settings.storage:
+            return LocalDataStore(settings.binary_data, settings.staging)
+        from voxhub.storage.s3 import S3DataStore
+
+        return S3DataStore(settings.storage, endpoint_url=settings.s3_endpoint_url)
+
     @property
     def data_root(self) -> DataRoot:
-        return DataRoot(self.settings.binary_data, self.settings.staging)
+        return DataRoot(self.settings.binary_data, self.settings.staging, self.storage)
 
     @property
     def layout(self) -> LayerLayout:

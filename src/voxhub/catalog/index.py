@@ -35,6 +35,7 @@ from voxhub.db.access_models import (
 )
 from voxhub.db.models import Dataset, Organization, User
 from voxhub.db.session import read_epoch
+from voxhub.storage.store import DataStore
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class LayerEntry:
     num_channels: int
     largest_segment_id: int | None
     voxel_size: tuple[float, ...] = (1.0, 1.0, 1.0)  # the dataset's, in mag-1 voxels
+    storage: DataStore | None = None  # where its bytes live, under ``key``
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class DatasetEntry:
     last_used: datetime | None = None
     uploader_id: int | None = None
     view_configuration: Mapping[str, Any] = field(default_factory=dict)
+    storage: DataStore | None = None  # where its bytes live, under ``key`` (``org/name``)
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,14 @@ class Snapshot:
     uploaders: dict[int, str] = field(default_factory=dict)  # user id -> email
 
 
-def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any) -> DatasetEntry:
-    folder = binary_data / organization / dataset.name
+def _location(storage: DataStore, key: str) -> Path:
+    """The folder of ``key`` on disk; for an object store only a name saying where it is."""
+    return storage.local_path(key) or Path(f"{storage.url.rstrip('/')}/{key}")
+
+
+def _entry(dataset: Dataset, organization: str, storage: DataStore, **extra: Any) -> DatasetEntry:
+    key = f"{organization}/{dataset.name}"
+    folder = _location(storage, key)
     layers = {
         layer.name: LayerEntry(
             name=layer.name,
@@ -137,6 +148,8 @@ def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any)
             num_channels=layer.num_channels,
             largest_segment_id=layer.largest_segment_id,
             voxel_size=tuple(dataset.voxel_size),
+            storage=storage,
+            key=f"{key}/{layer.name}",
         )
         for layer in dataset.layers
     }
@@ -155,6 +168,8 @@ def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any)
         description=dataset.description,
         created=dataset.created,
         updated=dataset.updated,
+        storage=storage,
+        key=key,
         **extra,
     )
 
@@ -216,10 +231,10 @@ class CatalogIndex:
     """``(org, dataset) -> DatasetEntry``, kept fresh by polling the epoch."""
 
     def __init__(
-        self, factory: sessionmaker[Session], binary_data: Path, refresh_seconds: float = 2.0
+        self, factory: sessionmaker[Session], storage: DataStore, refresh_seconds: float = 2.0
     ) -> None:
         self._factory = factory
-        self._binary_data = binary_data
+        self._storage = storage
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._snapshot = Snapshot()
@@ -300,7 +315,7 @@ class CatalogIndex:
             (org, dataset.name): _entry(
                 dataset,
                 org,
-                self._binary_data,
+                self._storage,
                 **_access_extra(
                     dataset,
                     tree,

@@ -23,7 +23,7 @@ from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.dataset_import import MARKER_FILE, published_marker
 from voxhub.formats.ingest import publish_registered
 from voxhub.formats.paths import check_layer_paths, refuse_links
-from voxhub.formats.properties import read_properties, write_properties
+from voxhub.formats.properties import write_properties
 from voxhub.formats.registry import detect
 from voxhub.hub import Hub
 from voxhub.jobs.context import JobContext
@@ -146,11 +146,12 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     def on_new(session: Session, dataset: Dataset) -> None:
         set_initial_access(session, dataset, **access)
 
-    target = hub.data_root.dataset_dir(organization, name)
+    root = hub.data_root
+    key = root.dataset_key(organization, name)
     marker = f"job-{ctx.job_id}"
-    if target.exists() and published_marker(target) == marker:
-        result = register_published(hub, organization, name, read_properties(target), on_new)
-    elif target.exists() or os.path.lexists(target):
+    if root.exists(key) and published_marker(root, key) == marker:
+        result = register_published(hub, organization, name, root.read_properties(key), on_new)
+    elif root.exists(key):
         raise _unavailable(organization, name)
     else:
         try:
@@ -169,7 +170,7 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             (build / MARKER_FILE).write_text(f'{{"marker": "{marker}"}}')
             register = registration(hub.sessions, organization, name, on_new)
             try:  # the catalog accepts the rows before the rename makes the dataset visible
-                publish_registered(build, target, properties, register)
+                publish_registered(root, build, key, properties, register)
             except AlreadyExists:
                 raise _unavailable(organization, name) from None
             result = {
