@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import socket
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -125,19 +126,27 @@ class S3DataStore(DataStore):
         return _info(meta)
 
     async def head_async(self, key: str) -> ObjectInfo | None:
-        try:
-            meta = await obstore.head_async(self.objects, check_key(key))
-        except (NotFoundError, FileNotFoundError):
-            return None
-        return _info(meta)
+        return await _on_io_loop(self._head(check_key(key)))
 
     async def get_async(
         self, key: str, byte_range: tuple[int, int] | None = None
     ) -> tuple[ObjectInfo, bytes] | None:
         """The object (or ``[start, end)`` of it) and what it is; None when missing."""
+        return await _on_io_loop(self._get(check_key(key), byte_range))
+
+    async def _head(self, key: str) -> ObjectInfo | None:
+        try:
+            meta = await obstore.head_async(self.objects, key)
+        except (NotFoundError, FileNotFoundError):
+            return None
+        return _info(meta)
+
+    async def _get(
+        self, key: str, byte_range: tuple[int, int] | None
+    ) -> tuple[ObjectInfo, bytes] | None:
         options: dict[str, Any] = {"range": byte_range} if byte_range is not None else {}
         try:
-            result = await obstore.get_async(self.objects, check_key(key), options=options)  # type: ignore[arg-type]
+            result = await obstore.get_async(self.objects, key, options=options)  # type: ignore[arg-type]
             body = await result.bytes_async()
         except (NotFoundError, FileNotFoundError):
             return None
@@ -214,6 +223,29 @@ class S3DataStore(DataStore):
         paths = [m["path"] for batch in obstore.list(self.objects, key + "/") for m in batch]
         for start in range(0, len(paths), 1000):  # S3's bulk delete takes 1000 keys
             obstore.delete(self.objects, paths[start : start + 1000])
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _io_loop() -> asyncio.AbstractEventLoop:
+    """One event loop thread per process for obstore's futures.
+
+    obstore completes its futures on the loop that awaited them; granian's loop
+    never runs those callbacks (requests hung), so every request's S3 call runs
+    here and the server's loop awaits it as a thread-safe future.
+    """
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="voxhub-s3", daemon=True).start()
+        return _loop
+
+
+async def _on_io_loop(coroutine: Any) -> Any:
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, _io_loop()))
 
 
 def _info(meta: Any) -> ObjectInfo:
