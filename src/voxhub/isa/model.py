@@ -52,7 +52,7 @@ class _Node:
 
 
 class _WithTables(_Node):
-    __slots__ = ()
+    __slots__ = ("_tables",)
     _tables: ArcTables
 
     @property
