@@ -95,14 +95,10 @@ def update_dataset(
         config = parse_view_configuration(
             changes["view_configuration"], (layer.name for layer in dataset.layers)
         )
-<<<<<<< HEAD
         settings_row(session, dataset).view_configuration = config.to_json()
-=======
-        settings_row(session, dataset).view_configuration = config.to_json()  # type: ignore[union-attr]
     if "metadata" in changes:
         entries = parse_metadata_entries(changes["metadata"])
-        settings_row(session, dataset).metadata_entries = entries  # type: ignore[union-attr]
->>>>>>> main
+        settings_row(session, dataset).metadata_entries = entries
     if "is_public" in changes and bool(changes["is_public"]) != dataset.is_public:
         dataset.is_public = bool(changes["is_public"])
         audit.record(session, actor, "dataset.public", label(dataset), dataset.organization_id,
