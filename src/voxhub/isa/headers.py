@@ -206,6 +206,13 @@ class CompositeHeader:
 
     # -- properties -----------------------------------------------------------
     @property
+    def column_term(self) -> OntologyAnnotation:
+        """The term of a term column (``__post_init__`` makes sure those have one)."""
+        if self.term is None:
+            raise InvalidTable(f"{self.kind.value} column has no term")
+        return self.term
+
+    @property
     def is_term_column(self) -> bool:
         """Cells are Term or Unitized (and the column spans Term Source REF/Accession columns)."""
         return self.kind in TERM_KINDS
@@ -254,7 +261,7 @@ class CompositeHeader:
             return f"Comment [{self.text}]"
         if kind is HeaderKind.FREE_TEXT:
             return self.text
-        return kind.value
+        return str(kind.value)
 
     def __str__(self) -> str:
         return self.label

@@ -53,7 +53,7 @@ class _Node:
 
 
 class _WithTables(_Node):
-    __slots__ = ()
+    __slots__ = ("_tables",)
     _tables: ArcTables
     _identifier: str
     # What the data files hold (``isa.datamap.xlsx`` beside the ISA file), or None.
