@@ -6,6 +6,7 @@ way, so every entry point sees the same data folder and database.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from voxhub.access.authenticate import Authenticator
 from voxhub.arrays.box import ReadSlots
 from voxhub.arrays.layer import LayerLayout
+from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
 from voxhub.config import Settings, get_settings
 from voxhub.db.session import make_engine, make_sessionmaker, migrate, transaction
@@ -39,7 +41,7 @@ class Hub:
     def sessions(self) -> sessionmaker[Session]:
         return make_sessionmaker(self.engine)
 
-    def transaction(self):  # type: ignore[no-untyped-def]
+    def transaction(self) -> AbstractContextManager[Session]:
         """``with hub.transaction() as session:`` commits on success."""
         return transaction(self.sessions)
 
@@ -48,6 +50,11 @@ class Hub:
         return CatalogIndex(
             self.sessions, self.settings.binary_data, self.settings.access_cache_seconds
         )
+
+    @cached_property
+    def disk_usage(self) -> DiskUsage:
+        """Dataset folder sizes, measured in the background (``DatasetOut.diskBytes``)."""
+        return DiskUsage()
 
     @cached_property
     def authenticator(self) -> Authenticator:

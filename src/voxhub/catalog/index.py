@@ -82,6 +82,7 @@ class DatasetEntry:
     last_used: datetime | None = None
     uploader_id: int | None = None
     view_configuration: Mapping[str, Any] = field(default_factory=dict)
+    metadata: tuple[Mapping[str, Any], ...] = ()  # key-value entries (catalog.metadata_entries)
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,8 @@ def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any)
     )
 
 
-def _pairs(session: Session, *columns: Any) -> dict[int, frozenset]:
-    grouped: dict[int, set] = defaultdict(set)
+def _pairs(session: Session, *columns: Any) -> dict[int, frozenset[Any]]:
+    grouped: dict[int, set[Any]] = defaultdict(set)
     for key, value in session.execute(select(*columns)).all():
         grouped[key].add(value)
     return {key: frozenset(values) for key, values in grouped.items()}
@@ -185,6 +186,7 @@ def _access_extra(
         "last_used": settings.last_used if settings else None,
         "uploader_id": settings.uploader_id if settings else None,
         "view_configuration": dict(settings.view_configuration) if settings else {},
+        "metadata": tuple(settings.metadata_entries or ()) if settings else (),
     }
 
 
