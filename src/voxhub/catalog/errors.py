@@ -31,3 +31,7 @@ class TrashNotFound(NotFound):
 
 class BadViewConfiguration(InvalidInput):
     code = "bad_view_configuration"
+
+
+class DatastoreNotFound(NotFound):
+    code = "datastore_not_found"
