@@ -35,3 +35,7 @@ class BadViewConfiguration(InvalidInput):
 
 class DatastoreNotFound(NotFound):
     code = "datastore_not_found"
+
+
+class BadMetadataEntries(InvalidInput):
+    code = "bad_metadata"

@@ -1,7 +1,7 @@
 """External datastores
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 A ``datastores`` table (name, public URL, hashed key, last heartbeat) and
 ``datasets.datastore_id``: a dataset registered by an external datastore is
@@ -12,8 +12,8 @@ removes the rows of its datasets (its files stay on its own disk).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
