@@ -6,6 +6,7 @@ way, so every entry point sees the same data folder and database.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -41,7 +42,7 @@ class Hub:
     def sessions(self) -> sessionmaker[Session]:
         return make_sessionmaker(self.engine)
 
-    def transaction(self):  # type: ignore[no-untyped-def]
+    def transaction(self) -> AbstractContextManager[Session]:
         """``with hub.transaction() as session:`` commits on success."""
         return transaction(self.sessions)
 

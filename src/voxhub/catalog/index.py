@@ -163,8 +163,8 @@ def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any)
     )
 
 
-def _pairs(session: Session, *columns: Any) -> dict[int, frozenset]:
-    grouped: dict[int, set] = defaultdict(set)
+def _pairs(session: Session, *columns: Any) -> dict[int, frozenset[Any]]:
+    grouped: dict[int, set[Any]] = defaultdict(set)
     for key, value in session.execute(select(*columns)).all():
         grouped[key].add(value)
     return {key: frozenset(values) for key, values in grouped.items()}

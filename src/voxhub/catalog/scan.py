@@ -33,7 +33,7 @@ class ScanReport:
 
 
 def _folders(root: Path) -> list[tuple[str, str, Path]]:
-    found = []
+    found: list[tuple[str, str, Path]] = []
     if not root.is_dir():
         return found
     for org_dir in sorted(root.iterdir()):

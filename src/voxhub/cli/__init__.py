@@ -51,7 +51,7 @@ def _parse_voxel_size(text: str | None) -> tuple[float, float, float] | None:
         raise InvalidInput(f"--voxel-size must be X,Y,Z numbers, got {text!r}") from None
     if len(values) != 3 or any(v <= 0 for v in values):
         raise InvalidInput(f"--voxel-size must be three positive numbers, got {text!r}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 @app.command()
@@ -199,8 +199,9 @@ def import_(
     from voxhub.formats.registry import MSI, detect, kind
 
     if kind(detect(path)) == MSI:  # imzML / OpenMSI HDF5: two chunk layouts, no pyramid
-        kept = {"organization": org, "dataset": name, "layer": layer, "add_layer": add_layer}
-        import_msi_file(path, **kept, queue=queue)
+        import_msi_file(
+            path, organization=org, dataset=name, layer=layer, add_layer=add_layer, queue=queue
+        )
         return
 
     options = ImportOptions(parse_shape(shape), dtype, order.upper(), header_bytes)  # type: ignore[arg-type]

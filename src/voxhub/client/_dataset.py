@@ -58,7 +58,7 @@ class Layer:
             category=body["category"],
             element_class=body["elementClass"],
             num_channels=int(body.get("numChannels") or 1),
-            top_left=tuple(box["topLeft"]),  # type: ignore[arg-type]
+            top_left=tuple(box["topLeft"]),
             size=(int(box["width"]), int(box["height"]), int(box["depth"])),
             mags=[mag_name(m["mag"]) for m in body["mags"]],
             largest_segment_id=body.get("largestSegmentId"),
@@ -161,7 +161,7 @@ class Dataset:
 
     @property
     def voxel_size(self) -> tuple[float, float, float]:
-        return tuple(self.info["voxelSize"])  # type: ignore[return-value]
+        return tuple(self.info["voxelSize"])
 
     @property
     def tags(self) -> list[str]:
