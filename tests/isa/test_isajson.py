@@ -186,9 +186,9 @@ def test_isa_json_from_other_tools_with_id_references():
     labels = [h.label for h in growth.headers]
     assert labels == [
         "Input [Source Name]",
-        "Characteristic [Organism]",
         "Protocol REF",
         "Protocol Type",
+        "Characteristic [Organism]",
         "Parameter [medium]",
         "Factor [dose]",
         "Performer",
@@ -197,13 +197,13 @@ def test_isa_json_from_other_tools_with_id_references():
         "Output [Sample Name]",
     ]
     first = growth.get_row(0)
-    assert first[1].term.short == "NCBITaxon:3702"
+    assert first[3].term.short == "NCBITaxon:3702"
     dose = first[5]
     assert (dose.value, dose.unit.name, dose.unit.short) == ("5", "millimolar", "UO:0000063")
     assert growth.headers[5].term.short == "EFO:0000428"
-    assert [c.text for c in growth.get_row(1)] == ["plant2", ""] + ["growth protocol", "growth"] + [
+    assert [c.text for c in growth.get_row(1)] == ["plant2", "growth protocol", "growth"] + [
         ""
-    ] * 5 + ["leaf2"]
+    ] * 6 + ["leaf2"]
     imaging = inv.get_assay("imaging").tables.get("extraction")
     assert imaging.get_cell(2, 0).name == "img1.tif"
     # what came in converts to valid ISA-JSON and back without loss
