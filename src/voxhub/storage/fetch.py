@@ -24,17 +24,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import ipaddress
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from datetime import UTC, datetime
+from typing import ClassVar
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from voxhub.errors import InvalidInput, TooLarge
 from voxhub.storage.errors import UnsafePath
-from voxhub.storage.remote import check_address, check_remote_url
+from voxhub.storage.remote import AllowedHosts, check_address, check_remote_url
 
 MAX_REDIRECTS = 5
 METADATA_BYTES = 16 * 1024 * 1024
@@ -47,59 +51,100 @@ class RemoteUnreachable(InvalidInput):
 
 
 @dataclass(frozen=True)
-class AllowedHosts:
-    """Hosts an operator allows although the guard would refuse their addresses."""
-
-    names: frozenset[str] = frozenset()  # "host" or "host:port", lower case
-    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-
-    @classmethod
-    def parse(cls, entries: Iterable[str]) -> AllowedHosts:
-        names, networks = set(), []
-        for entry in (e.strip().lower() for e in entries):
-            if not entry:
-                continue
-            try:
-                networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                names.add(entry)
-        return cls(frozenset(names), tuple(networks))
-
-    def allows(self, host: str, port: int, address: str | None = None) -> bool:
-        host = host.lower().rstrip(".")
-        if host in self.names or f"{host}:{port}" in self.names:
-            return True
-        if address is None:
-            return False
-        ip = ipaddress.ip_address(address)
-        return any(ip in network for network in self.networks)
-
-
-@dataclass(frozen=True)
 class Credentials:
-    """What a remote source wants: HTTP basic, or a bearer token."""
+    """What a remote source wants: HTTP basic, a bearer token, or S3 keys (SigV4)."""
 
     username: str | None = None
     password: str | None = None
     token: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    region: str | None = None
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "username", "password", "token", "accessKeyId", "secretAccessKey", "region"
+    )  # fmt: skip
 
     @classmethod
     def parse(cls, body: Mapping[str, object] | None) -> Credentials | None:
         if not body:
             return None
-        values = {k: v for k, v in body.items() if isinstance(v, str) and v}
-        unknown = set(body) - {"username", "password", "token"}
+        unknown = set(body) - set(cls.FIELDS)
         if unknown:
             raise InvalidInput(f"unknown credential fields: {', '.join(sorted(unknown))}")
-        return cls(values.get("username"), values.get("password"), values.get("token"))
+        values = {k: v for k, v in body.items() if isinstance(v, str) and v}
+        if any(len(v) > 4096 for v in values.values()):
+            raise InvalidInput("a credential field is longer than 4096 characters")
+        found = cls(
+            values.get("username"), values.get("password"), values.get("token"),
+            values.get("accessKeyId"), values.get("secretAccessKey"), values.get("region"),
+        )  # fmt: skip
+        if (found.access_key_id is None) != (found.secret_access_key is None):
+            raise InvalidInput("S3 credentials need both accessKeyId and secretAccessKey")
+        if found.kind == "none":
+            return None
+        return found
 
-    def headers(self) -> dict[str, str]:
+    @property
+    def kind(self) -> str:
+        if self.access_key_id:
+            return "s3"
+        if self.token:
+            return "bearer"
+        return "basic" if self.username is not None else "none"
+
+    def to_dict(self) -> dict[str, str]:
+        """The fields as ``parse`` reads them (only to be encrypted, never to be shown)."""
+        names = dict(zip(self.FIELDS, (
+            self.username, self.password, self.token,
+            self.access_key_id, self.secret_access_key, self.region,
+        ), strict=True))  # fmt: skip
+        return {k: v for k, v in names.items() if v is not None}
+
+    def headers(self, url: str = "") -> dict[str, str]:
+        """The authorization headers of a GET of ``url`` (its public HTTPS form)."""
+        if self.access_key_id and self.secret_access_key:
+            return sigv4_headers(url, self.access_key_id, self.secret_access_key, self.region)
         if self.token:
             return {"Authorization": f"Bearer {self.token}"}
         if self.username is not None:
             pair = f"{self.username}:{self.password or ''}".encode()
             return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
         return {}
+
+
+def sigv4_headers(
+    url: str, key_id: str, secret: str, region: str | None, now: datetime | None = None
+) -> dict[str, str]:
+    """AWS Signature Version 4 headers of an unsigned-payload GET of ``url`` (service s3)."""
+    parts = urlsplit(url)
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    day, region = stamp[:8], region or "us-east-1"
+    payload = "UNSIGNED-PAYLOAD"
+    query = "&".join(
+        sorted(
+            f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
+    )
+    canonical = "\n".join([
+        "GET", quote(parts.path or "/", safe="/-_.~"), query,
+        f"host:{parts.netloc}", f"x-amz-content-sha256:{payload}", f"x-amz-date:{stamp}", "",
+        "host;x-amz-content-sha256;x-amz-date", payload,
+    ])  # fmt: skip
+    scope = f"{day}/{region}/s3/aws4_request"
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{digest}"
+    key = f"AWS4{secret}".encode()
+    for part in (day, region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return {
+        "x-amz-date": stamp,
+        "x-amz-content-sha256": payload,
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, "
+        f"SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}",
+    }
 
 
 def public_https(url: str) -> str:
@@ -167,7 +212,7 @@ class GuardedFetcher:
             for _hop in range(MAX_REDIRECTS + 1):
                 pinned, headers, extensions = await self._pinned(url)
                 if self.credentials is not None:
-                    headers.update(self.credentials.headers())
+                    headers.update(self.credentials.headers(public_https(url)))
                 if byte_range is not None:
                     headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1] - 1}"
                 request = self._client.build_request(
@@ -222,4 +267,11 @@ def _shown(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-__all__ = ["AllowedHosts", "Credentials", "GuardedFetcher", "RemoteUnreachable", "public_https"]
+__all__ = [
+    "AllowedHosts",
+    "Credentials",
+    "GuardedFetcher",
+    "RemoteUnreachable",
+    "public_https",
+    "sigv4_headers",
+]
