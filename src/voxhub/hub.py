@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from voxhub.access.authenticate import Authenticator
 from voxhub.arrays.box import ReadSlots
 from voxhub.arrays.layer import LayerLayout
+from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
 from voxhub.catalog.remote import RemoteSources
 from voxhub.config import Settings, get_settings
@@ -67,6 +68,11 @@ class Hub:
         return AllowedHosts.parse(self.settings.remote_allowed_hosts)
 
     @cached_property
+    def disk_usage(self) -> DiskUsage:
+        """Dataset folder sizes, measured in the background (``DatasetOut.diskBytes``)."""
+        return DiskUsage()
+
+    @cached_property
     def authenticator(self) -> Authenticator:
         return Authenticator(self.sessions, self.index)
 
@@ -88,5 +94,7 @@ class Hub:
         )
 
     def close(self) -> None:
+        if "remote" in self.__dict__:
+            self.remote.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -129,11 +129,23 @@ class RemoteSources:
         _raise_zarr_concurrency(settings.remote_concurrency)
 
     def forget(self) -> None:
-        """Drop decrypted credentials and opened arrays (the catalog changed)."""
+        """Drop decrypted credentials (the catalog changed: they are read again when used).
+
+        Stores and opened arrays stay: they are keyed by URL and credential row,
+        and a read in flight in another thread must not lose its HTTP client.
+        """
         with self._lock:
+            self._credentials.clear()
+
+    def close(self) -> None:
+        """Close every store's HTTP clients (the hub is closing)."""
+        with self._lock:
+            stores = list(self._stores.values())
             self._credentials.clear()
             self._stores.clear()
             self._arrays.clear()
+        for store in stores:
+            store.close()
 
     @property
     def secret(self) -> bytes:
@@ -181,6 +193,8 @@ class RemoteSources:
         with self._lock:
             store = self._stores.get(key)
             if store is None:
+                if len(self._stores) >= MAX_OPEN_ARRAYS:  # left to the garbage collector
+                    self._stores.clear()
                 store = RemoteStore(
                     url,
                     allowed=self.allowed,
@@ -230,8 +244,6 @@ class RemoteSources:
         session.flush()
         with self._lock:
             self._credentials.pop(organization_id, None)
-            self._stores.clear()
-            self._arrays.clear()
         return row
 
     def register(

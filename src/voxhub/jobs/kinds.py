@@ -30,6 +30,7 @@ KINDS: dict[str, JobFunction] = {}
 BUILTIN_MODULES = (
     "voxhub.jobs.convert",
     "voxhub.jobs.remote_copy",
+    "voxhub.jobs.server_import",
     "voxhub.uploads.finish",
     "voxhub.openmsi.jobs",
 )

@@ -174,6 +174,24 @@ class RemoteStore(Store):
         if state is not None:
             await state.fetcher.__aexit__()
 
+    def close(self) -> None:
+        """Close the HTTP clients of every loop this store was used in (from any thread)."""
+        super().close()
+        for loop, state in list(self._loops.items()):
+            self._loops.pop(loop, None)
+            if loop.is_closed():
+                continue
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                loop.create_task(state.fetcher.__aexit__())
+            elif loop.is_running():
+                asyncio.run_coroutine_threadsafe(state.fetcher.__aexit__(), loop)
+            else:
+                loop.run_until_complete(state.fetcher.__aexit__())
+
     async def fetch(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes | None:
         """The object at ``key`` (or a byte range of it): cached, coalesced, guarded."""
         self.stats.requests += 1
