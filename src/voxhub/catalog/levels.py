@@ -55,7 +55,7 @@ def _stamp(folder: Path, names: tuple[str, ...]) -> float | None:
 
 
 @lru_cache(maxsize=256)
-def _open(path: str, _stamp: float) -> zarr.Array:
+def _open(path: str, _stamp: float) -> zarr.Array[Any]:
     return zarr.open_array(store=path, mode="r")
 
 
@@ -78,7 +78,7 @@ def _group_axes(path: str, _stamp: float) -> tuple[str, ...] | None:
     return None
 
 
-def _axis_names(array: zarr.Array, group: Path) -> tuple[str, ...] | None:
+def _axis_names(array: zarr.Array[Any], group: Path) -> tuple[str, ...] | None:
     names = getattr(array.metadata, "dimension_names", None)
     if names and all(names):
         return tuple(str(n) for n in names)
@@ -86,10 +86,11 @@ def _axis_names(array: zarr.Array, group: Path) -> tuple[str, ...] | None:
     return _group_axes(str(group), stamp) if stamp is not None else None
 
 
-def _open_remote(layer: LayerEntry, url: str) -> zarr.Array:
+def _open_remote(layer: LayerEntry, url: str) -> zarr.Array[Any]:
     if layer.remote is None:
         raise MagNotFound(f"layer {layer.name} is remote ({url}) and cannot be read here")
-    return layer.remote.open_array(layer, url)
+    array: zarr.Array[Any] = layer.remote.open_array(layer, url)
+    return array
 
 
 def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:
@@ -133,7 +134,7 @@ def layer_box(layer: LayerEntry) -> tuple[tuple[int, int, int], tuple[int, int, 
         return None
     if len(top_left) != 3 or min(size) <= 0:
         return None
-    return top_left, size  # type: ignore[return-value]
+    return top_left, size
 
 
 def thumbnail_level(layer: LayerEntry, size: int) -> LevelView:

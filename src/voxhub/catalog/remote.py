@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import zarr
 from sqlalchemy import select
@@ -45,7 +45,7 @@ from voxhub.storage.local import check_name, staging_folder
 from voxhub.storage.remote import check_remote_url
 
 # Formats zarr-python reads; N5 and Neuroglancer precomputed are registered but not yet read.
-READABLE = {"zarr": 2, "zarr3": 3}
+READABLE: dict[str, Literal[2, 3]] = {"zarr": 2, "zarr3": 3}
 MAX_OPEN_ARRAYS = 512
 MAX_SOURCES = 256  # mags of one remote dataset: each is checked by a request when registered
 METADATA = {"zarr": ".zarray", "zarr3": "zarr.json", "n5": "attributes.json"}
@@ -125,7 +125,7 @@ class RemoteSources:
         self._lock = threading.Lock()
         self._credentials: dict[int, list[tuple[int, int | None, str, Credentials]]] = {}
         self._stores: dict[tuple[str, int | None], RemoteStore] = {}
-        self._arrays: dict[tuple[str, int | None, int], zarr.Array] = {}
+        self._arrays: dict[tuple[str, int | None, int], zarr.Array[Any]] = {}
         _raise_zarr_concurrency(settings.remote_concurrency)
 
     def forget(self) -> None:
@@ -206,7 +206,7 @@ class RemoteSources:
                 self._stores[key] = store
             return store
 
-    def open_array(self, layer: Any, url: str) -> zarr.Array:
+    def open_array(self, layer: Any, url: str) -> zarr.Array[Any]:
         """The zarr array at ``url`` of a remote ``layer`` (a catalog ``LayerEntry``)."""
         zarr_format = READABLE.get(layer.data_format)
         if zarr_format is None:

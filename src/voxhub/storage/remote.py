@@ -80,8 +80,8 @@ def check_remote_url(url: str, allowed: AllowedHosts | None = None) -> str:
     except ValueError:
         raise UnsafePath(f"remote path {url!r} is not a valid URL") from None
     if parts.scheme not in REMOTE_SCHEMES:
-        allowed = ", ".join(sorted(REMOTE_SCHEMES))
-        raise UnsafePath(f"remote path {url!r}: scheme must be one of {allowed}")
+        schemes = ", ".join(sorted(REMOTE_SCHEMES))
+        raise UnsafePath(f"remote path {url!r}: scheme must be one of {schemes}")
     if not host:
         raise UnsafePath(f"remote path {url!r} names no host")
     if parts.username is not None or parts.password is not None:
