@@ -121,7 +121,9 @@ class ProtocolKind(Kind):
         flat = dict.fromkeys((p.name for p in (*self.key, *self.values)), "")
         flat["name"] = table.name
         first = table.get_row(0) if table.row_count else [None] * table.column_count
-        parameters, types, names = [], [], []
+        parameters: list[OntologyAnnotation] = []
+        types: list[OntologyAnnotation] = []
+        names: list[str] = []
         for header, cell in zip(table.headers, first, strict=True):
             if header.kind is HeaderKind.PROTOCOL_TYPE and cell is not None:
                 oa = cell.term  # type: ignore[attr-defined]
@@ -131,9 +133,9 @@ class ProtocolKind(Kind):
             elif header.kind in _SINGLE.values() and cell is not None:
                 flat[next(k for k, v in _SINGLE.items() if v is header.kind)] = cell.text
             elif header.kind is HeaderKind.PARAMETER:
-                parameters.append(header.term)
+                parameters.append(header.column_term)
             elif header.kind is HeaderKind.COMPONENT:
-                types.append(header.term)
+                types.append(header.column_term)
                 names.append(cell.text if cell is not None else "")
         flat.update(zip(_PARAMETERS, _joined(parameters), strict=True))
         flat.update(zip(_COMPONENTS, _joined(types), strict=True))
@@ -175,7 +177,7 @@ class ProtocolKind(Kind):
         if [flat.get(k, "") for k in keys] != [before.get(k, "") for k in keys]:
             types = _terms(*(flat.get(k, "") for k in _COMPONENTS))
             names = flat.get("componentsname", "").split(";") if flat.get("componentsname") else []
-            pairs = []
+            pairs: list[tuple[CompositeHeader, CompositeCell]] = []
             for i in range(max(len(types), len(names))):
                 name = names[i].strip() if i < len(names) else ""
                 kind = types[i] if i < len(types) else OntologyAnnotation(name)
