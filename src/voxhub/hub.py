@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from voxhub.access.authenticate import Authenticator
 from voxhub.arrays.box import ReadSlots
 from voxhub.arrays.layer import LayerLayout
+from voxhub.catalog.datastores import Heartbeats
 from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
 from voxhub.config import Settings, get_settings
@@ -59,6 +60,11 @@ class Hub:
     @cached_property
     def authenticator(self) -> Authenticator:
         return Authenticator(self.sessions, self.index)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        """When each external datastore last beat (``VOXHUB_DATASTORE_TIMEOUT_SECONDS``)."""
+        return Heartbeats(self.sessions, self.settings.datastore_timeout_seconds)
 
     @cached_property
     def box_slots(self) -> ReadSlots:

@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from voxhub.access.errors import Hidden
 from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.api.deps import authorize_dataset, elsewhere, get_hub, get_principal, layer_of
 from voxhub.api.errors import error_response, status_for
 from voxhub.catalog.index import DatasetEntry
 from voxhub.errors import VoxhubError
@@ -194,6 +194,8 @@ def serve(
         entry = authorize_dataset(hub, principal, organization, dataset)
     except Hidden as exc:
         return _not_found(exc.detail)
+    if entry.datastore_id is not None:  # its bytes are on an external datastore: go there
+        return elsewhere(hub, entry, request)
     if key == "":
         return _dataset_listing(entry, base)
     if key.endswith("/") and key.count("/") == 1:  # the listing's layer URLs: ``color/``

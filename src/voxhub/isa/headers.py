@@ -292,6 +292,7 @@ def _reserved(name: str) -> bool:
         name != name.strip()
         or _PLAIN.get(name, HeaderKind.FREE_TEXT) not in (HeaderKind.COMMENT, HeaderKind.FREE_TEXT)
         or name in ("Input", "Output", "Data Selector Format")
+        or not IOType.parse(name).is_free
         or bool(_BRACKETED.match(name))
         or any(name.startswith(p) for p in ATTACHED_LABELS)
     )
@@ -331,6 +332,12 @@ def parse_header_label(text: str, term: OntologyAnnotation | None = None) -> Com
     kind = _PLAIN.get(stripped)
     if kind is not None and kind not in (HeaderKind.COMMENT, HeaderKind.FREE_TEXT):
         return CompositeHeader(kind)
+    io = IOType.parse(stripped)
+    if not io.is_free:
+        # ISA-Tab's bare IO headers, read as ARCtrl reads them: "Source Name" is the
+        # Input, every other IO type ("Sample Name", "Raw Data File" ...) an Output.
+        kind = HeaderKind.INPUT if io == IOType.source() else HeaderKind.OUTPUT
+        return CompositeHeader(kind, io_type=io)
     if stripped in ("Input", "Output"):
         raise InvalidTable(f"'{stripped}' needs a type: '{stripped} [Source Name]'")
     return CompositeHeader.free_text(stripped)

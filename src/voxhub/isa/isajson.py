@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from voxhub.isa.datamap_json import datamap_json, read_datamap_json
 from voxhub.isa.errors import InvalidIsa, InvalidTable, IsaConflict, IsaReadError
 from voxhub.isa.jsonvalues import (
     JsonReader,
@@ -116,6 +117,8 @@ def _assay_json(assay: ArcAssay, writer: ScopeWriter, registered: bool) -> dict[
         out["technologyType"] = term_json(assay.technology_type)
     out["technologyPlatform"] = platform_text(assay.technology_platform)
     out.update(writer.parts())
+    if assay.datamap is not None:
+        out["dataFiles"] = out["dataFiles"] + datamap_json(assay.datamap, assay.identifier)
     out["comments"] = comments
     return out
 
@@ -297,6 +300,7 @@ def _read_assay(data: Any, catalog: Catalog, r: JsonReader, path: str) -> ArcAss
     assay.comments = comments
     for table in read_tables(data, f"assays/{identifier}", catalog, r, path):
         assay.tables.add(table)
+    assay.datamap = read_datamap_json(data, r, path)
     return assay
 
 

@@ -34,6 +34,7 @@ from voxhub.isa.ontology import OntologyAnnotation
 from voxhub.isa.processes import CELL, FORMAT, LAYOUT, SELECTOR, category_id
 from voxhub.isa.table import ArcTable, check_cell
 
+_EMPTY_UNITIZED = UnitizedCell()
 _KIND_LABEL = {
     "source": IOType.SOURCE_LABEL,
     "sample": IOType.SAMPLE_LABEL,
@@ -314,6 +315,13 @@ def _getter(
             return FreeTextCell(matches[nth] if nth < len(matches) else "")
         return EMPTY_FREE_TEXT_CELL
 
+    if header.is_term_column and header.has_unit:
+        # An empty cell of a column with a Unit is an empty Unitized cell (as in ISA-XLSX).
+        def get_unitized(row: _Row) -> CompositeCell:
+            cell = get(row)
+            return _EMPTY_UNITIZED if cell is EMPTY_TERM_CELL else cell
+
+        return get_unitized
     return get
 
 
