@@ -39,7 +39,14 @@ def _commands(group: typer.core.TyperGroup, prefix: str) -> list[tuple[str, str]
     rows = []
     for name, command in group.commands.items():
         path = f"{prefix} {name}"
-        if hasattr(command, "commands"):  # a sub-command group
+        if command.hidden:  # an alias (such as ArcCommander's 'arc s' for 'arc study')
+            continue
+        if hasattr(command, "commands") and path.count(" ") >= 3:
+            # a group inside a group (voxhub arc study person): one row with its verbs
+            verbs = "\\|".join(command.commands)
+            help_text = (command.help or "").strip().splitlines()[0]
+            rows.append((f"{path} {verbs}", help_text))
+        elif hasattr(command, "commands"):  # a sub-command group
             rows += _commands(command, path)
         else:
             rows.append((path, (command.help or "").strip().splitlines()[0]))

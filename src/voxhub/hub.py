@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from voxhub.access.authenticate import Authenticator
 from voxhub.arrays.box import ReadSlots
 from voxhub.arrays.layer import LayerLayout
+from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
 from voxhub.config import Settings, get_settings
 from voxhub.db.session import make_engine, make_sessionmaker, migrate, transaction
@@ -48,6 +49,11 @@ class Hub:
         return CatalogIndex(
             self.sessions, self.settings.binary_data, self.settings.access_cache_seconds
         )
+
+    @cached_property
+    def disk_usage(self) -> DiskUsage:
+        """Dataset folder sizes, measured in the background (``DatasetOut.diskBytes``)."""
+        return DiskUsage()
 
     @cached_property
     def authenticator(self) -> Authenticator:

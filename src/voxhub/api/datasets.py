@@ -20,9 +20,11 @@ from voxhub.api.usage import note_use
 from voxhub.arrays.box import Box, npy_header, plan_box
 from voxhub.arrays.mag import Mag
 from voxhub.arrays.render import layer_plane_png, thumbnail_plane
+from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import DatasetEntry, Snapshot
 from voxhub.catalog.levels import layer_box, open_level, thumbnail_level
 from voxhub.catalog.listing import SORT_PATTERN, DatasetQuery, select_datasets
+from voxhub.catalog.metadata_entries import MetadataEntry
 from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
@@ -59,13 +61,19 @@ class DatasetOut(BaseModel):
     lastUsed: datetime | None
     uploader: str | None = Field(description="Email of who uploaded it, when known")
     viewConfiguration: dict[str, Any]
+    metadata: list[MetadataEntry] = Field(description="Key-value metadata, as WEBKNOSSOS has it")
     voxelSize: list[float]
     unit: str
+    diskBytes: int | None = Field(
+        None, description="Bytes in the data folder; null while being measured, or not stored here"
+    )
     layers: list[LayerOut]
     zarrUrl: str
 
 
-def describe(entry: DatasetEntry, principal: Principal, snapshot: Snapshot) -> DatasetOut:
+def describe(
+    entry: DatasetEntry, principal: Principal, snapshot: Snapshot, disk: DiskUsage | None = None
+) -> DatasetOut:
     base = f"/zarr/{entry.organization}/{entry.name}"
     # Team names are the organization's business; others see none.
     insider = principal.is_superuser or principal.organization_id == entry.organization_id
@@ -85,8 +93,10 @@ def describe(entry: DatasetEntry, principal: Principal, snapshot: Snapshot) -> D
         lastUsed=entry.last_used,
         uploader=snapshot.uploaders.get(entry.uploader_id or 0) if insider else None,
         viewConfiguration=dict(entry.view_configuration),
+        metadata=[MetadataEntry.model_validate(m) for m in entry.metadata],
         voxelSize=list(entry.voxel_size),
         unit=entry.unit,
+        diskBytes=disk.get(entry.id, entry.updated, entry.path) if disk is not None else None,
         zarrUrl=f"{base}/",
         layers=[
             LayerOut(
@@ -131,14 +141,14 @@ def list_datasets(
     visible = (e for e in snapshot.datasets.values() if can(principal, "view", e))
     total, page = select_datasets(visible, query, snapshot.tree)
     response.headers["X-Total-Count"] = str(total)
-    return [describe(e, principal, snapshot) for e in page]
+    return [describe(e, principal, snapshot, hub.disk_usage) for e in page]
 
 
 @router.get("/{organization}/{name}", response_model=DatasetOut)
 def get_dataset(organization: str, name: str, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
     entry = authorize_dataset(hub, principal, organization, name)
     note_use(hub, entry.id)
-    return describe(entry, principal, hub.index.snapshot())
+    return describe(entry, principal, hub.index.snapshot(), hub.disk_usage)
 
 
 @router.get(

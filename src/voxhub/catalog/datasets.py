@@ -19,6 +19,7 @@ from voxhub.access import audit
 from voxhub.access.principal import Principal
 from voxhub.catalog.errors import BadName, FolderNotFound
 from voxhub.catalog.grants import DATASET_GRANTS, check_teams, granted, replace_grants
+from voxhub.catalog.metadata_entries import parse_metadata_entries
 from voxhub.catalog.names import clean_label, clean_tags
 from voxhub.catalog.view_config import parse_view_configuration
 from voxhub.db.access_models import DatasetSettings, DatasetTag, DatasetTeam, Folder
@@ -74,7 +75,8 @@ def folder_of_org(session: Session, folder_id: int, organization_id: int) -> Fol
 def update_dataset(
     session: Session, actor: Principal, dataset: Dataset, changes: dict[str, Any]
 ) -> None:
-    """Apply a partial update (display_name, description, tags, is_public, view_configuration)."""
+    """Apply a partial update (display_name, description, tags, is_public, view_configuration,
+    metadata)."""
     if "display_name" in changes:
         dataset.display_name = clean_label(changes["display_name"], "display name", 256)
     if "description" in changes:
@@ -89,6 +91,9 @@ def update_dataset(
             changes["view_configuration"], (layer.name for layer in dataset.layers)
         )
         settings_row(session, dataset).view_configuration = config.to_json()  # type: ignore[union-attr]
+    if "metadata" in changes:
+        entries = parse_metadata_entries(changes["metadata"])
+        settings_row(session, dataset).metadata_entries = entries  # type: ignore[union-attr]
     if "is_public" in changes and bool(changes["is_public"]) != dataset.is_public:
         dataset.is_public = bool(changes["is_public"])
         audit.record(session, actor, "dataset.public", label(dataset), dataset.organization_id,

@@ -31,3 +31,7 @@ class TrashNotFound(NotFound):
 
 class BadViewConfiguration(InvalidInput):
     code = "bad_view_configuration"
+
+
+class BadMetadataEntries(InvalidInput):
+    code = "bad_metadata"

@@ -82,6 +82,7 @@ class DatasetEntry:
     last_used: datetime | None = None
     uploader_id: int | None = None
     view_configuration: Mapping[str, Any] = field(default_factory=dict)
+    metadata: tuple[Mapping[str, Any], ...] = ()  # key-value entries (catalog.metadata_entries)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ def _access_extra(
         "last_used": settings.last_used if settings else None,
         "uploader_id": settings.uploader_id if settings else None,
         "view_configuration": dict(settings.view_configuration) if settings else {},
+        "metadata": tuple(settings.metadata_entries or ()) if settings else (),
     }
 
 

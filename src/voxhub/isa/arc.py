@@ -44,6 +44,9 @@ class ARC:
     def __init__(self, investigation: ArcInvestigation, file_paths: Iterable[str] = ()) -> None:
         self.investigation = investigation
         self.file_paths = set(file_paths)
+        # Studies with a folder that the investigation file does not list (ArcCommander's
+        # 'study init' / 'study unregister'); the investigation file keeps not listing them.
+        self.unlisted_studies: set[str] = set()
 
     # -- reading --------------------------------------------------------------
     @staticmethod
@@ -102,7 +105,8 @@ class ARC:
                 )
         blocks = list(inv_file.studies)
         listed = {b.study.identifier for b in blocks}
-        blocks += [b for f, b in study_files.items() if f not in listed]
+        unlisted = {f for f in study_files if f not in listed}
+        blocks += [b for f, b in study_files.items() if f in unlisted]
         for block in blocks:
             sid = block.study.identifier
             file_block = study_files.get(sid)
@@ -119,7 +123,9 @@ class ARC:
                     inv.add_assay(described)
                 if described.identifier not in study.registered_assay_identifiers:
                     inv.register_assay(sid, described.identifier)
-        return cls(inv, file_paths)
+        arc = cls(inv, file_paths)
+        arc.unlisted_studies = unlisted
+        return arc
 
     # -- whole-ARC writes ------------------------------------------------------
     def write_contracts(self) -> list[Contract]:
@@ -143,6 +149,28 @@ class ARC:
             self._study_contracts(study, create=True) + [self._investigation_contract(create=False)]
         )
 
+    def init_study(self, study: ArcStudy) -> list[Contract]:
+        """Add a study's folder without listing it in the investigation file."""
+        self.investigation.add_study(study)
+        self.unlisted_studies.add(study.identifier)
+        return self._only_new_scaffolding(self._study_contracts(study, create=True))
+
+    def register_study(self, identifier: str) -> list[Contract]:
+        """List a study (with a folder) in the investigation file."""
+        self.investigation.get_study(identifier)
+        if identifier not in self.unlisted_studies:
+            raise IsaConflict(f"study '{identifier}' is already registered in the investigation")
+        self.unlisted_studies.discard(identifier)
+        return [self._investigation_contract(create=False)]
+
+    def unregister_study(self, identifier: str) -> list[Contract]:
+        """Drop a study from the investigation file; its folder stays."""
+        self.investigation.get_study(identifier)
+        if identifier in self.unlisted_studies:
+            raise IsaConflict(f"study '{identifier}' is not registered in the investigation")
+        self.unlisted_studies.add(identifier)
+        return [self._investigation_contract(create=False)]
+
     def add_assay(self, assay: ArcAssay, study_identifier: str) -> list[Contract]:
         """Add an assay registered to a study, creating the study when it does not exist."""
         inv = self.investigation
@@ -157,6 +185,25 @@ class ARC:
         contracts += self._study_contracts(study, create=new_study)
         contracts.append(self._investigation_contract(create=False))
         return self._only_new_scaffolding(contracts)
+
+    def init_assay(self, assay: ArcAssay) -> list[Contract]:
+        """Add an assay's folder, registered in no study yet."""
+        self.investigation.add_assay(assay)
+        return self._only_new_scaffolding(self._assay_contracts(assay, create=True))
+
+    def move_assay(self, assay_identifier: str, source: str, target: str) -> list[Contract]:
+        """Register an assay in ``target`` instead of ``source``."""
+        inv = self.investigation
+        to = inv.get_study(target)
+        if assay_identifier in to.registered_assay_identifiers:
+            raise IsaConflict(f"assay '{assay_identifier}' is already registered in '{target}'")
+        inv.unregister_assay(source, assay_identifier)
+        inv.register_assay(target, assay_identifier)
+        return [
+            self._study_file(inv.get_study(source), create=False),
+            self._study_file(to, create=False),
+            self._investigation_contract(create=False),
+        ]
 
     def register_assay(self, study_identifier: str, assay_identifier: str) -> list[Contract]:
         self.investigation.register_assay(study_identifier, assay_identifier)
@@ -187,6 +234,7 @@ class ARC:
     def remove_study(self, identifier: str) -> list[Contract]:
         """Delete the study folder and drop the study from the investigation."""
         self.investigation.remove_study(identifier)
+        self.unlisted_studies.discard(identifier)
         self.file_paths = {p for p in self.file_paths if not p.startswith(f"studies/{identifier}/")}
         return [
             Contract.delete(f"studies/{identifier}"),
@@ -206,7 +254,9 @@ class ARC:
 
     # -- contract builders --------------------------------------------------------
     def _investigation_contract(self, create: bool) -> Contract:
-        inv = self.investigation
+        inv: ArcInvestigation = self.investigation
+        if self.unlisted_studies:
+            inv = _Listed(inv, self.unlisted_studies)  # type: ignore[assignment]
         dto = SpreadsheetDTO(
             build=lambda existing: write_investigation(inv, existing, INVESTIGATION_FILE)
         )
@@ -256,6 +306,21 @@ class ARC:
             kept.append(c)
             self.file_paths.add(c.path)
         return kept
+
+
+class _Listed:
+    """The investigation as its file lists it: without the unlisted studies."""
+
+    def __init__(self, investigation: ArcInvestigation, unlisted: set[str]) -> None:
+        self._investigation = investigation
+        self._unlisted = frozenset(unlisted)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._investigation, name)
+
+    @property
+    def studies(self) -> tuple[ArcStudy, ...]:
+        return tuple(s for s in self._investigation.studies if s.identifier not in self._unlisted)
 
 
 def _readme(node: ArcStudy | ArcAssay) -> str:

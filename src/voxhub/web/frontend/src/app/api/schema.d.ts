@@ -1561,6 +1561,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Import
+         * @description Queue the conversion of a file or folder from the import folders into a new dataset.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["voxhub__api__server_import__ImportIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Files
+         * @description Files and folders in the import folders (admins), at most 1000 per listing.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Folder to list; empty: the roots */
+                    path?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportListingOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/investigations": {
         parameters: {
             query?: never;
@@ -3466,7 +3569,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["ImportIn"];
+                    "application/json": components["schemas"]["voxhub__api__openmsi_client__ImportIn"];
                 };
             };
             responses: {
@@ -4210,6 +4313,11 @@ export interface components {
              * @description Markdown
              */
             description: string;
+            /**
+             * Diskbytes
+             * @description Bytes in the data folder; null while being measured, or not stored here
+             */
+            diskBytes?: number | null;
             /** Displayname */
             displayName: string;
             /** Folderid */
@@ -4222,6 +4330,11 @@ export interface components {
             lastUsed: string | null;
             /** Layers */
             layers: components["schemas"]["LayerOut"][];
+            /**
+             * Metadata
+             * @description Key-value metadata, as WEBKNOSSOS has it
+             */
+            metadata: components["schemas"]["MetadataEntry"][];
             /** Name */
             name: string;
             /** Organization */
@@ -4259,6 +4372,13 @@ export interface components {
             folderId?: number | null;
             /** Ispublic */
             isPublic?: boolean | null;
+            /**
+             * Metadata
+             * @description [{"key", "type": string|number|string[], "value"}]
+             */
+            metadata?: {
+                [key: string]: unknown;
+            }[] | null;
             /** Tags */
             tags?: string[] | null;
             /** Viewconfiguration */
@@ -4368,27 +4488,32 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /** ImportIn */
-        ImportIn: {
-            /**
-             * Layer
-             * @default msi
-             */
-            layer: string;
+        /** ImportEntryOut */
+        ImportEntryOut: {
+            /** Isdir */
+            isDir: boolean;
             /** Name */
             name: string;
-            /** Organization */
-            organization: string;
+            /**
+             * Size
+             * @description Bytes of a file; null for a folder
+             */
+            size: number | null;
+        };
+        /** ImportListingOut */
+        ImportListingOut: {
+            /** Entries */
+            entries: components["schemas"]["ImportEntryOut"][];
             /**
              * Path
-             * @description The file, relative to one of VOXHUB_IMPORT_ROOTS
+             * @description The folder listed, relative to the import folders
              */
             path: string;
             /**
-             * Tolerance Ppm
-             * @default 5
+             * Truncated
+             * @description True when the folder holds more than were listed
              */
-            tolerance_ppm: number;
+            truncated: boolean;
         };
         /** InvestigationIn */
         InvestigationIn: {
@@ -4626,6 +4751,18 @@ export interface components {
             isManager: boolean;
             /** Name */
             name: string;
+        };
+        /** MetadataEntry */
+        MetadataEntry: {
+            /** Key */
+            key: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "string" | "number" | "string[]";
+            /** Value */
+            value: string | number | string[];
         };
         /** MoveIn */
         MoveIn: {
@@ -4993,6 +5130,58 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** ImportIn */
+        voxhub__api__openmsi_client__ImportIn: {
+            /**
+             * Layer
+             * @default msi
+             */
+            layer: string;
+            /** Name */
+            name: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Path
+             * @description The file, relative to one of VOXHUB_IMPORT_ROOTS
+             */
+            path: string;
+            /**
+             * Tolerance Ppm
+             * @default 5
+             */
+            tolerance_ppm: number;
+        };
+        /** ImportIn */
+        voxhub__api__server_import__ImportIn: {
+            /**
+             * Folderid
+             * @description Folder of the new dataset (default: root)
+             */
+            folderId?: number | null;
+            /**
+             * Name
+             * @description Name of the new dataset
+             */
+            name: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Path
+             * @description Relative to an import folder
+             */
+            path: string;
+            /** Teamids */
+            teamIds?: number[];
+            /** Unit */
+            unit?: string | null;
+            /** Voxelsize */
+            voxelSize?: [
+                number,
+                number,
+                number
+            ] | null;
         };
     };
     responses: never;
