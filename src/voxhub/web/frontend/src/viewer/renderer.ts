@@ -84,6 +84,35 @@ interface Mosaic {
   bytes: number;
 }
 
+/**
+ * Where the tiles of `level` that its mosaic does not hold are, as rectangles [u0, u1, v0, v1]
+ * in mag-1 voxels; neighbours along u in one row of tiles are merged into one rectangle.
+ */
+function missingRects(plane: PlaneId, level: DrawLevel, mosaic: Mosaic): number[][] {
+  const [u, v] = PLANE_AXES[plane];
+  const rows = new Map<number, number[]>();
+  for (const { coords } of level.chunks) {
+    const [su, sv] = slotOf(coords[u], coords[v], mosaic.slots);
+    const at = (sv * mosaic.slots[0] + su) * 2;
+    if (mosaic.held[at] === coords[u] && mosaic.held[at + 1] === coords[v]) continue;
+    const row = rows.get(coords[v]) ?? [];
+    row.push(coords[u]);
+    rows.set(coords[v], row);
+  }
+  const size = [level.chunkShape[u] * level.mag[u], level.chunkShape[v] * level.mag[v]];
+  const rects: number[][] = [];
+  for (const [tv, tus] of rows) {
+    tus.sort((a, b) => a - b);
+    let start = tus[0];
+    for (let i = 1; i <= tus.length; i++) {
+      if (i < tus.length && tus[i] === tus[i - 1] + 1) continue;
+      rects.push([start * size[0], (tus[i - 1] + 1) * size[0], tv * size[1], (tv + 1) * size[1]]);
+      start = tus[i];
+    }
+  }
+  return rects;
+}
+
 export class Renderer {
   readonly gl: WebGL2RenderingContext;
   /** Milliseconds of tile uploads per frame at most (at least one tile per frame is uploaded). */
@@ -138,7 +167,10 @@ export class Renderer {
     }
     const span: [number, number] = level.chunks.length ? [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1] : [1, 1];
     const found = this.#mosaics.get(key);
-    if (found && found.slots[0] >= Math.min(span[0], grid[0]) && found.slots[1] >= Math.min(span[1], grid[1])) return found;
+    if (found && found.slots[0] >= Math.min(span[0], grid[0]) && found.slots[1] >= Math.min(span[1], grid[1])) {
+      found.lastFrame = this.stats.frames;
+      return found;
+    }
     if (found) this.#drop(key, found);
     const gl = this.gl;
     const slots = slotsFor(span, grid);
@@ -244,15 +276,23 @@ export class Renderer {
       for (const drawLayer of ordered) {
         if (!drawLayer.state.visible) continue;
         gl.clear(gl.DEPTH_BUFFER_BIT);
-        for (const level of drawLayer.levels) {
-          if (!level.chunks.length) continue; // the slice is outside this level
-          const mosaic = this.#mosaic(plane.view.plane, drawLayer.layer, level);
-          mosaic.lastFrame = this.stats.frames;
-          const left = this.#fill(plane.view.plane, plane.view, mosaic, level, chunkOf, deadline);
-          if (level.rank === 0) missing += left;
-          this.#drawLevel(plane.view, drawLayer, level, mosaic, interpolation, left === 0);
-          // Once the screen's level is all there, coarser levels would only cost fill rate.
-          if (left === 0) break;
+        const [target, ...coarser] = drawLayer.levels.filter((level) => level.chunks.length);
+        if (!target) continue; // the slice is outside the data
+        const view = plane.view;
+        const mosaic = this.#mosaic(view.plane, drawLayer.layer, target);
+        const left = this.#fill(view.plane, view, mosaic, target, chunkOf, deadline);
+        if (target.rank === 0) missing += left;
+        this.#drawLevel(view, drawLayer, target, mosaic, interpolation, left === 0, null);
+        if (left === 0) continue;
+        // Coarser levels fill in only where the screen's level has no tile yet: drawing
+        // them over the whole plane costs more fill rate than anything else here.
+        const holes = missingRects(view.plane, target, mosaic);
+        for (const level of coarser) {
+          const coarse = this.#mosaic(view.plane, drawLayer.layer, level);
+          const gaps = this.#fill(view.plane, view, coarse, level, chunkOf, deadline);
+          if (gaps === level.chunks.length) continue; // nothing of it here yet
+          for (const rect of holes) this.#drawLevel(view, drawLayer, level, coarse, interpolation, gaps === 0, rect);
+          if (gaps === 0) break;
         }
       }
     }
@@ -262,7 +302,8 @@ export class Renderer {
     return missing;
   }
 
-  #drawLevel(view: PlaneView, drawLayer: DrawLayer, level: DrawLevel, mosaic: Mosaic, interpolation: Interpolation, complete: boolean): void {
+  /** Draw one level as one rectangle: the visible data, or only `only` ([u0, u1, v0, v1], mag-1 voxels). */
+  #drawLevel(view: PlaneView, drawLayer: DrawLayer, level: DrawLevel, mosaic: Mosaic, interpolation: Interpolation, complete: boolean, only: number[] | null): void {
     const gl = this.gl;
     const state = drawLayer.state;
     const kind: ProgramKind = state.kind === "segmentation" ? "segmentation" : mosaic.format[2] === gl.FLOAT ? "colorFloat" : "colorUint";
@@ -276,8 +317,8 @@ export class Renderer {
       Math.max(lo, drawLayer.bounds.min[axis], 0),
       Math.min(hi, drawLayer.bounds.max[axis], s[axis] * mag[axis]),
     ];
-    const [U0, U1] = clip(u, range.u);
-    const [V0, V1] = clip(v, range.v);
+    const [U0, U1] = clip(u, only ? [Math.max(range.u[0], only[0]), Math.min(range.u[1], only[1])] : range.u);
+    const [V0, V1] = clip(v, only ? [Math.max(range.v[0], only[2]), Math.min(range.v[1], only[3])] : range.v);
     if (U1 <= U0 || V1 <= V0) return;
     const toScreen = (axis: number, voxel: number, half: number) =>
       half + ((voxel - view.position[axis]) * view.voxelSize[axis]) / view.pixelSize;
