@@ -8,6 +8,7 @@ columns with its ``Parameter`` and ``Component`` columns. ArcCommander's
 tool reads what they wrote.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,10 +133,10 @@ class ProtocolKind(Kind):
                 flat["typetermsourceref"] = oa.term_source_ref
             elif header.kind in _SINGLE.values() and cell is not None:
                 flat[next(k for k, v in _SINGLE.items() if v is header.kind)] = cell.text
-            elif header.kind is HeaderKind.PARAMETER:
-                parameters.append(header.column_term)
-            elif header.kind is HeaderKind.COMPONENT:
-                types.append(header.column_term)
+            elif header.kind is HeaderKind.PARAMETER and header.term is not None:
+                parameters.append(header.term)
+            elif header.kind is HeaderKind.COMPONENT and header.term is not None:
+                types.append(header.term)
                 names.append(cell.text if cell is not None else "")
         flat.update(zip(_PARAMETERS, _joined(parameters), strict=True))
         flat.update(zip(_COMPONENTS, _joined(types), strict=True))
@@ -188,7 +189,7 @@ class ProtocolKind(Kind):
 
     @staticmethod
     def _replace(
-        table: ArcTable, kind: HeaderKind, columns: list[tuple[CompositeHeader, CompositeCell]]
+        table: ArcTable, kind: HeaderKind, columns: Sequence[tuple[CompositeHeader, CompositeCell]]
     ) -> None:
         """Swap the table's columns of ``kind`` for ``columns`` (cell repeated on every row)."""
         rows = max(table.row_count, 1)
