@@ -34,8 +34,7 @@ ASSAY_ID = required(ASSAY)
 TARGET = required(option("targetstudyidentifier", "-t", help="Study to move the assay to."))
 
 
-def _write(arc: ARC, ident: str | None) -> list[Contract]:
-    assert ident is not None
+def _write(arc: ARC, ident: str) -> list[Contract]:
     return arc.update_assay(ident)
 
 

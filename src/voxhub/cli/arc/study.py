@@ -30,8 +30,7 @@ app = typer.Typer(
 STUDY_ID = required(option("studyidentifier", "--identifier", "-s", help="Study identifier."))
 
 
-def _write(arc: ARC, ident: str | None) -> list[Contract]:
-    assert ident is not None
+def _write(arc: ARC, ident: str) -> list[Contract]:
     return arc.update_study(ident)
 
 
