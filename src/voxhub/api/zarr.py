@@ -195,8 +195,9 @@ def serve(
         entry = authorize_dataset(hub, principal, organization, dataset)
     except Hidden as exc:
         return _not_found(exc.detail)
-    if entry.datastore_id is not None:  # its bytes are on an external datastore: go there
-        return elsewhere(hub, entry, request)
+    redirect = elsewhere(hub, entry, request)
+    if redirect is not None:  # its bytes are on an external datastore: go there
+        return redirect
     if key == "":
         return _dataset_listing(entry, base)
     if key.endswith("/") and key.count("/") == 1:  # the listing's layer URLs: ``color/``

@@ -113,7 +113,8 @@ class Indexer:
         self.view, self.points = view, points
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        return self.view.read_points(key) if self.points else self.view.read_outer(key)
+        read = self.view.read_points if self.points else self.view.read_outer
+        return np.asarray(read(key))
 
 
 class LevelView:
@@ -161,7 +162,7 @@ class LevelView:
 
     @property
     def nbytes(self) -> int:
-        return int(np.prod(self.shape)) * self.dtype.itemsize
+        return int(np.prod(self.shape)) * int(self.dtype.itemsize)
 
     def __getitem__(self, key: Any) -> np.ndarray:
         return self.read_outer(key)

@@ -339,7 +339,7 @@ class CatalogIndex:
                 for team in session.scalars(select(Team))
             },
             organizations=dict(session.execute(select(Organization.id, Organization.name)).all()),
-            datastores=dict(session.execute(select(Datastore.id, Datastore.url)).all()),  # type: ignore[arg-type]
+            datastores=dict(session.execute(select(Datastore.id, Datastore.url)).all()),
             uploaders=dict(
                 session.execute(
                     select(User.id, User.email).where(
