@@ -38,7 +38,12 @@ def _write(arc: ARC, ident: str) -> list[Contract]:
     return arc.update_assay(ident)
 
 
-ASSAY_OWNER = Owner("assay", ASSAY_ID, lambda arc, a: arc.investigation.get_assay(a), _write)
+def _assay(arc: ARC, ident: str | None) -> ArcAssay:
+    assert ident is not None  # a required option
+    return arc.investigation.get_assay(ident)
+
+
+ASSAY_OWNER = Owner("assay", ASSAY_ID, _assay, _write)
 add_entry_commands(person_app, PersonKind("performers"), ASSAY_OWNER)
 
 
