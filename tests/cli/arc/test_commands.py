@@ -174,3 +174,23 @@ def test_version_and_aliases(root):
     )
     ok(root, "person", "register", "-l", "Lee", "-f", "Ann", "-s", "S")
     assert load_arc(root).investigation.get_study("S").contacts[0].last_name == "Lee"
+
+
+def test_a_command_failing_half_way_leaves_the_arc_as_it_was(root):
+    """'assay add' writes the assay's folder, then its new study's: a file where the study's
+    folder must go makes the second fail, and the first is undone."""
+    (root / "studies" / "S2").write_text("in the way")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    result = arc(root, "a", "add", "-s", "S2", "-a", "B")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 2  # the assay's CREATE, then the error
+    assert not (root / "assays" / "B").exists()
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_delete_sets_the_folder_aside_until_everything_else_is_written(root):
+    ok(root, "s", "add", "-s", "T")
+    ok(root, "s", "delete", "-s", "T")
+    assert not (root / "studies" / "T").exists()
+    assert not [p for p in (root / "studies").iterdir() if ".deleted-" in p.name]
+    assert load_arc(root).investigation.study_identifiers == ["S"]
