@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     shard_shape: Annotated[tuple[int, int, int] | None, NoDecode] = Field(
         None, description="Zarr v3 shard (z,y,x)"
     )
-    zarr_format: int = Field(3, description="3 writes NGFF 0.5, 2 writes NGFF 0.4")
+    zarr_format: Literal[2, 3] = Field(3, description="3 writes NGFF 0.5, 2 writes NGFF 0.4")
     max_box_voxels: int = Field(256 * 1024 * 1024, description="Largest box the data route returns")
     max_box_bytes: int = Field(
         256 * 2**20, description="Largest box the data route returns, in bytes (all channels)"
@@ -82,6 +82,16 @@ class Settings(BaseSettings):
         64 * 2**20, description="Most bytes the files of one imported ARC zip may unpack to"
     )
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
+    hub_url: str | None = Field(
+        None, description="The hub a datastore node registers with (`voxhub serve --datastore`)"
+    )
+    datastore_key: str | None = Field(None, description="The key a datastore node presents")
+    datastore_heartbeat_seconds: float = Field(
+        10.0, description="How often a datastore node beats and re-registers changed datasets"
+    )
+    datastore_timeout_seconds: float = Field(
+        30.0, description="Silence after which the hub shows a datastore's datasets unreachable"
+    )
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
     http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")
     openmsi_max_elements: int = Field(
@@ -100,6 +110,9 @@ class Settings(BaseSettings):
     )
     remote_concurrency: int = Field(
         64, ge=1, le=1024, description="Requests in flight per remote read"
+    )
+    remote_cache_bytes: int = Field(
+        256 * 2**20, ge=0, description="Memory for chunks of remote layers kept per process"
     )
     secret_key: str | None = Field(
         None, description="Signs sessions and share tokens; default: data/.secret_key"

@@ -6,6 +6,7 @@ way, so every entry point sees the same data folder and database.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -14,10 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from voxhub.access.authenticate import Authenticator
 from voxhub.arrays.box import ReadSlots
 from voxhub.arrays.layer import LayerLayout
+from voxhub.catalog.datastores import Heartbeats
+from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
+from voxhub.catalog.remote import RemoteSources
 from voxhub.config import Settings, get_settings
 from voxhub.db.session import make_engine, make_sessionmaker, migrate, transaction
 from voxhub.formats.ingest import DataRoot
+from voxhub.storage.remote import AllowedHosts
 from voxhub.storage.store import DataStore, LocalDataStore
 
 
@@ -40,17 +45,44 @@ class Hub:
     def sessions(self) -> sessionmaker[Session]:
         return make_sessionmaker(self.engine)
 
-    def transaction(self):  # type: ignore[no-untyped-def]
+    def transaction(self) -> AbstractContextManager[Session]:
         """``with hub.transaction() as session:`` commits on success."""
         return transaction(self.sessions)
 
     @cached_property
     def index(self) -> CatalogIndex:
-        return CatalogIndex(self.sessions, self.storage, self.settings.access_cache_seconds)
+        index = CatalogIndex(
+            self.sessions,
+            self.storage,
+            self.settings.access_cache_seconds,
+            remote=self.remote,
+        )
+        index.on_change(self.remote.forget)
+        return index
+
+    @cached_property
+    def remote(self) -> RemoteSources:
+        """Credentials, stores and open arrays of remote layers (this process's)."""
+        return RemoteSources(self.settings, self.sessions, self.storage)
+
+    @property
+    def remote_allowed(self) -> AllowedHosts:
+        """Hosts remote layers may name although the SSRF guard would refuse them."""
+        return AllowedHosts.parse(self.settings.remote_allowed_hosts)
+
+    @cached_property
+    def disk_usage(self) -> DiskUsage:
+        """Dataset folder sizes, measured in the background (``DatasetOut.diskBytes``)."""
+        return DiskUsage()
 
     @cached_property
     def authenticator(self) -> Authenticator:
         return Authenticator(self.sessions, self.index)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        """When each external datastore last beat (``VOXHUB_DATASTORE_TIMEOUT_SECONDS``)."""
+        return Heartbeats(self.sessions, self.settings.datastore_timeout_seconds)
 
     @cached_property
     def box_slots(self) -> ReadSlots:
@@ -80,5 +112,7 @@ class Hub:
         )
 
     def close(self) -> None:
+        if "remote" in self.__dict__:
+            self.remote.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

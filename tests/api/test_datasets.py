@@ -37,6 +37,20 @@ def test_dataset_details(client, data, admin_token):
     assert layer["zarrUrl"] == "/zarr/lab/em/color/"
 
 
+def test_size_on_disk_is_measured_in_the_background_then_listed(client, data, admin_token, hub):
+    first = client.get("/api/v1/datasets", headers=auth(admin_token)).json()
+    assert all(d["diskBytes"] is None or d["diskBytes"] > 0 for d in first)
+    assert hub.disk_usage.wait()
+    listed = {d["name"]: d["diskBytes"] for d in client.get("/api/v1/datasets").json()}
+    folder = hub.settings.binary_data / "lab" / "open"
+    on_disk = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert listed == {"open": on_disk}
+    walks = hub.disk_usage.stats["walks"]
+    for _ in range(3):  # later listings answer from memory: no walk per request
+        client.get("/api/v1/datasets", headers=auth(admin_token))
+    assert hub.disk_usage.stats["walks"] == walks
+
+
 def test_box_raw_and_npy(client, data, admin_token):
     url = "/api/v1/datasets/lab/em/layers/color/data"
     params = {"x": 3, "y": 4, "z": 2, "width": 10, "height": 7, "depth": 5}

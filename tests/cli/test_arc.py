@@ -268,6 +268,8 @@ def test_sync_commits_pushes_and_pulls_through_a_local_remote(tmp_path, git_iden
     assert load_arc(clone).investigation.study_identifiers == ["S", "T"]
 
 
-def test_sync_outside_git_says_so(root):
+def test_sync_outside_git_says_so(tmp_path):
+    root = tmp_path / "no-git"
+    ok(root, "init", "--no-git")
     result = arc(root, "sync")
     assert result.exit_code == 2 and "not a git repository" in result.output

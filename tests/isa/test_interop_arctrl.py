@@ -20,7 +20,6 @@ from .sample import sample_investigation
 runner = CliRunner()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 5: unit columns stay Unitized")
 def test_an_arc_written_by_voxhub_reads_in_arctrl(tmp_path):
     inv = sample_investigation()
     write_arc(ARC(inv), tmp_path)
@@ -28,7 +27,6 @@ def test_an_arc_written_by_voxhub_reads_in_arctrl(tmp_path):
     assert differences(theirs, our_dump(inv)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 4: datamaps")
 def test_an_arc_written_by_arctrl_reads_in_voxhub(tmp_path):
     arctrl("write-sample", tmp_path)
     theirs = arctrl("dump", tmp_path)
@@ -109,7 +107,6 @@ def test_every_voxhub_arc_verb_keeps_an_arctrl_arc_readable_and_whole(tmp_path):
     assert differences(after, expected) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 3: ARCtrl's ISA-JSON conventions")
 def test_isa_json_written_by_arctrl_reads_in_voxhub(tmp_path):
     text = arctrl("sample-isajson")
     (tmp_path / "arctrl.json").write_text(text, encoding="utf-8")

@@ -78,7 +78,16 @@ def test_layout_of_processes_materials_and_protocols():
     assert [d["name"] for d in assay["dataFiles"]] == [
         "images/leaf1.zarr",
         "images/leaf2.zarr#level=0",
+        # the datamap: one data file per context, its columns as comments
+        "images/leaf1.zarr",
+        "tables/areas.csv#col=2",
     ]
+    described = assay["dataFiles"][2]
+    assert described["@id"] == "#datamap/imaging/0"
+    assert {"name": "Explication Term Accession Number", "value": "FBbi:00000246"} in described[
+        "comments"
+    ]
+    assert {"name": "Comment [channel]", "value": "1"} in described["comments"]
     # the assay's protocol is declared in the study that holds the assay
     assert "imaging" in [p["name"] for p in study["protocols"]]
     # "1e3" is not written back the same as a number, so it stays text
@@ -177,9 +186,9 @@ def test_isa_json_from_other_tools_with_id_references():
     labels = [h.label for h in growth.headers]
     assert labels == [
         "Input [Source Name]",
-        "Characteristic [Organism]",
         "Protocol REF",
         "Protocol Type",
+        "Characteristic [Organism]",
         "Parameter [medium]",
         "Factor [dose]",
         "Performer",
@@ -188,13 +197,13 @@ def test_isa_json_from_other_tools_with_id_references():
         "Output [Sample Name]",
     ]
     first = growth.get_row(0)
-    assert first[1].term.short == "NCBITaxon:3702"
+    assert first[3].term.short == "NCBITaxon:3702"
     dose = first[5]
     assert (dose.value, dose.unit.name, dose.unit.short) == ("5", "millimolar", "UO:0000063")
     assert growth.headers[5].term.short == "EFO:0000428"
-    assert [c.text for c in growth.get_row(1)] == ["plant2", ""] + ["growth protocol", "growth"] + [
+    assert [c.text for c in growth.get_row(1)] == ["plant2", "growth protocol", "growth"] + [
         ""
-    ] * 5 + ["leaf2"]
+    ] * 6 + ["leaf2"]
     imaging = inv.get_assay("imaging").tables.get("extraction")
     assert imaging.get_cell(2, 0).name == "img1.tif"
     # what came in converts to valid ISA-JSON and back without loss

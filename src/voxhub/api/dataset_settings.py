@@ -40,6 +40,9 @@ class DatasetPatch(BaseModel):
     folderId: Id | None = None
     isPublic: bool | None = None
     viewConfiguration: dict[str, Any] | None = None
+    metadata: list[dict[str, Any]] | None = Field(
+        None, max_length=200, description='[{"key", "type": string|number|string[], "value"}]'
+    )
 
 
 class TeamsIn(BaseModel):
@@ -72,13 +75,15 @@ class MoveIn(BaseModel):
 
 PATCH_FIELDS = {
     "displayName": "display_name", "description": "description", "tags": "tags",
-    "isPublic": "is_public", "viewConfiguration": "view_configuration",
+    "isPublic": "is_public", "viewConfiguration": "view_configuration", "metadata": "metadata",
 }  # fmt: skip
 
 
 def fresh_dataset(hub: Hub, principal: Principal, organization: str, name: str) -> DatasetOut:
     entry = authorize_dataset(hub, principal, organization, name)
-    return describe(entry, principal, hub.index.snapshot())
+    return describe(
+        entry, principal, hub.index.snapshot(), hub.disk_usage, hub.heartbeats.reachable
+    )
 
 
 @router.patch("/{organization}/{name}", response_model=DatasetOut)

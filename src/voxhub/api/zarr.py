@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from voxhub.access.errors import Hidden
 from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.api.deps import authorize_dataset, elsewhere, get_hub, get_principal, layer_of
 from voxhub.api.errors import error_response, status_for
 from voxhub.api.zarr_http import (
     CORS,
@@ -30,6 +30,7 @@ from voxhub.api.zarr_http import not_found as _not_found
 from voxhub.api.zarr_http import not_modified as _not_modified
 from voxhub.api.zarr_http import range_problem as _range_problem
 from voxhub.api.zarr_objects import send_object
+from voxhub.api.zarr_remote import is_remote_layer, serve_remote
 from voxhub.catalog.index import DatasetEntry
 from voxhub.errors import VoxhubError
 from voxhub.formats.properties import PROPERTIES_FILE
@@ -99,8 +100,8 @@ def _send_file(request: Request, entry: DatasetEntry, path: str) -> Response:
         problem = _range_problem(request.headers["range"], st.st_size)
         if problem is None:
             return FileResponse(path, stat_result=st, headers=headers, media_type=media)
-        if problem != "ignore":
-            return range_refusal(problem, st.st_size)  # type: ignore[arg-type]
+        if not isinstance(problem, str):  # "ignore": serve the whole file
+            return range_refusal(problem, st.st_size)
     if st.st_size <= SMALL_FILE:
         return _SmallFile(path, st.st_size, headers, media)
     return FileResponse(path, stat_result=st, headers=headers, media_type=media)
@@ -157,6 +158,9 @@ def serve(
         entry = authorize_dataset(hub, principal, organization, dataset)
     except Hidden as exc:
         return _not_found(exc.detail)
+    redirect = elsewhere(hub, entry, request)
+    if redirect is not None:  # its bytes are on an external datastore: go there
+        return redirect
     if key == "":
         return _dataset_listing(entry, base)
     if key.endswith("/") and key.count("/") == 1:  # the listing's layer URLs: ``color/``
@@ -175,6 +179,9 @@ def serve(
             {"layer": layer.name, "category": layer.category, "mags": list(layer.mags)},
             headers=CORS,
         )
+    if is_remote_layer(layer):
+        headers = {**CORS, "Cache-Control": _cache_control(entry)}
+        return serve_remote(entry, layer, parts[1:], headers, _not_found)
     return _send_key(request, entry, "/".join([layer.key, *parts[1:]]))
 
 
@@ -236,9 +243,9 @@ class ZarrFastPath:
         if scope["type"] == "http" and _has_nul(scope):
             # No name, key, path or id in voxhub holds a NUL byte; refused here, before
             # it can reach a file-system call or PostgreSQL (which raise on it).
-            response = error_response(400, "invalid_input", "the URL contains a NUL byte")
-            response.headers.update(CORS)
-            await response(scope, receive, send)
+            refusal = error_response(400, "invalid_input", "the URL contains a NUL byte")
+            refusal.headers.update(CORS)
+            await refusal(scope, receive, send)
             return
         if (
             scope["type"] != "http"
@@ -250,6 +257,7 @@ class ZarrFastPath:
         if self.root is not None:
             scope.setdefault("app", self.root)
         request = Request(scope, receive)
+        response: Response | None
         try:
             response = dispatch(request)
         except VoxhubError as exc:

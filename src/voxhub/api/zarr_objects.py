@@ -57,7 +57,7 @@ class ObjectResponse(Response):
         self.storage, self.key = storage, key
         self.cache_control, self.object_media_type = cache_control, media_type
 
-    def _headers(self, info: ObjectInfo) -> dict[str, str]:
+    def _object_headers(self, info: ObjectInfo) -> dict[str, str]:
         return {
             **CORS,
             "ETag": info.etag,
@@ -77,11 +77,11 @@ class ObjectResponse(Response):
             if got is None:
                 return not_found("no such key")
             info, body = got
-            return Response(body, status_code=200, headers=self._headers(info))
+            return Response(body, status_code=200, headers=self._object_headers(info))
         info = await self.storage.head_async(self.key)
         if info is None:
             return not_found("no such key")
-        out = self._headers(info)
+        out = self._object_headers(info)
         if not_modified(request, info.etag, info.mtime):
             return Response(status_code=304, headers=out)
         if request.method == "HEAD":
@@ -91,7 +91,7 @@ class ObjectResponse(Response):
         byte_range = None
         if "range" in headers:
             problem = range_problem(headers["range"], info.size)
-            if isinstance(problem, tuple):
+            if not isinstance(problem, str) and problem is not None:
                 return range_refusal(problem, info.size)
             if problem is None:
                 byte_range = _single_range(headers["range"], info.size)
@@ -100,7 +100,7 @@ class ObjectResponse(Response):
             return not_found("no such key")
         info, body = got
         if byte_range is None:
-            return Response(body, status_code=200, headers=self._headers(info))
+            return Response(body, status_code=200, headers=self._object_headers(info))
         start, end = byte_range
         out["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
         return Response(body, status_code=206, headers=out)

@@ -19,6 +19,7 @@ from voxhub.access import audit
 from voxhub.access.principal import Principal
 from voxhub.catalog.errors import BadName, FolderNotFound
 from voxhub.catalog.grants import DATASET_GRANTS, check_teams, granted, replace_grants
+from voxhub.catalog.metadata_entries import parse_metadata_entries
 from voxhub.catalog.names import clean_label, clean_tags
 from voxhub.catalog.view_config import parse_view_configuration
 from voxhub.db.access_models import DatasetSettings, DatasetTag, DatasetTeam, Folder
@@ -46,9 +47,14 @@ def label(dataset: Dataset) -> str:
     return f"{dataset.organization.name}/{dataset.name}"
 
 
-def settings_row(session: Session, dataset: Dataset, create: bool = True) -> DatasetSettings | None:
-    row = session.get(DatasetSettings, dataset.id)
-    if row is None and create:
+def existing_settings_row(session: Session, dataset: Dataset) -> DatasetSettings | None:
+    return session.get(DatasetSettings, dataset.id)
+
+
+def settings_row(session: Session, dataset: Dataset) -> DatasetSettings:
+    """The dataset's settings row, created when it has none yet."""
+    row = existing_settings_row(session, dataset)
+    if row is None:
         row = DatasetSettings(dataset_id=dataset.id, view_configuration={})
         session.add(row)
         session.flush()
@@ -74,7 +80,8 @@ def folder_of_org(session: Session, folder_id: int, organization_id: int) -> Fol
 def update_dataset(
     session: Session, actor: Principal, dataset: Dataset, changes: dict[str, Any]
 ) -> None:
-    """Apply a partial update (display_name, description, tags, is_public, view_configuration)."""
+    """Apply a partial update (display_name, description, tags, is_public, view_configuration,
+    metadata)."""
     if "display_name" in changes:
         dataset.display_name = clean_label(changes["display_name"], "display name", 256)
     if "description" in changes:
@@ -88,7 +95,10 @@ def update_dataset(
         config = parse_view_configuration(
             changes["view_configuration"], (layer.name for layer in dataset.layers)
         )
-        settings_row(session, dataset).view_configuration = config.to_json()  # type: ignore[union-attr]
+        settings_row(session, dataset).view_configuration = config.to_json()
+    if "metadata" in changes:
+        entries = parse_metadata_entries(changes["metadata"])
+        settings_row(session, dataset).metadata_entries = entries
     if "is_public" in changes and bool(changes["is_public"]) != dataset.is_public:
         dataset.is_public = bool(changes["is_public"])
         audit.record(session, actor, "dataset.public", label(dataset), dataset.organization_id,

@@ -33,7 +33,7 @@ from voxhub.db.access_models import (
     FolderTeam,
     Team,
 )
-from voxhub.db.models import Dataset, Organization, User
+from voxhub.db.models import Dataset, Datastore, Organization, User
 from voxhub.db.session import read_epoch
 from voxhub.storage.store import DataStore
 
@@ -50,6 +50,9 @@ class LayerEntry:
     num_channels: int
     largest_segment_id: int | None
     voxel_size: tuple[float, ...] = (1.0, 1.0, 1.0)  # the dataset's, in mag-1 voxels
+    organization_id: int = 0
+    dataset_id: int = 0
+    remote: Any = None  # the hub's ``RemoteSources``: how mags whose path is a URL are read
     storage: DataStore | None = None  # where its bytes live, under ``key``
     key: str = ""
 
@@ -85,6 +88,8 @@ class DatasetEntry:
     last_used: datetime | None = None
     uploader_id: int | None = None
     view_configuration: Mapping[str, Any] = field(default_factory=dict)
+    metadata: tuple[Mapping[str, Any], ...] = ()  # key-value entries (catalog.metadata_entries)
+    datastore_id: int | None = None  # held by an external datastore, which serves its bytes
     storage: DataStore | None = None  # where its bytes live, under ``key`` (``org/name``)
     key: str = ""
 
@@ -126,6 +131,7 @@ class Snapshot:
     teams: dict[int, TeamEntry] = field(default_factory=dict)
     organizations: dict[int, str] = field(default_factory=dict)
     uploaders: dict[int, str] = field(default_factory=dict)  # user id -> email
+    datastores: dict[int, str] = field(default_factory=dict)  # datastore id -> public URL
 
 
 def _location(storage: DataStore, key: str) -> Path:
@@ -133,7 +139,9 @@ def _location(storage: DataStore, key: str) -> Path:
     return storage.local_path(key) or Path(f"{storage.url.rstrip('/')}/{key}")
 
 
-def _entry(dataset: Dataset, organization: str, storage: DataStore, **extra: Any) -> DatasetEntry:
+def _entry(
+    dataset: Dataset, organization: str, storage: DataStore, remote: Any = None, **extra: Any
+) -> DatasetEntry:
     key = f"{organization}/{dataset.name}"
     folder = _location(storage, key)
     layers = {
@@ -148,6 +156,9 @@ def _entry(dataset: Dataset, organization: str, storage: DataStore, **extra: Any
             num_channels=layer.num_channels,
             largest_segment_id=layer.largest_segment_id,
             voxel_size=tuple(dataset.voxel_size),
+            organization_id=dataset.organization_id,
+            dataset_id=dataset.id,
+            remote=remote,
             storage=storage,
             key=f"{key}/{layer.name}",
         )
@@ -168,14 +179,15 @@ def _entry(dataset: Dataset, organization: str, storage: DataStore, **extra: Any
         description=dataset.description,
         created=dataset.created,
         updated=dataset.updated,
+        datastore_id=dataset.datastore_id,
         storage=storage,
         key=key,
         **extra,
     )
 
 
-def _pairs(session: Session, *columns: Any) -> dict[int, frozenset]:
-    grouped: dict[int, set] = defaultdict(set)
+def _pairs(session: Session, *columns: Any) -> dict[int, frozenset[Any]]:
+    grouped: dict[int, set[Any]] = defaultdict(set)
     for key, value in session.execute(select(*columns)).all():
         grouped[key].add(value)
     return {key: frozenset(values) for key, values in grouped.items()}
@@ -200,6 +212,7 @@ def _access_extra(
         "last_used": settings.last_used if settings else None,
         "uploader_id": settings.uploader_id if settings else None,
         "view_configuration": dict(settings.view_configuration) if settings else {},
+        "metadata": tuple(settings.metadata_entries or ()) if settings else (),
     }
 
 
@@ -231,9 +244,14 @@ class CatalogIndex:
     """``(org, dataset) -> DatasetEntry``, kept fresh by polling the epoch."""
 
     def __init__(
-        self, factory: sessionmaker[Session], storage: DataStore, refresh_seconds: float = 2.0
+        self,
+        factory: sessionmaker[Session],
+        storage: DataStore,
+        refresh_seconds: float = 2.0,
+        remote: Any = None,
     ) -> None:
         self._factory = factory
+        self._remote = remote
         self._storage = storage
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
@@ -316,6 +334,7 @@ class CatalogIndex:
                 dataset,
                 org,
                 self._storage,
+                self._remote,
                 **_access_extra(
                     dataset,
                     tree,
@@ -335,6 +354,7 @@ class CatalogIndex:
                 for team in session.scalars(select(Team))
             },
             organizations=dict(session.execute(select(Organization.id, Organization.name)).all()),
+            datastores=dict(session.execute(select(Datastore.id, Datastore.url)).all()),
             uploaders=dict(
                 session.execute(
                     select(User.id, User.email).where(

@@ -20,11 +20,13 @@ from typing import Any
 
 import zarr
 
+from voxhub.arrays.box import Box
 from voxhub.arrays.errors import MagNotFound
 from voxhub.arrays.level import AxisMap, LevelView
 from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import LayerEntry
-from voxhub.formats.paths import mag_location
+from voxhub.formats.paths import is_remote, mag_location
+from voxhub.storage._remote import prefetch
 from voxhub.storage.store import DataStore
 
 
@@ -47,7 +49,7 @@ def level_key(layer: LayerEntry, mag: Mag) -> str:
     relative = _mag_entry(layer, mag).get("path") or mag.to_layer_name()
     # The check works on names only: a dataset's key stands in for its folder.
     dataset_key = PurePosixPath(layer.key).parent
-    location = mag_location(Path(dataset_key), layer.name, relative)  # type: ignore[arg-type]
+    location = mag_location(Path(dataset_key), layer.name, relative)
     if isinstance(location, str):
         raise MagNotFound(f"mag {mag} of layer {layer.name} is remote ({location})")
     return PurePosixPath(location).as_posix()
@@ -76,7 +78,7 @@ def _stamp(storage: DataStore, key: str, names: tuple[str, ...]) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def _open(storage: DataStore, key: str, _stamp: str) -> zarr.Array:
+def _open(storage: DataStore, key: str, _stamp: str) -> zarr.Array[Any]:
     return storage.open_array(key)
 
 
@@ -98,7 +100,7 @@ def _group_axes(storage: DataStore, key: str, _stamp: str) -> tuple[str, ...] | 
     return None
 
 
-def _axis_names(array: zarr.Array, storage: DataStore, group: str) -> tuple[str, ...] | None:
+def _axis_names(array: zarr.Array[Any], storage: DataStore, group: str) -> tuple[str, ...] | None:
     names = getattr(array.metadata, "dimension_names", None)
     if names and all(names):
         return tuple(str(n) for n in names)
@@ -106,21 +108,44 @@ def _axis_names(array: zarr.Array, storage: DataStore, group: str) -> tuple[str,
     return _group_axes(storage, group, stamp) if stamp is not None else None
 
 
+def _open_remote(layer: LayerEntry, url: str) -> zarr.Array[Any]:
+    if layer.remote is None:
+        raise MagNotFound(f"layer {layer.name} is remote ({url}) and cannot be read here")
+    array: zarr.Array[Any] = layer.remote.open_array(layer, url)
+    return array
+
+
 def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:
-    """One level of ``layer`` as a (c, z, y, x) view, trimmed to the bounding box's end."""
+    """One level of ``layer`` as a (c, z, y, x) view, trimmed to the bounding box's end.
+
+    A mag whose path is a URL (a remote layer) is read through the hub's remote
+    sources (SSRF guard, credentials, parallel fetching), read-only.
+    """
     mag = Mag.parse(mag)
-    storage = _storage(layer)
-    key = level_key(layer, mag)
-    stamp = _stamp(storage, key, ("zarr.json", ".zarray"))
-    if stamp is None:
-        raise MagNotFound(f"mag {mag} of layer {layer.name} is missing in the store")
-    array = _open(storage, key, stamp)
-    order = _mag_entry(layer, mag).get("axisOrder")
-    group = key.rsplit("/", 1)[0]
-    axes = AxisMap.resolve(array.ndim, order, _axis_names(array, storage, group))
+    entry = _mag_entry(layer, mag)
+    order = entry.get("axisOrder")
+    if is_remote(entry.get("path") or ""):
+        array = _open_remote(layer, entry["path"])
+        names = getattr(array.metadata, "dimension_names", None)
+        axes = AxisMap.resolve(array.ndim, order, names if names and all(names) else None)
+    else:
+        storage = _storage(layer)
+        key = level_key(layer, mag)
+        stamp = _stamp(storage, key, ("zarr.json", ".zarray"))
+        if stamp is None:
+            raise MagNotFound(f"mag {mag} of layer {layer.name} is missing in the store")
+        array = _open(storage, key, stamp)
+        group = key.rsplit("/", 1)[0]
+        axes = AxisMap.resolve(array.ndim, order, _axis_names(array, storage, group))
     box = layer_box(layer)
     end = tuple(t + s for t, s in zip(*box, strict=True)) if box is not None else None
     return LevelView(array, axes, mag, layer.voxel_size, end)
+
+
+def warm_box(level: LevelView, box: Box) -> int:
+    """Before a remote level is read band by band, put all the box's chunk requests in
+    flight at once (into the chunk cache); nothing for hosted levels. Chunks asked for."""
+    return prefetch(level.array, level.stored_key((slice(None), *box.level_slices())))
 
 
 def layer_box(layer: LayerEntry) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
@@ -133,7 +158,7 @@ def layer_box(layer: LayerEntry) -> tuple[tuple[int, int, int], tuple[int, int, 
         return None
     if len(top_left) != 3 or min(size) <= 0:
         return None
-    return top_left, size  # type: ignore[return-value]
+    return top_left, size
 
 
 def thumbnail_level(layer: LayerEntry, size: int) -> LevelView:
@@ -152,4 +177,12 @@ def thumbnail_level(layer: LayerEntry, size: int) -> LevelView:
     return open_level(layer, chosen)
 
 
-__all__ = ["layer_box", "layer_mags", "level_key", "level_path", "open_level", "thumbnail_level"]
+__all__ = [
+    "layer_box",
+    "layer_mags",
+    "level_key",
+    "level_path",
+    "open_level",
+    "thumbnail_level",
+    "warm_box",
+]

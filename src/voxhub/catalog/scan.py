@@ -22,6 +22,7 @@ from voxhub.db.models import Dataset, Organization
 from voxhub.errors import VoxhubError
 from voxhub.formats.ingest import DataRoot
 from voxhub.formats.properties import DatasourceProperties
+from voxhub.storage.remote import AllowedHosts
 from voxhub.storage.store import DataStore
 
 log = logging.getLogger("voxhub.scan")
@@ -43,16 +44,27 @@ def _describe(storage: DataStore, key: str) -> DatasourceProperties:
     return DataRoot(Path(), Path(), storage).read_properties(key)
 
 
-def scan(session: Session, storage: DataStore) -> ScanReport:
+def scan(session: Session, storage: DataStore, allowed: AllowedHosts | None = None) -> ScanReport:
+    """Sync the catalog with the store's datasets; ``allowed``: hosts remote layers may name."""
     report = ScanReport()
     seen: set[tuple[str, str]] = set()
+    elsewhere = set(  # names an external datastore holds: a local folder may not take them
+        session.execute(
+            select(Organization.name, Dataset.name)
+            .join(Organization)
+            .where(Dataset.datastore_id.is_not(None))
+        ).all()
+    )
     for organization, name in storage.datasets():
         key = f"{organization}/{name}"
         seen.add((organization, name))
+        if (organization, name) in elsewhere:
+            report.errors[key] = "an external datastore holds a dataset of that name"
+            continue
         try:
             properties = _describe(storage, key)
             with session.begin_nested():
-                upsert_dataset(session, organization, name, properties)
+                upsert_dataset(session, organization, name, properties, allowed)
         except Exception as exc:  # noqa: BLE001  (one folder's failure is reported, not raised)
             detail = exc.detail if isinstance(exc, VoxhubError) else _reason(exc)
             log.warning("scan: %s cannot be registered: %s", key, detail)
@@ -60,7 +72,11 @@ def scan(session: Session, storage: DataStore) -> ScanReport:
             _mark_error(session, organization, name, detail)
             continue
         report.active.append(key)
-    rows = session.execute(select(Dataset, Organization.name).join(Organization)).all()
+    rows = session.execute(
+        select(Dataset, Organization.name)
+        .join(Organization)
+        .where(Dataset.datastore_id.is_(None))  # a datastore's datasets live on its own disk
+    ).all()
     for dataset, organization in rows:
         if (organization, dataset.name) not in seen and dataset.status != "missing":
             mark_status(session, dataset, "missing", "the folder is gone from the data store")

@@ -61,7 +61,7 @@ def _rename(source: Path, target: Path) -> None:
 
 
 def _snapshot(session: Session, dataset: Dataset) -> dict[str, Any]:
-    row = dataset_settings.settings_row(session, dataset, create=False)
+    row = dataset_settings.existing_settings_row(session, dataset)
     return {
         "organization": dataset.organization.name,
         "display_name": dataset.display_name,
@@ -73,6 +73,7 @@ def _snapshot(session: Session, dataset: Dataset) -> dict[str, Any]:
         "folder_id": row.folder_id if row else None,
         "uploader_id": row.uploader_id if row else None,
         "view_configuration": dict(row.view_configuration) if row else {},
+        "metadata_entries": list(row.metadata_entries or []) if row else [],
         "assay_links": [
             {"investigation_id": link.investigation_id, "assay": link.assay, "layer": link.layer}
             for link in _links_of(session, dataset)
@@ -170,6 +171,7 @@ def _apply_snapshot(session: Session, dataset: Dataset, snapshot: dict[str, Any]
     )
     row.uploader_id = snapshot.get("uploader_id")
     row.view_configuration = snapshot.get("view_configuration", {})
+    row.metadata_entries = snapshot.get("metadata_entries", [])
     _restore_links(session, dataset, snapshot.get("assay_links", []))
 
 

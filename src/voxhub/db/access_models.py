@@ -100,6 +100,8 @@ class DatasetSettings(Base):
     sharing_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     last_used: Mapped[datetime | None] = mapped_column(nullable=True)
     view_configuration: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Key-value metadata, WEBKNOSSOS's [{"key", "type", "value"}] (catalog.metadata_entries).
+    metadata_entries: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class BrowserSession(Base):

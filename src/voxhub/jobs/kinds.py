@@ -27,7 +27,13 @@ KINDS: dict[str, JobFunction] = {}
 
 # Modules whose import registers the built-in kinds; loaded on first lookup so
 # the registry has no import cycle with the kinds that use it.
-BUILTIN_MODULES = ("voxhub.jobs.convert", "voxhub.uploads.finish", "voxhub.openmsi.jobs")
+BUILTIN_MODULES = (
+    "voxhub.jobs.convert",
+    "voxhub.jobs.remote_copy",
+    "voxhub.jobs.server_import",
+    "voxhub.uploads.finish",
+    "voxhub.openmsi.jobs",
+)
 
 
 def register_kind(kind: str, function: JobFunction) -> JobFunction:

@@ -100,7 +100,12 @@ class S3DataStore(DataStore):
             client["allow_http"] = endpoint_url.startswith("http://")
 
         def store(prefix: str) -> S3Store:
-            return S3Store(self.bucket, prefix=prefix or None, config=config, client_options=client)
+            return S3Store(
+                self.bucket,
+                prefix=prefix or None,
+                config=config,  # type: ignore[arg-type]
+                client_options=client,  # type: ignore[arg-type]
+            )
 
         self.objects = store(_join(self.prefix, "binaryData"))
         self.meta = store(self.prefix)  # staging records live beside binaryData
@@ -126,13 +131,17 @@ class S3DataStore(DataStore):
         return _info(meta)
 
     async def head_async(self, key: str) -> ObjectInfo | None:
-        return await _on_io_loop(self._head(check_key(key)))
+        info: ObjectInfo | None = await _on_io_loop(self._head(check_key(key)))
+        return info
 
     async def get_async(
         self, key: str, byte_range: tuple[int, int] | None = None
     ) -> tuple[ObjectInfo, bytes] | None:
         """The object (or ``[start, end)`` of it) and what it is; None when missing."""
-        return await _on_io_loop(self._get(check_key(key), byte_range))
+        got: tuple[ObjectInfo, bytes] | None = await _on_io_loop(
+            self._get(check_key(key), byte_range)
+        )
+        return got
 
     async def _head(self, key: str) -> ObjectInfo | None:
         try:

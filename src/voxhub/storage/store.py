@@ -23,6 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import zarr
 from zarr.abc.store import Store
@@ -34,7 +35,7 @@ from voxhub.storage.errors import UnsafePath
 from voxhub.storage.local import NAME_PATTERN, clean_staging, publish
 
 # Liveness of a staging folder or record from its owner and age (see ``clean_staging``).
-IsLive = Callable[[dict | None, float], bool]
+IsLive = Callable[[dict[str, Any] | None, float], bool]
 
 
 def check_key(key: str) -> str:
@@ -93,7 +94,7 @@ class DataStore(ABC):
 
         return sorted(sync(collect()))
 
-    def open_array(self, key: str) -> zarr.Array:
+    def open_array(self, key: str) -> zarr.Array[Any]:
         """The zarr array at ``key``, read-only."""
         return zarr.open_array(store=self.zarr_store, path=check_key(key), mode="r")
 
@@ -152,7 +153,7 @@ class LocalDataStore(DataStore):
     def local_path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
 
-    def open_array(self, key: str) -> zarr.Array:
+    def open_array(self, key: str) -> zarr.Array[Any]:
         # A store rooted at the array itself: the fast chunk reader (``chunkread``) reads
         # its files straight from disk.
         return zarr.open_array(store=str(self.local_path(key)), mode="r")

@@ -137,21 +137,22 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             raise UploadClosed(f"upload {upload_id} was cancelled or has expired")
         upload.state = "finishing"  # also when a retry runs a failed upload again
         options = dict(upload.options)
-        access = {
-            "uploader_id": upload.owner_id,
-            "folder_id": int(upload.folder) if upload.folder else None,
-            "team_ids": [int(t) for t in upload.initial_teams],
-        }
+        uploader_id = upload.owner_id
+        folder_id = int(upload.folder) if upload.folder else None
+        team_ids = [int(t) for t in upload.initial_teams]
 
     def on_new(session: Session, dataset: Dataset) -> None:
-        set_initial_access(session, dataset, **access)
+        set_initial_access(
+            session, dataset, uploader_id=uploader_id, folder_id=folder_id, team_ids=team_ids
+        )
 
-    root = hub.data_root
-    key = root.dataset_key(organization, name)
+    data_root = hub.data_root
+    key = data_root.dataset_key(organization, name)
     marker = f"job-{ctx.job_id}"
-    if root.exists(key) and published_marker(root, key) == marker:
-        result = register_published(hub, organization, name, root.read_properties(key), on_new)
-    elif root.exists(key):
+    if data_root.exists(key) and published_marker(data_root, key) == marker:
+        properties = data_root.read_properties(key)
+        result = register_published(hub, organization, name, properties, on_new)
+    elif data_root.exists(key):
         raise _unavailable(organization, name)
     else:
         try:
@@ -170,7 +171,7 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             (build / MARKER_FILE).write_text(f'{{"marker": "{marker}"}}')
             register = registration(hub.sessions, organization, name, on_new)
             try:  # the catalog accepts the rows before the rename makes the dataset visible
-                publish_registered(root, build, key, properties, register)
+                publish_registered(data_root, build, key, properties, register)
             except AlreadyExists:
                 raise _unavailable(organization, name) from None
             result = {

@@ -21,14 +21,16 @@ type Operation<P extends keyof paths, M extends Method> = paths[P][M] extends in
   : never;
 
 type JsonBody<R> = R extends { content: { "application/json": infer T } } ? T : undefined;
-/** What a successful call returns: the JSON of its 200/201 answer, `undefined` for 204. */
+/** What a successful call returns: the JSON of its 200/201/202 answer, `undefined` for 204. */
 export type Result<P extends keyof paths, M extends Method> =
   Operation<P, M>["responses"] extends infer R
     ? R extends { 200: infer Ok }
       ? JsonBody<Ok>
       : R extends { 201: infer Created }
         ? JsonBody<Created>
-        : undefined
+        : R extends { 202: infer Accepted }
+          ? JsonBody<Accepted>
+          : undefined
     : never;
 
 type Params<O> = O extends { parameters: infer P } ? P : never;

@@ -561,6 +561,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/remote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Remote
+         * @description Register a remote dataset (read-only, never copied) from reviewed properties.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RemoteIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RemoteOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{organization}/{name}": {
         parameters: {
             query?: never;
@@ -731,6 +783,61 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{organization}/{name}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy Remote
+         * @description Make a hosted copy of a remote dataset, as a job ("make local copy").
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    organization: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CopyIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1238,6 +1345,288 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datastore/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Access
+         * @description May the presented credentials view this dataset of the asking node? (``can()``)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "X-Datastore-Key"?: string | null;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AccessQuestion"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccessAnswer"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datastore/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register Datasets
+         * @description The complete list of datasets the node holds: ``{"datasets": [{"organization",
+         *     "name", "properties"}]}``, ``properties`` being its ``datasource-properties.json``.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "X-Datastore-Key"?: string | null;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RegistrationOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datastore/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Heartbeat
+         * @description The node is alive; it learns how long it may reuse an access answer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "X-Datastore-Key"?: string | null;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Heartbeat"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HeartbeatOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datastores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datastores
+         * @description Every datastore, whether it beats, and how many datasets it registered.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DatastoreOut"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create Datastore
+         * @description Create a datastore; its key is in the answer, and only there.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DatastoreIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DatastoreCreated"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datastores/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Datastore
+         * @description Remove a datastore and its datasets from the catalog (its disk is untouched).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/folders": {
         parameters: {
             query?: never;
@@ -1554,6 +1943,109 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Import
+         * @description Queue the conversion of a file or folder from the import folders into a new dataset.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["voxhub__api__server_import__ImportIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Files
+         * @description Files and folders in the import folders (admins), at most 1000 per listing.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Folder to list; empty: the roots */
+                    path?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportListingOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -3466,7 +3958,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["ImportIn"];
+                    "application/json": components["schemas"]["voxhub__api__openmsi_client__ImportIn"];
                 };
             };
             responses: {
@@ -4104,6 +4596,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccessAnswer */
+        AccessAnswer: {
+            /** Allowed */
+            allowed: boolean;
+            /** Cacheseconds */
+            cacheSeconds: number;
+        };
         /** AccessOut */
         AccessOut: {
             /** Hassharingtoken */
@@ -4112,6 +4611,25 @@ export interface components {
             isPublic: boolean;
             /** Users */
             users: components["schemas"]["ReaderOut"][];
+        };
+        /** AccessQuestion */
+        AccessQuestion: {
+            /** Dataset */
+            dataset: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Session
+             * @description The session cookie's value
+             */
+            session?: string | null;
+            /** Sharetokenhashes */
+            shareTokenHashes?: string[];
+            /**
+             * Token
+             * @description An API or sharing token
+             */
+            token?: string | null;
         };
         /** AnalysisIn */
         AnalysisIn: {
@@ -4191,6 +4709,14 @@ export interface components {
             /** Teams */
             teams: components["schemas"]["MembershipOut"][];
         };
+        /** CopyIn */
+        CopyIn: {
+            /**
+             * Target
+             * @description Name of the hosted copy
+             */
+            target: string;
+        };
         /** DatasetOut */
         DatasetOut: {
             /**
@@ -4206,10 +4732,20 @@ export interface components {
             /** Created */
             created: string | null;
             /**
+             * Datastoreurl
+             * @description The external datastore serving the data (its /zarr and data routes)
+             */
+            datastoreUrl?: string | null;
+            /**
              * Description
              * @description Markdown
              */
             description: string;
+            /**
+             * Diskbytes
+             * @description Bytes in the data folder; null while being measured, or not stored here
+             */
+            diskBytes?: number | null;
             /** Displayname */
             displayName: string;
             /** Folderid */
@@ -4222,6 +4758,11 @@ export interface components {
             lastUsed: string | null;
             /** Layers */
             layers: components["schemas"]["LayerOut"][];
+            /**
+             * Metadata
+             * @description Key-value metadata, as WEBKNOSSOS has it
+             */
+            metadata: components["schemas"]["MetadataEntry"][];
             /** Name */
             name: string;
             /** Organization */
@@ -4243,7 +4784,10 @@ export interface components {
             };
             /** Voxelsize */
             voxelSize: number[];
-            /** Zarrurl */
+            /**
+             * Zarrurl
+             * @description Relative to this server, or absolute on a datastore
+             */
             zarrUrl: string;
         };
         /** DatasetPatch */
@@ -4259,12 +4803,80 @@ export interface components {
             folderId?: number | null;
             /** Ispublic */
             isPublic?: boolean | null;
+            /**
+             * Metadata
+             * @description [{"key", "type": string|number|string[], "value"}]
+             */
+            metadata?: {
+                [key: string]: unknown;
+            }[] | null;
             /** Tags */
             tags?: string[] | null;
             /** Viewconfiguration */
             viewConfiguration?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** DatastoreCreated */
+        DatastoreCreated: {
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Datasets */
+            datasets: number;
+            /**
+             * Key
+             * @description Shown only this once; the hub keeps its hash
+             */
+            key: string;
+            /** Lastseen */
+            lastSeen: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it by
+             */
+            prefix: string;
+            /** Reachable */
+            reachable: boolean;
+            /** Url */
+            url: string;
+        };
+        /** DatastoreIn */
+        DatastoreIn: {
+            /** Name */
+            name: string;
+            /**
+             * Url
+             * @description The node's public base URL
+             */
+            url: string;
+        };
+        /** DatastoreOut */
+        DatastoreOut: {
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Datasets */
+            datasets: number;
+            /** Lastseen */
+            lastSeen: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it by
+             */
+            prefix: string;
+            /** Reachable */
+            reachable: boolean;
+            /** Url */
+            url: string;
         };
         /** DiskOut */
         DiskOut: {
@@ -4368,27 +4980,47 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /** ImportIn */
-        ImportIn: {
+        /** Heartbeat */
+        Heartbeat: {
             /**
-             * Layer
-             * @default msi
+             * Url
+             * @description A changed public URL
              */
-            layer: string;
+            url?: string | null;
+        };
+        /** HeartbeatOut */
+        HeartbeatOut: {
+            /** Accesscacheseconds */
+            accessCacheSeconds: number;
+            /** Heartbeatseconds */
+            heartbeatSeconds: number;
+        };
+        /** ImportEntryOut */
+        ImportEntryOut: {
+            /** Isdir */
+            isDir: boolean;
             /** Name */
             name: string;
-            /** Organization */
-            organization: string;
+            /**
+             * Size
+             * @description Bytes of a file; null for a folder
+             */
+            size: number | null;
+        };
+        /** ImportListingOut */
+        ImportListingOut: {
+            /** Entries */
+            entries: components["schemas"]["ImportEntryOut"][];
             /**
              * Path
-             * @description The file, relative to one of VOXHUB_IMPORT_ROOTS
+             * @description The folder listed, relative to the import folders
              */
             path: string;
             /**
-             * Tolerance Ppm
-             * @default 5
+             * Truncated
+             * @description True when the folder holds more than were listed
              */
-            tolerance_ppm: number;
+            truncated: boolean;
         };
         /** InvestigationIn */
         InvestigationIn: {
@@ -4627,6 +5259,18 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** MetadataEntry */
+        MetadataEntry: {
+            /** Key */
+            key: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "string" | "number" | "string[]";
+            /** Value */
+            value: string | number | string[];
+        };
         /** MoveIn */
         MoveIn: {
             /**
@@ -4735,6 +5379,67 @@ export interface components {
             reasons: string[];
             /** Userid */
             userId: number;
+        };
+        /** RegistrationOut */
+        RegistrationOut: {
+            /** Refused */
+            refused: {
+                [key: string]: string;
+            };
+            /** Registered */
+            registered: string[];
+            /** Removed */
+            removed: string[];
+        };
+        /** RemoteIn */
+        RemoteIn: {
+            /**
+             * Credentialprefix
+             * @description URL prefix the credentials apply to (default: the sources' common prefix)
+             */
+            credentialPrefix?: string | null;
+            /**
+             * Credentialscope
+             * @description dataset: only this dataset uses them; organization: every dataset of the organization whose URLs start with credentialPrefix
+             * @default dataset
+             * @enum {string}
+             */
+            credentialScope: "dataset" | "organization";
+            /**
+             * Credentials
+             * @description {"username", "password"}, {"token"} or {"accessKeyId", "secretAccessKey", "region"}; stored encrypted, never returned
+             */
+            credentials?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Name
+             * @description Name of the new dataset
+             */
+            name: string;
+            /**
+             * Properties
+             * @description The reviewed datasource-properties.json (mag paths are URLs; layers may come from several sources); explored from `url` when left out
+             */
+            properties?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Url
+             * @description Source to explore if no properties
+             */
+            url?: string | null;
+        };
+        /** RemoteOut */
+        RemoteOut: {
+            /** Layers */
+            layers: string[];
+            /** Name */
+            name: string;
+            /** Organization */
+            organization: string;
+            /** Warnings */
+            warnings: string[];
         };
         /** ReserveIn */
         ReserveIn: {
@@ -4993,6 +5698,58 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** ImportIn */
+        voxhub__api__openmsi_client__ImportIn: {
+            /**
+             * Layer
+             * @default msi
+             */
+            layer: string;
+            /** Name */
+            name: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Path
+             * @description The file, relative to one of VOXHUB_IMPORT_ROOTS
+             */
+            path: string;
+            /**
+             * Tolerance Ppm
+             * @default 5
+             */
+            tolerance_ppm: number;
+        };
+        /** ImportIn */
+        voxhub__api__server_import__ImportIn: {
+            /**
+             * Folderid
+             * @description Folder of the new dataset (default: root)
+             */
+            folderId?: number | null;
+            /**
+             * Name
+             * @description Name of the new dataset
+             */
+            name: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Path
+             * @description Relative to an import folder
+             */
+            path: string;
+            /** Teamids */
+            teamIds?: number[];
+            /** Unit */
+            unit?: string | null;
+            /** Voxelsize */
+            voxelSize?: [
+                number,
+                number,
+                number
+            ] | null;
         };
     };
     responses: never;

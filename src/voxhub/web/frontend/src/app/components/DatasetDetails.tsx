@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { call } from "../api/client";
 import type { Dataset, Investigation } from "../api/types";
 import { parseTags } from "../lib/filters";
-import { formatBox, formatDate, formatVoxelSize } from "../lib/format";
+import { formatBox, formatBytes, formatDate, formatVoxelSize } from "../lib/format";
 import { useAction, useLoad } from "../lib/hooks";
 import { renderMarkdown } from "../lib/markdown";
 import { href, openMsiHref, viewerHref } from "../lib/route";
@@ -136,6 +136,8 @@ export function DatasetDetails({ dataset, onChange, token }: {
       <dl class="facts">
         <dt>Status</dt><dd><span class={`status status-${dataset.status}`}>{dataset.status}</span></dd>
         <dt>Voxel size</dt><dd>{formatVoxelSize(dataset.voxelSize, dataset.unit)}</dd>
+        <dt>Size on disk</dt>
+        <dd>{dataset.diskBytes == null ? "being measured (or not stored here)" : formatBytes(dataset.diskBytes)}</dd>
         <dt>Created</dt><dd>{formatDate(dataset.created)}</dd>
         {dataset.uploader ? (<><dt>Uploaded by</dt><dd>{dataset.uploader}</dd></>) : null}
         <dt>Access</dt>
@@ -150,6 +152,17 @@ export function DatasetDetails({ dataset, onChange, token }: {
         <h3>Description</h3>
         <Markdown text={dataset.description} />
       </section>
+      {dataset.metadata.length ? (
+        <section>
+          <h3>Metadata</h3>
+          <dl class="facts">
+            {dataset.metadata.flatMap((m) => [
+              <dt key={`k-${m.key}`}>{String(m.key)}</dt>,
+              <dd key={`v-${m.key}`}>{Array.isArray(m.value) ? m.value.join(", ") : String(m.value)}</dd>,
+            ])}
+          </dl>
+        </section>
+      ) : null}
       <section>
         <h3>Tags</h3>
         <TagEditor dataset={dataset} onChange={onChange} />

@@ -1,12 +1,14 @@
 /**
  * The left sidebar: the organization's folder tree. Clicking a folder filters the list;
  * its menu (the ⋯ button or a right click) creates, renames, moves and deletes folders and
- * sets their teams; datasets dropped on a folder move into it.
+ * sets their teams; datasets dropped on a folder move into it. Up/Down/Home/End move between
+ * folders, Enter opens one, the context-menu key (or Shift+F10) opens its menu.
  */
 import { useState } from "preact/hooks";
 import { call } from "../api/client";
 import type { Folder, Team } from "../api/types";
 import { useAction } from "../lib/hooks";
+import { moveFocus } from "../lib/keys";
 import { Dialog, ErrorNote } from "./ui";
 
 type Mode = "create" | "rename" | "move" | "teams" | "delete";
@@ -159,7 +161,13 @@ export function FolderTree(props: FolderTreeProps) {
           if (keys.length) props.onDrop(folder.id, keys);
         }}>
         <button type="button" class="folder-name" onClick={() => onSelect(depth === 0 ? null : folder.id)}
-          data-folder={folder.path}>
+          data-folder={folder.path} tabIndex={active ? 0 : -1}
+          onKeyDown={(e) => {
+            if (folder.isEditable && (e.key === "ContextMenu" || (e.shiftKey && e.key === "F10"))) {
+              e.preventDefault();
+              setMenu(folder.id);
+            }
+          }}>
           <span class="folder-icon" aria-hidden="true" /> {depth === 0 ? "All datasets" : folder.name}
         </button>
         {folder.isEditable ? (
@@ -193,7 +201,9 @@ export function FolderTree(props: FolderTreeProps) {
   return (
     <nav class="folders" aria-label="Folders">
       <h2 class="sidebar-title">Folders</h2>
-      <ul role="tree">{roots.map((f) => node(f, 0))}</ul>
+      <ul role="tree" onKeyDown={(e) => moveFocus(e, e.currentTarget, "button.folder-name")}>
+        {roots.map((f) => node(f, 0))}
+      </ul>
       {dialog ? (
         <FolderDialog mode={dialog.mode} folder={dialog.folder} folders={folders} teams={props.teams}
           onClose={() => setDialog(null)} onChanged={props.onChanged} />

@@ -19,7 +19,8 @@ import {
   nextSelection,
   parseFilter,
 } from "../lib/filters";
-import { formatDay, formatVoxelSize } from "../lib/format";
+import { formatBytes, formatDay, formatVoxelSize } from "../lib/format";
+import { moveFocus } from "../lib/keys";
 import { navigate, useAction, useLoad, usePoll } from "../lib/hooks";
 import { BASE, href } from "../lib/route";
 import { useSession } from "../session";
@@ -162,11 +163,16 @@ export function DashboardPage() {
           </form>
           <div class="filters">
             <label>
-              Tag
-              <select value={filter.tags[0] ?? ""}
-                onChange={(e) => setFilter({ tags: e.currentTarget.value ? [e.currentTarget.value] : [] })}>
-                <option value="">Any</option>
-                {menus.tags.map(([tag, n]) => <option key={tag} value={tag}>{tag} ({n})</option>)}
+              {filter.tags.length ? "And tag" : "Tag"}
+              <select value=""
+                onChange={(e) => {
+                  const tag = e.currentTarget.value;
+                  if (tag && !filter.tags.includes(tag)) setFilter({ tags: [...filter.tags, tag] });
+                }}>
+                <option value="">{filter.tags.length ? "Add a tag…" : "Any"}</option>
+                {menus.tags.filter(([tag]) => !filter.tags.includes(tag)).map(([tag, n]) => (
+                  <option key={tag} value={tag}>{tag} ({n})</option>
+                ))}
               </select>
             </label>
             <label>
@@ -188,6 +194,17 @@ export function DashboardPage() {
             ) : null}
           </div>
         </div>
+        {filter.tags.length ? (
+          <ul class="chips" aria-label="Tag filters (datasets with all of them)">
+            {filter.tags.map((tag) => (
+              <li key={tag}>
+                <span class="tag">{tag}</span>
+                <button type="button" class="icon" aria-label={`Remove tag filter ${tag}`}
+                  onClick={() => setFilter({ tags: filter.tags.filter((t) => t !== tag) })}>×</button>
+              </li>
+            ))}
+          </ul>
+        ) : null}
         {note ? <Notice>{note}</Notice> : null}
         <ErrorNote error={action.error ?? listing.error} />
         {selected.length > 1 ? (
@@ -214,6 +231,7 @@ export function DashboardPage() {
                   <th scope="col">Tags</th>
                   <th scope="col" class="col-extra">Layers</th>
                   <th scope="col" class="col-extra">Voxel size</th>
+                  <th scope="col" class="col-extra">Size</th>
                   <th scope="col">Status</th>
                   <th scope="col" class="col-extra">Created</th>
                 </tr>
@@ -243,7 +261,11 @@ export function DashboardPage() {
                         <button type="button" class="row-select" aria-pressed={isSelected}
                           aria-label={`Select ${d.displayName}`}
                           onClick={(e) => { e.stopPropagation(); click(e, key); }}
-                          onKeyDown={(e) => { if (e.key === " ") { e.preventDefault(); click(e, key); } }}>
+                          onKeyDown={(e) => {
+                            if (e.key === " ") { e.preventDefault(); click(e, key); return; }
+                            const to = moveFocus(e, e.currentTarget.closest("tbody"), "button.row-select");
+                            if (to !== null) click(e, order[to]);
+                          }}>
                           {d.displayName}
                         </button>
                         {d.displayName !== d.name ? <div class="small muted mono">{d.name}</div> : null}
@@ -251,6 +273,8 @@ export function DashboardPage() {
                       <td>{d.tags.map((t) => <span key={t} class="tag">{t}</span>)}</td>
                       <td class="small col-extra">{d.layers.map((l) => l.name).join(", ")}</td>
                       <td class="small nowrap col-extra">{formatVoxelSize(d.voxelSize, d.unit)}</td>
+                      <td class="small nowrap col-extra" title={d.diskBytes == null ? "Being measured, or not stored on this server" : `${d.diskBytes} bytes`}>
+                        {d.diskBytes == null ? "…" : formatBytes(d.diskBytes)}</td>
                       <td><span class={`status status-${d.status}`}>{d.status}</span></td>
                       <td class="small nowrap col-extra">{formatDay(d.created)}</td>
                     </tr>

@@ -5,6 +5,7 @@ import { Markdown } from "../components/DatasetDetails";
 import { DataTab, NumberInput, SharingTab, type TabProps, datasetPath } from "./SettingsTabs";
 import { ErrorNote, Loading, Notice, Tabs } from "../components/ui";
 import { parseTags } from "../lib/filters";
+import { type MetadataRow, type MetadataType, fromRows, toRows } from "../lib/metadata";
 import { navigate, useAction, useLoad } from "../lib/hooks";
 import { BASE, type SettingsTab, href } from "../lib/route";
 
@@ -14,31 +15,28 @@ function MetadataTab({ dataset, onChange }: TabProps) {
   const [displayName, setDisplayName] = useState(dataset.displayName);
   const [description, setDescription] = useState(dataset.description);
   const [tags, setTags] = useState(dataset.tags.join(", "));
-  const [meta, setMeta] = useState(JSON.stringify(dataset.viewConfiguration.metadata ?? {}, null, 2));
+  const [rows, setRows] = useState<MetadataRow[]>(() => toRows(dataset.metadata));
   const [saved, setSaved] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const action = useAction();
+  const setRow = (index: number, patch: Partial<MetadataRow>) =>
+    setRows(rows.map((r, i) => (i === index ? { ...r, ...patch } : r)));
   const save = async (event: Event) => {
     event.preventDefault();
     setSaved(false);
-    let metadata: unknown;
-    try {
-      metadata = JSON.parse(meta || "{}");
-      if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) throw new Error();
-    } catch {
-      setProblem("Key–value metadata must be a JSON object, e.g. {\"sample\": \"A1\"}.");
+    const parsed = fromRows(rows);
+    if ("problem" in parsed) {
+      setProblem(parsed.problem);
       return;
     }
     setProblem(null);
     const d = await action.run(() => call("patch", "/api/v1/datasets/{organization}/{name}", {
       path: path(dataset),
-      json: {
-        displayName, description, tags: parseTags(tags),
-        viewConfiguration: { ...dataset.viewConfiguration, metadata: metadata as Record<string, unknown> },
-      },
+      json: { displayName, description, tags: parseTags(tags), metadata: parsed.entries },
     }));
     if (d) {
       onChange(d);
+      setRows(toRows(d.metadata));
       setSaved(true);
     }
   };
@@ -56,10 +54,30 @@ function MetadataTab({ dataset, onChange }: TabProps) {
         </div>
       </div>
       <label>Tags (comma separated)<input value={tags} onInput={(e) => setTags(e.currentTarget.value)} /></label>
-      <label>
-        Key–value metadata (JSON object)
-        <textarea class="code" rows={6} value={meta} onInput={(e) => setMeta(e.currentTarget.value)} />
-      </label>
+      <fieldset>
+        <legend>Key–value metadata</legend>
+        {rows.length ? null : <p class="muted">No metadata yet.</p>}
+        {rows.map((row, i) => (
+          <div class="kv" key={i}>
+            <label>Key {i + 1}<input value={row.key} maxLength={128} onInput={(e) => setRow(i, { key: e.currentTarget.value })} /></label>
+            <label>Type {i + 1}
+              <select value={row.type} onChange={(e) => setRow(i, { type: e.currentTarget.value as MetadataType })}>
+                <option value="string">text</option>
+                <option value="number">number</option>
+                <option value="string[]">list of text</option>
+              </select>
+            </label>
+            <label>Value {i + 1}<input value={row.text} maxLength={2000}
+              placeholder={row.type === "string[]" ? "comma separated" : ""}
+              onInput={(e) => setRow(i, { text: e.currentTarget.value })} /></label>
+            <button type="button" aria-label={`Remove metadata ${row.key || i + 1}`}
+              onClick={() => setRows(rows.filter((_, j) => j !== i))}>Remove</button>
+          </div>
+        ))}
+        <div class="buttons">
+          <button type="button" onClick={() => setRows([...rows, { key: "", type: "string", text: "" }])}>Add metadata entry</button>
+        </div>
+      </fieldset>
       <ErrorNote error={problem ?? action.error} />
       {saved ? <Notice>Saved.</Notice> : null}
       <div class="buttons"><button type="submit" class="primary" disabled={action.busy}>Save</button></div>
