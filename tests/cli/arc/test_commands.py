@@ -194,3 +194,17 @@ def test_delete_sets_the_folder_aside_until_everything_else_is_written(root):
     assert not (root / "studies" / "T").exists()
     assert not [p for p in (root / "studies").iterdir() if ".deleted-" in p.name]
     assert load_arc(root).investigation.study_identifiers == ["S"]
+
+
+def test_arccommander_0x_spellings_name_the_assays_study(root):
+    """ArcCommander 0.x scripts give -s to assay update/show/remove: it must register it."""
+    ok(root, "a", "update", "-s", "S", "-a", "A", "--technologytype", "microscopy")
+    assert load_arc(root).investigation.get_assay("A").technology_type.name == "microscopy"
+    ok(root, "s", "add", "-s", "T")
+    wrong = arc(root, "a", "show", "-s", "T", "-a", "A")
+    assert wrong.exit_code != 0 and "not registered in study 'T'" in wrong.output
+    ok(root, "a", "update", "-s", "T", "-a", "New", "--addifmissing")
+    assert load_arc(root).investigation.get_study("T").registered_assay_identifiers == ("New",)
+    ok(root, "a", "unregister", "-a", "New", "-s", "T")
+    ok(root, "a", "remove", "-s", "S", "-a", "A")
+    assert load_arc(root).investigation.assay_identifiers == ["New"]
