@@ -34,7 +34,12 @@ def _write(arc: ARC, ident: str) -> list[Contract]:
     return arc.update_study(ident)
 
 
-STUDY_OWNER = Owner("study", required(STUDY), lambda arc, s: arc.investigation.get_study(s), _write)
+def _study(arc: ARC, ident: str | None) -> ArcStudy:
+    assert ident is not None  # a required option
+    return arc.investigation.get_study(ident)
+
+
+STUDY_OWNER = Owner("study", required(STUDY), _study, _write)
 for _name, _kind in (
     ("person", PersonKind("contacts")),
     ("publication", PublicationKind()),

@@ -178,7 +178,7 @@ class ProtocolKind(Kind):
         if [flat.get(k, "") for k in keys] != [before.get(k, "") for k in keys]:
             types = _terms(*(flat.get(k, "") for k in _COMPONENTS))
             names = flat.get("componentsname", "").split(";") if flat.get("componentsname") else []
-            pairs = []
+            pairs: list[tuple[CompositeHeader, CompositeCell]] = []
             for i in range(max(len(types), len(names))):
                 name = names[i].strip() if i < len(names) else ""
                 kind = types[i] if i < len(types) else OntologyAnnotation(name)
