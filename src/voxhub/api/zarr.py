@@ -8,6 +8,7 @@ offers it). No database query per chunk in the steady state.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import stat
@@ -21,6 +22,7 @@ from voxhub.access.errors import Hidden
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, elsewhere, get_hub, get_principal, layer_of
 from voxhub.api.errors import error_response, status_for
+from voxhub.api.zarr_remote import is_remote_layer, serve_remote
 from voxhub.catalog.index import DatasetEntry
 from voxhub.errors import VoxhubError
 from voxhub.formats.properties import PROPERTIES_FILE
@@ -194,8 +196,9 @@ def serve(
         entry = authorize_dataset(hub, principal, organization, dataset)
     except Hidden as exc:
         return _not_found(exc.detail)
-    if entry.datastore_id is not None:  # its bytes are on an external datastore: go there
-        return elsewhere(hub, entry, request)
+    redirect = elsewhere(hub, entry, request)
+    if redirect is not None:  # its bytes are on an external datastore: go there
+        return redirect
     if key == "":
         return _dataset_listing(entry, base)
     if key.endswith("/") and key.count("/") == 1:  # the listing's layer URLs: ``color/``
@@ -214,6 +217,9 @@ def serve(
             {"layer": layer.name, "category": layer.category, "mags": list(layer.mags)},
             headers=CORS,
         )
+    if is_remote_layer(layer):
+        headers = {**CORS, "Cache-Control": _cache_control(entry)}
+        return serve_remote(entry, layer, parts[1:], headers, _not_found)
     return _send_file(request, entry, os.path.join(layer.path, *parts[1:]))
 
 
@@ -291,7 +297,12 @@ class ZarrFastPath:
         request = Request(scope, receive)
         response: Response | None
         try:
-            response = dispatch(request)
+            if getattr(get_hub(request).authenticator, "asks_hub", False):
+                # a datastore node may ask the hub (a network round trip) on a cache
+                # miss: off the event loop, so other requests keep being answered
+                response = await asyncio.to_thread(dispatch, request)
+            else:
+                response = dispatch(request)
         except VoxhubError as exc:
             response = error_response(status_for(exc), exc.code, exc.detail)
             response.headers.update(CORS)

@@ -174,3 +174,37 @@ def test_version_and_aliases(root):
     )
     ok(root, "person", "register", "-l", "Lee", "-f", "Ann", "-s", "S")
     assert load_arc(root).investigation.get_study("S").contacts[0].last_name == "Lee"
+
+
+def test_a_command_failing_half_way_leaves_the_arc_as_it_was(root):
+    """'assay add' writes the assay's folder, then its new study's: a file where the study's
+    folder must go makes the second fail, and the first is undone."""
+    (root / "studies" / "S2").write_text("in the way")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    result = arc(root, "a", "add", "-s", "S2", "-a", "B")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 2  # the assay's CREATE, then the error
+    assert not (root / "assays" / "B").exists()
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_delete_sets_the_folder_aside_until_everything_else_is_written(root):
+    ok(root, "s", "add", "-s", "T")
+    ok(root, "s", "delete", "-s", "T")
+    assert not (root / "studies" / "T").exists()
+    assert not [p for p in (root / "studies").iterdir() if ".deleted-" in p.name]
+    assert load_arc(root).investigation.study_identifiers == ["S"]
+
+
+def test_arccommander_0x_spellings_name_the_assays_study(root):
+    """ArcCommander 0.x scripts give -s to assay update/show/remove: it must register it."""
+    ok(root, "a", "update", "-s", "S", "-a", "A", "--technologytype", "microscopy")
+    assert load_arc(root).investigation.get_assay("A").technology_type.name == "microscopy"
+    ok(root, "s", "add", "-s", "T")
+    wrong = arc(root, "a", "show", "-s", "T", "-a", "A")
+    assert wrong.exit_code != 0 and "not registered in study 'T'" in wrong.output
+    ok(root, "a", "update", "-s", "T", "-a", "New", "--addifmissing")
+    assert load_arc(root).investigation.get_study("T").registered_assay_identifiers == ("New",)
+    ok(root, "a", "unregister", "-a", "New", "-s", "T")
+    ok(root, "a", "remove", "-s", "S", "-a", "A")
+    assert load_arc(root).investigation.assay_identifiers == ["New"]
