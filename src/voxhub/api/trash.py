@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from voxhub.access.principal import Principal
 from voxhub.api.dataset_settings import fresh_dataset
 from voxhub.api.datasets import DatasetOut
-from voxhub.api.deps import authorize_dataset, changing, get_hub, get_principal, require
+from voxhub.api.deps import authorize_dataset, changing, get_hub, get_principal, held_here, require
 from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog import trash as trash_service
@@ -49,7 +49,7 @@ def delete_dataset(
     organization: str, name: str, confirm: Confirm, hub: HubDep, principal: PrincipalDep
 ) -> TrashOut:
     """Move the dataset to the trash (``?confirm=`` its name); restorable until purged."""
-    authorize_dataset(hub, principal, organization, name, "manage")
+    held_here(authorize_dataset(hub, principal, organization, name, "manage"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
         entry = trash_service.delete_dataset(

@@ -8,6 +8,7 @@ offers it). No database query per chunk in the steady state.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import stat
@@ -296,7 +297,12 @@ class ZarrFastPath:
         request = Request(scope, receive)
         response: Response | None
         try:
-            response = dispatch(request)
+            if getattr(get_hub(request).authenticator, "asks_hub", False):
+                # a datastore node may ask the hub (a network round trip) on a cache
+                # miss: off the event loop, so other requests keep being answered
+                response = await asyncio.to_thread(dispatch, request)
+            else:
+                response = dispatch(request)
         except VoxhubError as exc:
             response = error_response(status_for(exc), exc.code, exc.detail)
             response.headers.update(CORS)
