@@ -9,20 +9,16 @@ organization (its managers) may do it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from voxhub.access.principal import Principal
-from voxhub.api.deps import get_hub, get_principal, require, require_login
+from voxhub.api.deps import HubDep, PrincipalDep, require, require_login
 from voxhub.formats.explore import explore
-from voxhub.hub import Hub
 from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["remote"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class ExploreIn(BaseModel):
