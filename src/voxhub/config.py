@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     remote_concurrency: int = Field(
         64, ge=1, le=1024, description="Requests in flight per remote read"
     )
+    remote_cache_bytes: int = Field(
+        256 * 2**20, ge=0, description="Memory for chunks of remote layers kept per process"
+    )
     secret_key: str | None = Field(
         None, description="Signs sessions and share tokens; default: data/.secret_key"
     )

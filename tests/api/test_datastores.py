@@ -153,6 +153,18 @@ def test_registration_takes_what_it_may_and_says_why_not_the_rest(
     moved = client.get(box, headers=bearer(admin_token), follow_redirects=False)
     assert moved.status_code == 307 and moved.headers["location"] == NODE + box
 
+    # its files are the node's: the hub does not trash or rewrite them
+    for method, path in (
+        ("DELETE", "/api/v1/datasets/lab/far?confirm=far"),
+        ("PUT", "/api/v1/datasets/lab/far/properties"),
+        ("POST", "/api/v1/datasets/lab/far/properties/disk/apply"),
+    ):
+        refused = client.request(
+            method, path, headers=bearer(admin_token), json=properties if method == "PUT" else None
+        )
+        assert refused.status_code == 409, (path, refused.text)
+        assert refused.json()["error"] == "held_by_datastore"
+
     # a second registration without it removes it from the catalog
     assert register(client, key).json()["removed"] == ["lab/far"]
     assert client.get("/api/v1/datasets/lab/far", headers=bearer(admin_token)).status_code == 404

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from voxhub.access.errors import Forbidden, Hidden, LoginRequired
 from voxhub.access.policy import Action, can
 from voxhub.access.principal import Principal
+from voxhub.catalog.errors import HeldByDatastore
 from voxhub.catalog.index import DatasetEntry, FolderEntry, LayerEntry
 from voxhub.hub import Hub
 
@@ -114,6 +115,16 @@ def elsewhere(hub: Hub, entry: DatasetEntry, request: Request) -> Response | Non
     query = request.url.query
     target = base + request.url.path + (f"?{query}" if query else "")
     return RedirectResponse(target, status_code=307, headers={"Access-Control-Allow-Origin": "*"})
+
+
+def held_here(entry: DatasetEntry) -> DatasetEntry:
+    """``entry`` when its files are in this hub's data folder; 409 when a datastore holds them."""
+    if entry.datastore_id is not None:
+        raise HeldByDatastore(
+            f"dataset {entry.organization}/{entry.name} is held by an external datastore: "
+            "change its files there (it re-registers them)"
+        )
+    return entry
 
 
 def layer_of(entry: DatasetEntry, layer: str) -> LayerEntry:

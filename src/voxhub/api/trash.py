@@ -16,6 +16,7 @@ from voxhub.api.deps import (
     PrincipalDep,
     authorize_dataset,
     changing,
+    held_here,
     require,
 )
 from voxhub.api.fields import Id
@@ -53,7 +54,7 @@ def delete_dataset(
     organization: str, name: str, confirm: Confirm, hub: HubDep, principal: PrincipalDep
 ) -> TrashOut:
     """Move the dataset to the trash (``?confirm=`` its name); restorable until purged."""
-    authorize_dataset(hub, principal, organization, name, "manage")
+    held_here(authorize_dataset(hub, principal, organization, name, "manage"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
         entry = trash_service.delete_dataset(

@@ -8,6 +8,7 @@ offers it). No database query per chunk in the steady state.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import stat
@@ -21,6 +22,7 @@ from voxhub.access.errors import Hidden
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, elsewhere, get_hub, get_principal, layer_of
 from voxhub.api.errors import error_response, status_for
+from voxhub.api.zarr_remote import is_remote_layer, serve_remote
 from voxhub.catalog.index import DatasetEntry
 from voxhub.errors import VoxhubError
 from voxhub.formats.properties import PROPERTIES_FILE
@@ -219,6 +221,9 @@ def serve(
             {"layer": layer.name, "category": layer.category, "mags": list(layer.mags)},
             headers=CORS,
         )
+    if is_remote_layer(layer):
+        headers = {**CORS, "Cache-Control": _cache_control(entry)}
+        return serve_remote(entry, layer, parts[1:], headers, _not_found)
     return _send_file(request, entry, os.path.join(layer.path, *parts[1:]))
 
 
@@ -296,7 +301,12 @@ class ZarrFastPath:
         request = Request(scope, receive)
         response: Response | None
         try:
-            response = dispatch(request)
+            if getattr(get_hub(request).authenticator, "asks_hub", False):
+                # a datastore node may ask the hub (a network round trip) on a cache
+                # miss: off the event loop, so other requests keep being answered
+                response = await asyncio.to_thread(dispatch, request)
+            else:
+                response = dispatch(request)
         except VoxhubError as exc:
             response = error_response(status_for(exc), exc.code, exc.detail)
             response.headers.update(CORS)

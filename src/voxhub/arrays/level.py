@@ -185,6 +185,10 @@ class LevelView:
             out.append(k)
         return tuple(out)
 
+    def stored_key(self, key: Any) -> tuple[Any, ...]:
+        """A (c, z, y, x) key checked against this view and put in the stored array's order."""
+        return self._stored_key(self._bounded(key))
+
     def _stored_key(self, key: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(key[CANONICAL.index(n)] if n in CANONICAL else 0 for n in self.axes.names)
 

@@ -109,7 +109,7 @@ def serve(
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
     with hub.transaction() as session:
         created = ensure_admin(session, with_token=True)
-        scan_folders(session, settings.binary_data)
+        scan_folders(session, settings.binary_data, hub.remote_allowed)
         empty = store_is_empty(session)
     clean_leftovers(hub)  # staging and upload copies of writers killed earlier
     if created:
@@ -226,7 +226,7 @@ def scan() -> None:
 
     hub = open_hub()
     with hub.transaction() as session:
-        report = scan_folders(session, hub.settings.binary_data)
+        report = scan_folders(session, hub.settings.binary_data, hub.remote_allowed)
     out.print(f"{len(report.active)} datasets active, {len(report.missing)} missing")
     for key in report.missing:
         out.print(f"  missing: {key}")

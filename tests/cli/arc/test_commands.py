@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from voxhub.cli.arc import app
+from voxhub.cli.arc.credentials import helper_args
 from voxhub.isa import load_arc
 
 runner = CliRunner()
@@ -154,6 +155,17 @@ def test_config_set_list_unset_and_the_editor_setting(root, tmp_path, monkeypatc
     assert load_arc(root).investigation.get_study("S").title == "Via config"
 
 
+def git_credential(host):
+    """What git's credential machinery answers for an https host (no prompting)."""
+    return subprocess.run(
+        ["git", *helper_args(), "credential", "fill"],
+        input=f"protocol=https\nhost={host}\n\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "PYTHONPATH": os.pathsep.join(sys.path)},
+    ).stdout
+
+
 def test_remote_token_store_is_private_and_get_says_what_to_do(root, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     ok(root, "remote", "token", "store", "-t", "s3cr3t", "-s", "git.example.org", "-u", "me")
@@ -163,6 +175,9 @@ def test_remote_token_store_is_private_and_get_says_what_to_do(root, tmp_path, m
     result = arc(root, "remote", "token", "get")
     assert result.exit_code != 0 and "token store" in result.output
     assert "one word" in arc(root, "remote", "token", "store", "-t", "a b").output
+    # git (as sync and get run it) gets the token from voxhub's credential helper
+    assert "username=me\npassword=s3cr3t" in git_credential("git.example.org")
+    assert "s3cr3t" not in git_credential("elsewhere.org")
 
 
 def test_version_and_aliases(root):
@@ -174,3 +189,37 @@ def test_version_and_aliases(root):
     )
     ok(root, "person", "register", "-l", "Lee", "-f", "Ann", "-s", "S")
     assert load_arc(root).investigation.get_study("S").contacts[0].last_name == "Lee"
+
+
+def test_a_command_failing_half_way_leaves_the_arc_as_it_was(root):
+    """'assay add' writes the assay's folder, then its new study's: a file where the study's
+    folder must go makes the second fail, and the first is undone."""
+    (root / "studies" / "S2").write_text("in the way")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    result = arc(root, "a", "add", "-s", "S2", "-a", "B")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 2  # the assay's CREATE, then the error
+    assert not (root / "assays" / "B").exists()
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_delete_sets_the_folder_aside_until_everything_else_is_written(root):
+    ok(root, "s", "add", "-s", "T")
+    ok(root, "s", "delete", "-s", "T")
+    assert not (root / "studies" / "T").exists()
+    assert not [p for p in (root / "studies").iterdir() if ".deleted-" in p.name]
+    assert load_arc(root).investigation.study_identifiers == ["S"]
+
+
+def test_arccommander_0x_spellings_name_the_assays_study(root):
+    """ArcCommander 0.x scripts give -s to assay update/show/remove: it must register it."""
+    ok(root, "a", "update", "-s", "S", "-a", "A", "--technologytype", "microscopy")
+    assert load_arc(root).investigation.get_assay("A").technology_type.name == "microscopy"
+    ok(root, "s", "add", "-s", "T")
+    wrong = arc(root, "a", "show", "-s", "T", "-a", "A")
+    assert wrong.exit_code != 0 and "not registered in study 'T'" in wrong.output
+    ok(root, "a", "update", "-s", "T", "-a", "New", "--addifmissing")
+    assert load_arc(root).investigation.get_study("T").registered_assay_identifiers == ("New",)
+    ok(root, "a", "unregister", "-a", "New", "-s", "T")
+    ok(root, "a", "remove", "-s", "S", "-a", "A")
+    assert load_arc(root).investigation.assay_identifiers == ["New"]

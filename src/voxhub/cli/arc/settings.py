@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from voxhub.cli.arc._base import command, edit_fields, flag, git, option, perform, required, root
+from voxhub.cli.arc.credentials import tokens_path, user_dir
 from voxhub.isa import InvalidIsa, IsaNotFound
 
 config_app = typer.Typer(help="Show and change ArcCommander settings.", no_args_is_help=True)
@@ -29,15 +30,10 @@ DEFAULT_SERVER = "git.nfdi4plants.org"
 MAX_VALUE = 4096
 
 
-def _user_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "voxhub"
-
-
 def _path(local: bool, global_: bool) -> Path:
     if local and global_:
         raise InvalidIsa("give --local or --global, not both")
-    return _user_dir() / "arc.config" if global_ else root() / ".arc" / "config"
+    return user_dir() / "arc.config" if global_ else root() / ".arc" / "config"
 
 
 def _read(path: Path) -> configparser.ConfigParser:
@@ -165,7 +161,7 @@ def token_store(token: str, user: str | None, server: str | None) -> None:
     if len(token) > MAX_VALUE or any(c.isspace() for c in token) or not token:
         raise InvalidIsa("a token is one word of at most 4096 characters")
     _split(f"{host}.token")
-    path = _user_dir() / "arc.tokens"
+    path = tokens_path()
     parser = _read(path)
     if not parser.has_section(host):
         parser.add_section(host)
