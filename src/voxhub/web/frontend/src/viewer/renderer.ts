@@ -342,7 +342,7 @@ export class Renderer {
       const alpha = state.opacity / 100;
       gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
       gl.uniform1f(this.#uniform(p, "u_alpha"), alpha);
-      const id = BigInt(state.selected);
+      const id = BigInt(state.selected); // a decimal string: exact past 2^53
       gl.uniform2ui(this.#uniform(p, "u_selected"), Number(id & 0xffffffffn), Number((id >> 32n) & 0xffffffffn));
       gl.uniform1i(this.#uniform(p, "u_onlySelected"), state.onlySelected && id > 0n ? 1 : 0);
     } else {
