@@ -19,6 +19,7 @@ from voxhub.catalog.datastores import Heartbeats
 from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
 from voxhub.catalog.remote import RemoteSources
+from voxhub.catalog.usage import UsageNotes
 from voxhub.config import Settings, get_settings
 from voxhub.db.session import make_engine, make_sessionmaker, migrate, transaction
 from voxhub.formats.ingest import DataRoot
@@ -74,6 +75,11 @@ class Hub:
     def disk_usage(self) -> DiskUsage:
         """Dataset folder sizes, measured in the background (``DatasetOut.diskBytes``)."""
         return DiskUsage()
+
+    @cached_property
+    def usage(self) -> UsageNotes:
+        """``last_used`` of datasets, written at most once a minute each."""
+        return UsageNotes(self.sessions)
 
     @cached_property
     def authenticator(self) -> Authenticator:
