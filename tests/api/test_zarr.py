@@ -4,8 +4,9 @@ import json
 
 import numpy as np
 import pytest
-import zarr
 from tests.helpers import add_dataset
+
+pytestmark = pytest.mark.storages  # the same behaviour on the data folder and on S3
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_metadata_and_chunks_of_a_public_dataset(client, public, hub):
     assert group.headers["access-control-allow-origin"] == "*"
     assert group.headers["cache-control"].startswith("public")
     chunk = client.get("/zarr/lab/open/color/1/c/0/0/0/0")
-    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    on_disk = hub.storage.read("lab/open/color/1/c/0/0/0/0")
     assert chunk.status_code == 200 and chunk.content == on_disk
 
 
@@ -64,7 +65,7 @@ def test_outsider_cannot_read_private_data(client, private, outsider_token):
 
 
 def test_ranges_including_suffix_ranges(client, public, hub):
-    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    on_disk = hub.storage.read("lab/open/color/1/c/0/0/0/0")
     url = "/zarr/lab/open/color/1/c/0/0/0/0"
     part = client.get(url, headers={"Range": "bytes=2-9"})
     assert part.status_code == 206 and part.content == on_disk[2:10]
@@ -118,13 +119,13 @@ def test_cors_preflight(client, public):
 def test_zarr_python_reads_through_the_app(client, public, hub):
     """The metadata served is what zarr-python needs (full reads are in tests/e2e)."""
     meta = json.loads(client.get("/zarr/lab/open/color/1/zarr.json").content)
-    local = zarr.open_array(str(hub.settings.binary_data / "lab/open/color/1"))
+    local = hub.storage.open_array("lab/open/color/1")
     assert meta["shape"] == list(local.shape)
     assert np.array_equal(local[0], public)
 
 
 def test_range_errors_keep_cors_and_the_json_shape(client, public, hub):
-    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    on_disk = hub.storage.read("lab/open/color/1/c/0/0/0/0")
     url = "/zarr/lab/open/color/1/c/0/0/0/0"
     origin = {"Origin": "http://viewer.example"}
     cases = [
