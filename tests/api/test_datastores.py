@@ -136,7 +136,7 @@ def test_registration_takes_what_it_may_and_says_why_not_the_rest(
     # the hub's scan leaves it alone, and a local folder may not take its name
     (hub.settings.binary_data / "lab" / "far").mkdir(parents=True)
     with hub.transaction() as session:
-        report = scan(session, hub.settings.binary_data)
+        report = scan(session, hub.storage)
     assert "lab/far" in report.errors and "lab/far" not in report.missing
     hub.index.refresh(force=True)
     assert (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,8 @@ from voxhub.hub import Hub
 
 
 def get_hub(request: Request) -> Hub:
-    return request.app.state.hub
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 @contextmanager
@@ -130,3 +132,16 @@ def layer_of(entry: DatasetEntry, layer: str) -> LayerEntry:
         return entry.layers[layer]
     except KeyError:
         raise Hidden(f"layer {layer!r} not found in {entry.organization}/{entry.name}") from None
+
+
+# The dependencies every router declares its handlers with (defined once, here).
+HubDep = Annotated[Hub, Depends(get_hub)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_user(principal: PrincipalDep) -> Principal:
+    """A logged-in principal: jobs, uploads and imports belong to people, anonymous has none."""
+    return require_login(principal)
+
+
+UserDep = Annotated[Principal, Depends(get_user)]

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, changing, get_hub, get_principal, held_here
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    authorize_dataset,
+    changing,
+    held_here,
+)
 from voxhub.catalog import datasource
 from voxhub.catalog.datasets import find_dataset
-from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["dataset properties"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class DiskOut(BaseModel):
