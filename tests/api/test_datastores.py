@@ -136,7 +136,7 @@ def test_registration_takes_what_it_may_and_says_why_not_the_rest(
     # the hub's scan leaves it alone, and a local folder may not take its name
     (hub.settings.binary_data / "lab" / "far").mkdir(parents=True)
     with hub.transaction() as session:
-        report = scan(session, hub.settings.binary_data)
+        report = scan(session, hub.storage)
     assert "lab/far" in report.errors and "lab/far" not in report.missing
     hub.index.refresh(force=True)
     assert (
@@ -152,6 +152,18 @@ def test_registration_takes_what_it_may_and_says_why_not_the_rest(
     box = "/api/v1/datasets/lab/far/layers/color/data?width=4"
     moved = client.get(box, headers=bearer(admin_token), follow_redirects=False)
     assert moved.status_code == 307 and moved.headers["location"] == NODE + box
+
+    # its files are the node's: the hub does not trash or rewrite them
+    for method, path in (
+        ("DELETE", "/api/v1/datasets/lab/far?confirm=far"),
+        ("PUT", "/api/v1/datasets/lab/far/properties"),
+        ("POST", "/api/v1/datasets/lab/far/properties/disk/apply"),
+    ):
+        refused = client.request(
+            method, path, headers=bearer(admin_token), json=properties if method == "PUT" else None
+        )
+        assert refused.status_code == 409, (path, refused.text)
+        assert refused.json()["error"] == "held_by_datastore"
 
     # a second registration without it removes it from the catalog
     assert register(client, key).json()["removed"] == ["lab/far"]

@@ -5,13 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from voxhub.access.principal import Principal
 from voxhub.api.dataset_settings import fresh_dataset
 from voxhub.api.datasets import DatasetOut
-from voxhub.api.deps import authorize_dataset, changing, get_hub, get_principal, require
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    authorize_dataset,
+    changing,
+    held_here,
+    require,
+)
 from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog import trash as trash_service
@@ -22,8 +29,6 @@ from voxhub.db.models import Organization
 from voxhub.hub import Hub
 
 router = APIRouter(tags=["trash"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Confirm = Annotated[str, Query(max_length=128, description="The dataset's name, to confirm")]
 
 
@@ -49,7 +54,7 @@ def delete_dataset(
     organization: str, name: str, confirm: Confirm, hub: HubDep, principal: PrincipalDep
 ) -> TrashOut:
     """Move the dataset to the trash (``?confirm=`` its name); restorable until purged."""
-    authorize_dataset(hub, principal, organization, name, "manage")
+    held_here(authorize_dataset(hub, principal, organization, name, "manage"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
         entry = trash_service.delete_dataset(

@@ -114,7 +114,8 @@ class Client:
             name, org, files, voxelSize=list(voxel_size) if voxel_size else None, unit=unit,
             folderId=folder, initialTeams=teams, category=category, layerName=layer,
         )  # fmt: skip
-        upload = self._resumable(body) or self.http.json("POST", "/api/v1/uploads", json=body)
+        resumed = self._resumable(body)
+        upload = resumed or self.http.json("POST", "/api/v1/uploads", json=body)
         todo = list(pieces(files, chunk_size))
         total = sum(p.length for p in todo)
         done = 0
@@ -125,7 +126,8 @@ class Client:
             if progress is not None:
                 progress(done, total)
 
-        send_all(self.http, upload["uploadId"], todo, self.parallel, advanced)
+        # a fresh upload holds no chunk yet: only a resumed one asks before each send
+        send_all(self.http, upload["uploadId"], todo, self.parallel, advanced, resumed is not None)
         finished = self.http.json("POST", f"/api/v1/uploads/{upload['uploadId']}/finish")
         job = self.job(finished["jobId"])
         if not wait:
