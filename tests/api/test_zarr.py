@@ -188,3 +188,25 @@ def test_zarr_v2_dataset_root_serves_only_v2_documents(client, tmp_path):
         for layer in layers:
             assert v2.get(layer["url"]).status_code == 200, layer
     hub.close()
+
+
+def test_presigned_mode_redirects_after_the_permission_check(
+    client, private, hub, admin_token, outsider_token, storage_backend
+):
+    import httpx
+
+    hub.settings.s3_redirect = "presigned"
+    url = "/zarr/lab/em/color/1/c/0/0/0/0"
+    stored = hub.storage.read("lab/em/color/1/c/0/0/0/0")
+    assert client.get(url, headers=auth(outsider_token)).status_code == 404  # no URL leaks
+    assert client.get(url).status_code == 404
+    answer = client.get(url, headers=auth(admin_token), follow_redirects=False)
+    if storage_backend == "local":  # the data folder has nothing to presign: served as before
+        assert answer.status_code == 200 and answer.content == stored
+        return
+    assert answer.status_code == 307
+    assert answer.headers["cache-control"] == "private, no-store"
+    assert answer.headers["access-control-allow-origin"] == "*"
+    direct = httpx.get(answer.headers["location"], timeout=30)  # straight from the bucket
+    assert direct.status_code == 200 and direct.content == stored
+    assert "X-Amz-Expires=300" in answer.headers["location"]

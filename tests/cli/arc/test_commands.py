@@ -150,9 +150,13 @@ def test_config_set_list_unset_and_the_editor_setting(root, tmp_path, monkeypatc
     assert "general.verbosity=1" in ok(root, "config", "list")
     assert "not section.key" in arc(root, "config", "set", "-n", "nodot", "-v", "1").output
     assert "not both" in arc(root, "config", "list", "-l", "-g").output
-    ok(root, "config", "set", "-n", "general.editor", "-v", editor(tmp_path, title="Via config"))
+    # an editor set in the ARC's own settings (which a cloned ARC brings) is never run
+    ok(root, "config", "set", "-n", "general.editor", "-v", editor(tmp_path, title="From ARC"))
+    ok(root, "s", "edit", "-s", "S", EDITOR="true")
+    assert load_arc(root).investigation.get_study("S").title == ""
+    ok(root, "config", "set", "-g", "-n", "general.editor", "-v", editor(tmp_path, title="Mine"))
     ok(root, "s", "edit", "-s", "S", EDITOR="false")
-    assert load_arc(root).investigation.get_study("S").title == "Via config"
+    assert load_arc(root).investigation.get_study("S").title == "Mine"
 
 
 def git_credential(host):

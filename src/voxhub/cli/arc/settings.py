@@ -65,10 +65,10 @@ def _split(name: str) -> tuple[str, str]:
     return section.strip(), key.strip()
 
 
-def settings() -> dict[str, str]:
-    """Every setting, the ARC's over the user's."""
+def settings(with_arcs: bool = True) -> dict[str, str]:
+    """Every setting, the ARC's over the user's (``with_arcs=False``: the user's only)."""
     merged: dict[str, str] = {}
-    for path in (_path(False, True), _path(True, False)):
+    for path in (_path(False, True), _path(True, False))[: 2 if with_arcs else 1]:
         parser = _read(path)
         for section in parser.sections():
             merged.update({f"{section}.{k}": v for k, v in parser.items(section)})

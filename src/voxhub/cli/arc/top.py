@@ -128,7 +128,10 @@ def create_arc(identifier: str | None, values: dict[str, Any]) -> ARC:
         DESCRIPTION,
         BRANCH,
         REPOSITORY,
-        option("editorpath", help="Editor for the 'edit' commands (kept in .arc/config)."),
+        option(
+            "editorpath",
+            help="Editor for the 'edit' commands (kept in your settings, not the ARC's).",
+        ),
         option("gitlfsbytethreshold", help="Files larger than this many bytes go to git LFS."),
         flag("gitignore", help="Also write a .gitignore."),
         option(
@@ -163,7 +166,7 @@ def init(
     create_arc(investigationidentifier, values)
     folder = root()
     if editorpath:
-        set_value("general.editor", editorpath)
+        set_value("general.editor", editorpath, global_=True)  # see edit_fields: not the ARC's
     if gitlfsbytethreshold:
         set_value("general.gitlfsbytethreshold", gitlfsbytethreshold)
     contracts: list[Contract] = []
