@@ -44,7 +44,7 @@ function Browser({ folder, chosen, onOpen, onChoose }: {
                   </button>
                 ) : <span class="mono">{e.name}</span>}
                 {e.size !== null && e.size !== undefined ? <span class="muted small"> {formatBytes(e.size)}</span> : null}
-                <button type="button" class="small-button" aria-pressed={chosen === path}
+                <button type="button" class="choose" aria-pressed={chosen === path}
                   aria-label={`Import ${e.name}`} onClick={() => onChoose(path)}>
                   {chosen === path ? "Chosen" : "Choose"}
                 </button>
