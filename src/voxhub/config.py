@@ -69,6 +69,16 @@ class Settings(BaseSettings):
         64 * 2**20, description="Most bytes the files of one imported ARC zip may unpack to"
     )
     access_cache_seconds: float = Field(2.0, description="How long an access decision is reused")
+    hub_url: str | None = Field(
+        None, description="The hub a datastore node registers with (`voxhub serve --datastore`)"
+    )
+    datastore_key: str | None = Field(None, description="The key a datastore node presents")
+    datastore_heartbeat_seconds: float = Field(
+        10.0, description="How often a datastore node beats and re-registers changed datasets"
+    )
+    datastore_timeout_seconds: float = Field(
+        30.0, description="Silence after which the hub shows a datastore's datasets unreachable"
+    )
     server: str = Field("granian", description="ASGI server for `voxhub serve`: granian|uvicorn")
     http_workers: int = Field(1, description="HTTP worker processes of `voxhub serve`")
     openmsi_max_elements: int = Field(

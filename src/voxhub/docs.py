@@ -41,12 +41,12 @@ def _commands(group: typer.core.TyperGroup, prefix: str) -> list[tuple[str, str]
         path = f"{prefix} {name}"
         if command.hidden:  # an alias (such as ArcCommander's 'arc s' for 'arc study')
             continue
-        if hasattr(command, "commands") and path.count(" ") >= 3:
+        if isinstance(command, typer.core.TyperGroup) and path.count(" ") >= 3:
             # a group inside a group (voxhub arc study person): one row with its verbs
             verbs = "\\|".join(command.commands)
             help_text = (command.help or "").strip().splitlines()[0]
             rows.append((f"{path} {verbs}", help_text))
-        elif hasattr(command, "commands"):  # a sub-command group
+        elif isinstance(command, typer.core.TyperGroup):  # a sub-command group
             rows += _commands(command, path)
         else:
             rows.append((path, (command.help or "").strip().splitlines()[0]))
@@ -55,10 +55,12 @@ def _commands(group: typer.core.TyperGroup, prefix: str) -> list[tuple[str, str]
 
 def commands_table() -> str:
     from voxhub.cli import app
+    from voxhub.cli._lazy import LazyGroup
 
     rows = ["| command | what |", "| --- | --- |"]
     group = typer.main.get_group(app)
-    group.load_all()  # type: ignore[attr-defined]  (sub-groups load lazily)
+    assert isinstance(group, LazyGroup), "voxhub's top-level group loads its sub-groups lazily"
+    group.load_all()
     for path, help_text in _commands(group, "voxhub"):
         rows.append(f"| `{path}` | {help_text} |")
     return "\n".join(rows)

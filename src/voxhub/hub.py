@@ -6,6 +6,7 @@ way, so every entry point sees the same data folder and database.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from voxhub.access.authenticate import Authenticator
 from voxhub.arrays.box import ReadSlots
 from voxhub.arrays.layer import LayerLayout
+from voxhub.catalog.datastores import Heartbeats
 from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
 from voxhub.config import Settings, get_settings
@@ -40,7 +42,7 @@ class Hub:
     def sessions(self) -> sessionmaker[Session]:
         return make_sessionmaker(self.engine)
 
-    def transaction(self):  # type: ignore[no-untyped-def]
+    def transaction(self) -> AbstractContextManager[Session]:
         """``with hub.transaction() as session:`` commits on success."""
         return transaction(self.sessions)
 
@@ -58,6 +60,11 @@ class Hub:
     @cached_property
     def authenticator(self) -> Authenticator:
         return Authenticator(self.sessions, self.index)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        """When each external datastore last beat (``VOXHUB_DATASTORE_TIMEOUT_SECONDS``)."""
+        return Heartbeats(self.sessions, self.settings.datastore_timeout_seconds)
 
     @cached_property
     def box_slots(self) -> ReadSlots:

@@ -51,16 +51,23 @@ class Server:
 
 
 def start_server(
-    data: Path, extra_env: dict[str, str] | None = None, timeout: float = 420
+    data: Path,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 420,
+    args: tuple[str, ...] = (),
 ) -> Server:
-    """Run ``voxhub serve`` on a free loopback port; wait until /health answers."""
+    """Run ``voxhub serve [args]`` on a free loopback port; wait until /health answers."""
     port = free_port()
     env = {**os.environ, "VOXHUB_DATA": str(data), "VOXHUB_PORT": str(port), **(extra_env or {})}
     env.setdefault("VOXHUB_HOST", "127.0.0.1")
     log = open(data.parent / f"serve-{port}.log", "w")  # noqa: SIM115 (kept open for the process)
     # A session of its own: killing it must take granian's worker processes along.
     process = subprocess.Popen(
-        [VOXHUB, "serve"], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        [VOXHUB, "serve", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -117,6 +117,11 @@ def table(t):  # type: ignore[no-untyped-def]
     }
 
 
+def _term(oa):  # type: ignore[no-untyped-def]
+    # A datamap's empty term reads back from its file as an empty term, not as none.
+    return _oa(oa) or ["", "", ""]
+
+
 def _datamap(node):  # type: ignore[no-untyped-def]
     datamap = getattr(node, "datamap", None)
     if datamap is None:
@@ -126,9 +131,9 @@ def _datamap(node):  # type: ignore[no-untyped-def]
             "name": d.name,
             "format": d.format,
             "selector": d.selector_format,
-            "explication": _oa(d.explication),
-            "unit": _oa(d.unit),
-            "object_type": _oa(d.object_type),
+            "explication": _term(d.explication),
+            "unit": _term(d.unit),
+            "object_type": _term(d.object_type),
             "label": d.label,
             "description": d.description,
             "generated_by": d.generated_by,

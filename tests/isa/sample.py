@@ -8,6 +8,8 @@ from voxhub.isa import (
     Comment,
     CompositeCell,
     CompositeHeader,
+    DataContext,
+    Datamap,
     IOType,
     OntologyAnnotation,
     OntologySourceReference,
@@ -46,11 +48,13 @@ def growth_table() -> ArcTable:
         [
             CompositeCell.create_unitized("22", CELSIUS),
             CompositeCell.create_unitized("", CELSIUS),  # unit without value
-            term("room temperature"),  # value without unit
+            CompositeCell.create_unitized("room temperature"),  # value without unit
         ],
     )
     # a unit column whose cells are all empty still keeps its Unit column
-    table.add_column(CompositeHeader.parameter(TIME, has_unit=True), [term()] * 3)
+    table.add_column(
+        CompositeHeader.parameter(TIME, has_unit=True), [CompositeCell.create_unitized()] * 3
+    )
     table.add_column(CompositeHeader.comment("note"), [ft("first"), ft(""), ft("x & <y>")])
     table.add_column(CompositeHeader.free_text("Lab book"), [ft("p. 12"), ft(""), ft("")])
     table.add_column(CompositeHeader.performer(), [ft("Ann")] * 3)
@@ -140,6 +144,23 @@ def sample_investigation() -> ArcInvestigation:
         tables=[measure_table()],
         performers=[Person(last_name="Kim", first_name="Bo")],
         comments=[Comment("instrument room", "L2")],
+        datamap=Datamap(
+            [
+                DataContext(
+                    "images/leaf1.zarr",
+                    "application/zarr",
+                    "",
+                    explication=OntologyAnnotation("fluorescence", "FBbi", "FBbi:00000246"),
+                    unit=OntologyAnnotation("micrometer", "UO", "UO:0000017"),
+                    object_type=OntologyAnnotation("float", "NCIT", "NCIT:C48150"),
+                    label="GFP",
+                    description="green channel",
+                    generated_by="ZEN",
+                    comments=[Comment("channel", "1")],
+                ),
+                DataContext("tables/areas.csv#col=2", "text/csv", "rfc7111", label="area"),
+            ]
+        ),
     )
     inv.add_assay(assay, register_in=["growth", "empty-study"])
     inv.add_assay(ArcAssay("unregistered"))

@@ -88,7 +88,13 @@ def cells_for(header: CompositeHeader):
             terms(empty_ok=False),
         )
         term = st.builds(CompositeCell.create_term, terms())
-        return st.one_of(term, unitized) if header.has_unit else term
+        if not header.has_unit:
+            return term
+        # In a column with a Unit, a cell without a unit is Unitized (as ARCtrl reads it),
+        # unless it is a term with an accession.
+        accessed = terms().filter(lambda t: bool(t.term_source_ref or t.term_accession))
+        bare = st.builds(CompositeCell.create_unitized, maybe_words)
+        return st.one_of(st.builds(CompositeCell.create_term, accessed), unitized, bare)
     if header.is_data_column:
         return st.builds(
             CompositeCell.create_data, maybe_words, st.sampled_from(["", "text/csv"]), st.just("")

@@ -114,6 +114,7 @@ def test_reading_is_paths_then_read_contracts_then_model(tmp_path):
     assert {c.operation for c in contracts} == {Operation.READ}
     assert [c.path for c in contracts] == [
         "assays/imaging/isa.assay.xlsx",
+        "assays/imaging/isa.datamap.xlsx",
         "assays/unregistered/isa.assay.xlsx",
         "isa.investigation.xlsx",
         "studies/empty-study/isa.study.xlsx",
@@ -269,3 +270,25 @@ def test_write_arc_that_cannot_be_written_leaves_the_folder_as_it_was(tmp_path):
     with pytest.raises(IsaConflict):
         write_arc(ARC(inv), tmp_path)
     assert {p: (tmp_path / p).read_bytes() for p in list_files(tmp_path)} == before
+
+
+def test_write_arc_failing_half_way_leaves_the_folder_as_it_was(tmp_path):
+    """The investigation file is written before the new study's folder is made; a file
+    where that folder must go fails the write half-way, yet the ARC is untouched."""
+    root = tmp_path / "arc"
+    inv = sample_investigation()
+    write_arc(ARC(inv), root)
+    (root / "studies" / "blocked").write_bytes(b"a file, not a folder")
+    (root / "assays" / "imaging" / "dataset" / "big.raw").write_bytes(b"data")
+    before = {p: (root / p).read_bytes() for p in list_files(root)}
+    inv.title = "changed"
+    inv.add_study(ArcStudy("blocked", title="cannot be written"))
+    with pytest.raises(OSError):
+        write_arc(ARC(inv), root)
+    assert {p: (root / p).read_bytes() for p in list_files(root)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arc"]  # no staging left behind
+    inv.remove_study("blocked")
+    (root / "studies" / "blocked").unlink()
+    write_arc(ARC(inv), root)
+    assert load_arc(root).investigation.title == "changed"
+    assert (root / "assays" / "imaging" / "dataset" / "big.raw").read_bytes() == b"data"

@@ -20,7 +20,6 @@ from .sample import sample_investigation
 runner = CliRunner()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 5: unit columns stay Unitized")
 def test_an_arc_written_by_voxhub_reads_in_arctrl(tmp_path):
     inv = sample_investigation()
     write_arc(ARC(inv), tmp_path)
@@ -28,7 +27,6 @@ def test_an_arc_written_by_voxhub_reads_in_arctrl(tmp_path):
     assert differences(theirs, our_dump(inv)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 4: datamaps")
 def test_an_arc_written_by_arctrl_reads_in_voxhub(tmp_path):
     arctrl("write-sample", tmp_path)
     theirs = arctrl("dump", tmp_path)

@@ -78,7 +78,16 @@ def test_layout_of_processes_materials_and_protocols():
     assert [d["name"] for d in assay["dataFiles"]] == [
         "images/leaf1.zarr",
         "images/leaf2.zarr#level=0",
+        # the datamap: one data file per context, its columns as comments
+        "images/leaf1.zarr",
+        "tables/areas.csv#col=2",
     ]
+    described = assay["dataFiles"][2]
+    assert described["@id"] == "#datamap/imaging/0"
+    assert {"name": "Explication Term Accession Number", "value": "FBbi:00000246"} in described[
+        "comments"
+    ]
+    assert {"name": "Comment [channel]", "value": "1"} in described["comments"]
     # the assay's protocol is declared in the study that holds the assay
     assert "imaging" in [p["name"] for p in study["protocols"]]
     # "1e3" is not written back the same as a number, so it stays text

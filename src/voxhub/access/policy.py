@@ -39,6 +39,8 @@ MANAGER_ROLES = ("admin", "dataset_manager")
 
 
 class DatasetLike(Protocol):
+    organization: str
+    name: str
     organization_id: int
     is_public: bool
     allowed_team_ids: frozenset[int]
@@ -67,6 +69,9 @@ def _manager_can(principal: Principal, action: Action, organization_id: int) -> 
 
 
 def can_dataset(principal: Principal, action: Action, dataset: DatasetLike) -> bool:
+    if principal.presented is not None:  # on a datastore node: only reads, and the hub decides
+        verdicts = principal.presented.verdicts
+        return action == "view" and verdicts.may_view(principal, dataset.organization, dataset.name)
     verdict = _manager_can(principal, action, dataset.organization_id)
     if verdict is not None:
         return verdict

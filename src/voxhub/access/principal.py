@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+
+class HubVerdicts(Protocol):
+    """Where a datastore node asks the hub (``voxhub.datastore.access.HubAccess``)."""
+
+    def may_view(self, principal: Principal, organization: str, name: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Presented:
+    """The credentials a request brought to an external datastore, which cannot check
+    them itself (it has no users): the hub decides, through ``verdicts``."""
+
+    verdicts: HubVerdicts = field(compare=False, repr=False)
+    token: str | None = field(default=None, repr=False)
+    session: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -21,6 +38,7 @@ class Principal:
     team_ids: frozenset[int] = frozenset()
     managed_team_ids: frozenset[int] = frozenset()
     share_token_hashes: frozenset[str] = field(default_factory=frozenset)
+    presented: Presented | None = None  # on a datastore node: the hub decides
 
     @property
     def is_authenticated(self) -> bool:

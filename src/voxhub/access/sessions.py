@@ -48,7 +48,7 @@ class SessionCookies:
         if not cookie:
             return None
         try:
-            value = self._serializer.loads(cookie, max_age=self.max_age_seconds)
+            value = self._serializer.loads(cookie, max_age=int(self.max_age_seconds))
         except BadSignature:
             return None
         return value if isinstance(value, str) else None

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from voxhub.access import audit
 from voxhub.access.principal import Principal
 from voxhub.access.tokens import SHARE_TOKEN_PREFIX, hash_token
-from voxhub.catalog.datasets import settings_row
+from voxhub.catalog.datasets import existing_settings_row, settings_row
 from voxhub.db.models import Dataset
 from voxhub.db.session import bump_epoch
 
@@ -29,7 +29,7 @@ def _token(secret: bytes, dataset_id: int, nonce: str) -> str:
 
 def current_token(session: Session, secret: bytes, dataset: Dataset) -> str | None:
     """The dataset's sharing token, or None when it has none (or the secret changed)."""
-    row = settings_row(session, dataset, create=False)
+    row = existing_settings_row(session, dataset)
     if row is None or not row.sharing_nonce or not row.sharing_token_hash:
         return None
     token = _token(secret, dataset.id, row.sharing_nonce)
@@ -58,7 +58,7 @@ def ensure(session: Session, secret: bytes, actor: Principal, dataset: Dataset, 
 
 def revoke(session: Session, actor: Principal, dataset: Dataset, target: str) -> bool:
     """Remove the sharing token; True when there was one."""
-    row = settings_row(session, dataset, create=False)
+    row = existing_settings_row(session, dataset)
     if row is None or row.sharing_token_hash is None:
         return False
     row.sharing_nonce = None

@@ -17,6 +17,7 @@ from voxhub.api import (
     credentials,
     dataset_settings,
     datasets,
+    datastores,
     disk_scan,
     docs,
     errors,
@@ -37,6 +38,7 @@ from voxhub.api import (
 )
 from voxhub.catalog.scan import scan
 from voxhub.catalog.trash import SERVER, purge_expired
+from voxhub.datastore import DatastoreNode, HubAccess, HubLink
 from voxhub.hub import Hub
 from voxhub.jobs.runner import WorkerPool
 
@@ -54,6 +56,7 @@ ROUTERS = (
     teams.router,
     folders.router,
     dataset_settings.router,
+    datastores.router,
     trash.router,
     disk_scan.router,
     server_import.router,
@@ -64,6 +67,10 @@ ROUTERS = (
     docs.router,
     ui.router,  # last: /ui/{path} answers every client-side route of the app
 )
+
+
+# An external datastore node serves only reads of the datasets on its own disk.
+DATASTORE_ROUTERS = (datasets.router, zarr.router)
 
 
 def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
@@ -85,17 +92,24 @@ def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
 def create_app(hub: Hub | None = None) -> FastAPI:
     logs.install()  # before anything can log a path holding a token
     hub = hub or Hub().prepare()
+    node = datastore_node(hub)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         if hub.settings.scan_interval > 0:
             threading.Thread(target=_periodic_scan, args=(hub, stop), daemon=True).start()
-        workers = WorkerPool(hub, hub.settings.workers).start() if hub.settings.workers else None
+        workers = None
+        if hub.settings.workers and node is None:
+            workers = WorkerPool(hub, hub.settings.workers).start()
+        if node is not None:
+            node.start()
         try:
             yield
         finally:
             stop.set()
+            if node is not None:
+                node.stop()
             if workers is not None:  # a job still running is re-queued by its heartbeat timeout
                 workers.stop(timeout=5)
 
@@ -108,7 +122,9 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.hub = hub
-    app.state.principal_resolvers = list(credentials.RESOLVERS)
+    app.state.principal_resolvers = list(
+        credentials.RESOLVERS if node is None else credentials.DATASTORE_RESOLVERS
+    )
     errors.install(app)
     app.add_middleware(
         CORSMiddleware,
@@ -133,9 +149,21 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         """Liveness probe; reads no data."""
         return {"status": "ok", "version": __version__}
 
-    for router in ROUTERS:
+    for router in ROUTERS if node is None else DATASTORE_ROUTERS:
         app.include_router(router)
     return app
+
+
+def datastore_node(hub: Hub) -> DatastoreNode | None:
+    """With ``VOXHUB_HUB_URL`` set this process is an external datastore: access is the
+    hub's to decide (``hub.authenticator`` asks it), and a beat registers its datasets."""
+    settings = hub.settings
+    if not settings.hub_url:
+        return None
+    link = HubLink(settings.hub_url, settings.datastore_key or "")
+    hub.authenticator = HubAccess(link, settings.access_cache_seconds)  # type: ignore[assignment]
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return DatastoreNode(link, hub.index, url, settings.datastore_heartbeat_seconds)
 
 
 def iter_routes(routes: Iterable[BaseRoute]) -> Iterator[Route]:

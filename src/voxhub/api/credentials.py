@@ -9,6 +9,7 @@ an API token are exempt (no browser attaches one cross-site).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from fastapi import Request, Response
@@ -72,7 +73,16 @@ def session_resolver(request: Request, principal: Principal) -> Principal:
     return user.with_share_tokens(principal.share_token_hashes)
 
 
+def session_forwarder(request: Request, principal: Principal) -> Principal:
+    """On a datastore node: carry the hub's session cookie along unread (the hub checks it)."""
+    cookie = request.cookies.get(COOKIE)
+    if not cookie or principal.presented is None or len(cookie) > 1024:
+        return principal
+    return replace(principal, presented=replace(principal.presented, session=cookie))
+
+
 RESOLVERS = (sharing_resolver, session_resolver)
+DATASTORE_RESOLVERS = (sharing_resolver, session_forwarder)
 
 
 def set_session_cookies(request: Request, response: Response, session_id: str) -> str:

@@ -81,7 +81,9 @@ PATCH_FIELDS = {
 
 def fresh_dataset(hub: Hub, principal: Principal, organization: str, name: str) -> DatasetOut:
     entry = authorize_dataset(hub, principal, organization, name)
-    return describe(entry, principal, hub.index.snapshot(), hub.disk_usage)
+    return describe(
+        entry, principal, hub.index.snapshot(), hub.disk_usage, hub.heartbeats.reachable
+    )
 
 
 @router.patch("/{organization}/{name}", response_model=DatasetOut)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.api.deps import authorize_dataset, elsewhere, get_hub, get_principal, layer_of
 from voxhub.api.fields import Id, Int64
 from voxhub.api.folders import TeamRef, team_refs
 from voxhub.api.usage import note_use
@@ -68,13 +68,28 @@ class DatasetOut(BaseModel):
         None, description="Bytes in the data folder; null while being measured, or not stored here"
     )
     layers: list[LayerOut]
-    zarrUrl: str
+    zarrUrl: str = Field(description="Relative to this server, or absolute on a datastore")
+    datastoreUrl: str | None = Field(
+        None, description="The external datastore serving the data (its /zarr and data routes)"
+    )
 
 
 def describe(
-    entry: DatasetEntry, principal: Principal, snapshot: Snapshot, disk: DiskUsage | None = None
+    entry: DatasetEntry,
+    principal: Principal,
+    snapshot: Snapshot,
+    disk: DiskUsage | None = None,
+    reachable: Callable[[int], bool] = lambda _id: True,
 ) -> DatasetOut:
-    base = f"/zarr/{entry.organization}/{entry.name}"
+    """The dataset as the API shows it; ``reachable(datastore_id)`` says whether an
+    external datastore beats (else its datasets show ``unreachable``)."""
+    datastore = snapshot.datastores.get(entry.datastore_id) if entry.datastore_id else None
+    base = f"{datastore or ''}/zarr/{entry.organization}/{entry.name}"
+    status = entry.status
+    if entry.datastore_id is not None and not reachable(entry.datastore_id):
+        status = "unreachable"
+    if datastore is not None:
+        disk = None  # its bytes are on the datastore's disk, not measured here
     # Team names are the organization's business; others see none.
     insider = principal.is_superuser or principal.organization_id == entry.organization_id
     return DatasetOut(
@@ -83,7 +98,7 @@ def describe(
         displayName=entry.display_name or entry.name,
         description=entry.description,
         tags=list(entry.tags),
-        status=entry.status,
+        status=status,
         isPublic=entry.is_public,
         isEditable=can(principal, "edit", entry),
         folderId=entry.folder_id if insider else None,
@@ -98,6 +113,7 @@ def describe(
         unit=entry.unit,
         diskBytes=disk.get(entry.id, entry.updated, entry.path) if disk is not None else None,
         zarrUrl=f"{base}/",
+        datastoreUrl=datastore,
         layers=[
             LayerOut(
                 name=layer.name,
@@ -141,14 +157,18 @@ def list_datasets(
     visible = (e for e in snapshot.datasets.values() if can(principal, "view", e))
     total, page = select_datasets(visible, query, snapshot.tree)
     response.headers["X-Total-Count"] = str(total)
-    return [describe(e, principal, snapshot, hub.disk_usage) for e in page]
+    return [
+        describe(e, principal, snapshot, hub.disk_usage, hub.heartbeats.reachable) for e in page
+    ]
 
 
 @router.get("/{organization}/{name}", response_model=DatasetOut)
 def get_dataset(organization: str, name: str, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
     entry = authorize_dataset(hub, principal, organization, name)
     note_use(hub, entry.id)
-    return describe(entry, principal, hub.index.snapshot(), hub.disk_usage)
+    return describe(
+        entry, principal, hub.index.snapshot(), hub.disk_usage, hub.heartbeats.reachable
+    )
 
 
 @router.get(
@@ -156,6 +176,7 @@ def get_dataset(organization: str, name: str, hub: HubDep, principal: PrincipalD
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def read_data(
+    request: Request,
     organization: str,
     name: str,
     layer: str,
@@ -178,6 +199,8 @@ def read_data(
     and only ``VOXHUB_BOX_CONCURRENCY`` of them run at once per process.
     """
     entry = authorize_dataset(hub, principal, organization, name)
+    if (moved := elsewhere(hub, entry, request)) is not None:
+        return moved
     level = open_level(layer_of(entry, layer), mag)
     box = Box((x, y, z), (width, height, depth), Mag.parse(mag))
     settings = hub.settings
@@ -213,6 +236,7 @@ def read_data(
     responses={200: {"content": {"image/png": {}}}},
 )
 def thumbnail(
+    request: Request,
     organization: str,
     name: str,
     layer: str,
@@ -222,6 +246,8 @@ def thumbnail(
 ) -> Response:
     """The middle slice at the coarsest mag still at least ``size`` pixels wide."""
     entry = authorize_dataset(hub, principal, organization, name)
+    if (moved := elsewhere(hub, entry, request)) is not None:
+        return moved
     target = layer_of(entry, layer)
     level = thumbnail_level(target, size)
     plane = thumbnail_plane(level, layer_box(target), size)

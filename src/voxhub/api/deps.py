@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from voxhub.access.errors import Forbidden, Hidden, LoginRequired
@@ -96,6 +97,21 @@ def authorize_folder(
         raise Hidden(f"folder {folder_id} not found")
     require(principal, action, entry, f"folder {folder_id}")
     return entry
+
+
+def elsewhere(hub: Hub, entry: DatasetEntry, request: Request) -> Response | None:
+    """A redirect to the external datastore holding ``entry`` (same path and query), or None.
+
+    Asked after the access check: the hub refuses what it would refuse anyway.
+    """
+    if entry.datastore_id is None:
+        return None
+    base = hub.index.snapshot().datastores.get(entry.datastore_id)
+    if base is None:
+        raise Hidden(f"dataset {entry.organization}/{entry.name} not found")
+    query = request.url.query
+    target = base + request.url.path + (f"?{query}" if query else "")
+    return RedirectResponse(target, status_code=307, headers={"Access-Control-Allow-Origin": "*"})
 
 
 def layer_of(entry: DatasetEntry, layer: str) -> LayerEntry:

@@ -13,7 +13,8 @@ plain functions: FastAPI runs them in its thread pool, off the event loop.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.dependencies.models import Dependant
@@ -60,10 +61,13 @@ def known_parameters(request: Request) -> None:
             )
 
 
-def query_route(path: str):  # type: ignore[no-untyped-def]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def query_route(path: str) -> Callable[[Endpoint], Endpoint]:
     """``GET path`` and ``GET path/`` (OpenMSI's own form), both refusing unknown parameters."""
 
-    def decorate(function):  # type: ignore[no-untyped-def]
+    def decorate(function: Endpoint) -> Endpoint:
         checked = [Depends(known_parameters)]
         router.get(f"{path}/", include_in_schema=False, dependencies=checked)(function)
         return router.get(path, dependencies=checked)(function)

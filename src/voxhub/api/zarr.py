@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from voxhub.access.errors import Hidden
 from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, get_hub, get_principal, layer_of
+from voxhub.api.deps import authorize_dataset, elsewhere, get_hub, get_principal, layer_of
 from voxhub.api.errors import error_response, status_for
 from voxhub.catalog.index import DatasetEntry
 from voxhub.errors import VoxhubError
@@ -110,7 +110,7 @@ def _send_file(request: Request, entry: DatasetEntry, path: str) -> Response:
         problem = _range_problem(request.headers["range"], st.st_size)
         if problem is None:
             return FileResponse(path, stat_result=st, headers=headers, media_type=media)
-        if problem != "ignore":
+        if not isinstance(problem, str):  # "ignore": serve the whole file
             status, code, detail = problem
             response = error_response(status, code, detail)
             response.headers.update(CORS)
@@ -194,6 +194,8 @@ def serve(
         entry = authorize_dataset(hub, principal, organization, dataset)
     except Hidden as exc:
         return _not_found(exc.detail)
+    if entry.datastore_id is not None:  # its bytes are on an external datastore: go there
+        return elsewhere(hub, entry, request)
     if key == "":
         return _dataset_listing(entry, base)
     if key.endswith("/") and key.count("/") == 1:  # the listing's layer URLs: ``color/``
@@ -273,9 +275,9 @@ class ZarrFastPath:
         if scope["type"] == "http" and _has_nul(scope):
             # No name, key, path or id in voxhub holds a NUL byte; refused here, before
             # it can reach a file-system call or PostgreSQL (which raise on it).
-            response = error_response(400, "invalid_input", "the URL contains a NUL byte")
-            response.headers.update(CORS)
-            await response(scope, receive, send)
+            refusal = error_response(400, "invalid_input", "the URL contains a NUL byte")
+            refusal.headers.update(CORS)
+            await refusal(scope, receive, send)
             return
         if (
             scope["type"] != "http"
@@ -287,6 +289,7 @@ class ZarrFastPath:
         if self.root is not None:
             scope.setdefault("app", self.root)
         request = Request(scope, receive)
+        response: Response | None
         try:
             response = dispatch(request)
         except VoxhubError as exc:

@@ -37,7 +37,7 @@ def create_sample(
         ("segmentation", volume.labels, "segmentation"),
     ):
         data = da.from_array(array[None], chunks=(1, layout.write_unit_zyx[0], *array.shape[1:]))
-        source = VolumeSource(root.binary_data, tuple(data.shape), data.dtype, dask=data)  # type: ignore[arg-type]
+        source = VolumeSource(root.binary_data, tuple(data.shape), data.dtype, dask=data)
         properties = import_layer(
             root,
             source,

@@ -47,9 +47,14 @@ def label(dataset: Dataset) -> str:
     return f"{dataset.organization.name}/{dataset.name}"
 
 
-def settings_row(session: Session, dataset: Dataset, create: bool = True) -> DatasetSettings | None:
-    row = session.get(DatasetSettings, dataset.id)
-    if row is None and create:
+def existing_settings_row(session: Session, dataset: Dataset) -> DatasetSettings | None:
+    return session.get(DatasetSettings, dataset.id)
+
+
+def settings_row(session: Session, dataset: Dataset) -> DatasetSettings:
+    """The dataset's settings row, created when it has none yet."""
+    row = existing_settings_row(session, dataset)
+    if row is None:
         row = DatasetSettings(dataset_id=dataset.id, view_configuration={})
         session.add(row)
         session.flush()
@@ -90,10 +95,10 @@ def update_dataset(
         config = parse_view_configuration(
             changes["view_configuration"], (layer.name for layer in dataset.layers)
         )
-        settings_row(session, dataset).view_configuration = config.to_json()  # type: ignore[union-attr]
+        settings_row(session, dataset).view_configuration = config.to_json()
     if "metadata" in changes:
         entries = parse_metadata_entries(changes["metadata"])
-        settings_row(session, dataset).metadata_entries = entries  # type: ignore[union-attr]
+        settings_row(session, dataset).metadata_entries = entries
     if "is_public" in changes and bool(changes["is_public"]) != dataset.is_public:
         dataset.is_public = bool(changes["is_public"])
         audit.record(session, actor, "dataset.public", label(dataset), dataset.organization_id,

@@ -33,5 +33,9 @@ class BadViewConfiguration(InvalidInput):
     code = "bad_view_configuration"
 
 
+class DatastoreNotFound(NotFound):
+    code = "datastore_not_found"
+
+
 class BadMetadataEntries(InvalidInput):
     code = "bad_metadata"

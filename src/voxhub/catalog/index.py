@@ -33,7 +33,7 @@ from voxhub.db.access_models import (
     FolderTeam,
     Team,
 )
-from voxhub.db.models import Dataset, Organization, User
+from voxhub.db.models import Dataset, Datastore, Organization, User
 from voxhub.db.session import read_epoch
 
 
@@ -83,6 +83,7 @@ class DatasetEntry:
     uploader_id: int | None = None
     view_configuration: Mapping[str, Any] = field(default_factory=dict)
     metadata: tuple[Mapping[str, Any], ...] = ()  # key-value entries (catalog.metadata_entries)
+    datastore_id: int | None = None  # held by an external datastore, which serves its bytes
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class Snapshot:
     teams: dict[int, TeamEntry] = field(default_factory=dict)
     organizations: dict[int, str] = field(default_factory=dict)
     uploaders: dict[int, str] = field(default_factory=dict)  # user id -> email
+    datastores: dict[int, str] = field(default_factory=dict)  # datastore id -> public URL
 
 
 def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any) -> DatasetEntry:
@@ -156,12 +158,13 @@ def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any)
         description=dataset.description,
         created=dataset.created,
         updated=dataset.updated,
+        datastore_id=dataset.datastore_id,
         **extra,
     )
 
 
-def _pairs(session: Session, *columns: Any) -> dict[int, frozenset]:
-    grouped: dict[int, set] = defaultdict(set)
+def _pairs(session: Session, *columns: Any) -> dict[int, frozenset[Any]]:
+    grouped: dict[int, set[Any]] = defaultdict(set)
     for key, value in session.execute(select(*columns)).all():
         grouped[key].add(value)
     return {key: frozenset(values) for key, values in grouped.items()}
@@ -322,6 +325,7 @@ class CatalogIndex:
                 for team in session.scalars(select(Team))
             },
             organizations=dict(session.execute(select(Organization.id, Organization.name)).all()),
+            datastores=dict(session.execute(select(Datastore.id, Datastore.url)).all()),  # type: ignore[arg-type]
             uploaders=dict(
                 session.execute(
                     select(User.id, User.email).where(

@@ -53,7 +53,7 @@ def _stamp(folder: Path, names: tuple[str, ...]) -> float | None:
 
 
 @lru_cache(maxsize=256)
-def _open(path: str, _stamp: float) -> zarr.Array:
+def _open(path: str, _stamp: float) -> zarr.Array[Any]:
     return zarr.open_array(store=path, mode="r")
 
 
@@ -76,7 +76,7 @@ def _group_axes(path: str, _stamp: float) -> tuple[str, ...] | None:
     return None
 
 
-def _axis_names(array: zarr.Array, group: Path) -> tuple[str, ...] | None:
+def _axis_names(array: zarr.Array[Any], group: Path) -> tuple[str, ...] | None:
     names = getattr(array.metadata, "dimension_names", None)
     if names and all(names):
         return tuple(str(n) for n in names)
@@ -109,7 +109,7 @@ def layer_box(layer: LayerEntry) -> tuple[tuple[int, int, int], tuple[int, int, 
         return None
     if len(top_left) != 3 or min(size) <= 0:
         return None
-    return top_left, size  # type: ignore[return-value]
+    return top_left, size
 
 
 def thumbnail_level(layer: LayerEntry, size: int) -> LevelView:

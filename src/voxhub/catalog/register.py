@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -102,7 +103,7 @@ def describe_folder(dataset_dir: Path) -> DatasourceProperties:
     return infer_properties(dataset_dir)
 
 
-def _layer_row(layer: LayerProperties) -> dict:
+def _layer_row(layer: LayerProperties) -> dict[str, Any]:
     return {
         "category": layer.category,
         "element_class": layer.element_class,

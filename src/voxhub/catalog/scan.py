@@ -33,7 +33,7 @@ class ScanReport:
 
 
 def _folders(root: Path) -> list[tuple[str, str, Path]]:
-    found = []
+    found: list[tuple[str, str, Path]] = []
     if not root.is_dir():
         return found
     for org_dir in sorted(root.iterdir()):
@@ -48,9 +48,19 @@ def _folders(root: Path) -> list[tuple[str, str, Path]]:
 def scan(session: Session, binary_data: Path) -> ScanReport:
     report = ScanReport()
     seen: set[tuple[str, str]] = set()
+    elsewhere = set(  # names an external datastore holds: a local folder may not take them
+        session.execute(
+            select(Organization.name, Dataset.name)
+            .join(Organization)
+            .where(Dataset.datastore_id.is_not(None))
+        ).all()
+    )
     for organization, name, folder in _folders(binary_data):
         key = f"{organization}/{name}"
         seen.add((organization, name))
+        if (organization, name) in elsewhere:
+            report.errors[key] = "an external datastore holds a dataset of that name"
+            continue
         try:
             properties = describe_folder(folder)
             with session.begin_nested():
@@ -62,7 +72,11 @@ def scan(session: Session, binary_data: Path) -> ScanReport:
             _mark_error(session, organization, name, detail)
             continue
         report.active.append(key)
-    rows = session.execute(select(Dataset, Organization.name).join(Organization)).all()
+    rows = session.execute(
+        select(Dataset, Organization.name)
+        .join(Organization)
+        .where(Dataset.datastore_id.is_(None))  # a datastore's datasets live on its own disk
+    ).all()
     for dataset, organization in rows:
         if (organization, dataset.name) not in seen and dataset.status != "missing":
             mark_status(session, dataset, "missing", "the folder is gone from the data store")

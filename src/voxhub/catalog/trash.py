@@ -61,7 +61,7 @@ def _rename(source: Path, target: Path) -> None:
 
 
 def _snapshot(session: Session, dataset: Dataset) -> dict[str, Any]:
-    row = dataset_settings.settings_row(session, dataset, create=False)
+    row = dataset_settings.existing_settings_row(session, dataset)
     return {
         "organization": dataset.organization.name,
         "display_name": dataset.display_name,

@@ -24,6 +24,7 @@ SUBCOMMANDS = (
     ("datasets", "dataset", "Share, publish, move, tag, delete and restore datasets."),
     ("arc", "arc", "Work with ARC folders (ArcCommander-style)."),
     ("sources", "remote", "Explore remote Zarr, N5 and Neuroglancer precomputed sources."),
+    ("datastores", "datastore", "Create, list and remove external datastores (on the hub)."),
 )
 
 
@@ -50,7 +51,7 @@ def _parse_voxel_size(text: str | None) -> tuple[float, float, float] | None:
         raise InvalidInput(f"--voxel-size must be X,Y,Z numbers, got {text!r}") from None
     if len(values) != 3 or any(v <= 0 for v in values):
         raise InvalidInput(f"--voxel-size must be three positive numbers, got {text!r}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 @app.command()
@@ -58,12 +59,36 @@ def _parse_voxel_size(text: str | None) -> tuple[float, float, float] | None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (default 8000)")] = None,
+    datastore: Annotated[
+        bool,
+        typer.Option(
+            "--datastore",
+            help="Run as an external datastore: serve this data folder's datasets for --hub",
+        ),
+    ] = False,
+    hub_url: Annotated[
+        str | None, typer.Option("--hub", help="The hub's URL (with --datastore)")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="The datastore key the hub's admin created")
+    ] = None,
 ) -> None:
-    """Migrate, create the first admin and the sample dataset if needed, and serve HTTP."""
+    """Migrate, create the first admin and the sample dataset if needed, and serve HTTP.
+
+    With ``--datastore --hub URL --key KEY``: serve the datasets of this data folder
+    for the hub at URL, which decides who may read them.
+    """
     if host:
         os.environ["VOXHUB_HOST"] = host
     if port:
         os.environ["VOXHUB_PORT"] = str(port)
+    if datastore:
+        if hub_url:
+            os.environ["VOXHUB_HUB_URL"] = hub_url
+        if key:
+            os.environ["VOXHUB_DATASTORE_KEY"] = key
+    elif hub_url or key:
+        raise InvalidInput("--hub and --key go with --datastore")
     from voxhub.access.first_admin import ensure_admin
     from voxhub.catalog.bootstrap import create_sample, store_is_empty
     from voxhub.catalog.scan import scan as scan_folders
@@ -74,6 +99,9 @@ def serve(
     get_settings.cache_clear()
     settings = get_settings()
     claim_address(settings.host, settings.port)  # before the data folder is touched
+    if datastore or settings.hub_url:
+        _serve_datastore(settings)
+        return
     hub = open_hub()
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
     with hub.transaction() as session:
@@ -93,6 +121,33 @@ def serve(
 
     def announce() -> None:
         out.print(f"voxhub listening on http://{settings.host}:{settings.port} (API docs at /docs)")
+
+    run_server(settings.server, settings.host, settings.port, settings.http_workers, announce)
+
+
+def _serve_datastore(settings) -> None:  # type: ignore[no-untyped-def]
+    """Scan this data folder, register its datasets with the hub, and serve them."""
+    from voxhub.catalog.scan import scan as scan_folders
+    from voxhub.cli.serving import run_server
+    from voxhub.datastore import DatastoreNode, HubLink
+
+    if not settings.hub_url or not settings.datastore_key:
+        raise InvalidInput("a datastore needs --hub URL and --key KEY (or VOXHUB_HUB_URL, …_KEY)")
+    hub = open_hub()
+    with hub.transaction() as session:
+        scan_folders(session, settings.binary_data)
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    link = HubLink(settings.hub_url, settings.datastore_key)
+    node = DatastoreNode(link, hub.index, url, settings.datastore_heartbeat_seconds)
+    node.beat()  # a wrong key or an unreachable hub stops here, in one line
+    link.close()
+    hub.close()
+
+    def announce() -> None:
+        out.print(
+            f"voxhub datastore listening on http://{settings.host}:{settings.port} "
+            f"for the hub at {settings.hub_url}"
+        )
 
     run_server(settings.server, settings.host, settings.port, settings.http_workers, announce)
 
@@ -144,8 +199,9 @@ def import_(
     from voxhub.formats.registry import MSI, detect, kind
 
     if kind(detect(path)) == MSI:  # imzML / OpenMSI HDF5: two chunk layouts, no pyramid
-        kept = {"organization": org, "dataset": name, "layer": layer, "add_layer": add_layer}
-        import_msi_file(path, **kept, queue=queue)
+        import_msi_file(
+            path, organization=org, dataset=name, layer=layer, add_layer=add_layer, queue=queue
+        )
         return
 
     options = ImportOptions(parse_shape(shape), dtype, order.upper(), header_bytes)  # type: ignore[arg-type]

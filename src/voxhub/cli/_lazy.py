@@ -10,14 +10,16 @@ module imported and the real group put in its place.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import typer.main
 from typer.core import TyperGroup
 
+if TYPE_CHECKING:  # typer carries its own copy of click (0.29+): its classes, not click's
+    from typer._click import Command, Context
 
-class _Placeholder(click.Group):
+
+class _Placeholder(TyperGroup):
     def __init__(self, name: str, help: str, module: str) -> None:
         super().__init__(name=name, help=help)
         self.module = module
@@ -33,7 +35,7 @@ class LazyGroup(TyperGroup):
         for module, name, help_text in self.lazy:
             self.commands.setdefault(name, _Placeholder(name, help_text, module))
 
-    def load(self, name: str) -> click.Command | None:
+    def load(self, name: str) -> Command | None:
         """The real command ``name`` (importing its module if it is still a placeholder)."""
         command = self.commands.get(name)
         if isinstance(command, _Placeholder):
@@ -48,8 +50,8 @@ class LazyGroup(TyperGroup):
             self.load(name)
 
     def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
         if args:
             self.load(args[0])
         return super().resolve_command(ctx, args)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from voxhub.cli._common import open_hub, out, progress_bar
 from voxhub.errors import InvalidInput
-from voxhub.formats.layers import ImportOptions
+from voxhub.formats.layers import ImportOptions, NamedSource
+from voxhub.hub import Hub
 
 
 def parse_shape(text: str | None) -> tuple[int, int, int] | None:
@@ -18,7 +19,7 @@ def parse_shape(text: str | None) -> tuple[int, int, int] | None:
         raise InvalidInput(f"--shape must be X,Y,Z integers, got {text!r}") from None
     if len(values) != 3 or min(values) < 1:
         raise InvalidInput(f"--shape must be three positive integers, got {text!r}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def import_path(
@@ -82,7 +83,7 @@ def _say_voxel_size(
     size: tuple[float, float, float],
     unit: str,
     given: tuple[float, float, float] | None,
-    layers: list,  # type: ignore[type-arg]
+    layers: list[NamedSource],
 ) -> None:
     """Say which voxel size the dataset got, and where it came from (never silently 1,1,1)."""
     if given is not None:
@@ -95,7 +96,17 @@ def _say_voxel_size(
     out.print(f"voxel size {shown} {unit} ({origin})", highlight=False)
 
 
-def _queue(hub, path, organization, dataset, voxel_size, unit, layer, category, options) -> None:  # type: ignore[no-untyped-def]
+def _queue(
+    hub: Hub,
+    path: Path,
+    organization: str,
+    dataset: str,
+    voxel_size: tuple[float, float, float] | None,
+    unit: str | None,
+    layer: str,
+    category: str,
+    options: ImportOptions,
+) -> None:
     from voxhub.catalog.register import ensure_organization
     from voxhub.jobs.service import submit
 

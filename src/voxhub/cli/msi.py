@@ -6,6 +6,7 @@ from pathlib import Path
 
 from voxhub.cli._common import open_hub, out, progress_bar
 from voxhub.errors import InvalidInput
+from voxhub.hub import Hub
 
 
 def import_msi_file(
@@ -37,7 +38,7 @@ def import_msi_file(
         out.print(f"kept {len(result['analyses'])} analyses: {', '.join(result['analyses'])}")
 
 
-def _queue(hub, path: Path, organization: str, dataset: str, layer: str) -> None:  # type: ignore[no-untyped-def]
+def _queue(hub: Hub, path: Path, organization: str, dataset: str, layer: str) -> None:
     from voxhub.catalog.register import ensure_organization
     from voxhub.jobs.service import submit
 

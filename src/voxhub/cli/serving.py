@@ -81,15 +81,17 @@ def run_server(
         )
         return
     from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
 
     granian = Granian(
         target,
         address=host,
         port=port,
-        interface="asgi",
+        interface=Interfaces.ASGI,
         factory=True,
         workers=workers,
-        log_level="warning",
+        log_level=LogLevels.warning,
     )
     granian.on_startup(announce)  # called after granian's own bind succeeded
     granian.serve()

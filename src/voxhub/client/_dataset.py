@@ -58,7 +58,7 @@ class Layer:
             category=body["category"],
             element_class=body["elementClass"],
             num_channels=int(body.get("numChannels") or 1),
-            top_left=tuple(box["topLeft"]),  # type: ignore[arg-type]
+            top_left=tuple(box["topLeft"]),
             size=(int(box["width"]), int(box["height"]), int(box["depth"])),
             mags=[mag_name(m["mag"]) for m in body["mags"]],
             largest_segment_id=body.get("largestSegmentId"),
@@ -101,7 +101,9 @@ class Layer:
                 "width": width, "height": height, "depth": count,
                 "mag": mag_name(mag), "format": "npy",
             }  # fmt: skip
-            answer = client.http.request("GET", f"{self.api_path}/data", params=params)
+            answer = client.http.request(
+                "GET", f"{self.data_root}{self.api_path}/data", params=params
+            )
             out[:, start : start + count] = np.load(io.BytesIO(answer.content))
 
         with ThreadPoolExecutor(max_workers=client.parallel) as pool:
@@ -114,13 +116,19 @@ class Layer:
         return f"{self.dataset.api_path}/layers/{quote(self.name, safe='')}"
 
     @property
+    def data_root(self) -> str:
+        """Where the bytes are served: "" (the hub itself) or an external datastore's URL."""
+        return self.dataset.info.get("datastoreUrl") or ""
+
+    @property
     def zarr_url(self) -> str:
-        """The layer's OME-Zarr URL; with a token it carries it as a path segment."""
+        """The layer's OME-Zarr URL (on its datastore, if any); a token rides in the path."""
         client = self.dataset.client
+        root = self.data_root or client.url
+        tail = self.zarr_path.split("/zarr/", 1)[-1].rstrip("/")
         if client.http.token:
-            tail = self.zarr_path.removeprefix("/zarr/").rstrip("/")
-            return f"{client.url}/zarr/token/{client.http.token}/{tail}"
-        return f"{client.url}{self.zarr_path.rstrip('/')}"
+            return f"{root}/zarr/token/{client.http.token}/{tail}"
+        return f"{root}/zarr/{tail}"
 
     def open_zarr(self, mag: str | int | tuple[int, int, int] | None = None) -> Any:
         """The layer as a read-only zarr group (or one mag's array) over HTTP."""
@@ -153,7 +161,7 @@ class Dataset:
 
     @property
     def voxel_size(self) -> tuple[float, float, float]:
-        return tuple(self.info["voxelSize"])  # type: ignore[return-value]
+        return tuple(self.info["voxelSize"])
 
     @property
     def tags(self) -> list[str]:

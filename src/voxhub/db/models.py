@@ -85,11 +85,33 @@ class Dataset(Base):
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created: Mapped[datetime] = mapped_column(default=utcnow)
     updated: Mapped[datetime] = mapped_column(default=utcnow)
+    # Held by an external datastore (its node serves the bytes); None: in this hub's data folder.
+    datastore_id: Mapped[int | None] = mapped_column(
+        ForeignKey("datastores.id", ondelete="CASCADE"), nullable=True, index=True
+    )
 
     organization: Mapped[Organization] = relationship()
     layers: Mapped[list[Layer]] = relationship(
         back_populates="dataset", cascade="all, delete-orphan", order_by="Layer.id"
     )
+
+
+class Datastore(Base):
+    """An external node holding datasets on its own disk (``voxhub serve --datastore``).
+
+    It authenticates to the hub with a key shown once and stored as its SHA-256
+    hash; ``last_seen`` moves with its heartbeats.
+    """
+
+    __tablename__ = "datastores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    url: Mapped[str] = mapped_column(String(2048), default="")
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16), default="")
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Layer(Base):

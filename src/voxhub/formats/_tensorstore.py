@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from voxhub.errors import UnreadableInput
 from voxhub.formats.source import VolumeSource
+
+if TYPE_CHECKING:
+    from tensorstore import TensorStore
 
 UNITS = {"nm": "nanometer", "um": "micrometer", "µm": "micrometer", "mm": "millimeter",
          "m": "meter", "Å": "angstrom", "pm": "picometer"}  # fmt: skip
@@ -31,7 +34,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def open_store(spec: dict[str, Any], path: Path):  # type: ignore[no-untyped-def]
+def open_store(spec: dict[str, Any], path: Path) -> TensorStore:
     """A tensorstore opened read-only; its errors name ``path``."""
     import tensorstore as ts
 
@@ -41,7 +44,7 @@ def open_store(spec: dict[str, Any], path: Path):  # type: ignore[no-untyped-def
         raise UnreadableInput(f"{path}: not readable ({exc})") from None
 
 
-def axis_names(store, default: tuple[str, ...] = ("x", "y", "z", "c")) -> list[str]:  # type: ignore[no-untyped-def]
+def axis_names(store: TensorStore, default: tuple[str, ...] = ("x", "y", "z", "c")) -> list[str]:
     """``x``/``y``/``z``/``c`` per dimension: the store's labels, else ``default`` by rank."""
     labels = [str(label).lower() for label in store.domain.labels]
     if all(labels):
@@ -51,24 +54,22 @@ def axis_names(store, default: tuple[str, ...] = ("x", "y", "z", "c")) -> list[s
     return list(default[: store.rank])
 
 
-def voxel_size(store, names: list[str]) -> tuple[tuple[float, float, float], str] | None:  # type: ignore[no-untyped-def]
+def voxel_size(
+    store: TensorStore, names: list[str]
+) -> tuple[tuple[float, float, float], str] | None:
     """(x, y, z) sizes and their unit from the store's dimension units, if it has them."""
     units = dict(zip(names, store.schema.dimension_units or [None] * store.rank, strict=True))
-    found = [units.get(axis) for axis in "xyz"]
-    if any(u is None for u in found[:2]):
+    x, y, z = (units.get(axis) for axis in "xyz")
+    if x is None or y is None:
         return None
-    found = [u if u is not None else found[0] for u in found]
-    unit = UNITS.get(found[0].base_unit, found[0].base_unit or "nanometer")
-    return (
-        float(found[0].multiplier),
-        float(found[1].multiplier),
-        float(found[2].multiplier),
-    ), unit
+    z = z if z is not None else x
+    unit = UNITS.get(x.base_unit, x.base_unit or "nanometer")
+    return (float(x.multiplier), float(y.multiplier), float(z.multiplier)), unit
 
 
 def volume(
     path: Path,
-    store,  # type: ignore[no-untyped-def]
+    store: TensorStore,
     names: list[str],
     offset_xyz: tuple[int, int, int] | None = None,
     size_xyz: tuple[int, int, int] | None = None,

@@ -102,7 +102,7 @@ def import_dataset(
             entries.append(layer_properties(written, category, layout.zarr_format))
         properties = DatasourceProperties(
             id={"name": dataset, "team": organization},
-            scale=VoxelSize(factor=size, unit=unit),  # type: ignore[arg-type]
+            scale=VoxelSize(factor=size, unit=unit),
             data_layers=entries,
         )
         write_properties(folder, properties)

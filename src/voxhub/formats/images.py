@@ -44,6 +44,8 @@ def _header(path: Path) -> tuple[tuple[int, ...], np.dtype]:
             with tifffile.TiffFile(path) as tif:
                 page = tif.pages[0]
                 ratio = tiff_ratio(int(page.compression))
+                if page.dtype is None:
+                    raise UnreadableInput(f"{path}: a TIFF sample format numpy cannot hold")
                 check_declared(path, page.shape, page.dtype, path.stat().st_size, ratio=ratio)
                 return tuple(page.shape), np.dtype(page.dtype)
         with Image.open(path) as image:

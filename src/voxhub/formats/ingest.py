@@ -60,7 +60,7 @@ def layer_properties(written: WrittenLayer, category: str, zarr_format: int) -> 
     sx, sy, sz = written.shape_xyz
     return Layer(
         name=written.name,
-        category=category,  # type: ignore[arg-type]
+        category=category,
         bounding_box=BoundingBox(top_left=(0, 0, 0), width=sx, height=sy, depth=sz),
         element_class=ELEMENT_CLASS.get(written.dtype, written.dtype),
         data_format="zarr3" if zarr_format == 3 else "zarr",

@@ -93,7 +93,7 @@ class MsiSource:
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        return tuple(self.data.shape)  # type: ignore[return-value]
+        return tuple(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:

@@ -6,6 +6,7 @@ NIfTI stores (x, y, z[, t|c]); a fourth axis becomes channels, more are refused.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ def matches(path: Path) -> bool:
     return path.is_file() and path.name.lower().endswith(SUFFIXES)
 
 
-def _load(path: Path):  # type: ignore[no-untyped-def]
+def _load(path: Path) -> Any:  # a nibabel image of whichever NIfTI class the file is
     import nibabel
 
     try:
@@ -30,7 +31,7 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
         raise UnreadableInput(f"{path}: not a readable NIfTI file ({exc})") from None
 
 
-def _check_size(path: Path, shape: tuple[int, ...], image) -> None:  # type: ignore[no-untyped-def]
+def _check_size(path: Path, shape: tuple[int, ...], image: Any) -> None:
     """The voxels after ``vox_offset`` must fit in the file (gzip: at deflate's best ratio)."""
     gzipped = path.name.lower().endswith(".gz")
     offset = 0 if gzipped else int(getattr(image.dataobj, "offset", 0) or 0)
@@ -48,7 +49,8 @@ def open_source(path: Path) -> VolumeSource:
     x, y, z, c = (*shape, 1, 1, 1)[:4]
     proxy = image.dataobj
     _check_size(path, shape, image)
-    scaled = getattr(proxy, "slope", 1.0) not in (1.0, None) or getattr(proxy, "inter", 0.0)
+    slope, inter = getattr(proxy, "slope", 1.0), getattr(proxy, "inter", 0.0)
+    scaled = slope not in (1.0, None) or bool(inter)
     dtype = np.dtype(np.float32) if scaled else np.dtype(image.get_data_dtype()).newbyteorder("=")
     zooms = [float(v) for v in image.header.get_zooms()[:3]] + [1.0, 1.0]
     unit = UNITS.get(image.header.get_xyzt_units()[0])

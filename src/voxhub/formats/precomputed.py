@@ -48,7 +48,7 @@ def open_source(path: Path) -> VolumeSource:
     source = volume(path, store, names)
     found = voxel_size(store, names)
     if found is not None:
-        source.voxel_size, source.unit = found  # type: ignore[assignment]
+        source.voxel_size, source.unit = found
     if (_info(path) or {}).get("type") == "segmentation":
         source.extra["category"] = "segmentation"
     return source

@@ -54,9 +54,9 @@ IMPORTERS: list[Importer] = []
 def register(importer: Importer | ModuleType, *, first: bool = False) -> None:
     """Add an importer; ``first`` puts it ahead of the built-ins."""
     if first:
-        IMPORTERS.insert(0, importer)  # type: ignore[arg-type]
+        IMPORTERS.insert(0, importer)
     else:
-        IMPORTERS.append(importer)  # type: ignore[arg-type]
+        IMPORTERS.append(importer)
 
 
 for _module in (omezarr, tiff, images):

@@ -54,7 +54,7 @@ def _ome_voxel_size(tif: tifffile.TiffFile) -> tuple[tuple[float, float, float],
 
 def _imagej_voxel_size(tif: tifffile.TiffFile) -> tuple[tuple[float, float, float], str] | None:
     meta = tif.imagej_metadata
-    page = tif.pages[0]
+    page = tif.pages.first
     if not meta or "XResolution" not in page.tags:
         return None
     xres = page.tags["XResolution"].value

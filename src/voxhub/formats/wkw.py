@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,7 @@ def matches(path: Path) -> bool:
     return path.is_dir() and mag_folder(path) is not None
 
 
-def _open(folder: Path):  # type: ignore[no-untyped-def]
+def _open(folder: Path) -> Any:  # wkw.Dataset; the binding has no type hints
     import wkw
 
     try:

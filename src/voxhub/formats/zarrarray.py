@@ -93,7 +93,8 @@ def open_region(
 
     def read_band(z0: int, z1: int) -> np.ndarray:
         out = np.zeros((channels, z1 - z0, y, x), dtype=array.dtype)
-        key, target = [], [slice(None), slice(None), slice(None), slice(None)]
+        key: list[slice | int] = []
+        target = [slice(None), slice(None), slice(None), slice(None)]
         for axis, name in enumerate(names):
             if name in box:
                 start, length = box[name]

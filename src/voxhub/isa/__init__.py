@@ -8,6 +8,7 @@ A pure library (no web framework, no database)::
 from voxhub.isa.arc import ARC
 from voxhub.isa.cells import CompositeCell, DataCell, FreeTextCell, TermCell, UnitizedCell
 from voxhub.isa.contracts import CliDTO, Contract, DTOType, Operation, SpreadsheetDTO, TextDTO
+from voxhub.isa.datamap import DataContext, Datamap
 from voxhub.isa.errors import (
     ExecuteFailed,
     InvalidIsa,
@@ -47,6 +48,8 @@ __all__ = [
     "Contract",
     "DTOType",
     "DataCell",
+    "DataContext",
+    "Datamap",
     "ExecuteFailed",
     "FreeTextCell",
     "HeaderKind",

@@ -3,8 +3,8 @@
 Layout::
 
     isa.investigation.xlsx
-    studies/<id>/isa.study.xlsx, README.md, resources/, protocols/
-    assays/<id>/isa.assay.xlsx, README.md, dataset/, protocols/
+    studies/<id>/isa.study.xlsx, isa.datamap.xlsx, README.md, resources/, protocols/
+    assays/<id>/isa.assay.xlsx, isa.datamap.xlsx, README.md, dataset/, protocols/
     workflows/, runs/
 
 Nothing here touches a disk. Reading an ARC is: its file paths →
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from voxhub.isa.contracts import Contract, DTOType, SpreadsheetDTO, TextDTO
+from voxhub.isa.contracts import Contract, DTOType, Operation, SpreadsheetDTO, TextDTO
 from voxhub.isa.errors import IsaConflict, IsaReadError
 from voxhub.isa.model import ArcAssay, ArcInvestigation, ArcStudy
 from voxhub.isa.xlsx import (
@@ -28,8 +28,10 @@ from voxhub.isa.xlsx import (
     write_investigation,
     write_study,
 )
+from voxhub.isa.xlsx.datamap import read_datamap, write_datamap
 
 INVESTIGATION_FILE = "isa.investigation.xlsx"
+DATAMAP_FILE = "isa.datamap.xlsx"
 TOP_FOLDERS = ("studies", "assays", "workflows", "runs")
 GITKEEP = ".gitkeep"
 
@@ -61,6 +63,8 @@ class ARC:
                 contracts.append(Contract.read(path, DTOType.ISA_STUDY))
             elif len(parts) == 3 and parts[0] == "assays" and parts[2] == "isa.assay.xlsx":
                 contracts.append(Contract.read(path, DTOType.ISA_ASSAY))
+            elif len(parts) == 3 and parts[0] in ("studies", "assays") and parts[2] == DATAMAP_FILE:
+                contracts.append(Contract.read(path, DTOType.ISA_DATAMAP))
         return contracts
 
     @classmethod
@@ -78,15 +82,16 @@ class ARC:
             raise IsaReadError(INVESTIGATION_FILE, None, "missing: this folder is not an ARC")
         inv_file = read_investigation(data[INVESTIGATION_FILE], INVESTIGATION_FILE)
         inv = inv_file.investigation
+        datamaps = {p: read_datamap(d, p) for p, d in data.items() if p.endswith(DATAMAP_FILE)}
         assay_files = {
             _parts(p)[1]: read_assay(d, p, _parts(p)[1])
             for p, d in sorted(data.items())
-            if p.startswith("assays/")
+            if p.startswith("assays/") and not p.endswith(DATAMAP_FILE)
         }
         study_files = {
             _parts(p)[1]: read_study(d, p, _parts(p)[1])
             for p, d in sorted(data.items())
-            if p.startswith("studies/")
+            if p.startswith("studies/") and not p.endswith(DATAMAP_FILE)
         }
         for folder, assay in assay_files.items():
             if assay.identifier != folder:
@@ -123,6 +128,8 @@ class ARC:
                     inv.add_assay(described)
                 if described.identifier not in study.registered_assay_identifiers:
                     inv.register_assay(sid, described.identifier)
+        for node in (*inv.studies, *inv.assays):
+            node.datamap = datamaps.get(node.datamap_file_name, node.datamap)
         arc = cls(inv, file_paths)
         arc.unlisted_studies = unlisted
         return arc
@@ -217,13 +224,17 @@ class ARC:
 
     def update_study(self, identifier: str) -> list[Contract]:
         study = self.investigation.get_study(identifier)
-        return [self._study_file(study, create=False), self._investigation_contract(create=False)]
+        return [
+            self._study_file(study, create=False),
+            *self._datamap_contracts(study),
+            self._investigation_contract(create=False),
+        ]
 
     def update_assay(self, identifier: str) -> list[Contract]:
         """The assay file plus those describing the assay: its studies' and the investigation."""
         inv = self.investigation
         assay = inv.get_assay(identifier)
-        contracts = [self._assay_file(assay, create=False)]
+        contracts = [self._assay_file(assay, create=False), *self._datamap_contracts(assay)]
         contracts += [self._study_file(s, create=False) for s in inv.studies_of(identifier)]
         contracts.append(self._investigation_contract(create=False))
         return contracts
@@ -278,10 +289,21 @@ class ARC:
         make = Contract.create if create else Contract.update
         return make(assay.file_name, DTOType.ISA_ASSAY, dto)
 
+    def _datamap_contracts(self, node: ArcStudy | ArcAssay) -> list[Contract]:
+        """The datamap file made, brought up to date, or (the model has none) deleted."""
+        path = node.datamap_file_name
+        datamap = node.datamap
+        if datamap is None:
+            return [Contract.delete(path)] if path in self.file_paths else []
+        dto = SpreadsheetDTO(build=lambda existing: write_datamap(datamap, existing, path))
+        make = Contract.update if path in self.file_paths else Contract.create
+        return [make(path, DTOType.ISA_DATAMAP, dto)]
+
     def _study_contracts(self, study: ArcStudy, create: bool) -> list[Contract]:
         base = f"studies/{study.identifier}"
         return [
             self._study_file(study, create),
+            *self._datamap_contracts(study),
             Contract.create(f"{base}/resources/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()),
             Contract.create(f"{base}/README.md", DTOType.MARKDOWN, TextDTO(_readme(study))),
             Contract.create(f"{base}/protocols/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()),
@@ -291,6 +313,7 @@ class ARC:
         base = f"assays/{assay.identifier}"
         return [
             self._assay_file(assay, create),
+            *self._datamap_contracts(assay),
             Contract.create(f"{base}/dataset/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()),
             Contract.create(f"{base}/README.md", DTOType.MARKDOWN, TextDTO(_readme(assay))),
             Contract.create(f"{base}/protocols/{GITKEEP}", DTOType.PLAIN_TEXT, TextDTO()),
@@ -304,7 +327,10 @@ class ARC:
             if scaffolding and c.path in self.file_paths:
                 continue
             kept.append(c)
-            self.file_paths.add(c.path)
+            if c.operation is Operation.DELETE:
+                self.file_paths.discard(c.path)
+            else:
+                self.file_paths.add(c.path)
         return kept
 
 
@@ -328,4 +354,4 @@ def _readme(node: ArcStudy | ArcAssay) -> str:
     return f"# {node.identifier}{title}\n"
 
 
-__all__ = ["ARC", "GITKEEP", "INVESTIGATION_FILE", "TOP_FOLDERS"]
+__all__ = ["ARC", "DATAMAP_FILE", "GITKEEP", "INVESTIGATION_FILE", "TOP_FOLDERS"]

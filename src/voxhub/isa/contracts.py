@@ -29,6 +29,7 @@ class DTOType(enum.Enum):
     ISA_INVESTIGATION = "ISA_Investigation"
     ISA_STUDY = "ISA_Study"
     ISA_ASSAY = "ISA_Assay"
+    ISA_DATAMAP = "ISA_Datamap"
     JSON = "JSON"
     MARKDOWN = "Markdown"
     PLAIN_TEXT = "PlainText"
@@ -36,7 +37,12 @@ class DTOType(enum.Enum):
 
     @property
     def is_spreadsheet(self) -> bool:
-        return self in (DTOType.ISA_INVESTIGATION, DTOType.ISA_STUDY, DTOType.ISA_ASSAY)
+        return self in (
+            DTOType.ISA_INVESTIGATION,
+            DTOType.ISA_STUDY,
+            DTOType.ISA_ASSAY,
+            DTOType.ISA_DATAMAP,
+        )
 
 
 @dataclass(frozen=True)

@@ -134,22 +134,43 @@ def load_arc(root: str | os.PathLike[str]) -> ARC:
     return ARC.from_contracts(contracts, paths)
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def write_arc(arc: ARC, root: str | os.PathLike[str]) -> list[Contract]:
-    """Write (or bring up to date) a whole ARC at ``root``."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    arc.file_paths |= set(list_files(root))
-    # Every ISA file is built before the first one is written, so a model that cannot be
-    # written (two tables of one name, a bad table) leaves the folder as it was.
-    prepared = []
-    for contract in arc.write_contracts():
-        dto = contract.dto
-        if isinstance(dto, SpreadsheetDTO) and dto.build is not None:
-            target = _target(root, contract.path)
-            existing = target.read_bytes() if target.is_file() else None
-            contract = contract.with_dto(SpreadsheetDTO(data=dto.render(existing)))
-        prepared.append(contract)
-    return fulfil_all(prepared, root)
+    """Write (or bring up to date) a whole ARC at ``root``.
+
+    The ARC is written into a staging folder beside ``root`` (a hard-linked copy of what
+    is there: datasets are not copied) that then takes ``root``'s place, as datasets are
+    published: a model that cannot be written, or a write that fails half-way, leaves
+    ``root`` as it was. Files are replaced by rename, never written through a link, so
+    the old tree is never touched.
+    """
+    root = Path(root).resolve()
+    root.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.writing-"))
+    try:
+        if root.is_dir():
+            shutil.copytree(
+                root, stage, symlinks=True, copy_function=_link_or_copy, dirs_exist_ok=True
+            )
+        arc.file_paths |= set(list_files(stage))
+        done = fulfil_all(arc.write_contracts(), stage)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    if root.exists():
+        old = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.old-"))
+        os.replace(root, old / "arc")
+        os.replace(stage, root)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(stage, root)
+    return done
 
 
 def write_arc_zip(arc: ARC) -> bytes:

@@ -206,6 +206,13 @@ class CompositeHeader:
 
     # -- properties -----------------------------------------------------------
     @property
+    def column_term(self) -> OntologyAnnotation:
+        """The term of a term column (``__post_init__`` makes sure those have one)."""
+        if self.term is None:
+            raise InvalidTable(f"{self.kind.value} column has no term")
+        return self.term
+
+    @property
     def is_term_column(self) -> bool:
         """Cells are Term or Unitized (and the column spans Term Source REF/Accession columns)."""
         return self.kind in TERM_KINDS
@@ -254,7 +261,7 @@ class CompositeHeader:
             return f"Comment [{self.text}]"
         if kind is HeaderKind.FREE_TEXT:
             return self.text
-        return kind.value
+        return str(kind.value)
 
     def __str__(self) -> str:
         return self.label
@@ -285,6 +292,7 @@ def _reserved(name: str) -> bool:
         name != name.strip()
         or _PLAIN.get(name, HeaderKind.FREE_TEXT) not in (HeaderKind.COMMENT, HeaderKind.FREE_TEXT)
         or name in ("Input", "Output", "Data Selector Format")
+        or not IOType.parse(name).is_free
         or bool(_BRACKETED.match(name))
         or any(name.startswith(p) for p in ATTACHED_LABELS)
     )
@@ -324,6 +332,12 @@ def parse_header_label(text: str, term: OntologyAnnotation | None = None) -> Com
     kind = _PLAIN.get(stripped)
     if kind is not None and kind not in (HeaderKind.COMMENT, HeaderKind.FREE_TEXT):
         return CompositeHeader(kind)
+    io = IOType.parse(stripped)
+    if not io.is_free:
+        # ISA-Tab's bare IO headers, read as ARCtrl reads them: "Source Name" is the
+        # Input, every other IO type ("Sample Name", "Raw Data File" ...) an Output.
+        kind = HeaderKind.INPUT if io == IOType.source() else HeaderKind.OUTPUT
+        return CompositeHeader(kind, io_type=io)
     if stripped in ("Input", "Output"):
         raise InvalidTable(f"'{stripped}' needs a type: '{stripped} [Source Name]'")
     return CompositeHeader.free_text(stripped)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from voxhub.isa.datamap_json import datamap_json, read_datamap_json
 from voxhub.isa.errors import InvalidIsa, InvalidTable, IsaConflict, IsaReadError
 from voxhub.isa.jsonvalues import (
     JsonReader,
@@ -116,6 +117,8 @@ def _assay_json(assay: ArcAssay, writer: ScopeWriter, registered: bool) -> dict[
         out["technologyType"] = term_json(assay.technology_type)
     out["technologyPlatform"] = platform_text(assay.technology_platform)
     out.update(writer.parts())
+    if assay.datamap is not None:
+        out["dataFiles"] = out["dataFiles"] + datamap_json(assay.datamap, assay.identifier)
     out["comments"] = comments
     return out
 
@@ -232,7 +235,7 @@ def _read_person(data: Any, r: JsonReader, path: str) -> Person:
         address=r.text(data, "address", path),
         affiliation=r.text(data, "affiliation", path),
         orcid=orcid,
-        roles=[r.term(x, f"{path}.roles[{i}]") for i, x in enumerate(r.list(data, "roles", path))],
+        roles=[r.term(x, f"{path}.roles[{i}]") for i, x in enumerate(r.array(data, "roles", path))],
         comments=[c for c in comments if c.name != "ORCID"],
     )
 
@@ -250,11 +253,13 @@ def _read_publication(data: Any, r: JsonReader, path: str) -> Publication:
 
 
 def _people(data: dict[str, Any], key: str, r: JsonReader, path: str) -> list[Person]:
-    return [_read_person(p, r, f"{path}.{key}[{i}]") for i, p in enumerate(r.list(data, key, path))]
+    return [
+        _read_person(p, r, f"{path}.{key}[{i}]") for i, p in enumerate(r.array(data, key, path))
+    ]
 
 
 def _publications(data: dict[str, Any], r: JsonReader, path: str) -> list[Publication]:
-    items = r.list(data, "publications", path)
+    items = r.array(data, "publications", path)
     return [_read_publication(p, r, f"{path}.publications[{i}]") for i, p in enumerate(items)]
 
 
@@ -295,6 +300,7 @@ def _read_assay(data: Any, catalog: Catalog, r: JsonReader, path: str) -> ArcAss
     assay.comments = comments
     for table in read_tables(data, f"assays/{identifier}", catalog, r, path):
         assay.tables.add(table)
+    assay.datamap = read_datamap_json(data, r, path)
     return assay
 
 
@@ -314,7 +320,7 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
         "publicReleaseDate", ""
     )
     inv.comments = comments
-    for i, s in enumerate(r.list(root, "ontologySourceReferences", "$")):
+    for i, s in enumerate(r.array(root, "ontologySourceReferences", "$")):
         where = f"$.ontologySourceReferences[{i}]"
         s = r.obj(s, where)
         inv.ontology_source_references.append(
@@ -328,7 +334,7 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
         )
     inv.publications = _publications(root, r, "$")
     inv.contacts = _people(root, "people", r, "$")
-    studies = [r.obj(s, f"$.studies[{i}]") for i, s in enumerate(r.list(root, "studies", "$"))]
+    studies = [r.obj(s, f"$.studies[{i}]") for i, s in enumerate(r.array(root, "studies", "$"))]
     unregistered = []
     if _UNREGISTERED[len(PREFIX) :] in own:
         try:
@@ -338,7 +344,7 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
     catalog = Catalog()
     for i, study in enumerate(studies):
         catalog.add_scope(study, r, f"$.studies[{i}]")
-        for k, assay in enumerate(r.list(study, "assays", f"$.studies[{i}]")):
+        for k, assay in enumerate(r.array(study, "assays", f"$.studies[{i}]")):
             catalog.add_scope(
                 r.obj(assay, f"$.studies[{i}].assays[{k}]"), r, f"$.studies[{i}].assays[{k}]"
             )
@@ -350,7 +356,7 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
     try:
         for i, data_s in enumerate(studies):
             path = f"$.studies[{i}]"
-            for k, assay_data in enumerate(r.list(data_s, "assays", path)):
+            for k, assay_data in enumerate(r.array(data_s, "assays", path)):
                 where = f"{path}.assays[{k}]"
                 identifier = _assay_identifier(r.obj(assay_data, where), r, where)
                 if inv.try_get_assay(identifier) is None:
@@ -360,8 +366,8 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
                 _read_assay(entry["assay"], catalog, r, f"$.comments[{_UNREGISTERED}][{i}].assay")
             )
         for i, data_s in enumerate(studies):
-            study = inv.add_study(_read_study(data_s, catalog, r, f"$.studies[{i}]"))
-            _move_performers(inv, study)
+            added = inv.add_study(_read_study(data_s, catalog, r, f"$.studies[{i}]"))
+            _move_performers(inv, added)
     except (IsaConflict, InvalidTable) as exc:
         raise r.fail("$", str(exc)) from None
     return inv
@@ -403,12 +409,12 @@ def _read_study(data: dict[str, Any], catalog: Catalog, r: JsonReader, path: str
     study.contacts = _people(data, "people", r, path)
     study.design_descriptors = [
         r.term(t, f"{path}.studyDesignDescriptors[{i}]")
-        for i, t in enumerate(r.list(data, "studyDesignDescriptors", path))
+        for i, t in enumerate(r.array(data, "studyDesignDescriptors", path))
     ]
     study.comments = comments
     for table in read_tables(data, f"studies/{identifier}", catalog, r, path):
         study.tables.add(table)
-    for k, assay in enumerate(r.list(data, "assays", path)):
+    for k, assay in enumerate(r.array(data, "assays", path)):
         assay_id = _assay_identifier(r.obj(assay, f"{path}.assays[{k}]"), r, f"{path}.assays[{k}]")
         if assay_id not in study.registered_assay_identifiers:
             study._register(assay_id)

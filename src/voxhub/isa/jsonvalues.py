@@ -37,7 +37,7 @@ class JsonReader:
             raise self.fail(path, f"expected an object, got {type(value).__name__}")
         return value
 
-    def list(self, parent: dict[str, Any], key: str, path: str) -> list[Any]:
+    def array(self, parent: dict[str, Any], key: str, path: str) -> list[Any]:
         value = parent.get(key, [])
         if not isinstance(value, list):
             raise self.fail(f"{path}.{key}", "expected a list")
@@ -71,7 +71,7 @@ class JsonReader:
 
     def comments(self, parent: dict[str, Any], path: str) -> list[Comment]:
         found = []
-        for i, item in enumerate(self.list(parent, "comments", path)):
+        for i, item in enumerate(self.array(parent, "comments", path)):
             item = self.obj(item, f"{path}.comments[{i}]")
             found.append(
                 Comment(

@@ -12,6 +12,7 @@ import copy
 import re
 from collections.abc import Iterable
 
+from voxhub.isa.datamap import Datamap
 from voxhub.isa.errors import InvalidIsa, IsaConflict, IsaNotFound
 from voxhub.isa.ontology import OntologyAnnotation, OntologySourceReference
 from voxhub.isa.people import Comment, Person, Publication
@@ -52,8 +53,11 @@ class _Node:
 
 
 class _WithTables(_Node):
-    __slots__ = ()
+    __slots__ = ("_tables",)
     _tables: ArcTables
+    _identifier: str
+    # What the data files hold (``isa.datamap.xlsx`` beside the ISA file), or None.
+    datamap: Datamap | None
 
     @property
     def tables(self) -> ArcTables:
@@ -63,6 +67,14 @@ class _WithTables(_Node):
     @tables.setter
     def tables(self, tables: Iterable[ArcTable]) -> None:
         self._tables = tables if isinstance(tables, ArcTables) else ArcTables(tables)
+
+    @property
+    def datamap_file_name(self) -> str:
+        return self.file_name.rsplit("/", 1)[0] + "/isa.datamap.xlsx"
+
+    @property
+    def file_name(self) -> str:
+        raise NotImplementedError
 
 
 class ArcAssay(_WithTables):
@@ -77,6 +89,7 @@ class ArcAssay(_WithTables):
         tables: Iterable[ArcTable] = (),
         performers: Iterable[Person] = (),
         comments: Iterable[Comment] = (),
+        datamap: Datamap | None = None,
     ) -> None:
         self._identifier = check_identifier(identifier, "assay identifier")
         self.title = title
@@ -87,6 +100,7 @@ class ArcAssay(_WithTables):
         self.tables = ArcTables(tables)
         self.performers = list(performers)
         self.comments = list(comments)
+        self.datamap = datamap
 
     @property
     def identifier(self) -> str:
@@ -114,6 +128,7 @@ class ArcStudy(_WithTables):
         tables: Iterable[ArcTable] = (),
         comments: Iterable[Comment] = (),
         registered_assay_identifiers: Iterable[str] = (),
+        datamap: Datamap | None = None,
     ) -> None:
         self._identifier = check_identifier(identifier, "study identifier")
         self.title = title
@@ -125,6 +140,7 @@ class ArcStudy(_WithTables):
         self.design_descriptors = list(design_descriptors)
         self.tables = ArcTables(tables)
         self.comments = list(comments)
+        self.datamap = datamap
         self._assays: list[str] = []
         for assay_id in registered_assay_identifiers:
             self._register(assay_id)

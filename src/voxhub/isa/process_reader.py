@@ -10,6 +10,7 @@ comments, Output.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from voxhub.isa.ontology import OntologyAnnotation
 from voxhub.isa.processes import CELL, FORMAT, LAYOUT, SELECTOR, category_id
 from voxhub.isa.table import ArcTable, check_cell
 
+_EMPTY_UNITIZED = UnitizedCell()
 _KIND_LABEL = {
     "source": IOType.SOURCE_LABEL,
     "sample": IOType.SAMPLE_LABEL,
@@ -60,20 +62,20 @@ class Catalog:
             ("samples", "sample"),
             ("otherMaterials", "material"),
         ):
-            for i, node in enumerate(reader.list(materials, key, f"{path}.materials")):
+            for i, node in enumerate(reader.array(materials, key, f"{path}.materials")):
                 self._node(kind, node, reader, f"{path}.materials.{key}[{i}]")
-        for i, node in enumerate(reader.list(data, "dataFiles", path)):
+        for i, node in enumerate(reader.array(data, "dataFiles", path)):
             self._node("data", node, reader, f"{path}.dataFiles[{i}]")
-        for i, unit in enumerate(reader.list(data, "unitCategories", path)):
+        for i, unit in enumerate(reader.array(data, "unitCategories", path)):
             unit = reader.obj(unit, f"{path}.unitCategories[{i}]")
             if "@id" in unit:
                 self.units[unit["@id"]] = reader.term(unit, f"{path}.unitCategories[{i}]")
-        for i, cat in enumerate(reader.list(data, "characteristicCategories", path)):
+        for i, cat in enumerate(reader.array(data, "characteristicCategories", path)):
             where = f"{path}.characteristicCategories[{i}]"
             cat = reader.obj(cat, where)
             if "@id" in cat and "characteristicType" in cat:
                 self.categories[cat["@id"]] = reader.term(cat["characteristicType"], where)
-        for i, factor in enumerate(reader.list(data, "factors", path)):
+        for i, factor in enumerate(reader.array(data, "factors", path)):
             where = f"{path}.factors[{i}]"
             factor = reader.obj(factor, where)
             if "@id" in factor:
@@ -82,15 +84,15 @@ class Catalog:
                 self.categories[factor["@id"]] = OntologyAnnotation(
                     name, term.term_source_ref, term.term_accession
                 )
-        for i, protocol in enumerate(reader.list(data, "protocols", path)):
+        for i, protocol in enumerate(reader.array(data, "protocols", path)):
             self._protocol(protocol, reader, f"{path}.protocols[{i}]")
-        for i, process in enumerate(reader.list(data, "processSequence", path)):
+        for i, process in enumerate(reader.array(data, "processSequence", path)):
             where = f"{path}.processSequence[{i}]"
             process = reader.obj(process, where)
             if isinstance(process.get("executesProtocol"), dict):
                 self._protocol(process["executesProtocol"], reader, f"{where}.executesProtocol")
             for key in ("inputs", "outputs"):
-                for k, node in enumerate(reader.list(process, key, where)):
+                for k, node in enumerate(reader.array(process, key, where)):
                     if isinstance(node, dict) and len(node) > 1:
                         self._node(_kind_of(node), node, reader, f"{where}.{key}[{k}]")
 
@@ -103,7 +105,7 @@ class Catalog:
         protocol = reader.obj(protocol, path)
         if "@id" in protocol and (len(protocol) > 1 or protocol["@id"] not in self.protocols):
             self.protocols[protocol["@id"]] = protocol
-        for i, parameter in enumerate(reader.list(protocol, "parameters", path)):
+        for i, parameter in enumerate(reader.array(protocol, "parameters", path)):
             where = f"{path}.parameters[{i}]"
             parameter = reader.obj(parameter, where)
             if "@id" in parameter and "parameterName" in parameter:
@@ -147,7 +149,7 @@ class _Row:
         # @id for all rows: the row's own copy holds its values.
         own = protocol if isinstance(protocol, dict) and "components" in protocol else self.protocol
         self.components: list[tuple[OntologyAnnotation, CompositeCell]] = []
-        for i, component in enumerate(reader.list(own, "components", path)):
+        for i, component in enumerate(reader.array(own, "components", path)):
             where = f"{path}.executesProtocol.components[{i}]"
             component = reader.obj(component, where)
             kind = reader.term(component.get("componentType") or {}, where)
@@ -164,7 +166,7 @@ class _Row:
             raise self.reader.fail(path, f"broken cell encoding ({exc})") from None
 
     def node(self, key: str, index: int = 0) -> tuple[str, dict[str, Any]] | None:
-        refs = self.reader.list(self.process, key, self.path)
+        refs = self.reader.array(self.process, key, self.path)
         if index >= len(refs):
             return None
         ref = self.reader.obj(refs[index], f"{self.path}.{key}[{index}]")
@@ -262,7 +264,7 @@ def _getter(
         if kind is HeaderKind.OUTPUT:
             return _io_cell(header, r.node("outputs"), reader, f"{path}.outputs[0]")
         if kind is HeaderKind.PARAMETER:
-            entries = reader.list(r.process, "parameterValues", path)
+            entries = reader.array(r.process, "parameterValues", path)
             return r.entry_cell(
                 entries,
                 cat_id,
@@ -271,7 +273,7 @@ def _getter(
             )
         if kind is HeaderKind.CHARACTERISTIC:
             node = r.node("inputs")
-            entries = reader.list(node[1], "characteristics", path) if node else []
+            entries = reader.array(node[1], "characteristics", path) if node else []
             return r.entry_cell(
                 entries,
                 cat_id,
@@ -280,7 +282,7 @@ def _getter(
             )
         if kind is HeaderKind.FACTOR:
             node = r.node("outputs")
-            entries = reader.list(node[1], "factorValues", path) if node else []
+            entries = reader.array(node[1], "factorValues", path) if node else []
             return r.entry_cell(
                 entries,
                 cat_id,
@@ -313,13 +315,20 @@ def _getter(
             return FreeTextCell(matches[nth] if nth < len(matches) else "")
         return EMPTY_FREE_TEXT_CELL
 
+    if header.is_term_column and header.has_unit:
+        # An empty cell of a column with a Unit is an empty Unitized cell (as in ISA-XLSX).
+        def get_unitized(row: _Row) -> CompositeCell:
+            cell = get(row)
+            return _EMPTY_UNITIZED if cell is EMPTY_TERM_CELL else cell
+
+        return get_unitized
     return get
 
 
 def read_tables(
     data: dict[str, Any], scope: str, catalog: Catalog, reader: JsonReader, path: str
 ) -> list[ArcTable]:
-    processes = reader.list(data, "processSequence", path)
+    processes = reader.array(data, "processSequence", path)
     layout = next((c for c in reader.comments(data, path) if c.name == LAYOUT), None)
     if layout is None:
         return _foreign_tables(processes, catalog, reader, path)
@@ -339,9 +348,10 @@ def read_tables(
             raise reader.fail(where, "rows must be a non-negative integer")
         headers = [
             header_from_json(h, reader, f"{where}.columns[{i}]")
-            for i, h in enumerate(reader.list(spec, "columns", where))
+            for i, h in enumerate(reader.array(spec, "columns", where))
         ]
-        getters, counts = [], {}
+        getters: list[Callable[[_Row], CompositeCell]] = []
+        counts: dict[object, int] = {}
         for c, h in enumerate(headers):
             key = (h.kind, h.text) if h.kind is HeaderKind.COMMENT else h.kind
             nth = counts.get(key, 0) if h.kind in (HeaderKind.COMPONENT, HeaderKind.COMMENT) else 0
@@ -427,12 +437,20 @@ def _foreign_tables(
     return [_foreign_table(_table_name(n, used), rows, catalog) for n, rows in groups.items()]
 
 
+def _protocol_text(row: _Row, key: str) -> str:
+    return row.reader.text(row.protocol, key, row.path)
+
+
+def _comment_text(row: _Row, key: str) -> str:
+    return next((v for n, v in row.comments if n == key), "")
+
+
 def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
     """One table from processes that run the same protocol: a row per input/output pair."""
     pairs = []
     for row in rows:
-        n_in = len(row.reader.list(row.process, "inputs", row.path))
-        n_out = len(row.reader.list(row.process, "outputs", row.path))
+        n_in = len(row.reader.array(row.process, "inputs", row.path))
+        n_out = len(row.reader.array(row.process, "outputs", row.path))
         pairs += [(row, k) for k in range(max(n_in, n_out, 1))]
 
     def nodes(key: str) -> list[tuple[str, dict[str, Any]] | None]:
@@ -458,9 +476,9 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
             columns.append((CompositeHeader(kind, term=term), cells))
 
     def text_column(header: CompositeHeader, get: Callable[[_Row], str]) -> None:
-        cells = [FreeTextCell(get(row)) for row, _ in pairs]
-        if any(c.value for c in cells):
-            columns.append((header, cells))
+        texts = [get(row) for row, _ in pairs]
+        if any(texts):
+            columns.append((header, [FreeTextCell(text) for text in texts]))
 
     def node_entries(found: list[tuple[str, dict[str, Any]] | None], key: str) -> list[list[Any]]:
         return [n[1].get(key) or [] if n is not None else [] for n in found]
@@ -482,7 +500,7 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
         (CompositeHeader.protocol_uri(), "uri"),
         (CompositeHeader.protocol_version(), "version"),
     ):
-        text_column(header, lambda r, key=key: r.reader.text(r.protocol, key, r.path))
+        text_column(header, functools.partial(_protocol_text, key=key))
     value_columns(HeaderKind.PARAMETER, [r.process.get("parameterValues") or [] for r, _ in pairs])
     kinds: dict[OntologyAnnotation, None] = {}
     for row, _ in pairs:
@@ -502,10 +520,7 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
         for key, _value in row.comments:
             keys.setdefault(key, None)
     for key in keys:
-        text_column(
-            CompositeHeader.comment(key),
-            lambda r, key=key: next((v for n, v in r.comments if n == key), ""),
-        )
+        text_column(CompositeHeader.comment(key), functools.partial(_comment_text, key=key))
     io_column(HeaderKind.OUTPUT, outputs)
     try:
         return ArcTable(name, columns)

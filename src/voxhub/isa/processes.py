@@ -135,7 +135,9 @@ class ScopeWriter:
             self.units[unit] = entry
         return entry if self.inline else {"@id": entry["@id"]}
 
-    def category_ref(self, table: str, kind: str, column: int, term: OntologyAnnotation) -> dict:
+    def category_ref(
+        self, table: str, kind: str, column: int, term: OntologyAnnotation
+    ) -> dict[str, Any]:
         """A column's category, spelled out: readers such as ARCtrl resolve no @id references."""
         key = (table, kind, column)
         found = self._categories.get(key)
@@ -151,7 +153,7 @@ class ScopeWriter:
             self._categories[key] = found
         return found if self.inline else {"@id": found["@id"]}
 
-    def value_entry(self, category: dict, cell: CompositeCell) -> dict[str, Any]:
+    def value_entry(self, category: dict[str, Any], cell: CompositeCell) -> dict[str, Any]:
         if isinstance(cell, UnitizedCell):
             return {
                 "category": category,
@@ -174,27 +176,29 @@ class ScopeWriter:
                 self.characteristic_categories.append(
                     {
                         "@id": self.category(name, "characteristic", c),
-                        "characteristicType": term_json(h.term),
-                    }  # type: ignore[arg-type]
+                        "characteristicType": term_json(h.column_term),
+                    }
                 )
             elif h.kind is HeaderKind.FACTOR and self.is_study:
                 self.factors.append(
                     {
                         "@id": self.category(name, "factor", c),
-                        "factorName": h.term.name,  # type: ignore[union-attr]
-                        "factorType": term_json(h.term),  # type: ignore[arg-type]
+                        "factorName": h.column_term.name,
+                        "factorType": term_json(h.column_term),
                     }
                 )
         for r, row in enumerate(table.iter_rows()):
             self.processes.append(self._process(table, r, row))
 
-    def _protocol(self, table: ArcTable, row: tuple[CompositeCell, ...], fallback: dict) -> str:
+    def _protocol(
+        self, table: ArcTable, row: tuple[CompositeCell, ...], fallback: dict[int, CompositeCell]
+    ) -> str:
         headers = table.headers
         cols = [c for c, h in enumerate(headers) if h.kind in _PROTOCOL_KINDS]
         key = (table.name, tuple(row[c] for c in cols))
         found = self.protocols.get(key)
         if found is not None:
-            return found["@id"]
+            return str(found["@id"])
         pid = f"#protocol/{_q(self.scope)}/{_q(table.name)}/{len(self.protocols)}"
         protocol: dict[str, Any] = {"@id": pid, "name": table.name}
         components = []
@@ -335,7 +339,7 @@ class ScopeWriter:
         """The scope's ISA-JSON fields (materials, protocols, processSequence ...)."""
         nodes = [self.registry.nodes[i] for i in self.node_ids]
         kinds = self.registry.kinds
-        materials: dict[str, list] = {}
+        materials: dict[str, list[dict[str, Any]]] = {}
         if self.is_study:
             materials["sources"] = [n for n in nodes if kinds[n["@id"]] == "source"]
         materials["samples"] = [n for n in nodes if kinds[n["@id"]] == "sample"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voxhub.isa.cells import (
     EMPTY_DATA_CELL,
@@ -36,6 +36,11 @@ from voxhub.isa.cells import (
 )
 from voxhub.isa.errors import InvalidTable, IsaConflict, IsaNotFound
 from voxhub.isa.headers import CompositeHeader
+
+if TYPE_CHECKING:
+    import weakref
+
+    from voxhub.isa.tables import ArcTables
 
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
@@ -97,6 +102,7 @@ class ArcTable:
 
     # _owner: a weak reference to the ArcTables holding the table, for the unique-name check
     __slots__ = ("_name", "_headers", "_columns", "_owner", "__weakref__")
+    _owner: weakref.ref[ArcTables]
 
     def __init__(
         self,

@@ -30,7 +30,7 @@ from voxhub.storage.local import staging_owned_by
 
 log = logging.getLogger("voxhub.jobs")
 
-Housekeeper = Callable[[Hub], None]
+Housekeeper = Callable[[Hub], object]  # what it returns is ignored
 HOUSEKEEPERS: list[Housekeeper] = []
 
 

@@ -88,7 +88,7 @@ class AnalysisKind:
                 raise InvalidInput(f"parameters.{name}: expected one of {spec.choices}")
             if isinstance(value, float) and not math.isfinite(value):
                 raise InvalidInput(f"parameters.{name}: must be a finite number")
-            if value is not None and not isinstance(value, str | bool):
+            if isinstance(value, int | float) and not isinstance(value, bool):
                 low, high = spec.minimum, spec.bound(shape)
                 if low is not None and value < low:
                     raise InvalidInput(f"parameters.{name}: must be at least {low}, got {value}")

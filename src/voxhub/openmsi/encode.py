@@ -105,7 +105,9 @@ def plain(value: Any) -> Any:
         raise _no_complex("JSON")
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-            value = np.where(np.isfinite(value), value, None).astype(object)
+            finite = np.isfinite(value)
+            value = value.astype(object)
+            value[~finite] = None
         return value.tolist()
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}

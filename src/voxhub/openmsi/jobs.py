@@ -45,7 +45,8 @@ def analysis_job(kind: str) -> JobFunction:
         entry = hub.index.get(params["organization"], params["dataset"])
         if entry is None:
             raise NotFound(f"dataset {params['organization']}/{params['dataset']} is gone")
-        address = Address(**{k: params.get(k) for k in ADDRESS_KEYS})
+        given: dict[str, Any] = {k: params.get(k) for k in ADDRESS_KEYS}  # as the API checked
+        address = Address(**given)
         ctx.progress(0.0, 1.0, f"computing {kind}")
         info = run_analysis(
             hub,

@@ -108,8 +108,8 @@ def read_for(
     return outer_view(lazy, plan)
 
 
-SLICE_DEFAULT = [{"reduction": "max", "axis": 2, "min_dim": 3}]
-SLICE_PNG_DEFAULT = [*SLICE_DEFAULT, {"transformation": "minusMinDivideMax"}]
+SLICE_DEFAULT: list[dict[str, Any]] = [{"reduction": "max", "axis": 2, "min_dim": 3}]
+SLICE_PNG_DEFAULT: list[dict[str, Any]] = [*SLICE_DEFAULT, {"transformation": "minusMinDivideMax"}]
 
 
 def qslice(

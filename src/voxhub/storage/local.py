@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from voxhub.storage.errors import AlreadyExists, UnsafePath
 
@@ -65,7 +66,7 @@ def staging_owned_by(job_id: int) -> Iterator[None]:
         _owner_job.reset(token)
 
 
-def staging_owner(folder: Path) -> dict | None:
+def staging_owner(folder: Path) -> dict[str, Any] | None:
     """Who built ``folder``: ``{"host", "pid", "job"}``, or None when it does not say."""
     try:
         owner = json.loads((folder / OWNER_FILE).read_text())
@@ -106,7 +107,7 @@ def publish(built: Path, target: Path) -> None:
 def clean_staging(
     staging_root: Path,
     older_than_seconds: float = 24 * 3600,
-    is_live: Callable[[dict | None, float], bool] | None = None,
+    is_live: Callable[[dict[str, Any] | None, float], bool] | None = None,
 ) -> int:
     """Remove staging folders left behind by crashed writers; returns how many.
 

@@ -137,14 +137,14 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             raise UploadClosed(f"upload {upload_id} was cancelled or has expired")
         upload.state = "finishing"  # also when a retry runs a failed upload again
         options = dict(upload.options)
-        access = {
-            "uploader_id": upload.owner_id,
-            "folder_id": int(upload.folder) if upload.folder else None,
-            "team_ids": [int(t) for t in upload.initial_teams],
-        }
+        uploader_id = upload.owner_id
+        folder_id = int(upload.folder) if upload.folder else None
+        team_ids = [int(t) for t in upload.initial_teams]
 
     def on_new(session: Session, dataset: Dataset) -> None:
-        set_initial_access(session, dataset, **access)
+        set_initial_access(
+            session, dataset, uploader_id=uploader_id, folder_id=folder_id, team_ids=team_ids
+        )
 
     target = hub.data_root.dataset_dir(organization, name)
     marker = f"job-{ctx.job_id}"

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from voxhub.access.errors import Forbidden
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
-from voxhub.catalog.datasets import check_teams, folder_of_org
+from voxhub.catalog.datasets import folder_of_org
+from voxhub.catalog.grants import check_teams
 from voxhub.db.jobs_models import Job, Upload
 from voxhub.db.models import Organization, utcnow
 from voxhub.errors import Conflict, InvalidInput

@@ -22,7 +22,7 @@ def check_cube(cube: Any) -> tuple[int, int, int]:
     shape = tuple(int(n) for n in cube.shape)
     if len(shape) != 3 or min(shape) < 1:
         raise InvalidInput(f"expected a non-empty (x, y, mz) cube, got shape {shape}")
-    return shape  # type: ignore[return-value]
+    return shape
 
 
 def row_blocks(

@@ -6,11 +6,11 @@ A term column spans a group of spreadsheet columns::
         | Term Accession Number (PATO:0000146)
 
 The id in parentheses is the column's own term, not the unit's. Cells of a
-group with a Unit column are parsed as in the ARCtrl design notes: value and
-unit → Unitized; unit without value → Unitized with empty value; value
-without unit → Term. The header remembers the Unit column (``has_unit``) so
-a column whose cells are all empty still comes back with it. Data columns
-span ``Data Format`` and ``Data Selector Format``.
+group with a Unit column are Unitized, as ARCtrl reads them (a value without
+a unit too: it is a number missing its unit, not a term; and empty cells),
+except a term with an accession and no unit. The header
+remembers the Unit column (``has_unit``) so a column whose cells are all empty
+still comes back with it. Data columns span ``Data Format`` and ``Data Selector Format``.
 """
 
 from __future__ import annotations
@@ -201,7 +201,11 @@ def _reader(group: _Group):  # type: ignore[no-untyped-def]
             cell = cache.get(key)
             if cell is None:
                 value, unit, tsr, tan = key
-                if group.unit is not None and unit:
+                if group.unit is not None and (unit or not (tsr or tan)):
+                    # As in ARCtrl: a cell of a column with a Unit is Unitized, also a value
+                    # whose unit is missing (it is not a term named "37") and an empty one.
+                    # Only a term with an accession and no unit (voxhub lets a term stand
+                    # in a unit column) stays a term.
                     cell = UnitizedCell(value, OntologyAnnotation(unit, tsr, tan))
                 elif value or tsr or tan:
                     cell = TermCell(OntologyAnnotation(value, tsr, tan))

@@ -10,7 +10,7 @@ of the section they stand in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -98,11 +98,11 @@ def comment_rows(items: Sequence[Sequence[Comment]]) -> Rows:
 
 def term_rows(label: str, terms: Sequence[OntologyAnnotation | None]) -> Rows:
     """Three rows for terms: name, accession, source (the ISA-Tab order)."""
-    terms = [t or OntologyAnnotation() for t in terms]
+    filled = [t or OntologyAnnotation() for t in terms]
     return [
-        [label, *(t.name for t in terms)],
-        [f"{label} Term Accession Number", *(t.term_accession for t in terms)],
-        [f"{label} Term Source REF", *(t.term_source_ref for t in terms)],
+        [label, *(t.name for t in filled)],
+        [f"{label} Term Accession Number", *(t.term_accession for t in filled)],
+        [f"{label} Term Source REF", *(t.term_source_ref for t in filled)],
     ]
 
 
@@ -129,7 +129,7 @@ def _split(text: str) -> list[str]:
 
 
 def person_rows(prefix: str, people: Sequence[Person]) -> Rows:
-    def col(getter):  # type: ignore[no-untyped-def]
+    def col(getter: Callable[[Person], str]) -> list[str]:
         return [getter(p) for p in people]
 
     rows = [

@@ -471,10 +471,10 @@ def _renumber_local_names(root: etree._Element, before: list[_Sheet], after: lis
         if local is None or not local.isdigit():
             continue
         index = int(local)
-        if index >= len(before) or id(before[index]) not in position:
-            el.getparent().remove(el)  # the name belonged to a removed sheet
-        else:
+        if index < len(before) and id(before[index]) in position:
             el.set("localSheetId", str(position[id(before[index])]))
+        elif (parent := el.getparent()) is not None:  # <definedNames>
+            parent.remove(el)  # the name belonged to a removed sheet
     # Excel refuses an active tab (or first visible tab) beyond the last sheet.
     for view in root.iter(f"{{{NS_MAIN}}}workbookView"):
         for attribute in ("activeTab", "firstSheet"):

@@ -1238,6 +1238,288 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datastore/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Access
+         * @description May the presented credentials view this dataset of the asking node? (``can()``)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "X-Datastore-Key"?: string | null;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AccessQuestion"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccessAnswer"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datastore/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register Datasets
+         * @description The complete list of datasets the node holds: ``{"datasets": [{"organization",
+         *     "name", "properties"}]}``, ``properties`` being its ``datasource-properties.json``.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "X-Datastore-Key"?: string | null;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RegistrationOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datastore/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Heartbeat
+         * @description The node is alive; it learns how long it may reuse an access answer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "X-Datastore-Key"?: string | null;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Heartbeat"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HeartbeatOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datastores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datastores
+         * @description Every datastore, whether it beats, and how many datasets it registered.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DatastoreOut"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create Datastore
+         * @description Create a datastore; its key is in the answer, and only there.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DatastoreIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DatastoreCreated"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datastores/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Datastore
+         * @description Remove a datastore and its datasets from the catalog (its disk is untouched).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/folders": {
         parameters: {
             query?: never;
@@ -4207,6 +4489,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccessAnswer */
+        AccessAnswer: {
+            /** Allowed */
+            allowed: boolean;
+            /** Cacheseconds */
+            cacheSeconds: number;
+        };
         /** AccessOut */
         AccessOut: {
             /** Hassharingtoken */
@@ -4215,6 +4504,25 @@ export interface components {
             isPublic: boolean;
             /** Users */
             users: components["schemas"]["ReaderOut"][];
+        };
+        /** AccessQuestion */
+        AccessQuestion: {
+            /** Dataset */
+            dataset: string;
+            /** Organization */
+            organization: string;
+            /**
+             * Session
+             * @description The session cookie's value
+             */
+            session?: string | null;
+            /** Sharetokenhashes */
+            shareTokenHashes?: string[];
+            /**
+             * Token
+             * @description An API or sharing token
+             */
+            token?: string | null;
         };
         /** AnalysisIn */
         AnalysisIn: {
@@ -4309,6 +4617,11 @@ export interface components {
             /** Created */
             created: string | null;
             /**
+             * Datastoreurl
+             * @description The external datastore serving the data (its /zarr and data routes)
+             */
+            datastoreUrl?: string | null;
+            /**
              * Description
              * @description Markdown
              */
@@ -4356,7 +4669,10 @@ export interface components {
             };
             /** Voxelsize */
             voxelSize: number[];
-            /** Zarrurl */
+            /**
+             * Zarrurl
+             * @description Relative to this server, or absolute on a datastore
+             */
             zarrUrl: string;
         };
         /** DatasetPatch */
@@ -4385,6 +4701,67 @@ export interface components {
             viewConfiguration?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** DatastoreCreated */
+        DatastoreCreated: {
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Datasets */
+            datasets: number;
+            /**
+             * Key
+             * @description Shown only this once; the hub keeps its hash
+             */
+            key: string;
+            /** Lastseen */
+            lastSeen: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it by
+             */
+            prefix: string;
+            /** Reachable */
+            reachable: boolean;
+            /** Url */
+            url: string;
+        };
+        /** DatastoreIn */
+        DatastoreIn: {
+            /** Name */
+            name: string;
+            /**
+             * Url
+             * @description The node's public base URL
+             */
+            url: string;
+        };
+        /** DatastoreOut */
+        DatastoreOut: {
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Datasets */
+            datasets: number;
+            /** Lastseen */
+            lastSeen: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it by
+             */
+            prefix: string;
+            /** Reachable */
+            reachable: boolean;
+            /** Url */
+            url: string;
         };
         /** DiskOut */
         DiskOut: {
@@ -4487,6 +4864,21 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** Heartbeat */
+        Heartbeat: {
+            /**
+             * Url
+             * @description A changed public URL
+             */
+            url?: string | null;
+        };
+        /** HeartbeatOut */
+        HeartbeatOut: {
+            /** Accesscacheseconds */
+            accessCacheSeconds: number;
+            /** Heartbeatseconds */
+            heartbeatSeconds: number;
         };
         /** ImportEntryOut */
         ImportEntryOut: {
@@ -4872,6 +5264,17 @@ export interface components {
             reasons: string[];
             /** Userid */
             userId: number;
+        };
+        /** RegistrationOut */
+        RegistrationOut: {
+            /** Refused */
+            refused: {
+                [key: string]: string;
+            };
+            /** Registered */
+            registered: string[];
+            /** Removed */
+            removed: string[];
         };
         /** ReserveIn */
         ReserveIn: {
