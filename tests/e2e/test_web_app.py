@@ -13,12 +13,18 @@ import os
 import re
 import subprocess
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
 import pytest
 import tifffile
+import zarr
+from ome_zarr.format import FormatV04
+from ome_zarr.writer import write_image
+from tests.static_server import static_server
 
 from voxhub.testing import VOXHUB, start_server
 
@@ -37,17 +43,29 @@ NARROW = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    with ExitStack() as stack:
+        yield from _server(tmp_path_factory, stack)
+
+
+def _server(tmp_path_factory, stack):
     if not DIST.is_file():
         pytest.fail("the web app is not built: run `make web` first")
     data = tmp_path_factory.mktemp("web") / "data"
     incoming = data.parent / "incoming" / "run1"
     incoming.mkdir(parents=True)
     tifffile.imwrite(incoming / "stack.tif", tiff_volume())
+    remote = data.parent / "remote"
+    image = np.arange(2 * 8 * 24 * 32, dtype=np.uint16).reshape(2, 8, 24, 32)
+    group = zarr.open_group(str(remote / "img.zarr"), mode="w", zarr_format=2)
+    write_image(image, group, axes="czyx", fmt=FormatV04(), scale_factors=(2,))
+    source = stack.enter_context(static_server(remote))
     env = {
         "VOXHUB_WORKERS": "0", "VOXHUB_ACCESS_CACHE_SECONDS": "0.2", "VOXHUB_SCAN_INTERVAL": "0",
         "VOXHUB_SAMPLE": "false", "VOXHUB_IMPORT_ROOTS": str(incoming.parent),
+        "VOXHUB_REMOTE_ALLOWED_HOSTS": urlsplit(source).netloc,
     }  # fmt: skip
     server = start_server(data, extra_env=env, timeout=300)
+    server.remote_url = f"{source}/img.zarr"
     api = httpx.Client(
         base_url=server.url,
         headers={"Authorization": f"Bearer {server.admin_token}"},
@@ -354,6 +372,7 @@ def test_every_page_renders_wide_and_narrow_without_errors(browser, server):
     # Keyboard: the skip link comes first and every control is reachable by Tab.
     page.set_viewport_size(DESKTOP)
     page.goto("/ui/")
+    expect(page.locator("button.folder-name").first).to_be_visible()  # the app has settled
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.context.close()
@@ -426,9 +445,9 @@ def test_upload_resumes_after_a_dropped_connection_and_a_page_reload(browser, se
     sent = [u for m, u in requests if m == "POST" and CHUNKS.search(u)]
     assert reserved == [] and len(sent) == 8 - 3  # the same upload, only the missing chunks
     jobs = page.request.get("/api/v1/jobs").json()  # the uploader's own jobs
-    assert [j["params"]["upload_id"] for j in jobs if j["dataset"].endswith("/resumed")] == [
-        waiting["uploadId"]
-    ]
+    assert [
+        j["params"]["upload_id"] for j in jobs if (j["dataset"] or "").split("/")[-1] == "resumed"
+    ] == [waiting["uploadId"]]
     page.context.close()
 
 
@@ -528,7 +547,7 @@ def test_isa_import_tables_and_an_assay_linked_to_a_dataset(browser, server, tmp
     document.write_bytes(isajson.dumps(sample_investigation()).encode())
     page = login(browser, server)
     page.goto("/ui/metadata")
-    page.get_by_label("File").set_input_files(str(document))
+    page.get_by_label("File", exact=True).set_input_files(str(document))
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_text("Imported plant-imaging.")).to_be_visible()
     page.get_by_role("link", name="plant-imaging").click()
@@ -546,6 +565,29 @@ def test_isa_import_tables_and_an_assay_linked_to_a_dataset(browser, server, tmp
     details = page.get_by_role("article")
     expect(details.get_by_role("heading", name="ISA assays")).to_be_visible()
     expect(details.get_by_text("imaging", exact=True)).to_be_visible()
+    page.context.close()
+
+
+def test_remote_source_is_explored_reviewed_and_registered(browser, server):
+    page = login(browser, server)
+    page.goto("/ui/add/remote")
+    page.get_by_label("Source URL").fill(server.remote_url)
+    page.get_by_label("Dataset name").fill("borrowed")
+    page.get_by_role("button", name="Explore").click()
+    editor = page.get_by_label("datasource-properties.json")
+    expect(editor).to_have_value(re.compile(r'"elementClass": "uint16"'))
+    shot(page, "add-remote-review")
+    editor.fill(editor.input_value().replace("{", "{{", 1))
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("alert")).to_contain_text("JSON")
+    expect(page.get_by_text("Registered")).to_have_count(0)
+    page.get_by_role("button", name="Explore").click()
+    expect(editor).to_have_value(re.compile(r'"elementClass": "uint16"'))
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("Registered")).to_be_visible()
+    shot(page, "add-remote-registered")
+    [layer] = dataset(server, "borrowed")["layers"]
+    assert layer["numChannels"] == 2 and layer["boundingBox"]["width"] == 32
     page.context.close()
 
 
