@@ -70,6 +70,7 @@ browser:
 lint: $(STAMP) $(WEB)/node_modules/.installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 	cd $(WEB) && npx tsc --noEmit
 
 format: $(STAMP)

@@ -1,7 +1,7 @@
 """The Python client's upload and download throughput against raw HTTP on the same routes.
 
-One ``voxhub serve`` over loopback, one uint8 TIFF stack (default 256 MiB;
-``--mib 1024`` for the issue's 1 GiB):
+One ``voxhub serve`` over loopback, one uint8 TIFF stack (default 256 MiB, or
+``VOXHUB_BENCH_MIB``; ``--mib 1024`` for the issue's 1 GiB):
 
 - upload: ``Client.upload`` (resumable protocol, 8 MiB chunks, ``--parallel``
   in flight, each chunk asked for first) against the peer, a bare httpx loop
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import time
 from pathlib import Path
@@ -68,14 +69,17 @@ def raw_upload(url: str, token: str, path: Path, name: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mib", type=int, default=256)
+    parser.add_argument("--mib", type=int, default=int(os.environ.get("VOXHUB_BENCH_MIB", 256)))
     parser.add_argument("--parallel", type=int, default=4)
     args = parser.parse_args()
     stack = make_stack(args.mib)
     size_mib = stack.stat().st_size / 2**20
     data = WORK / "data"
     shutil.rmtree(data, ignore_errors=True)
-    env = {"VOXHUB_WORKERS": "1", "VOXHUB_SCAN_INTERVAL": "0", "VOXHUB_MAX_BOX_BYTES": str(2**31)}
+    env = {
+        "VOXHUB_WORKERS": "1", "VOXHUB_SCAN_INTERVAL": "0", "VOXHUB_MAX_BOX_BYTES": str(2**31),
+        "VOXHUB_SAMPLE": "false",  # the admin's organization exists without it
+    }  # fmt: skip
     server = start_server(data, env)
     try:
         token = server.admin_token or ""

@@ -1,23 +1,63 @@
-"""A static file server on 127.0.0.1 for tests of remote sources (with a redirect route)."""
+"""A static file server on 127.0.0.1 for tests of remote sources (with a redirect route).
+
+``requests`` (path -> count) records every GET, and ``delay`` seconds are
+added to each, so tests can see how many fetches a reader made and how many
+it kept in flight (``peak``).
+"""
 
 from __future__ import annotations
 
 import functools
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
+class Traffic:
+    """What the server saw: GETs per path, and the most requests in flight at once."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.peak = 0
+        self._current = 0
+        self._lock = threading.Lock()
+
+    def enter(self, path: str) -> None:
+        with self._lock:
+            self.requests[path] += 1
+            self._current += 1
+            self.peak = max(self.peak, self._current)
+
+    def leave(self) -> None:
+        with self._lock:
+            self._current -= 1
+
+
 class _Handler(SimpleHTTPRequestHandler):
     redirects: dict[str, str] = {}
+    traffic: Traffic = Traffic()
+    delay: float = 0.0
+    protocol_version = "HTTP/1.1"  # keep-alive, as object stores and nginx answer
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.traffic.enter(self.path)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            self._get()
+        finally:
+            self.traffic.leave()
+
+    def _get(self) -> None:
         target = self.redirects.get(self.path)
         if target is not None:
             self.send_response(302)
             self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
             self.end_headers()
             return
         super().do_GET()
@@ -27,10 +67,21 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def static_server(root: Path, redirects: dict[str, str] | None = None) -> Iterator[str]:
+def static_server(
+    root: Path,
+    redirects: dict[str, str] | None = None,
+    *,
+    delay: float = 0.0,
+    traffic: Traffic | None = None,
+) -> Iterator[str]:
     """Serve ``root`` on a free loopback port; yields the base URL."""
-    handler = type("Handler", (_Handler,), {"redirects": dict(redirects or {})})
+    handler = type(
+        "Handler",
+        (_Handler,),
+        {"redirects": dict(redirects or {}), "delay": delay, "traffic": traffic or Traffic()},
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     shard_shape: Annotated[tuple[int, int, int] | None, NoDecode] = Field(
         None, description="Zarr v3 shard (z,y,x)"
     )
-    zarr_format: int = Field(3, description="3 writes NGFF 0.5, 2 writes NGFF 0.4")
+    zarr_format: Literal[2, 3] = Field(3, description="3 writes NGFF 0.5, 2 writes NGFF 0.4")
     max_box_voxels: int = Field(256 * 1024 * 1024, description="Largest box the data route returns")
     max_box_bytes: int = Field(
         256 * 2**20, description="Largest box the data route returns, in bytes (all channels)"
@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     )
     remote_concurrency: int = Field(
         64, ge=1, le=1024, description="Requests in flight per remote read"
+    )
+    remote_cache_bytes: int = Field(
+        256 * 2**20, ge=0, description="Memory for chunks of remote layers kept per process"
     )
     secret_key: str | None = Field(
         None, description="Signs sessions and share tokens; default: data/.secret_key"

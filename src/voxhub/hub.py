@@ -18,9 +18,11 @@ from voxhub.arrays.layer import LayerLayout
 from voxhub.catalog.datastores import Heartbeats
 from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
+from voxhub.catalog.remote import RemoteSources
 from voxhub.config import Settings, get_settings
 from voxhub.db.session import make_engine, make_sessionmaker, migrate, transaction
 from voxhub.formats.ingest import DataRoot
+from voxhub.storage.remote import AllowedHosts
 
 
 class Hub:
@@ -48,9 +50,24 @@ class Hub:
 
     @cached_property
     def index(self) -> CatalogIndex:
-        return CatalogIndex(
-            self.sessions, self.settings.binary_data, self.settings.access_cache_seconds
+        index = CatalogIndex(
+            self.sessions,
+            self.settings.binary_data,
+            self.settings.access_cache_seconds,
+            remote=self.remote,
         )
+        index.on_change(self.remote.forget)
+        return index
+
+    @cached_property
+    def remote(self) -> RemoteSources:
+        """Credentials, stores and open arrays of remote layers (this process's)."""
+        return RemoteSources(self.settings, self.sessions)
+
+    @property
+    def remote_allowed(self) -> AllowedHosts:
+        """Hosts remote layers may name although the SSRF guard would refuse them."""
+        return AllowedHosts.parse(self.settings.remote_allowed_hosts)
 
     @cached_property
     def disk_usage(self) -> DiskUsage:
@@ -84,5 +101,7 @@ class Hub:
         )
 
     def close(self) -> None:
+        if "remote" in self.__dict__:
+            self.remote.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -89,11 +89,20 @@ def cell(c):
     return ["data", data.Name or "", data.Format or "", data.SelectorFormat or ""]
 
 
+def _cell_in(header, c):
+    found = cell(c)
+    # ARCtrl reads an ISA-JSON data node into a Data column as free text (no format
+    # travels there): the same cell as a data cell without format and selector.
+    if found[0] == "text" and str(header).endswith("[Data]"):
+        return ["data", found[1], "", ""]
+    return found
+
+
 def table(t):
     return {
         "name": t.Name,
         "columns": [
-            [str(h), [cell(t.GetCellAt(c, r)) for r in range(t.RowCount)]]
+            [str(h), [_cell_in(h, t.GetCellAt(c, r)) for r in range(t.RowCount)]]
             for c, h in enumerate(t.Headers)
         ],
     }

@@ -107,7 +107,6 @@ def test_every_voxhub_arc_verb_keeps_an_arctrl_arc_readable_and_whole(tmp_path):
     assert differences(after, expected) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 3: ARCtrl's ISA-JSON conventions")
 def test_isa_json_written_by_arctrl_reads_in_voxhub(tmp_path):
     text = arctrl("sample-isajson")
     (tmp_path / "arctrl.json").write_text(text, encoding="utf-8")

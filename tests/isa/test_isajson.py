@@ -186,9 +186,9 @@ def test_isa_json_from_other_tools_with_id_references():
     labels = [h.label for h in growth.headers]
     assert labels == [
         "Input [Source Name]",
-        "Characteristic [Organism]",
         "Protocol REF",
         "Protocol Type",
+        "Characteristic [Organism]",
         "Parameter [medium]",
         "Factor [dose]",
         "Performer",
@@ -197,16 +197,65 @@ def test_isa_json_from_other_tools_with_id_references():
         "Output [Sample Name]",
     ]
     first = growth.get_row(0)
-    assert first[1].term.short == "NCBITaxon:3702"
+    assert first[3].term.short == "NCBITaxon:3702"
     dose = first[5]
     assert (dose.value, dose.unit.name, dose.unit.short) == ("5", "millimolar", "UO:0000063")
     assert growth.headers[5].term.short == "EFO:0000428"
-    assert [c.text for c in growth.get_row(1)] == ["plant2", ""] + ["growth protocol", "growth"] + [
+    assert [c.text for c in growth.get_row(1)] == ["plant2", "growth protocol", "growth"] + [
         ""
-    ] * 5 + ["leaf2"]
+    ] * 6 + ["leaf2"]
     imaging = inv.get_assay("imaging").tables.get("extraction")
     assert imaging.get_cell(2, 0).name == "img1.tif"
     # what came in converts to valid ISA-JSON and back without loss
     data = to_isa_json(inv)
     assert_valid(data)
+    assert from_isa_json(data) == inv
+
+
+def _study_with_factor_and_assay_using_its_samples() -> ArcInvestigation:
+    from voxhub.isa import ArcTable, CompositeCell, CompositeHeader, IOType, OntologyAnnotation
+
+    dose = OntologyAnnotation("dose", "EFO", "EFO:0000428")
+    mm = OntologyAnnotation("millimolar", "UO", "UO:0000063")
+    study_table = ArcTable("Treat")
+    study_table.add_column(
+        CompositeHeader.input(IOType.source()),
+        [CompositeCell.create_free_text("p1"), CompositeCell.create_free_text("p2")],
+    )
+    study_table.add_column(
+        CompositeHeader.factor(dose),
+        [CompositeCell.create_unitized("5", mm), CompositeCell.create_unitized("9", mm)],
+    )
+    study_table.add_column(
+        CompositeHeader.output(IOType.sample()),
+        [CompositeCell.create_free_text("s1"), CompositeCell.create_free_text("s2")],
+    )
+    assay_table = ArcTable("Measure")
+    assay_table.add_column(
+        CompositeHeader.input(IOType.sample()),
+        [CompositeCell.create_free_text("s1"), CompositeCell.create_free_text("s2")],
+    )
+    assay_table.add_column(
+        CompositeHeader.output(IOType.data()),
+        [CompositeCell.create_data("a.raw"), CompositeCell.create_data("b.raw")],
+    )
+    inv = ArcInvestigation("inv")
+    inv.add_study(ArcStudy("S", tables=[study_table]))
+    inv.add_assay(ArcAssay("A", tables=[assay_table]), register_in=["S"])
+    return inv
+
+
+@pytest.mark.parametrize("id_references", [False, True])
+def test_a_sample_has_one_id_in_the_study_that_makes_it_and_the_assay_that_uses_it(id_references):
+    inv = _study_with_factor_and_assay_using_its_samples()
+    data = to_isa_json(inv, id_references=id_references)
+    assert_valid(data)
+    study = data["studies"][0]
+    made = {s["name"]: s["@id"] for s in study["materials"]["samples"]}
+    used = {
+        p["inputs"][0].get("name", p["inputs"][0]["@id"]): p["inputs"][0]["@id"]
+        for p in study["assays"][0]["processSequence"]
+    }
+    assert made == {"s1": "#sample/s1", "s2": "#sample/s2"}
+    assert set(used.values()) == set(made.values())
     assert from_isa_json(data) == inv

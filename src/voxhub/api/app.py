@@ -81,7 +81,7 @@ def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
     while not stop.wait(hub.settings.scan_interval):
         try:
             with hub.transaction() as session:
-                report = scan(session, hub.settings.binary_data)
+                report = scan(session, hub.settings.binary_data, hub.remote_allowed)
                 purge_expired(session, SERVER, hub.settings.data, hub.settings.trash_days)
             if report.errors:
                 log.warning("scan: %d unreadable dataset folders", len(report.errors))

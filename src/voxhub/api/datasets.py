@@ -22,7 +22,7 @@ from voxhub.arrays.mag import Mag
 from voxhub.arrays.render import layer_plane_png, thumbnail_plane
 from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import DatasetEntry, Snapshot
-from voxhub.catalog.levels import layer_box, open_level, thumbnail_level
+from voxhub.catalog.levels import layer_box, open_level, thumbnail_level, warm_box
 from voxhub.catalog.listing import SORT_PATTERN, DatasetQuery, select_datasets
 from voxhub.catalog.metadata_entries import MetadataEntry
 from voxhub.hub import Hub
@@ -217,6 +217,11 @@ def read_data(
     if plan.nbytes <= band_bytes:
         return Response(header + plan.read().tobytes(), media_type=media_type, headers=headers)
     release = hub.box_slots.take()
+    try:
+        warm_box(level, box)  # a remote level: every chunk in flight now, not band by band
+    except BaseException:
+        release()
+        raise
 
     def body() -> Iterator[bytes]:
         try:

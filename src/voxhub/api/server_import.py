@@ -20,7 +20,8 @@ from voxhub.access.principal import Principal
 from voxhub.api.deps import get_hub, require_login
 from voxhub.api.fields import Id
 from voxhub.api.jobs import JobOut, UserDep
-from voxhub.catalog.datasets import check_teams, folder_of_org
+from voxhub.catalog.datasets import folder_of_org
+from voxhub.catalog.grants import check_teams
 from voxhub.db.models import Organization
 from voxhub.errors import Conflict
 from voxhub.hub import Hub

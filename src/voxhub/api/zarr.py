@@ -21,6 +21,7 @@ from voxhub.access.errors import Hidden
 from voxhub.access.principal import Principal
 from voxhub.api.deps import authorize_dataset, elsewhere, get_hub, get_principal, layer_of
 from voxhub.api.errors import error_response, status_for
+from voxhub.api.zarr_remote import is_remote_layer, serve_remote
 from voxhub.catalog.index import DatasetEntry
 from voxhub.errors import VoxhubError
 from voxhub.formats.properties import PROPERTIES_FILE
@@ -194,8 +195,9 @@ def serve(
         entry = authorize_dataset(hub, principal, organization, dataset)
     except Hidden as exc:
         return _not_found(exc.detail)
-    if entry.datastore_id is not None:  # its bytes are on an external datastore: go there
-        return elsewhere(hub, entry, request)
+    redirect = elsewhere(hub, entry, request)
+    if redirect is not None:  # its bytes are on an external datastore: go there
+        return redirect
     if key == "":
         return _dataset_listing(entry, base)
     if key.endswith("/") and key.count("/") == 1:  # the listing's layer URLs: ``color/``
@@ -214,6 +216,9 @@ def serve(
             {"layer": layer.name, "category": layer.category, "mags": list(layer.mags)},
             headers=CORS,
         )
+    if is_remote_layer(layer):
+        headers = {**CORS, "Cache-Control": _cache_control(entry)}
+        return serve_remote(entry, layer, parts[1:], headers, _not_found)
     return _send_file(request, entry, os.path.join(layer.path, *parts[1:]))
 
 

@@ -88,7 +88,8 @@ class BoxRead:
 
     @property
     def dtype(self) -> np.dtype:
-        return self.level.dtype
+        dtype: np.dtype = self.level.dtype
+        return dtype
 
     @property
     def nbytes(self) -> int:

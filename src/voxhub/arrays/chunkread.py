@@ -137,19 +137,22 @@ def fast_oindex(
     if layout is None or len(key) != len(array.shape):
         return None
     chunks = layout.chunks
-    per_axis = [_pieces(k, n, c) for k, n, c in zip(key, array.shape, chunks, strict=True)]
-    if any(a is None for a in per_axis):
-        return None
-    if math.prod(len(a) for a in per_axis) < MIN_CHUNKS:  # type: ignore[arg-type]
+    per_axis: list[list[_Piece]] = []
+    for k, n, c in zip(key, array.shape, chunks, strict=True):
+        pieces = _pieces(k, n, c)
+        if pieces is None:
+            return None
+        per_axis.append(pieces)
+    if math.prod([len(a) for a in per_axis]) < MIN_CHUNKS:
         return None
     dtype = np.dtype(array.dtype)
     fill = array.fill_value if array.fill_value is not None else 0
     kept = [pieces for pieces in per_axis if pieces and pieces[0].put is not None]
-    shape = tuple(sum(_count(p.put) for p in pieces) for pieces in kept)  # type: ignore[arg-type]
+    shape = tuple(sum(_count(p.put) for p in pieces if p.put is not None) for pieces in kept)
     order = list(axes) if axes is not None else list(range(len(shape)))
     result = np.empty(tuple(shape[i] for i in order), dtype=dtype)
     out = result.transpose(np.argsort(order))  # a view in array order onto the result
-    combos = list(itertools.product(*per_axis))  # type: ignore[arg-type]
+    combos = list(itertools.product(*per_axis))
 
     def load(combo: tuple[_Piece, ...]) -> None:
         coords = tuple(p.chunk for p in combo)

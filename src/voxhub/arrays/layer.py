@@ -14,7 +14,13 @@ from zarr.codecs import BloscCodec
 
 from voxhub.arrays.errors import BadMetadata, MagNotFound
 from voxhub.arrays.mag import Mag, shape_at
-from voxhub.arrays.ngff import Multiscale, detect_format, format_for_zarr, volume_multiscale
+from voxhub.arrays.ngff import (
+    Multiscale,
+    ZarrFormat,
+    detect_format,
+    format_for_zarr,
+    volume_multiscale,
+)
 
 
 @dataclass(frozen=True)
@@ -23,7 +29,7 @@ class LayerLayout:
 
     chunk_zyx: tuple[int, int, int] = (64, 64, 64)
     shard_zyx: tuple[int, int, int] | None = None
-    zarr_format: int = 3
+    zarr_format: ZarrFormat = 3
 
     @property
     def write_unit_zyx(self) -> tuple[int, int, int]:
@@ -105,9 +111,9 @@ class OpenLayer:
     path: Path | str
     multiscale: Multiscale
     ngff_version: str
-    levels: dict[Mag, zarr.Array]
+    levels: dict[Mag, zarr.Array[Any]]
 
-    def array(self, mag: Mag | str) -> zarr.Array:
+    def array(self, mag: Mag | str) -> zarr.Array[Any]:
         key = Mag.parse(mag) if not isinstance(mag, Mag) else mag
         try:
             return self.levels[key]
@@ -116,7 +122,7 @@ class OpenLayer:
             raise MagNotFound(f"mag {key} does not exist (available: {known})") from None
 
     @property
-    def finest(self) -> zarr.Array:
+    def finest(self) -> zarr.Array[Any]:
         return self.levels[min(self.levels, key=lambda m: m.x * m.y * m.z)]
 
 
@@ -145,7 +151,7 @@ def open_layer(path: Path | str | zarr.storage.StoreLike) -> OpenLayer:
     attrs = dict(group.attrs)
     fmt = detect_format(attrs)
     multiscale = fmt.read(attrs)
-    levels: dict[Mag, zarr.Array] = {}
+    levels: dict[Mag, zarr.Array[Any]] = {}
     base = multiscale.datasets[0].scale
     for level in multiscale.datasets:
         try:

@@ -113,7 +113,8 @@ class Indexer:
         self.view, self.points = view, points
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        return self.view.read_points(key) if self.points else self.view.read_outer(key)
+        read = self.view.read_points if self.points else self.view.read_outer
+        return np.asarray(read(key))
 
 
 class LevelView:
@@ -161,7 +162,7 @@ class LevelView:
 
     @property
     def nbytes(self) -> int:
-        return int(np.prod(self.shape)) * self.dtype.itemsize
+        return int(np.prod(self.shape)) * int(self.dtype.itemsize)
 
     def __getitem__(self, key: Any) -> np.ndarray:
         return self.read_outer(key)
@@ -183,6 +184,10 @@ class LevelView:
                 k = np.where(k < 0, k + n, k)
             out.append(k)
         return tuple(out)
+
+    def stored_key(self, key: Any) -> tuple[Any, ...]:
+        """A (c, z, y, x) key checked against this view and put in the stored array's order."""
+        return self._stored_key(self._bounded(key))
 
     def _stored_key(self, key: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(key[CANONICAL.index(n)] if n in CANONICAL else 0 for n in self.axes.names)

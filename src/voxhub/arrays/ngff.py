@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from voxhub.arrays.errors import BadMetadata
+
+ZarrFormat = Literal[2, 3]  # Zarr v2 carries NGFF 0.4, v3 NGFF 0.5
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ class Ngff05(Ngff04):
 
     @classmethod
     def _container(cls, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
-        return attrs["ome"]
+        ome: Mapping[str, Any] = attrs["ome"]
+        return ome
 
     @classmethod
     def write(cls, multiscale: Multiscale) -> dict[str, Any]:

@@ -25,7 +25,8 @@ ProgressFn = Callable[[int, int], None]
 
 class _BlockCounter(Callback):
     def __init__(self, name: str, total: int, report: ProgressFn) -> None:
-        super().__init__()
+        # No super().__init__(): dask's only stores hooks passed as arguments, and the
+        # hooks here are methods.
         self._name = name
         self._total = total
         self._report = report
@@ -78,6 +79,7 @@ def compute_blocks(array: da.Array, progress: ProgressFn | None = None) -> np.nd
     # about to remove. Waiting for them (at most one block per thread) ends that.
     pool = ThreadPoolExecutor(max_workers=dask.config.get("num_workers", None) or CPU_COUNT)
     try:
+        result: np.ndarray
         if progress is None:
             (result,) = dask.compute(array, scheduler="threads", pool=pool)
             return result

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -38,7 +39,7 @@ class WrittenLayer:
 
 
 @lru_cache(maxsize=64)
-def _open_target(path: str) -> zarr.Array:
+def _open_target(path: str) -> zarr.Array[Any]:
     return zarr.open_array(store=path, mode="r+")
 
 
@@ -58,7 +59,7 @@ class _Next:
 
 
 def _write_block(
-    block: np.ndarray, target: str, then: _Next | None, block_info: dict | None = None
+    block: np.ndarray, target: str, then: _Next | None, block_info: dict[Any, Any] | None = None
 ) -> np.ndarray:
     """Write one block (and its downsampled copy) into place; return its maximum."""
     assert block_info is not None
@@ -76,8 +77,9 @@ def _write_block(
 def _store(
     array: da.Array, target: Path, progress: ProgressFn | None, then: _Next | None = None
 ) -> int | float:
-    written = array.map_blocks(
+    written = da.map_blocks(  # what array.map_blocks calls, with a signature mypy reads
         _write_block,
+        array,
         str(target),
         then,
         chunks=(1,) * array.ndim,
@@ -103,11 +105,12 @@ def block_zyx(
             if math.prod(grown) * itemsize > budget:
                 break
             block = grown
-    return tuple(block)  # type: ignore[return-value]
+    return (block[0], block[1], block[2])
 
 
 def _aligned(array: da.Array, block: Sequence[int]) -> da.Array:
-    return array.rechunk((1, *block))
+    aligned: da.Array = array.rechunk((1, *block))
+    return aligned
 
 
 def _downsampled(
@@ -122,7 +125,8 @@ def _downsampled(
         tuple(-(-c // f) for c in dim) for dim, f in zip(source.chunks, factor, strict=True)
     )
     reducer = REDUCERS[method]
-    return source.map_blocks(reducer, factor, chunks=out_chunks, dtype=source.dtype)
+    reduced: da.Array = source.map_blocks(reducer, factor, chunks=out_chunks, dtype=source.dtype)
+    return reduced
 
 
 def write_pyramid(
@@ -161,7 +165,7 @@ def write_pyramid(
         # mag 1 blocks also yield mag 2; sized so each mag-2 write unit has one writer
         fx, fy, fz = mags[1] / mags[0]
         then = _Next(str(path / mags[1].to_layer_name()), (1, fz, fy, fx), method)
-        base_unit = tuple(u * f for u, f in zip(unit_zyx, (fz, fy, fx), strict=True))
+        base_unit = (unit_zyx[0] * fz, unit_zyx[1] * fy, unit_zyx[2] * fx)
     first_block = block_zyx((sz, sy, sx), base_unit, data.dtype.itemsize)
     block = block_zyx((sz, sy, sx), unit_zyx, data.dtype.itemsize)
     level_blocks = [_blocks_of(shape_xyz, mags[0], first_block, channels)]

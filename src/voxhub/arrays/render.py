@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -42,6 +42,11 @@ def to_png(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _xyz(values: Iterable[int]) -> tuple[int, int, int]:
+    x, y, z = values
+    return (x, y, z)
+
+
 def layer_plane_png(plane_cyx: np.ndarray, category: str) -> bytes:
     """A (c, y, x) plane as PNG: labels coloured, intensities normalised (RGB if 3 channels)."""
     if category == "segmentation":
@@ -68,8 +73,8 @@ def thumbnail_plane(
     else:
         mag = level.mag.to_list()
         top, extent = box
-        start = tuple(min(t // m, n) for t, m, n in zip(top, mag, shape_xyz, strict=True))
-        stop = tuple(
+        start = _xyz(min(t // m, n) for t, m, n in zip(top, mag, shape_xyz, strict=True))
+        stop = _xyz(
             min(-(-(t + e) // m), n) for t, e, m, n in zip(top, extent, mag, shape_xyz, strict=True)
         )
         if any(b <= a for a, b in zip(start, stop, strict=True)):

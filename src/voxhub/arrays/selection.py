@@ -164,7 +164,7 @@ class AxisPlan:
             positions = np.arange(self.key.start, self.key.stop, self.key.step, dtype=np.int64)
             return positions[::-1] if self.reverse else positions
         assert self.order is not None
-        return self.key[self.order]
+        return np.asarray(self.key[self.order])
 
 
 @dataclass(frozen=True)
@@ -361,7 +361,7 @@ def read_selection(array: Any, plan: SelectionPlan) -> np.ndarray:
     if plan.points:
         coords = _point_coordinates(plan)
         if isinstance(array, np.ndarray):
-            return array[coords]
+            return np.asarray(array[coords])
         if _is_zarr(array) or _is_dask(array):
             result = array.vindex[coords]
             return np.asarray(result.compute() if _is_dask(result) else result)

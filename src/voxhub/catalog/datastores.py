@@ -188,7 +188,7 @@ class Heartbeats:
         if now - self._read >= self._refresh:
             with self._lock, self._factory() as session:
                 rows = session.execute(select(Datastore.id, Datastore.last_seen)).all()
-                self._seen = dict(rows)  # type: ignore[arg-type]
+                self._seen = dict(rows)
                 self._read = now
         last = self._seen.get(datastore_id)
         return last is not None and utcnow() - last <= self._timeout

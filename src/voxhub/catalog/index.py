@@ -49,6 +49,9 @@ class LayerEntry:
     num_channels: int
     largest_segment_id: int | None
     voxel_size: tuple[float, ...] = (1.0, 1.0, 1.0)  # the dataset's, in mag-1 voxels
+    organization_id: int = 0
+    dataset_id: int = 0
+    remote: Any = None  # the hub's ``RemoteSources``: how mags whose path is a URL are read
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,9 @@ class Snapshot:
     datastores: dict[int, str] = field(default_factory=dict)  # datastore id -> public URL
 
 
-def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any) -> DatasetEntry:
+def _entry(
+    dataset: Dataset, organization: str, binary_data: Path, remote: Any = None, **extra: Any
+) -> DatasetEntry:
     folder = binary_data / organization / dataset.name
     layers = {
         layer.name: LayerEntry(
@@ -140,6 +145,9 @@ def _entry(dataset: Dataset, organization: str, binary_data: Path, **extra: Any)
             num_channels=layer.num_channels,
             largest_segment_id=layer.largest_segment_id,
             voxel_size=tuple(dataset.voxel_size),
+            organization_id=dataset.organization_id,
+            dataset_id=dataset.id,
+            remote=remote,
         )
         for layer in dataset.layers
     }
@@ -221,9 +229,14 @@ class CatalogIndex:
     """``(org, dataset) -> DatasetEntry``, kept fresh by polling the epoch."""
 
     def __init__(
-        self, factory: sessionmaker[Session], binary_data: Path, refresh_seconds: float = 2.0
+        self,
+        factory: sessionmaker[Session],
+        binary_data: Path,
+        refresh_seconds: float = 2.0,
+        remote: Any = None,
     ) -> None:
         self._factory = factory
+        self._remote = remote
         self._binary_data = binary_data
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
@@ -306,6 +319,7 @@ class CatalogIndex:
                 dataset,
                 org,
                 self._binary_data,
+                self._remote,
                 **_access_extra(
                     dataset,
                     tree,
@@ -325,7 +339,7 @@ class CatalogIndex:
                 for team in session.scalars(select(Team))
             },
             organizations=dict(session.execute(select(Organization.id, Organization.name)).all()),
-            datastores=dict(session.execute(select(Datastore.id, Datastore.url)).all()),  # type: ignore[arg-type]
+            datastores=dict(session.execute(select(Datastore.id, Datastore.url)).all()),
             uploaders=dict(
                 session.execute(
                     select(User.id, User.email).where(

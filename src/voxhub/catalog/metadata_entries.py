@@ -8,6 +8,7 @@ bounded here, before anything is stored.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -29,13 +30,19 @@ class MetadataEntry(BaseModel):
     def _value_matches_type(self) -> MetadataEntry:
         value = self.value
         if self.type == "number":
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            ok = ok and value == value and abs(value) != float("inf")  # no NaN, no infinity
+            ok = (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)  # no NaN, no infinity
+            )
         elif self.type == "string":
             ok = isinstance(value, str) and len(value) <= MAX_TEXT
         else:
-            ok = isinstance(value, list) and len(value) <= 100
-            ok = ok and all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value)
+            ok = (
+                isinstance(value, list)
+                and len(value) <= 100
+                and all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value)
+            )
         if not ok:
             raise ValueError(f"value does not fit type {self.type} (or is too long)")
         if self.key != self.key.strip():

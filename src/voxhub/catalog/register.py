@@ -29,6 +29,7 @@ from voxhub.formats.properties import (
 from voxhub.formats.properties import (
     Layer as LayerProperties,
 )
+from voxhub.storage.remote import AllowedHosts
 
 SEGMENTATION_HINTS = ("seg", "label", "mask", "annotation")
 
@@ -116,14 +117,19 @@ def _layer_row(layer: LayerProperties) -> dict[str, Any]:
 
 
 def upsert_dataset(
-    session: Session, organization: str, name: str, properties: DatasourceProperties
+    session: Session,
+    organization: str,
+    name: str,
+    properties: DatasourceProperties,
+    allowed: AllowedHosts | None = None,
 ) -> Dataset:
     """Create or refresh the rows for one dataset folder; status becomes active.
 
     Every registration passes here, so every layer name and mag path that the
-    catalog will ever resolve is checked here first (``formats.paths``).
+    catalog will ever resolve is checked here first (``formats.paths``);
+    ``allowed`` are the hosts the operator lets remote layers name.
     """
-    check_layer_paths(properties)
+    check_layer_paths(properties, allowed=allowed)
     org = ensure_organization(session, organization)
     dataset = session.scalar(
         select(Dataset).where(Dataset.organization_id == org.id, Dataset.name == name)
@@ -161,6 +167,7 @@ def registration(
     organization: str,
     name: str,
     on_new: Callable[[Session, Dataset], None] | None = None,
+    allowed: AllowedHosts | None = None,
 ) -> Callable[[DatasourceProperties], AbstractContextManager[Dataset]]:
     """A ``register`` hook for importers: rows written (and checked by the database)
     before the dataset is published, committed after; ``on_new(session, row)`` runs
@@ -173,7 +180,7 @@ def registration(
             existed = session.scalar(
                 select(Dataset.id).where(Dataset.organization_id == org.id, Dataset.name == name)
             )
-            row = upsert_dataset(session, organization, name, properties)
+            row = upsert_dataset(session, organization, name, properties, allowed)
             if on_new is not None and existed is None:
                 on_new(session, row)
             yield row

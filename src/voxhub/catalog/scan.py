@@ -21,6 +21,7 @@ from voxhub.catalog.register import describe_folder, mark_status, upsert_dataset
 from voxhub.db.models import Dataset, Organization
 from voxhub.errors import VoxhubError
 from voxhub.storage.local import NAME_PATTERN
+from voxhub.storage.remote import AllowedHosts
 
 log = logging.getLogger("voxhub.scan")
 
@@ -45,7 +46,8 @@ def _folders(root: Path) -> list[tuple[str, str, Path]]:
     return found
 
 
-def scan(session: Session, binary_data: Path) -> ScanReport:
+def scan(session: Session, binary_data: Path, allowed: AllowedHosts | None = None) -> ScanReport:
+    """Sync the catalog with the folders; ``allowed``: hosts remote layers may name."""
     report = ScanReport()
     seen: set[tuple[str, str]] = set()
     elsewhere = set(  # names an external datastore holds: a local folder may not take them
@@ -64,7 +66,7 @@ def scan(session: Session, binary_data: Path) -> ScanReport:
         try:
             properties = describe_folder(folder)
             with session.begin_nested():
-                upsert_dataset(session, organization, name, properties)
+                upsert_dataset(session, organization, name, properties, allowed)
         except Exception as exc:  # noqa: BLE001  (one folder's failure is reported, not raised)
             detail = exc.detail if isinstance(exc, VoxhubError) else _reason(exc)
             log.warning("scan: %s cannot be registered: %s", key, detail)

@@ -6,7 +6,7 @@ import importlib
 import logging
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,9 @@ from voxhub.cli._common import clean_errors, open_hub, out, progress_bar
 from voxhub.cli._lazy import LazyGroup
 from voxhub.cli.worker import worker as worker_command
 from voxhub.errors import InvalidInput
+
+if TYPE_CHECKING:  # the settings import pydantic: only commands that work need it
+    from voxhub.config import Settings
 
 # Sub-command groups, each in its own module ``voxhub.cli.<module>``, imported when used.
 SUBCOMMANDS = (
@@ -106,7 +109,7 @@ def serve(
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
     with hub.transaction() as session:
         created = ensure_admin(session, with_token=True)
-        scan_folders(session, settings.binary_data)
+        scan_folders(session, settings.binary_data, hub.remote_allowed)
         empty = store_is_empty(session)
     clean_leftovers(hub)  # staging and upload copies of writers killed earlier
     if created:
@@ -125,7 +128,7 @@ def serve(
     run_server(settings.server, settings.host, settings.port, settings.http_workers, announce)
 
 
-def _serve_datastore(settings) -> None:  # type: ignore[no-untyped-def]
+def _serve_datastore(settings: Settings) -> None:
     """Scan this data folder, register its datasets with the hub, and serve them."""
     from voxhub.catalog.scan import scan as scan_folders
     from voxhub.cli.serving import run_server
@@ -223,7 +226,7 @@ def scan() -> None:
 
     hub = open_hub()
     with hub.transaction() as session:
-        report = scan_folders(session, hub.settings.binary_data)
+        report = scan_folders(session, hub.settings.binary_data, hub.remote_allowed)
     out.print(f"{len(report.active)} datasets active, {len(report.missing)} missing")
     for key in report.missing:
         out.print(f"  missing: {key}")

@@ -148,4 +148,5 @@ class Epoch(Base):
 import voxhub.db.access_models  # noqa: E402,F401  (registers teams, folders, sessions, …)
 import voxhub.db.isa_models  # noqa: E402,F401  (registers investigations and links)
 import voxhub.db.msi_models  # noqa: E402,F401  (registers MsiAnalysis on Base)
+import voxhub.db.remote_models  # noqa: E402,F401  (registers RemoteCredential on Base)
 from voxhub.db import jobs_models  # noqa: E402,F401  (registers Job and Upload on Base)

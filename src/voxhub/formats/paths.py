@@ -31,7 +31,7 @@ from pathlib import Path
 from voxhub.formats.properties import DatasourceProperties
 from voxhub.storage.errors import UnsafePath
 from voxhub.storage.local import check_name
-from voxhub.storage.remote import check_remote_url
+from voxhub.storage.remote import AllowedHosts, check_remote_url
 
 __all__ = ["check_layer_paths", "is_remote", "mag_location", "refuse_links"]
 
@@ -52,15 +52,23 @@ def _parts(relative: str, what: str) -> list[str]:
     return parts
 
 
-def mag_location(dataset_dir: Path, layer: str, mag_path: str, *, links: bool = True) -> Path | str:
+def mag_location(
+    dataset_dir: Path,
+    layer: str,
+    mag_path: str,
+    *,
+    links: bool = True,
+    allowed: AllowedHosts | None = None,
+) -> Path | str:
     """Where a mag's array lives: a folder inside ``dataset_dir``, or a checked URL.
 
-    ``./x/y`` starts at the dataset folder, anything else at the layer folder.
+    ``./x/y`` starts at the dataset folder, anything else at the layer folder;
+    ``allowed`` are the hosts the operator lets remote layers use.
     """
     what = f"layer {layer}"
     check_name(layer, "layer name")
     if is_remote(mag_path):
-        return check_remote_url(mag_path)
+        return check_remote_url(mag_path, allowed)
     if mag_path.startswith("./") or mag_path == ".":
         location = dataset_dir.joinpath(*_parts(mag_path, what))
     else:
@@ -81,7 +89,11 @@ def _inside_without_links(dataset_dir: Path, location: Path, what: str, shown: s
 
 
 def check_layer_paths(
-    properties: DatasourceProperties, dataset_dir: Path | None = None, *, links: bool = True
+    properties: DatasourceProperties,
+    dataset_dir: Path | None = None,
+    *,
+    links: bool = True,
+    allowed: AllowedHosts | None = None,
 ) -> None:
     """Refuse a description whose layer names or mag paths could leave the dataset.
 
@@ -93,7 +105,9 @@ def check_layer_paths(
         check_name(layer.name, "layer name")
         for entry in layer.mags:
             relative = entry.path or default_mag_path(entry.mag)
-            mag_location(root, layer.name, relative, links=links or dataset_dir is None)
+            mag_location(
+                root, layer.name, relative, links=links or dataset_dir is None, allowed=allowed
+            )
 
 
 def default_mag_path(mag: Sequence[int]) -> str:

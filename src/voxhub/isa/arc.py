@@ -128,8 +128,10 @@ class ARC:
                     inv.add_assay(described)
                 if described.identifier not in study.registered_assay_identifiers:
                     inv.register_assay(sid, described.identifier)
-        for node in (*inv.studies, *inv.assays):
-            node.datamap = datamaps.get(node.datamap_file_name, node.datamap)
+        for study in inv.studies:
+            study.datamap = datamaps.get(study.datamap_file_name, study.datamap)
+        for assay in inv.assays:
+            assay.datamap = datamaps.get(assay.datamap_file_name, assay.datamap)
         arc = cls(inv, file_paths)
         arc.unlisted_studies = unlisted
         return arc

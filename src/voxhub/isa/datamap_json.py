@@ -56,7 +56,7 @@ def datamap_json(datamap: Datamap, assay: str) -> list[dict[str, Any]]:
 def read_datamap_json(data: dict[str, Any], r: JsonReader, path: str) -> Datamap | None:
     """The datamap among an assay's ``dataFiles``, or None when it has none."""
     contexts = []
-    for i, entry in enumerate(r.list(data, "dataFiles", path)):
+    for i, entry in enumerate(r.array(data, "dataFiles", path)):
         where = f"{path}.dataFiles[{i}]"
         entry = r.obj(entry, where)
         if not str(entry.get("@id", "")).startswith(PREFIX):

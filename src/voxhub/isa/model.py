@@ -56,8 +56,6 @@ class _WithTables(_Node):
     __slots__ = ("_tables",)
     _tables: ArcTables
     _identifier: str
-    # What the data files hold (``isa.datamap.xlsx`` beside the ISA file), or None.
-    datamap: Datamap | None
 
     @property
     def tables(self) -> ArcTables:
@@ -70,6 +68,7 @@ class _WithTables(_Node):
 
     @property
     def datamap_file_name(self) -> str:
+        """Where the datamap (what the data files hold, ``.datamap``) lives in an ARC."""
         return self.file_name.rsplit("/", 1)[0] + "/isa.datamap.xlsx"
 
     @property

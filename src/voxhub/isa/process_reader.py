@@ -3,8 +3,8 @@
 With a ``voxhub:tables`` layout comment the tables come back exactly as they
 were written. Without one (ISA-JSON from other tools) processes are grouped
 by the protocol they execute, one table per protocol, one row per
-input/output pair, columns in the ARC order: Input, characteristics,
-protocol columns, parameters, components, factors, performer, date,
+input/output pair, columns in the order ARCtrl reads them: Input, protocol
+columns, characteristics, components, parameters, factors, (performer, date,)
 comments, Output.
 """
 
@@ -483,8 +483,10 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
     def node_entries(found: list[tuple[str, dict[str, Any]] | None], key: str) -> list[list[Any]]:
         return [n[1].get(key) or [] if n is not None else [] for n in found]
 
+    # Columns in the order ARCtrl reads processes into a table: Input, the protocol's
+    # columns, characteristics, components, parameters, factors, comments, Output
+    # (performer and date, which ARCtrl drops, before the comments).
     io_column(HeaderKind.INPUT, inputs)
-    value_columns(HeaderKind.CHARACTERISTIC, node_entries(inputs, "characteristics"))
     text_column(CompositeHeader.protocol_ref(), lambda r: r.reader.text(r.protocol, "name", r.path))
     types = [r.protocol.get("protocolType") for r, _ in pairs]
     if any(types):
@@ -501,7 +503,7 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
         (CompositeHeader.protocol_version(), "version"),
     ):
         text_column(header, functools.partial(_protocol_text, key=key))
-    value_columns(HeaderKind.PARAMETER, [r.process.get("parameterValues") or [] for r, _ in pairs])
+    value_columns(HeaderKind.CHARACTERISTIC, node_entries(inputs, "characteristics"))
     kinds: dict[OntologyAnnotation, None] = {}
     for row, _ in pairs:
         for kind, _cell in row.components:
@@ -510,6 +512,7 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
         cells = [next((c for k, c in r.components if k == kind), EMPTY_TERM_CELL) for r, _ in pairs]
         unit = any(isinstance(c, UnitizedCell) for c in cells)
         columns.append((CompositeHeader.component(kind, has_unit=unit), cells))
+    value_columns(HeaderKind.PARAMETER, [r.process.get("parameterValues") or [] for r, _ in pairs])
     value_columns(HeaderKind.FACTOR, node_entries(outputs, "factorValues"))
     text_column(
         CompositeHeader.performer(), lambda r: r.reader.text(r.process, "performer", r.path)

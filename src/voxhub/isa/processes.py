@@ -79,27 +79,54 @@ def category_id(scope: str, table: str, kind: str, column: int) -> str:
 
 
 class NodeRegistry:
-    """Material and data nodes of a whole investigation, by id."""
+    """Material and data nodes of a whole investigation, by id.
+
+    A node is one name of one kind (a sample is the same sample in the study that makes
+    it and in the assay that uses it: one ``@id``, as ISA readers such as isatools
+    require). Rows that give it values of other categories add them to the node; only
+    rows that give one category a different value need a node of their own (``-2``).
+    """
 
     def __init__(self) -> None:
         self.nodes: dict[str, dict[str, Any]] = {}
         self.kinds: dict[str, str] = {}
         self._ids: dict[tuple[Any, ...], str] = {}
+        self._by_name: dict[tuple[str, str], list[str]] = {}
+        self._values: dict[str, tuple[Any, dict[str, Any]]] = {}
         self._count: dict[str, int] = {}
 
     def node(
         self, kind: str, name: str, key: tuple[Any, ...], body: Callable[[], dict[str, Any]]
     ) -> str:
-        """The id of the node with these parts, made (with ``body()``) the first time."""
+        """The id of the node for ``key`` (the cell and its (category id, value) pairs),
+        made with ``body()`` or merged into a node of that name it does not contradict."""
         full = (kind, name, key)
         found = self._ids.get(full)
         if found is not None:
             return found
+        cell, pairs = key
+        values = dict(pairs)
+        for node_id in self._by_name.get((kind, name), ()):
+            have_cell, have = self._values[node_id]
+            if have_cell != cell or any(have.get(c, v) != v for c, v in values.items()):
+                continue
+            new = [c for c in values if c not in have]
+            if new:
+                node = self.nodes[node_id]
+                for field, entries in body().items():
+                    if isinstance(entries, list) and field != "comments":
+                        fresh = [e for e in entries if e["category"]["@id"] in new]
+                        node[field] = node.get(field, []) + fresh
+                have.update(values)
+            self._ids[full] = node_id
+            return node_id
         base = f"#{kind}/{_q(name)}"
         n = self._count.get(base, 0) + 1
         self._count[base] = n
         node_id = base if n == 1 else f"{base}-{n}"
         self._ids[full] = node_id
+        self._by_name.setdefault((kind, name), []).append(node_id)
+        self._values[node_id] = (cell, values)
         self.nodes[node_id] = {"@id": node_id, "name": name, **body()}
         self.kinds[node_id] = kind
         return node_id

@@ -29,6 +29,7 @@ KINDS: dict[str, JobFunction] = {}
 # the registry has no import cycle with the kinds that use it.
 BUILTIN_MODULES = (
     "voxhub.jobs.convert",
+    "voxhub.jobs.remote_copy",
     "voxhub.jobs.server_import",
     "voxhub.uploads.finish",
     "voxhub.openmsi.jobs",

@@ -67,14 +67,14 @@ def list_import_folder(roots: Sequence[Path], relative: str) -> tuple[list[Folde
 
 
 def run_import(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    access = {
-        "uploader_id": params.get("owner_id"),
-        "folder_id": params.get("folder_id"),
-        "team_ids": params.get("team_ids") or (),
-    }
-
     def on_new(session: Session, dataset: Dataset) -> None:
-        set_initial_access(session, dataset, **access)
+        set_initial_access(
+            session,
+            dataset,
+            uploader_id=params.get("owner_id"),
+            folder_id=params.get("folder_id"),
+            team_ids=params.get("team_ids") or (),
+        )
 
     source = Path(params["source"])
     if not source.exists():

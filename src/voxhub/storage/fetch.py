@@ -24,20 +24,27 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import ipaddress
 import socket
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from datetime import UTC, datetime
+from typing import ClassVar
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from voxhub.errors import InvalidInput, TooLarge
 from voxhub.storage.errors import UnsafePath
-from voxhub.storage.remote import check_address, check_remote_url
+from voxhub.storage.remote import AllowedHosts, check_address, check_remote_url
 
 MAX_REDIRECTS = 5
 METADATA_BYTES = 16 * 1024 * 1024
+DNS_SECONDS = 10.0  # how long a checked address is reused
 
 
 class RemoteUnreachable(InvalidInput):
@@ -47,59 +54,100 @@ class RemoteUnreachable(InvalidInput):
 
 
 @dataclass(frozen=True)
-class AllowedHosts:
-    """Hosts an operator allows although the guard would refuse their addresses."""
-
-    names: frozenset[str] = frozenset()  # "host" or "host:port", lower case
-    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-
-    @classmethod
-    def parse(cls, entries: Iterable[str]) -> AllowedHosts:
-        names, networks = set(), []
-        for entry in (e.strip().lower() for e in entries):
-            if not entry:
-                continue
-            try:
-                networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                names.add(entry)
-        return cls(frozenset(names), tuple(networks))
-
-    def allows(self, host: str, port: int, address: str | None = None) -> bool:
-        host = host.lower().rstrip(".")
-        if host in self.names or f"{host}:{port}" in self.names:
-            return True
-        if address is None:
-            return False
-        ip = ipaddress.ip_address(address)
-        return any(ip in network for network in self.networks)
-
-
-@dataclass(frozen=True)
 class Credentials:
-    """What a remote source wants: HTTP basic, or a bearer token."""
+    """What a remote source wants: HTTP basic, a bearer token, or S3 keys (SigV4)."""
 
     username: str | None = None
     password: str | None = None
     token: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    region: str | None = None
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "username", "password", "token", "accessKeyId", "secretAccessKey", "region"
+    )  # fmt: skip
 
     @classmethod
     def parse(cls, body: Mapping[str, object] | None) -> Credentials | None:
         if not body:
             return None
-        values = {k: v for k, v in body.items() if isinstance(v, str) and v}
-        unknown = set(body) - {"username", "password", "token"}
+        unknown = set(body) - set(cls.FIELDS)
         if unknown:
             raise InvalidInput(f"unknown credential fields: {', '.join(sorted(unknown))}")
-        return cls(values.get("username"), values.get("password"), values.get("token"))
+        values = {k: v for k, v in body.items() if isinstance(v, str) and v}
+        if any(len(v) > 4096 for v in values.values()):
+            raise InvalidInput("a credential field is longer than 4096 characters")
+        found = cls(
+            values.get("username"), values.get("password"), values.get("token"),
+            values.get("accessKeyId"), values.get("secretAccessKey"), values.get("region"),
+        )  # fmt: skip
+        if (found.access_key_id is None) != (found.secret_access_key is None):
+            raise InvalidInput("S3 credentials need both accessKeyId and secretAccessKey")
+        if found.kind == "none":
+            return None
+        return found
 
-    def headers(self) -> dict[str, str]:
+    @property
+    def kind(self) -> str:
+        if self.access_key_id:
+            return "s3"
+        if self.token:
+            return "bearer"
+        return "basic" if self.username is not None else "none"
+
+    def to_dict(self) -> dict[str, str]:
+        """The fields as ``parse`` reads them (only to be encrypted, never to be shown)."""
+        names = dict(zip(self.FIELDS, (
+            self.username, self.password, self.token,
+            self.access_key_id, self.secret_access_key, self.region,
+        ), strict=True))  # fmt: skip
+        return {k: v for k, v in names.items() if v is not None}
+
+    def headers(self, url: str = "") -> dict[str, str]:
+        """The authorization headers of a GET of ``url`` (its public HTTPS form)."""
+        if self.access_key_id and self.secret_access_key:
+            return sigv4_headers(url, self.access_key_id, self.secret_access_key, self.region)
         if self.token:
             return {"Authorization": f"Bearer {self.token}"}
         if self.username is not None:
             pair = f"{self.username}:{self.password or ''}".encode()
             return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
         return {}
+
+
+def sigv4_headers(
+    url: str, key_id: str, secret: str, region: str | None, now: datetime | None = None
+) -> dict[str, str]:
+    """AWS Signature Version 4 headers of an unsigned-payload GET of ``url`` (service s3)."""
+    parts = urlsplit(url)
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    day, region = stamp[:8], region or "us-east-1"
+    payload = "UNSIGNED-PAYLOAD"
+    query = "&".join(
+        sorted(
+            f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
+    )
+    canonical = "\n".join([
+        "GET", quote(parts.path or "/", safe="/-_.~"), query,
+        f"host:{parts.netloc}", f"x-amz-content-sha256:{payload}", f"x-amz-date:{stamp}", "",
+        "host;x-amz-content-sha256;x-amz-date", payload,
+    ])  # fmt: skip
+    scope = f"{day}/{region}/s3/aws4_request"
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{digest}"
+    key = f"AWS4{secret}".encode()
+    for part in (day, region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return {
+        "x-amz-date": stamp,
+        "x-amz-content-sha256": payload,
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, "
+        f"SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}",
+    }
 
 
 def public_https(url: str) -> str:
@@ -114,34 +162,41 @@ def public_https(url: str) -> str:
 
 @dataclass
 class GuardedFetcher:
-    """GETs remote URLs through the SSRF guard; one instance per source or per process."""
+    """GETs remote URLs through the SSRF guard; one instance per source or per process.
+
+    aiohttp underneath: with 64 requests in flight it moves chunks ~20× faster
+    than httpx here (httpcore's pool does work per waiting request on every
+    state change). A checked address is reused for ``DNS_SECONDS`` (still the
+    address connected to, so pinning holds).
+    """
 
     allowed: AllowedHosts = field(default_factory=AllowedHosts)
     credentials: Credentials | None = None
     timeout: float = 30.0
     concurrency: int = 64
-    _client: httpx.AsyncClient | None = None
+    _session: aiohttp.ClientSession | None = None
     _slots: asyncio.Semaphore | None = None
+    _resolved: dict[tuple[str, int], tuple[str, float]] = field(default_factory=dict)
 
     async def __aenter__(self) -> GuardedFetcher:
-        limits = httpx.Limits(max_connections=self.concurrency)
-        self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits, trust_env=False)
+        connector = aiohttp.TCPConnector(limit=self.concurrency, use_dns_cache=False)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            trust_env=False,
+        )
         self._slots = asyncio.Semaphore(self.concurrency)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
-    async def _pinned(self, url: str) -> tuple[str, dict[str, str], dict[str, object]]:
-        """The URL rewritten to a checked address, with the Host header and TLS name to send."""
-        parts = urlsplit(public_https(url))
-        host = (parts.hostname or "").lower().rstrip(".")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        if not self.allowed.allows(host, port, _literal(host)):
-            check_remote_url(url)  # scheme, no user:password, no local name or address literal
-        elif parts.scheme not in ("http", "https") or parts.username or parts.password:
-            raise UnsafePath(f"remote path {_shown(url)} must be http(s) without credentials")
+    async def _address(self, host: str, port: int) -> str:
+        """The host's checked address (the first one resolved; all are checked)."""
+        known = self._resolved.get((host, port))
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -151,57 +206,66 @@ class GuardedFetcher:
         if not self.allowed.allows(host, port, address):
             for info in infos:
                 check_address(str(info[4][0]))
+        self._resolved[(host, port)] = (address, time.monotonic() + DNS_SECONDS)
+        return address
+
+    async def _pinned(self, url: str) -> tuple[str, dict[str, str], str | None]:
+        """The URL rewritten to a checked address, with the Host header and TLS name to send."""
+        parts = urlsplit(public_https(url))
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if not self.allowed.allows(host, port, _literal(host)):
+            check_remote_url(url)  # scheme, no user:password, no local name or address literal
+        elif parts.scheme not in ("http", "https") or parts.username or parts.password:
+            raise UnsafePath(f"remote path {_shown(url)} must be http(s) without credentials")
+        address = await self._address(host, port)
         literal = f"[{address}]" if ":" in address else address
         netloc = f"{literal}:{port}" if parts.port else literal
         pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
         headers = {"Host": parts.netloc.rsplit("@", 1)[-1]}
-        extensions: dict[str, object] = {"sni_hostname": host} if parts.scheme == "https" else {}
-        return pinned, headers, extensions
+        return pinned, headers, host if parts.scheme == "https" else None
 
     async def get(
         self, url: str, *, limit: int = METADATA_BYTES, byte_range: tuple[int, int] | None = None
     ) -> bytes | None:
         """The body at ``url`` (``None`` when it does not exist), at most ``limit`` bytes."""
-        assert self._client is not None and self._slots is not None, "use `async with`"
+        assert self._session is not None and self._slots is not None, "use `async with`"
         async with self._slots:
             for _hop in range(MAX_REDIRECTS + 1):
-                pinned, headers, extensions = await self._pinned(url)
+                pinned, headers, tls_name = await self._pinned(url)
                 if self.credentials is not None:
-                    headers.update(self.credentials.headers())
+                    headers.update(self.credentials.headers(public_https(url)))
                 if byte_range is not None:
                     headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1] - 1}"
-                request = self._client.build_request(
-                    "GET", pinned, headers=headers, extensions=extensions
-                )
                 try:
-                    response = await self._client.send(request, stream=True)
-                except httpx.HTTPError as exc:
+                    async with self._session.get(
+                        URL(pinned, encoded=True), headers=headers, allow_redirects=False,
+                        server_hostname=tls_name,
+                    ) as response:  # fmt: skip
+                        if response.status in (301, 302, 303, 307, 308):
+                            target = response.headers.get("location")
+                            if not target:
+                                raise RemoteUnreachable(f"{_shown(url)}: redirect without a target")
+                            url = urljoin(public_https(url), target)
+                            continue
+                        if response.status in (403, 404, 410):
+                            return None
+                        if response.status not in (200, 206):
+                            raise RemoteUnreachable(
+                                f"{_shown(url)}: the remote server answered {response.status}"
+                            )
+                        return await _read_capped(response, limit, url)
+                except (aiohttp.ClientError, TimeoutError) as exc:
                     raise RemoteUnreachable(f"{_shown(url)}: {type(exc).__name__}") from None
-                try:
-                    if response.status_code in (301, 302, 303, 307, 308):
-                        target = response.headers.get("location")
-                        if not target:
-                            raise RemoteUnreachable(f"{_shown(url)}: redirect without a target")
-                        url = urljoin(public_https(url), target)
-                        continue
-                    if response.status_code in (403, 404, 410):
-                        return None
-                    if response.status_code not in (200, 206):
-                        raise RemoteUnreachable(
-                            f"{_shown(url)}: the remote server answered {response.status_code}"
-                        )
-                    return await _read_capped(response, limit, url)
-                finally:
-                    await response.aclose()
             raise RemoteUnreachable(f"{_shown(url)}: more than {MAX_REDIRECTS} redirects")
 
 
-async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
+async def _read_capped(response: aiohttp.ClientResponse, limit: int, url: str) -> bytes:
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"{_shown(url)}: {declared} bytes is more than the {limit} allowed")
     body = bytearray()
-    async for piece in response.aiter_bytes():
+    async for piece in response.content.iter_chunked(2**20):
         body += piece
         if len(body) > limit:
             raise TooLarge(f"{_shown(url)}: more than the {limit} bytes allowed")
@@ -222,4 +286,11 @@ def _shown(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-__all__ = ["AllowedHosts", "Credentials", "GuardedFetcher", "RemoteUnreachable", "public_https"]
+__all__ = [
+    "AllowedHosts",
+    "Credentials",
+    "GuardedFetcher",
+    "RemoteUnreachable",
+    "public_https",
+    "sigv4_headers",
+]

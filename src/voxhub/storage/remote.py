@@ -12,12 +12,43 @@ address it actually connects to (``check_address``).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from voxhub.storage.errors import UnsafePath
 
 REMOTE_SCHEMES = frozenset({"http", "https", "s3", "gs"})
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+@dataclass(frozen=True)
+class AllowedHosts:
+    """Hosts an operator allows although the guard would refuse their addresses."""
+
+    names: frozenset[str] = frozenset()  # "host" or "host:port", lower case
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> AllowedHosts:
+        names, networks = set(), []
+        for entry in (e.strip().lower() for e in entries):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                names.add(entry)
+        return cls(frozenset(names), tuple(networks))
+
+    def allows(self, host: str, port: int, address: str | None = None) -> bool:
+        host = host.lower().rstrip(".")
+        if host in self.names or f"{host}:{port}" in self.names:
+            return True
+        if address is None:
+            return False
+        ip = ipaddress.ip_address(address)
+        return any(ip in network for network in self.networks)
 
 
 def check_address(address: str) -> None:
@@ -36,20 +67,27 @@ def check_address(address: str) -> None:
         raise UnsafePath(f"remote address {address} is not reachable from this server")
 
 
-def check_remote_url(url: str) -> str:
-    """``url`` if a remote layer may name it; ``UnsafePath`` otherwise."""
+def check_remote_url(url: str, allowed: AllowedHosts | None = None) -> str:
+    """``url`` if a remote layer may name it; ``UnsafePath`` otherwise.
+
+    A host the operator allows (``VOXHUB_REMOTE_ALLOWED_HOSTS``) passes the
+    address check; scheme and credentials are checked all the same.
+    """
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
+        port = parts.port
     except ValueError:
         raise UnsafePath(f"remote path {url!r} is not a valid URL") from None
     if parts.scheme not in REMOTE_SCHEMES:
-        allowed = ", ".join(sorted(REMOTE_SCHEMES))
-        raise UnsafePath(f"remote path {url!r}: scheme must be one of {allowed}")
+        schemes = ", ".join(sorted(REMOTE_SCHEMES))
+        raise UnsafePath(f"remote path {url!r}: scheme must be one of {schemes}")
     if not host:
         raise UnsafePath(f"remote path {url!r} names no host")
     if parts.username is not None or parts.password is not None:
         raise UnsafePath(f"remote path {url!r}: credentials belong in the credential store")
+    if allowed is not None and _allowed(allowed, parts.scheme, host, port):
+        return url
     if host.lower().rstrip(".") in LOCAL_NAMES:
         raise UnsafePath(f"remote address {host} is not reachable from this server")
     try:
@@ -57,3 +95,12 @@ def check_remote_url(url: str) -> str:
     except ValueError:  # a name, not an address literal: checked again when fetched
         pass
     return url
+
+
+def _allowed(allowed: AllowedHosts, scheme: str, host: str, port: int | None) -> bool:
+    port = port or (443 if scheme == "https" else 80)
+    try:
+        literal: str | None = str(ipaddress.ip_address(host))
+    except ValueError:
+        literal = None
+    return allowed.allows(host, port, literal)

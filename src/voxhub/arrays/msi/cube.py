@@ -81,7 +81,7 @@ class CubeView:
         count = math.prod(
             _chunks_touched(k, n, c) for k, n, c in zip(key, self.shape, chunks, strict=True)
         )
-        return count * math.prod(chunks) * self.dtype.itemsize
+        return count * math.prod(chunks) * int(self.dtype.itemsize)
 
     def choose(self, key: Sequence[Any]) -> Any:
         """The replica that reads the fewest bytes for ``key`` (ties: the first)."""
@@ -108,7 +108,7 @@ class CubeView:
         in_array_order = ((2, key[2]), (0, key[0]), (1, key[1]))
         kept = [axis for axis, k in in_array_order if not isinstance(k, int | np.integer)]
         order = np.argsort(kept)
-        return replica.read_outer(self._array_key(key), order)
+        return np.asarray(replica.read_outer(self._array_key(key), order))
 
     def read_points(self, coords: Any) -> np.ndarray:
         """Vectorised (point) selection: one broadcastable integer array per cube axis."""
@@ -129,7 +129,8 @@ class CubeView:
 
     def to_dask(self) -> da.Array:
         """A lazy cube whose blocks come from the image replica (for chunk-wise reductions)."""
-        return da.from_array(self, chunks=self.chunks, asarray=True, fancy=False)
+        lazy: da.Array = da.from_array(self, chunks=self.chunks, asarray=True, fancy=False)
+        return lazy
 
 
 __all__ = ["CubeView"]

@@ -39,7 +39,8 @@ def tic_normalize(
     lazy = cube if isinstance(cube, da.Array) else da.from_array(cube, chunks=_chunks(cube))
     row_chunks = lazy.chunks[:2]
     factors = da.from_array(factor, chunks=row_chunks)[:, :, None]
-    return lazy.astype(np.float64) * factors
+    normalised: da.Array = lazy.astype(np.float64) * factors
+    return normalised
 
 
 def _chunks(cube: Any) -> Any:
@@ -67,4 +68,6 @@ def normalize_spectra(spectra: np.ndarray, method: str | bool = "max") -> np.nda
         if method == "max"
         else values.sum(axis=-1, keepdims=True)
     )
-    return np.divide(values, denominator, out=np.zeros_like(values), where=denominator != 0)
+    out = np.zeros_like(values)
+    np.divide(values, denominator, out=out, where=denominator != 0)
+    return out

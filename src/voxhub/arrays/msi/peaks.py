@@ -50,7 +50,7 @@ class PeakOptions:
         if self.max_peaks is not None and len(indices) > self.max_peaks:
             strongest = np.argsort(spectrum[indices], kind="stable")[::-1][: self.max_peaks]
             indices = np.sort(indices[strongest])
-        return indices
+        return np.asarray(indices)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import zarr
 
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.msi.store import MsiLayout, MsiMetadata, open_msi_store, write_msi_cube
+from voxhub.arrays.ngff import ZarrFormat
 from voxhub.errors import InvalidInput
 
 ANALYSES = "analyses"
@@ -89,16 +90,16 @@ def check_output_name(name: str) -> str:
     return name
 
 
-def _write_plain(path: Path, values: Any, zarr_format: int) -> None:
+def _write_plain(path: Path, values: Any, zarr_format: ZarrFormat) -> None:
     data = np.asarray(values)
     if data.dtype.kind not in "biuf":
         raise InvalidInput(f"{path.name}: only numeric outputs are stored, not {data.dtype}")
-    chunks = tuple(max(1, min(n, 4096 if data.ndim == 1 else 512)) for n in data.shape) or None
+    chunks = tuple(max(1, min(n, 4096 if data.ndim == 1 else 512)) for n in data.shape)
     array = zarr.create_array(
         store=str(path),
         shape=data.shape,
         dtype=data.dtype,
-        chunks=chunks,
+        chunks=chunks or "auto",  # a 0-d output has no chunk shape to give
         zarr_format=zarr_format,
         fill_value=0,
     )

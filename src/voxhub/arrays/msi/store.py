@@ -35,7 +35,7 @@ from zarr.codecs import BloscCodec, BloscShuffle
 
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.mag import Mag
-from voxhub.arrays.ngff import Axis, Multiscale, ScaleLevel, format_for_zarr
+from voxhub.arrays.ngff import Axis, Multiscale, ScaleLevel, ZarrFormat, format_for_zarr
 from voxhub.arrays.progress import ProgressFn
 from voxhub.arrays.pyramid import WrittenLayer
 from voxhub.errors import InvalidInput
@@ -55,7 +55,7 @@ class MsiLayout:
     # pixels' worth instead of 64, a single spectrum 4 instead of 16 (measured in
     # benchmarks/bench_openmsi.py); 8192 values keep chunks at 64 KiB for uint16.
     spectrum_chunk: tuple[int, int, int] = (8192, 2, 2)
-    zarr_format: int = 3
+    zarr_format: ZarrFormat = 3
     # How much one write step holds in memory (it is rounded up to whole chunks).
     block_bytes: int = 128 * 1024 * 1024
 
@@ -115,8 +115,8 @@ def _create(
     shape: tuple[int, ...],
     chunks: tuple[int, ...],
     dtype: np.dtype,
-    zarr_format: int,
-) -> zarr.Array:
+    zarr_format: ZarrFormat,
+) -> zarr.Array[Any]:
     kwargs: dict[str, Any] = {"compressors": [_codec(zarr_format)]}
     if zarr_format == 3:
         kwargs["dimension_names"] = ("c", "mz", "y", "x")
@@ -226,7 +226,7 @@ def write_msi_cube(
 class MsiStore:
     """An opened MSI layer group: its replicas (c, z, y, x), axis values and metadata."""
 
-    replicas: tuple[zarr.Array, ...]
+    replicas: tuple[zarr.Array[Any], ...]
     axis: np.ndarray
     metadata: MsiMetadata
 
@@ -248,19 +248,26 @@ def open_msi_store(path: Path | str) -> MsiStore:
         group = zarr.open_group(store=str(path), mode="r")
     except (FileNotFoundError, zarr.errors.GroupNotFoundError, ValueError) as exc:
         raise BadMetadata(f"{path}: not a Zarr group ({exc})") from None
-    attrs = dict(group.attrs)
+    attrs: dict[str, Any] = dict(group.attrs)
     if not is_msi_group(attrs):
         raise BadMetadata(f"{path}: not an MSI layer (no {ATTRIBUTE}.msi attribute)")
     info = attrs[ATTRIBUTE]["msi"]
     try:
-        replicas = tuple(group[name] for name in info.get("replicas", [LEVEL]))
-        axis = np.asarray(group[info.get("axis", AXIS_ARRAY)][:], dtype=np.float64)
+        replicas = tuple(_member(group, name) for name in info.get("replicas", [LEVEL]))
+        axis = np.asarray(_member(group, info.get("axis", AXIS_ARRAY))[:], dtype=np.float64)
     except KeyError as exc:
         raise BadMetadata(f"{path}: MSI layer is missing {exc}") from None
     shapes = {tuple(r.shape) for r in replicas}
     if len(shapes) != 1 or any(len(s) != 4 for s in shapes) or axis.size != replicas[0].shape[1]:
         raise BadMetadata(f"{path}: MSI replicas and axis do not agree ({shapes}, {axis.size})")
-    return MsiStore(replicas, axis, MsiMetadata.from_json(info))  # type: ignore[arg-type]
+    return MsiStore(replicas, axis, MsiMetadata.from_json(info))
+
+
+def _member(group: zarr.Group, name: str) -> zarr.Array[Any]:
+    member = group[name]
+    if not isinstance(member, zarr.Array):
+        raise BadMetadata(f"{group.store}: {name} is a group, not an array")
+    return member
 
 
 __all__ = [

@@ -178,11 +178,12 @@ def signed(func: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray
 def _and_not(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
     # OpenMSI lists bitwise_not among the two-operand functions; with two
     # operands the meaningful reading is "x1 AND NOT x2".
-    return np.bitwise_and(x1, np.invert(x2))
+    result: np.ndarray = np.bitwise_and(x1, np.invert(x2))
+    return result
 
 
 def _hypot(x1: np.ndarray, x2: Any = 0) -> np.ndarray:
-    return np.hypot(x1, x2)
+    return np.asarray(np.hypot(x1, x2))
 
 
 _SORT_KINDS = ("quicksort", "mergesort", "heapsort", "stable")
@@ -190,9 +191,17 @@ _PERCENTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _red(
-    func: Callable[..., Any], axis: bool = True, out_size=None, **params: Param
+    func: Callable[..., Any],
+    axis: bool = True,
+    out_size: Callable[[np.ndarray, Mapping[str, Any]], int] | None = None,
+    **params: Param,
 ) -> FunctionSpec:
     return FunctionSpec(func, params, takes_axis=axis, out_size=out_size)
+
+
+def _plain(functions: Mapping[str, Callable[..., Any]]) -> dict[str, FunctionSpec]:
+    """Functions taking only their operands."""
+    return {name: FunctionSpec(func) for name, func in functions.items()}
 
 
 REDUCTIONS: dict[str, FunctionSpec] = {
@@ -265,9 +274,8 @@ REDUCTIONS: dict[str, FunctionSpec] = {
 
 _SORT_PARAMS = {"axis": Param("int"), "kind": Param("choice", choices=_SORT_KINDS)}
 
-SINGLE: dict[str, FunctionSpec] = {
-    name: FunctionSpec(func)
-    for name, func in {
+SINGLE: dict[str, FunctionSpec] = _plain(
+    {
         "abs": np.abs,
         "arccos": np.arccos,
         "arccosh": np.arccosh,
@@ -297,8 +305,8 @@ SINGLE: dict[str, FunctionSpec] = {
         "sqrt": signed(np.sqrt),
         "tan": np.tan,
         "tanh": np.tanh,
-    }.items()
-}
+    }
+)
 SINGLE.update(
     {
         "argsort": FunctionSpec(np.argsort, _SORT_PARAMS),
@@ -320,9 +328,8 @@ def _cov_size(x1: np.ndarray, kwargs: Mapping[str, Any]) -> int:
     return int(4 * rows * rows)
 
 
-DUAL: dict[str, FunctionSpec] = {
-    name: FunctionSpec(func)
-    for name, func in {
+DUAL: dict[str, FunctionSpec] = _plain(
+    {
         "add": np.add,
         "arctan2": np.arctan2,
         "bitwise_and": np.bitwise_and,
@@ -348,8 +355,8 @@ DUAL: dict[str, FunctionSpec] = {
         "power": np.power,
         "right_shift": np.right_shift,
         "subtract": np.subtract,
-    }.items()
-}
+    }
+)
 DUAL.update(
     {
         "corrcoef": FunctionSpec(np.corrcoef, {"rowvar": Param("bool")}, out_size=_cov_size),

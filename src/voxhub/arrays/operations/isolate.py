@@ -107,8 +107,9 @@ class WorkerPool:
             try:
                 # The worker's own clock starts late by the transfer; it checks
                 # between steps, this process kills it at the cap.
-                names = list(variables or {})
-                arrays = [data, *(np.asarray(variables[n]) for n in names)] if names else [data]
+                given = variables or {}
+                names = list(given)
+                arrays = [data, *(np.asarray(given[n]) for n in names)]
                 send(worker.sock, (pipeline, limits, names), arrays)
                 ready, _, _ = select.select([worker.sock], [], [], _left(deadline))
                 if not ready:

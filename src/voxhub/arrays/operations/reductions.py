@@ -117,8 +117,8 @@ class Reduction(Step):
             )
         run.check_call(spec, x1, kwargs, where, axis=self.axis, label=self.function)
         if self.axis is not None:
-            return spec.func(x1, axis=self.axis, **kwargs)
-        return spec.func(x1, **kwargs)
+            return np.asarray(spec.func(x1, axis=self.axis, **kwargs))
+        return np.asarray(spec.func(x1, **kwargs))
 
 
 @dataclass(frozen=True)
@@ -201,11 +201,11 @@ class SelectValues(Step):
                 raise BadOperation(
                     f"{where}: selection mask has shape {key.shape}, data has {x1.shape}"
                 )
-            return x1[key]
+            return np.asarray(x1[key])
         if np.issubdtype(key.dtype, np.integer) and key.ndim <= 1 and x1.ndim >= 1:
             if key.size and not (-len(x1) <= key.min() and key.max() < len(x1)):
                 raise BadOperation(f"{where}: selection index out of range for length {len(x1)}")
-            return x1[key]
+            return np.asarray(x1[key])
         raise BadOperation(
             f"{where}: selection must give a boolean mask or integer indices, got {key.dtype}"
         )

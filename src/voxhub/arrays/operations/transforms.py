@@ -7,7 +7,7 @@ cube on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,7 +33,13 @@ if TYPE_CHECKING:
     from voxhub.arrays.operations.pipeline import Run
 
 
-def _per_chunk(x: np.ndarray, axes: tuple[int, ...] | None, fn: Any, run: Run, where: str):
+def _per_chunk(
+    x: np.ndarray,
+    axes: tuple[int, ...] | None,
+    fn: Callable[[np.ndarray], np.ndarray],
+    run: Run,
+    where: str,
+) -> np.ndarray:
     """Apply ``fn`` to each piece of ``x`` split along ``axes`` (the whole of ``x`` if None)."""
     if axes is None:
         return fn(x)
@@ -69,6 +75,9 @@ class _Transformation(Step):
     """Shared parsing for transformations; ``axes`` splits the data into pieces."""
 
     KEYS: ClassVar[frozenset[str]] = frozenset()
+    if TYPE_CHECKING:  # fields of every subclass (declared there, after their own fields)
+        axes: tuple[int, ...] | None
+        variable: str | None
 
     @classmethod
     def parse(cls, value: Mapping[str, Any], where: str, parser: Parser) -> Step:
@@ -113,10 +122,17 @@ class _Transformation(Step):
         return out
 
 
-def _function_step(table: dict[str, FunctionSpec], what: str):
+def _function_step(table: dict[str, FunctionSpec], what: str) -> classmethod[Any, Any, Any]:
     """Parsing of ``operation`` plus keyword arguments, shared by single and dual steps."""
 
-    def parse_extra(cls, value, extra, where, parser):
+    def parse_extra(
+        cls: type[_Transformation],
+        value: Mapping[str, Any],
+        given: Mapping[str, Any],
+        where: str,
+        parser: Parser,
+    ) -> dict[str, Any]:
+        extra = dict(given)
         operation = extra.pop("operation", None)
         if operation is None:
             raise BadOperation(f"{where}: {what} needs an 'operation'")
@@ -181,7 +197,7 @@ class DualTransform(_Transformation):
             run.check_call(spec, np.asarray(x1), kwargs, where, label=self.operation)
             if spec.out_size is None:  # element-wise: the output has the broadcast shape
                 run.check_broadcast(where, self.operation, x1, x2)
-            return spec.func(x1, x2, **kwargs)
+            return np.asarray(spec.func(x1, x2, **kwargs))
 
         return _per_chunk(x, self.axes, one, run, where)
 
@@ -242,7 +258,7 @@ class SingleTransform(_Transformation):
             run.check_call(spec, x1, kwargs, where, axis=kwargs.get("axis"), label=self.operation)
             arrays = [v for k, v in kwargs.items() if isinstance(v, np.ndarray)]
             run.check_broadcast(where, self.operation, x1, *arrays)
-            return spec.func(x1, **kwargs)
+            return np.asarray(spec.func(x1, **kwargs))
 
         return _per_chunk(x, self.axes, one, run, where)
 
@@ -301,7 +317,8 @@ class MinusMinDivideMax(_Transformation):
         axes = _reduce_axes(x, self.axes, where)
         shifted = x - np.min(x, axis=axes, keepdims=True).astype(np.float64)
         top = np.max(shifted, axis=axes, keepdims=True)
-        return shifted / np.where(top > 0, top, 1)
+        scaled: np.ndarray = shifted / np.where(top > 0, top, 1)
+        return scaled
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,10 @@ def load() -> ARC:
 
 
 def perform(contracts: Iterable[Contract]) -> list[Contract]:
-    """Fulfil the contracts on the ARC folder and print each one."""
-    done = fulfil_all(contracts, root())
+    """Fulfil the contracts on the ARC folder (all, or none when one fails); print each."""
+    from voxhub.cli.arc.apply import apply_all
+
+    done = apply_all(contracts, root())
     for contract in done:
         typer.echo(str(contract))
     return done

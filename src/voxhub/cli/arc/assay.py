@@ -34,13 +34,27 @@ ASSAY_ID = required(ASSAY)
 TARGET = required(option("targetstudyidentifier", "-t", help="Study to move the assay to."))
 
 
-def _write(arc: ARC, ident: str | None) -> list[Contract]:
-    assert ident is not None
+def _write(arc: ARC, ident: str) -> list[Contract]:
     return arc.update_assay(ident)
 
 
-ASSAY_OWNER = Owner("assay", ASSAY_ID, lambda arc, a: arc.investigation.get_assay(a), _write)
+def _assay(arc: ARC, ident: str | None) -> ArcAssay:
+    assert ident is not None  # a required option
+    return arc.investigation.get_assay(ident)
+
+
+ASSAY_OWNER = Owner("assay", ASSAY_ID, _assay, _write)
 add_entry_commands(person_app, PersonKind("performers"), ASSAY_OWNER)
+
+
+def _registered(arc: ARC, study: str | None, assay: str) -> None:
+    """ArcCommander 0.x names the assay's study too (-s): it must register the assay."""
+    arc.investigation.get_assay(assay)
+    if (
+        study is not None
+        and assay not in arc.investigation.get_study(study).registered_assay_identifiers
+    ):
+        raise IsaNotFound(f"assay '{assay}' is not registered in study '{study}'")
 
 
 @command(
@@ -83,17 +97,22 @@ def register(studyidentifier: str | None, assayidentifier: str) -> None:
 @command(
     app,
     "unregister",
-    [required(STUDY), ASSAY_ID],
-    "Remove an assay's registration from a study (the assay stays).",
+    [STUDY, ASSAY_ID],
+    "Remove an assay's registration from a study (default: the study named as the assay).",
 )
-def unregister(studyidentifier: str, assayidentifier: str) -> None:
-    perform(load().unregister_assay(studyidentifier, assayidentifier))
+def unregister(studyidentifier: str | None, assayidentifier: str) -> None:
+    perform(load().unregister_assay(studyidentifier or assayidentifier, assayidentifier))
 
 
-@command(app, "delete", [ASSAY_ID, FORCE], "Delete an assay's folder and every registration of it.")
-def delete(assayidentifier: str, force: bool) -> None:
+@command(
+    app,
+    "delete",
+    [STUDY, ASSAY_ID, FORCE],
+    "Delete an assay's folder and every registration of it.",
+)
+def delete(studyidentifier: str | None, assayidentifier: str, force: bool) -> None:
     arc = load()
-    arc.investigation.get_assay(assayidentifier)
+    _registered(arc, studyidentifier, assayidentifier)
     check_user_files(arc, f"assays/{assayidentifier}", force)
     perform(arc.remove_assay(assayidentifier))
 
@@ -101,36 +120,43 @@ def delete(assayidentifier: str, force: bool) -> None:
 @command(
     app,
     "remove",
-    [ASSAY_ID, FORCE],
+    [STUDY, ASSAY_ID, FORCE],
     "Delete an assay's folder and every registration of it (as delete).",
 )
-def remove(assayidentifier: str, force: bool) -> None:
-    delete(assayidentifier, force)
+def remove(studyidentifier: str | None, assayidentifier: str, force: bool) -> None:
+    delete(studyidentifier, assayidentifier, force)
 
 
 @command(
     app,
     "update",
-    [ASSAY_ID, *ASSAY_FIELDS, REPLACE, ADD_IF_MISSING],
+    [STUDY, ASSAY_ID, *ASSAY_FIELDS, REPLACE, ADD_IF_MISSING],
     "Change an assay's fields (in its file, its studies and the investigation).",
 )
 def update(
-    assayidentifier: str, replacewithemptyvalues: bool, addifmissing: bool, **values: Any
+    studyidentifier: str | None,
+    assayidentifier: str,
+    replacewithemptyvalues: bool,
+    addifmissing: bool,
+    **values: Any,
 ) -> None:
     arc = load()
     assay = arc.investigation.try_get_assay(assayidentifier)
     if assay is None:
         if not addifmissing:
             raise IsaNotFound(f"no assay '{assayidentifier}' (--addifmissing creates it)")
-        perform(arc.init_assay(new_node(ArcAssay, assayidentifier, values)))
+        new = new_node(ArcAssay, assayidentifier, values)
+        perform(arc.add_assay(new, studyidentifier) if studyidentifier else arc.init_assay(new))
         return
+    _registered(arc, studyidentifier, assayidentifier)
     update_node(assay, values, replacewithemptyvalues)
     perform(arc.update_assay(assayidentifier))
 
 
-@command(app, "edit", [ASSAY_ID], "Change an assay's fields in your editor ($EDITOR).")
-def edit(assayidentifier: str) -> None:
+@command(app, "edit", [STUDY, ASSAY_ID], "Change an assay's fields in your editor ($EDITOR).")
+def edit(studyidentifier: str | None, assayidentifier: str) -> None:
     arc = load()
+    _registered(arc, studyidentifier, assayidentifier)
     edit_node(arc.investigation.get_assay(assayidentifier), f"assay '{assayidentifier}'")
     perform(arc.update_assay(assayidentifier))
 
@@ -169,9 +195,11 @@ def list_(studyidentifier: str | None) -> None:
         typer.echo(f"{assay.identifier}\t{measurement}\tstudies: {studies}")
 
 
-@command(app, "show", [ASSAY_ID], "Print an assay's fields and tables.")
-def show(assayidentifier: str) -> None:
-    inv = load().investigation
+@command(app, "show", [STUDY, ASSAY_ID], "Print an assay's fields and tables.")
+def show(studyidentifier: str | None, assayidentifier: str) -> None:
+    arc = load()
+    _registered(arc, studyidentifier, assayidentifier)
+    inv = arc.investigation
     assay = inv.get_assay(assayidentifier)
     typer.echo(f"Identifier: {assay.identifier}")
     typer.echo(f"Title: {assay.title}")

@@ -84,8 +84,9 @@ class Owner:
 
     what: str  # "investigation", "study", "assay"
     param: inspect.Parameter | None  # the option naming it (None: the investigation)
-    resolve: Callable[[ARC, str | None], Any]
-    write: Callable[[ARC, str | None], list[Contract]]
+    # both get the option's value (None for the investigation's own lists)
+    resolve: Callable[[ARC, Any], Any]
+    write: Callable[[ARC, Any], list[Contract]]
 
     def label(self, ident: str | None) -> str:
         return f"{self.what} '{ident}'" if ident else "the investigation"

@@ -30,12 +30,16 @@ app = typer.Typer(
 STUDY_ID = required(option("studyidentifier", "--identifier", "-s", help="Study identifier."))
 
 
-def _write(arc: ARC, ident: str | None) -> list[Contract]:
-    assert ident is not None
+def _write(arc: ARC, ident: str) -> list[Contract]:
     return arc.update_study(ident)
 
 
-STUDY_OWNER = Owner("study", required(STUDY), lambda arc, s: arc.investigation.get_study(s), _write)
+def _study(arc: ARC, ident: str | None) -> ArcStudy:
+    assert ident is not None  # a required option
+    return arc.investigation.get_study(ident)
+
+
+STUDY_OWNER = Owner("study", required(STUDY), _study, _write)
 for _name, _kind in (
     ("person", PersonKind("contacts")),
     ("publication", PublicationKind()),

@@ -8,6 +8,7 @@ columns with its ``Parameter`` and ``Component`` columns. ArcCommander's
 tool reads what they wrote.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,7 +122,9 @@ class ProtocolKind(Kind):
         flat = dict.fromkeys((p.name for p in (*self.key, *self.values)), "")
         flat["name"] = table.name
         first = table.get_row(0) if table.row_count else [None] * table.column_count
-        parameters, types, names = [], [], []
+        parameters: list[OntologyAnnotation] = []
+        types: list[OntologyAnnotation] = []
+        names: list[str] = []
         for header, cell in zip(table.headers, first, strict=True):
             if header.kind is HeaderKind.PROTOCOL_TYPE and cell is not None:
                 oa = cell.term  # type: ignore[attr-defined]
@@ -130,9 +133,9 @@ class ProtocolKind(Kind):
                 flat["typetermsourceref"] = oa.term_source_ref
             elif header.kind in _SINGLE.values() and cell is not None:
                 flat[next(k for k, v in _SINGLE.items() if v is header.kind)] = cell.text
-            elif header.kind is HeaderKind.PARAMETER:
+            elif header.kind is HeaderKind.PARAMETER and header.term is not None:
                 parameters.append(header.term)
-            elif header.kind is HeaderKind.COMPONENT:
+            elif header.kind is HeaderKind.COMPONENT and header.term is not None:
                 types.append(header.term)
                 names.append(cell.text if cell is not None else "")
         flat.update(zip(_PARAMETERS, _joined(parameters), strict=True))
@@ -175,7 +178,7 @@ class ProtocolKind(Kind):
         if [flat.get(k, "") for k in keys] != [before.get(k, "") for k in keys]:
             types = _terms(*(flat.get(k, "") for k in _COMPONENTS))
             names = flat.get("componentsname", "").split(";") if flat.get("componentsname") else []
-            pairs = []
+            pairs: list[tuple[CompositeHeader, CompositeCell]] = []
             for i in range(max(len(types), len(names))):
                 name = names[i].strip() if i < len(names) else ""
                 kind = types[i] if i < len(types) else OntologyAnnotation(name)
@@ -186,7 +189,7 @@ class ProtocolKind(Kind):
 
     @staticmethod
     def _replace(
-        table: ArcTable, kind: HeaderKind, columns: list[tuple[CompositeHeader, CompositeCell]]
+        table: ArcTable, kind: HeaderKind, columns: Sequence[tuple[CompositeHeader, CompositeCell]]
     ) -> None:
         """Swap the table's columns of ``kind`` for ``columns`` (cell repeated on every row)."""
         rows = max(table.row_count, 1)

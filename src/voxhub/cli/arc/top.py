@@ -1,9 +1,10 @@
 """The ARC as a whole: ``init``, ``export``, ``convert``, ``get``, ``sync``, ``version``."""
 
 import enum
+import inspect
 import re
 import shutil
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -77,6 +78,15 @@ def check_remote(address: str) -> str:
     return address
 
 
+def check_branch(branch: str | None) -> list[str]:
+    """``[branch]`` when given and a plain branch name (never an option), else ``[]``."""
+    if branch is None:
+        return []
+    if not re.fullmatch(r"[A-Za-z0-9._][A-Za-z0-9._/-]{0,199}", branch) or ".." in branch:
+        raise InvalidIsa(f"'{branch[:80]}' is not a branch name")
+    return [branch]
+
+
 def create_arc(identifier: str | None, values: dict[str, Any]) -> ARC:
     """Write a new ARC's layout and investigation into the folder."""
     folder = root()
@@ -140,8 +150,7 @@ def init(
         check_remote(repositoryaddress)
     if gitlfsbytethreshold is not None and not gitlfsbytethreshold.isdigit():
         raise InvalidIsa("--gitlfsbytethreshold takes a number of bytes")
-    if branch is not None and not re.fullmatch(r"[A-Za-z0-9._/-]{1,200}", branch):
-        raise InvalidIsa(f"'{branch[:80]}' is not a branch name")
+    check_branch(branch)
     use_git = shutil.which("git") is not None if with_git is None else with_git
     if repositoryaddress and not use_git:
         raise InvalidIsa("--repositoryaddress needs git (installed, and not --no-git)")
@@ -211,7 +220,13 @@ CONVERTERS = {
     app,
     "convert",
     [
-        option("target", "-t", help=f"What to convert to: {', '.join(CONVERTERS)}."),
+        inspect.Parameter(
+            "target",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[
+                str, typer.Argument(help=f"What to convert to: {', '.join(CONVERTERS)}.")
+            ],
+        ),
         STUDY,
         ASSAY,
         OUTPUT,
@@ -219,7 +234,7 @@ CONVERTERS = {
     "Convert the ARC (or one study or assay) with a built-in converter.",
 )
 def convert(
-    target: str | None, studyidentifier: str | None, assayidentifier: str | None, output: str | None
+    target: str, studyidentifier: str | None, assayidentifier: str | None, output: str | None
 ) -> None:
     if target not in CONVERTERS:
         known = "; ".join(f"{k}: {v}" for k, v in CONVERTERS.items())
@@ -260,46 +275,19 @@ def get(repositoryaddress: str, branchname: str | None, nolfs: bool, merge: bool
     address = check_remote(repositoryaddress)
     folder = root()
     skip = _LFS_SKIP if nolfs else []
-    branch = ["-b", branchname] if branchname else []
+    named = check_branch(branchname)
+    branch = ["-b", *named] if named else []
     if merge:
         if not (folder / ".git").exists():
             raise IsaNotFound(f"{folder.resolve()} is not a git repository to merge into")
-        perform(
-            [
-                Contract.execute(
-                    [
-                        "git",
-                        *skip,
-                        "pull",
-                        "--no-rebase",
-                        "--",
-                        address,
-                        *([branchname] if branchname else []),
-                    ]
-                )
-            ]
-        )
+        # the address was checked not to be an option ('git pull' takes no '--' before it)
+        perform([git(*skip, "pull", "--no-rebase", address, *named)])
         return
     if folder.exists() and any(folder.iterdir()):
         raise IsaConflict(f"{folder.resolve()} is not empty (--merge merges into it)")
     folder.mkdir(parents=True, exist_ok=True)
-    perform(
-        [
-            Contract.execute(
-                [
-                    "git",
-                    "-c",
-                    "protocol.ext.allow=never",
-                    *skip,
-                    "clone",
-                    *branch,
-                    "--",
-                    address,
-                    ".",
-                ]
-            )
-        ]
-    )
+    clone = ["-c", "protocol.ext.allow=never", *skip, "clone", *branch, "--", address, "."]
+    perform([git(*clone)])
 
 
 @command(
@@ -359,10 +347,10 @@ def sync(
         pull = remote and bool(run_git("branch", "-r").strip())
     if push is None:
         push = remote
-    if branch is not None:
-        perform([git("checkout", "-B", branch)])
+    for name in check_branch(branch):
+        perform([git("checkout", "-B", name)])
     if pull:
-        perform([Contract.execute(["git", *(_LFS_SKIP if nolfs else []), "pull", "--no-rebase"])])
+        perform([git(*(_LFS_SKIP if nolfs else []), "pull", "--no-rebase")])
     if run_git("status", "--porcelain").strip():
         perform([git("add", "-A"), git("commit", "-m", commitmessage)])
     else:

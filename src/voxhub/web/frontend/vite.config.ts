@@ -6,6 +6,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   base: "/ui/",
   plugins: [preact()],
+  // The viewer's decoding workers import zarrita's codecs lazily: ES module workers.
+  worker: { format: "es" },
   build: {
     outDir: "../dist",
     emptyOutDir: true,

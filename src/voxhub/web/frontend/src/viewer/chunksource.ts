@@ -7,7 +7,7 @@
  * token rides along as `?token=` on every URL.
  */
 import * as zarr from "zarrita";
-import type { DatasetInfo, LayerInfo, Vec3 } from "./dataset";
+import type { DatasetInfo, LayerInfo, MagInfo, Vec3 } from "./dataset";
 
 type AbsolutePath = `/${string}`;
 type RangeQuery = { offset: number; length: number } | { suffixLength: number };
@@ -119,12 +119,20 @@ export class ZarrChunkSource implements ChunkSource {
   readonly store: CountingStore;
   #arrays = new Map<string, Promise<AnyArray>>();
 
-  constructor(info: DatasetInfo, token: string | null, fetcher?: typeof fetch, origin = "") {
+  constructor(info: Pick<DatasetInfo, "zarrUrl">, token: string | null, fetcher?: typeof fetch, origin = "") {
     this.store = new CountingStore(`${origin}${info.zarrUrl}`, token, fetcher);
   }
 
+  /** What this source transferred (a worker-backed source adds up its workers' stores). */
+  storeStats(): StoreStats {
+    return { ...this.store.stats, requestsByLevel: { ...this.store.stats.requestsByLevel } };
+  }
+
   #array(layer: LayerInfo, level: number): Promise<AnyArray> {
-    const path = layer.mags[level].path;
+    return this.#open(layer.mags[level].path);
+  }
+
+  #open(path: string): Promise<AnyArray> {
     let found = this.#arrays.get(path);
     if (!found) {
       found = zarr.open.v3(zarr.root(this.store).resolve(path), { kind: "array" }) as Promise<AnyArray>;
@@ -148,9 +156,13 @@ export class ZarrChunkSource implements ChunkSource {
     );
   }
 
-  async chunk(layer: LayerInfo, level: number, coords: Vec3, signal?: AbortSignal): Promise<Chunk> {
-    const array = await this.#array(layer, level);
-    const order = layer.mags[level].axisOrder;
+  chunk(layer: LayerInfo, level: number, coords: Vec3, signal?: AbortSignal): Promise<Chunk> {
+    return this.chunkAt(layer.mags[level].path, layer.mags[level].axisOrder, coords, signal);
+  }
+
+  /** Chunk (cx, cy, cz) of the array at `path` (what a decoding worker is asked for). */
+  async chunkAt(path: string, order: MagInfo["axisOrder"], coords: Vec3, signal?: AbortSignal): Promise<Chunk> {
+    const array = await this.#open(path);
     const index = new Array<number>(array.shape.length).fill(0);
     index[order.x] = coords[0];
     index[order.y] = coords[1];

@@ -51,6 +51,9 @@ export interface LoaderStats {
   decodedBytes: number;
   cachedBytes: number;
   cachedChunks: number;
+  /** performance.now() of the first chunk request and of the latest arrival (where the time goes). */
+  firstRequestMs: number | null;
+  lastArrivalMs: number | null;
 }
 
 export function chunkKey(layer: string, level: number, coords: Vec3): string {
@@ -66,6 +69,7 @@ export class ChunkLoader {
   readonly stats: LoaderStats = {
     hits: 0, misses: 0, requests: 0, requestsByMag: {}, prefetchRequests: 0, completed: 0,
     cancelled: 0, failed: 0, inFlight: 0, peakInFlight: 0, decodedBytes: 0, cachedBytes: 0, cachedChunks: 0,
+    firstRequestMs: null, lastArrivalMs: null,
   };
   #source: ChunkSource;
   #maxInFlight: number;
@@ -138,6 +142,7 @@ export class ChunkLoader {
     this.#inFlight.set(key, controller);
     const mag = `${request.layer.name}/${magLabel(request.layer.mags[request.level].mag)}`;
     this.stats.requests++;
+    this.stats.firstRequestMs ??= performance.now();
     this.stats.requestsByMag[mag] = (this.stats.requestsByMag[mag] ?? 0) + 1;
     if (request.prefetch) this.stats.prefetchRequests++;
     this.#source.chunk(request.layer, request.level, request.coords, controller.signal).then(
@@ -145,6 +150,7 @@ export class ChunkLoader {
         if (this.#inFlight.get(key) !== controller) return; // cancelled meanwhile
         this.#inFlight.delete(key);
         this.stats.completed++;
+        this.stats.lastArrivalMs = performance.now();
         this.stats.decodedBytes += chunk.byteLength;
         this.cache.set(key, chunk);
         this.#sync();

@@ -5,6 +5,7 @@
  */
 import { h, render } from "preact";
 import { ZarrChunkSource } from "./chunksource";
+import { WorkerChunkSource } from "./workerpool";
 import { DatasetUnavailable, loadDataset, type DatasetInfo } from "./dataset";
 import { layerHistogram, percentileRange, type Histogram } from "./histogram";
 import { Message, ViewerApp, type Extras } from "./ui";
@@ -42,7 +43,7 @@ async function saveDefault(info: DatasetInfo, controller: ViewController): Promi
 }
 
 /** The m/z axis of an OpenMSI layer (its `mz` array), or null for other layers. */
-async function msiAxis(source: ZarrChunkSource, info: DatasetInfo): Promise<((z: number) => number | null) | null> {
+async function msiAxis(source: ZarrChunkSource | WorkerChunkSource, info: DatasetInfo): Promise<((z: number) => number | null) | null> {
   const layer = info.layers[0];
   if (!layer) return null;
   const group = await source.store.get(`/${layer.name}/zarr.json`);
@@ -67,7 +68,8 @@ export async function mountViewer(root: HTMLElement, org: string, dataset: strin
     window.__voxhubViewer = { error: text };
     return;
   }
-  const source = new ZarrChunkSource(info, token);
+  // Decoding in workers keeps frames smooth; without Worker support, on the main thread.
+  const source = typeof Worker === "function" ? new WorkerChunkSource(info, token) : new ZarrChunkSource(info, token);
   const canvas = document.createElement("canvas");
   const base = defaultState(info, Math.min(window.innerWidth, window.innerHeight) / 2);
   let controller: ViewController;
@@ -87,7 +89,7 @@ export async function mountViewer(root: HTMLElement, org: string, dataset: strin
   window.__voxhubViewer = {
     controller,
     get stats() {
-      return { ...controller.stats(), store: { ...source.store.stats, requestsByLevel: { ...source.store.stats.requestsByLevel } } };
+      return { ...controller.stats(), store: source.storeStats() };
     },
     get state() {
       return controller.state;

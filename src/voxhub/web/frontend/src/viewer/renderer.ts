@@ -1,35 +1,40 @@
 /**
- * WebGL2 drawing of planes: one 3D texture per loaded chunk (the GPU side of the chunk
- * cache), one rectangle per visible chunk and layer, coarse levels behind fine ones.
+ * WebGL2 drawing of planes from tile mosaics (see `tiles.ts`): for every plane, layer and
+ * level one 2D texture holding the slices of the chunks it shows, and one rectangle drawn
+ * per level.
  *
- * Within one layer, levels are drawn finest first with a smaller depth, so a coarse chunk
- * shows only where the finer one has not arrived yet ("coarse first, then refine") and
- * additive blending of colour layers never counts one layer twice. Colour layers add up
- * (ONE, ONE); segmentation is alpha-blended over them.
+ * Within one layer, levels are drawn finest first with a smaller depth, so a coarse level
+ * shows only where the finer one has no tile yet ("coarse first, then refine") and additive
+ * blending of colour layers never counts one layer twice. Colour layers add up (ONE, ONE);
+ * segmentation is alpha-blended over them. Uploads are bounded per frame in time, so a burst
+ * of arriving chunks is spread over frames instead of stalling one.
  */
 import type { Chunk } from "./chunksource";
-import type { LayerInfo, Vec3 } from "./dataset";
-import { PLANE_AXES, type PlaneView } from "./geometry";
+import type { ElementClass, LayerInfo, Vec3 } from "./dataset";
+import { PLANE_AXES, visibleRange, type PlaneId, type PlaneView } from "./geometry";
 import { COLOR_FLOAT, COLOR_UINT, SEGMENTATION, VERTEX } from "./shaders";
+import { chunkSlice, slotOf, slotsFor } from "./tiles";
 import type { Interpolation, LayerState } from "./urlstate";
 
-/** One chunk to draw: its key in the cache, its level's mag and chunk shape and its coordinates. */
-export interface DrawChunk {
-  key: string;
+/** One level of a layer as a plane shows it: the chunks it needs there, nearest the centre first. */
+export interface DrawLevel {
+  level: number;
   mag: Vec3;
   chunkShape: Vec3;
   arrayShape: Vec3;
-  coords: Vec3;
+  /** Chunk coordinates and their keys in the chunk cache. */
+  chunks: { key: string; coords: Vec3 }[];
   /** 0 = the level that fits the screen; larger = coarser fallback. */
   rank: number;
-  /** The layer's data box [min, max) in mag-1 voxels: coarse levels are padded past it. */
-  bounds: { min: Vec3; max: Vec3 };
 }
 
 export interface DrawLayer {
   layer: LayerInfo;
   state: LayerState;
-  chunks: DrawChunk[];
+  /** The layer's data box [min, max) in mag-1 voxels: coarse levels are padded past it. */
+  bounds: { min: Vec3; max: Vec3 };
+  /** Finest (the screen's level) first. */
+  levels: DrawLevel[];
 }
 
 export interface DrawPlane {
@@ -46,22 +51,75 @@ interface Program {
   uniforms: Map<string, WebGLUniformLocation | null>;
 }
 
-function formatOf(gl: WebGL2RenderingContext, chunk: Chunk): [number, number, number] {
-  const d = chunk.data;
-  if (chunk.components === 2) return [gl.RG32UI, gl.RG_INTEGER, gl.UNSIGNED_INT];
-  if (d instanceof Uint8Array) return [gl.R8UI, gl.RED_INTEGER, gl.UNSIGNED_BYTE];
-  if (d instanceof Uint16Array) return [gl.R16UI, gl.RED_INTEGER, gl.UNSIGNED_SHORT];
-  if (d instanceof Uint32Array) return [gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT];
-  return [gl.R32F, gl.RED, gl.FLOAT];
+type TextureFormat = [internal: number, format: number, type: number, components: 1 | 2];
+
+function formatOf(gl: WebGL2RenderingContext, elementClass: ElementClass): TextureFormat {
+  switch (elementClass) {
+    case "uint64":
+      return [gl.RG32UI, gl.RG_INTEGER, gl.UNSIGNED_INT, 2];
+    case "uint8":
+      return [gl.R8UI, gl.RED_INTEGER, gl.UNSIGNED_BYTE, 1];
+    case "uint16":
+      return [gl.R16UI, gl.RED_INTEGER, gl.UNSIGNED_SHORT, 1];
+    case "uint32":
+      return [gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, 1];
+    default: // float32 and the types read as float32 (see `toTextureArray`)
+      return [gl.R32F, gl.RED, gl.FLOAT, 1];
+  }
+}
+
+/** The slices of one plane, layer and level on the GPU, and which tile each slot holds. */
+interface Mosaic {
+  texture: WebGLTexture;
+  heldTexture: WebGLTexture;
+  format: TextureFormat;
+  slots: [number, number];
+  tile: [number, number];
+  /** Per slot (u fastest): the tile (tu, tv) it holds, or (-1, -1). */
+  held: Int32Array;
+  heldDirty: boolean;
+  /** The slice (voxels of the level along w) the held tiles are from. */
+  slice: number;
+  lastFrame: number;
+  bytes: number;
+}
+
+/**
+ * Where the tiles of `level` that its mosaic does not hold are, as rectangles [u0, u1, v0, v1]
+ * in mag-1 voxels; neighbours along u in one row of tiles are merged into one rectangle.
+ */
+function missingRects(plane: PlaneId, level: DrawLevel, mosaic: Mosaic): number[][] {
+  const [u, v] = PLANE_AXES[plane];
+  const rows = new Map<number, number[]>();
+  for (const { coords } of level.chunks) {
+    const [su, sv] = slotOf(coords[u], coords[v], mosaic.slots);
+    const at = (sv * mosaic.slots[0] + su) * 2;
+    if (mosaic.held[at] === coords[u] && mosaic.held[at + 1] === coords[v]) continue;
+    const row = rows.get(coords[v]) ?? [];
+    row.push(coords[u]);
+    rows.set(coords[v], row);
+  }
+  const size = [level.chunkShape[u] * level.mag[u], level.chunkShape[v] * level.mag[v]];
+  const rects: number[][] = [];
+  for (const [tv, tus] of rows) {
+    tus.sort((a, b) => a - b);
+    let start = tus[0];
+    for (let i = 1; i <= tus.length; i++) {
+      if (i < tus.length && tus[i] === tus[i - 1] + 1) continue;
+      rects.push([start * size[0], (tus[i - 1] + 1) * size[0], tv * size[1], (tv + 1) * size[1]]);
+      start = tus[i];
+    }
+  }
+  return rects;
 }
 
 export class Renderer {
   readonly gl: WebGL2RenderingContext;
-  /** Bytes uploaded to the GPU per frame at most: a burst of arrivals is spread over frames. */
-  uploadBudget = 8 * 2 ** 20;
-  stats = { frames: 0, uploads: 0, uploadedBytes: 0, drawCalls: 0, textures: 0 };
+  /** Milliseconds of tile uploads per frame at most (at least one tile per frame is uploaded). */
+  uploadMs = 6;
+  stats = { frames: 0, uploads: 0, uploadedBytes: 0, drawCalls: 0, textures: 0, textureBytes: 0 };
   #programs = new Map<ProgramKind, Program>();
-  #textures = new Map<string, { texture: WebGLTexture; float: boolean }>();
+  #mosaics = new Map<string, Mosaic>();
 
   constructor(canvas: HTMLCanvasElement) {
     const gl = canvas.getContext("webgl2", { antialias: false, depth: true, preserveDrawingBuffer: false, premultipliedAlpha: true });
@@ -95,44 +153,112 @@ export class Renderer {
     return p.uniforms.get(name)!;
   }
 
-  /** Free the texture of a chunk that left the cache. */
-  release(key: string): void {
-    const found = this.#textures.get(key);
-    if (found) {
-      this.gl.deleteTexture(found.texture);
-      this.#textures.delete(key);
-      this.stats.textures = this.#textures.size;
+  /** The mosaic of a plane, layer and level, (re)made when it has fewer slots than needed. */
+  #mosaic(plane: PlaneId, layer: LayerInfo, level: DrawLevel): Mosaic {
+    const key = `${plane}|${layer.name}|${level.level}`;
+    const [u, v] = PLANE_AXES[plane];
+    const tile: [number, number] = [level.chunkShape[u], level.chunkShape[v]];
+    const grid: [number, number] = [Math.ceil(level.arrayShape[u] / tile[0]), Math.ceil(level.arrayShape[v] / tile[1])];
+    let lo = [Infinity, Infinity];
+    let hi = [-Infinity, -Infinity];
+    for (const { coords } of level.chunks) {
+      lo = [Math.min(lo[0], coords[u]), Math.min(lo[1], coords[v])];
+      hi = [Math.max(hi[0], coords[u]), Math.max(hi[1], coords[v])];
     }
-  }
-
-  hasTexture(key: string): boolean {
-    return this.#textures.has(key);
-  }
-
-  /** Upload a chunk if the frame's budget allows; false when it must wait for a later frame. */
-  upload(key: string, chunk: Chunk, budget: { bytes: number }): boolean {
-    if (this.#textures.has(key)) return true;
-    if (budget.bytes <= 0) return false;
+    const span: [number, number] = level.chunks.length ? [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1] : [1, 1];
+    const found = this.#mosaics.get(key);
+    if (found && found.slots[0] >= Math.min(span[0], grid[0]) && found.slots[1] >= Math.min(span[1], grid[1])) {
+      found.lastFrame = this.stats.frames;
+      return found;
+    }
+    if (found) this.#drop(key, found);
     const gl = this.gl;
-    const [internal, format, type] = formatOf(gl, chunk);
+    const slots = slotsFor(span, grid);
+    const format = formatOf(gl, layer.elementClass);
     const texture = gl.createTexture()!;
-    gl.bindTexture(gl.TEXTURE_3D, texture);
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
-    const [sx, sy, sz] = chunk.shape;
-    gl.texImage3D(gl.TEXTURE_3D, 0, internal, sx, sy, sz, 0, format, type, chunk.data);
-    this.#textures.set(key, { texture, float: type === gl.FLOAT });
-    budget.bytes -= chunk.byteLength;
-    this.stats.uploads++;
-    this.stats.uploadedBytes += chunk.byteLength;
-    this.stats.textures = this.#textures.size;
-    return true;
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texStorage2D(gl.TEXTURE_2D, 1, format[0], slots[0] * tile[0], slots[1] * tile[1]);
+    const heldTexture = gl.createTexture()!;
+    gl.bindTexture(gl.TEXTURE_2D, heldTexture);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RG32I, slots[0], slots[1]);
+    const bytesPerVoxel = { [gl.R8UI]: 1, [gl.R16UI]: 2 }[format[0]] ?? (format[3] === 2 ? 8 : 4);
+    const mosaic: Mosaic = {
+      texture, heldTexture, format, slots, tile, held: new Int32Array(slots[0] * slots[1] * 2).fill(-1), heldDirty: true,
+      slice: -1, lastFrame: this.stats.frames, bytes: slots[0] * tile[0] * slots[1] * tile[1] * bytesPerVoxel,
+    };
+    this.#mosaics.set(key, mosaic);
+    this.#count();
+    return mosaic;
   }
 
-  /** Draw every plane; returns how many wanted chunks had no texture yet (0: the frame is complete). */
+  #drop(key: string, mosaic: Mosaic): void {
+    this.gl.deleteTexture(mosaic.texture);
+    this.gl.deleteTexture(mosaic.heldTexture);
+    this.#mosaics.delete(key);
+    this.#count();
+  }
+
+  #count(): void {
+    this.stats.textures = this.#mosaics.size;
+    this.stats.textureBytes = [...this.#mosaics.values()].reduce((sum, m) => sum + m.bytes, 0);
+  }
+
+  /**
+   * Bring the tiles of `level` into its mosaic (while the frame's upload time lasts);
+   * returns how many are still missing.
+   */
+  #fill(plane: PlaneId, view: PlaneView, mosaic: Mosaic, level: DrawLevel, chunkOf: (key: string) => Chunk | undefined, deadline: number): number {
+    const gl = this.gl;
+    const [u, v, w] = PLANE_AXES[plane];
+    const slice = Math.floor(Math.floor(view.position[w]) / level.mag[w]);
+    if (slice !== mosaic.slice) {
+      mosaic.held.fill(-1); // tiles of another slice
+      mosaic.heldDirty = true;
+      mosaic.slice = slice;
+    }
+    let missing = 0;
+    for (const { key, coords } of level.chunks) {
+      const [su, sv] = slotOf(coords[u], coords[v], mosaic.slots);
+      const at = (sv * mosaic.slots[0] + su) * 2;
+      if (mosaic.held[at] === coords[u] && mosaic.held[at + 1] === coords[v]) continue;
+      const chunk = chunkOf(key);
+      if (!chunk || (this.#uploadedThisFrame > 0 && performance.now() > deadline)) {
+        if (chunk) this.deferred++;
+        missing++;
+        continue;
+      }
+      const data = chunkSlice(chunk.data, chunk.shape, chunk.components, plane, slice - coords[w] * level.chunkShape[w]);
+      gl.bindTexture(gl.TEXTURE_2D, mosaic.texture);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, su * mosaic.tile[0], sv * mosaic.tile[1], mosaic.tile[0], mosaic.tile[1], mosaic.format[1], mosaic.format[2], data);
+      mosaic.held[at] = coords[u];
+      mosaic.held[at + 1] = coords[v];
+      mosaic.heldDirty = true;
+      this.#uploadedThisFrame++;
+      this.stats.uploads++;
+      this.stats.uploadedBytes += data.byteLength;
+    }
+    if (mosaic.heldDirty) {
+      gl.bindTexture(gl.TEXTURE_2D, mosaic.heldTexture);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, mosaic.slots[0], mosaic.slots[1], gl.RG_INTEGER, gl.INT, mosaic.held);
+      mosaic.heldDirty = false;
+    }
+    return missing;
+  }
+
+  #uploadedThisFrame = 0;
+  /** Tiles whose chunk is loaded but whose upload waits for a later frame (the last draw's). */
+  deferred = 0;
+
+  /** Draw every plane; returns how many wanted chunks of the screen's levels are not drawn yet (0: complete). */
   draw(canvasHeight: number, planes: DrawPlane[], interpolation: Interpolation, chunkOf: (key: string) => Chunk | undefined): number {
     const gl = this.gl;
-    const budget = { bytes: this.uploadBudget };
+    const deadline = performance.now() + this.uploadMs;
+    this.#uploadedThisFrame = 0;
+    this.deferred = 0;
     let missing = 0;
     this.stats.frames++;
     gl.disable(gl.SCISSOR_TEST);
@@ -150,71 +276,75 @@ export class Renderer {
       for (const drawLayer of ordered) {
         if (!drawLayer.state.visible) continue;
         gl.clear(gl.DEPTH_BUFFER_BIT);
-        const chunks = [...drawLayer.chunks].sort((a, b) => a.rank - b.rank);
-        // Once the screen's level is all there, coarser levels would only cost fill rate.
-        const ready = chunks.every((c) => c.rank > 0 || (this.#textures.has(c.key) || (chunkOf(c.key) !== undefined && this.upload(c.key, chunkOf(c.key)!, budget))));
-        for (const chunk of chunks) {
-          if (ready && chunk.rank > 0) break;
-          const data = chunkOf(chunk.key);
-          if (!data || !this.upload(chunk.key, data, budget)) {
-            if (chunk.rank === 0) missing++;
-            continue;
-          }
-          this.#drawChunk(plane.view, drawLayer, chunk, interpolation);
+        const [target, ...coarser] = drawLayer.levels.filter((level) => level.chunks.length);
+        if (!target) continue; // the slice is outside the data
+        const view = plane.view;
+        const mosaic = this.#mosaic(view.plane, drawLayer.layer, target);
+        const left = this.#fill(view.plane, view, mosaic, target, chunkOf, deadline);
+        if (target.rank === 0) missing += left;
+        this.#drawLevel(view, drawLayer, target, mosaic, interpolation, left === 0, null);
+        if (left === 0) continue;
+        // Coarser levels fill in only where the screen's level has no tile yet: drawing
+        // them over the whole plane costs more fill rate than anything else here.
+        const holes = missingRects(view.plane, target, mosaic);
+        for (const level of coarser) {
+          const coarse = this.#mosaic(view.plane, drawLayer.layer, level);
+          const gaps = this.#fill(view.plane, view, coarse, level, chunkOf, deadline);
+          if (gaps === level.chunks.length) continue; // nothing of it here yet
+          for (const rect of holes) this.#drawLevel(view, drawLayer, level, coarse, interpolation, gaps === 0, rect);
+          if (gaps === 0) break;
         }
       }
     }
     gl.disable(gl.SCISSOR_TEST);
+    // Mosaics no plane used for a while (another zoom, another layout) give their memory back.
+    for (const [key, mosaic] of this.#mosaics) if (mosaic.lastFrame < this.stats.frames - 120) this.#drop(key, mosaic);
     return missing;
   }
 
-  #drawChunk(view: PlaneView, drawLayer: DrawLayer, chunk: DrawChunk, interpolation: Interpolation): void {
+  /** Draw one level as one rectangle: the visible data, or only `only` ([u0, u1, v0, v1], mag-1 voxels). */
+  #drawLevel(view: PlaneView, drawLayer: DrawLayer, level: DrawLevel, mosaic: Mosaic, interpolation: Interpolation, complete: boolean, only: number[] | null): void {
     const gl = this.gl;
-    const texture = this.#textures.get(chunk.key)!;
     const state = drawLayer.state;
-    const kind: ProgramKind = state.kind === "segmentation" ? "segmentation" : texture.float ? "colorFloat" : "colorUint";
+    const kind: ProgramKind = state.kind === "segmentation" ? "segmentation" : mosaic.format[2] === gl.FLOAT ? "colorFloat" : "colorUint";
     const p = this.#programs.get(kind)!;
     gl.useProgram(p.program);
-    const [u, v, w] = PLANE_AXES[view.plane];
-    const { mag, chunkShape: c, arrayShape: s, coords } = chunk;
-    // Chunk box in mag-1 voxels, clipped to the data (edge chunks and coarse levels are padded).
-    const lo = [0, 1, 2].map((i) => coords[i] * c[i]);
-    const clip = (axis: number): [number, number] => [
-      Math.max(lo[axis] * mag[axis], chunk.bounds.min[axis]),
-      Math.min(Math.min((coords[axis] + 1) * c[axis], s[axis]) * mag[axis], chunk.bounds.max[axis]),
+    const [u, v] = PLANE_AXES[view.plane];
+    const { mag, arrayShape: s } = level;
+    // The visible part of the data, in mag-1 voxels (coarse levels are padded past the data).
+    const range = visibleRange(view);
+    const clip = (axis: number, [lo, hi]: [number, number]): [number, number] => [
+      Math.max(lo, drawLayer.bounds.min[axis], 0),
+      Math.min(hi, drawLayer.bounds.max[axis], s[axis] * mag[axis]),
     ];
-    const [U0, U1] = clip(u);
-    const [V0, V1] = clip(v);
+    const [U0, U1] = clip(u, only ? [Math.max(range.u[0], only[0]), Math.min(range.u[1], only[1])] : range.u);
+    const [V0, V1] = clip(v, only ? [Math.max(range.v[0], only[2]), Math.min(range.v[1], only[3])] : range.v);
     if (U1 <= U0 || V1 <= V0) return;
     const toScreen = (axis: number, voxel: number, half: number) =>
       half + ((voxel - view.position[axis]) * view.voxelSize[axis]) / view.pixelSize;
-    const x0 = toScreen(u, U0, view.width / 2);
-    const x1 = toScreen(u, U1, view.width / 2);
-    const y0 = toScreen(v, V0, view.height / 2);
-    const y1 = toScreen(v, V1, view.height / 2);
-    const slice = Math.floor(Math.floor(view.position[w]) / mag[w]) - lo[w];
-    gl.uniform4f(this.#uniform(p, "u_screen"), x0, y0, x1, y1);
+    gl.uniform4f(this.#uniform(p, "u_screen"), toScreen(u, U0, view.width / 2), toScreen(v, V0, view.height / 2), toScreen(u, U1, view.width / 2), toScreen(v, V1, view.height / 2));
     gl.uniform2f(this.#uniform(p, "u_viewport"), view.width, view.height);
-    gl.uniform4f(this.#uniform(p, "u_voxel"), U0 / mag[u] - lo[u], V0 / mag[v] - lo[v], U1 / mag[u] - lo[u], V1 / mag[v] - lo[v]);
-    gl.uniform1f(this.#uniform(p, "u_depth"), Math.min(0.99, chunk.rank / 16));
-    // texture axis x, y, z <- which of (u, v, w)
-    // Column-major permutation matrix: texture axis `axis` takes component [u, v, w].indexOf(axis).
-    const perm = new Float32Array(9);
-    for (let axis = 0; axis < 3; axis++) perm[[u, v, w].indexOf(axis) * 3 + axis] = 1;
-    gl.uniformMatrix3fv(this.#uniform(p, "u_perm"), false, perm);
-    gl.uniform3i(this.#uniform(p, "u_size"), c[0], c[1], c[2]);
-    gl.uniform1f(this.#uniform(p, "u_w"), slice + 0.5);
+    gl.uniform4f(this.#uniform(p, "u_voxel"), U0 / mag[u], V0 / mag[v], U1 / mag[u], V1 / mag[v]);
+    gl.uniform1f(this.#uniform(p, "u_depth"), Math.min(0.99, level.rank / 16));
+    gl.uniform2i(this.#uniform(p, "u_tile"), mosaic.tile[0], mosaic.tile[1]);
+    gl.uniform2i(this.#uniform(p, "u_slots"), mosaic.slots[0], mosaic.slots[1]);
+    gl.uniform2i(this.#uniform(p, "u_shape"), s[u], s[v]);
     gl.uniform1i(this.#uniform(p, "u_linear"), interpolation === "linear" ? 1 : 0);
+    gl.uniform1i(this.#uniform(p, "u_complete"), complete ? 1 : 0);
     gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_3D, texture.texture);
+    gl.bindTexture(gl.TEXTURE_2D, mosaic.texture);
     gl.uniform1i(this.#uniform(p, "u_data"), 0);
+    gl.activeTexture(gl.TEXTURE1);
+    gl.bindTexture(gl.TEXTURE_2D, mosaic.heldTexture);
+    gl.uniform1i(this.#uniform(p, "u_held"), 1);
+    gl.activeTexture(gl.TEXTURE0);
     if (state.kind === "segmentation") {
       const alpha = state.opacity / 100;
       gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
       gl.uniform1f(this.#uniform(p, "u_alpha"), alpha);
-      const id = BigInt(Math.max(0, Math.floor(state.selected)));
-      gl.uniform2ui(this.#uniform(p, "u_selected"), Number(id & 0xffffffffn), Number(id >> 32n));
-      gl.uniform1i(this.#uniform(p, "u_onlySelected"), state.onlySelected && state.selected > 0 ? 1 : 0);
+      const id = BigInt(state.selected);
+      gl.uniform2ui(this.#uniform(p, "u_selected"), Number(id & 0xffffffffn), Number((id >> 32n) & 0xffffffffn));
+      gl.uniform1i(this.#uniform(p, "u_onlySelected"), state.onlySelected && id > 0n ? 1 : 0);
     } else {
       gl.blendFunc(gl.ONE, gl.ONE);
       const k = state.opacity / 100 / 255;

@@ -1,16 +1,19 @@
 /**
- * GLSL for drawing one chunk's slice as a screen rectangle.
+ * GLSL for drawing one level of one layer in one plane as a single screen rectangle.
  *
  * The vertex shader needs no buffers: four corners from gl_VertexID, placed by uniforms
- * (screen rectangle, and the chunk-local voxel coordinates at its corners). The fragment
- * shader turns the interpolated (u, v) and the slice w into a texel of the chunk's 3D
- * texture (`u_perm` says which of u, v, w is the texture's x, y and z) and reads it with
- * texelFetch — integer textures cannot be filtered, so "linear" is four fetches mixed here.
+ * (screen rectangle, and the level's voxel coordinates (u, v) at its corners). The fragment
+ * shader finds the voxel's texel in the plane's tile mosaic (a 2D texture of chunk slices,
+ * addressed modulo its size, see `tiles.ts`) and checks in the `u_held` table that the tile
+ * there is the one wanted; if not, the fragment is discarded and a coarser level drawn
+ * behind shows through. Integer textures cannot be filtered, so "linear" is four fetches
+ * mixed here — across chunk borders too, since neighbouring tiles sit side by side; a
+ * neighbour not loaded yet falls back to the nearest voxel.
  */
 export const VERTEX = `#version 300 es
 uniform vec4 u_screen;   // x0, y0, x1, y1 in viewport pixels (y down)
 uniform vec2 u_viewport; // viewport size in pixels
-uniform vec4 u_voxel;    // u0, v0, u1, v1: chunk-local voxel coordinates at the corners
+uniform vec4 u_voxel;    // u0, v0, u1, v1: the level's voxel coordinates at the corners
 uniform float u_depth;
 out vec2 v_pos;
 void main() {
@@ -23,16 +26,29 @@ void main() {
 const COMMON = `
 in vec2 v_pos;
 out vec4 outColor;
-uniform mat3 u_perm;     // (u, v, w) -> texture (x, y, z): a permutation (no dynamic indexing)
-uniform ivec3 u_size;    // texture size
-uniform float u_w;       // slice within the chunk (voxels of the chunk's mag)
+uniform highp isampler2D u_held; // slot -> tile (tu, tv) it holds now, or (-1, -1)
+uniform ivec2 u_tile;    // chunk size along u, v (voxels of the level)
+uniform ivec2 u_slots;   // tiles in the mosaic along u, v
+uniform ivec2 u_shape;   // the level's size along u, v (voxels)
 uniform bool u_linear;
-ivec3 texel(vec2 uv) {
-  ivec3 t = ivec3(floor(u_perm * vec3(uv, u_w)));
-  return clamp(t, ivec3(0), u_size - 1);
-}`;
+uniform bool u_complete; // every tile the rectangle covers is held: no need to check
+// Float arithmetic, not integer / and %: SwiftShader (WebGL without a GPU) runs those
+// lane by lane, which made a frame several times slower.
+bool held(ivec2 voxel) {
+  if (u_complete) return true;
+  vec2 tile = floor((vec2(voxel) + 0.5) / vec2(u_tile));
+  vec2 slots = vec2(u_slots);
+  vec2 slot = tile - slots * floor((tile + 0.5) / slots);
+  return texelFetch(u_held, ivec2(slot), 0).rg == ivec2(tile);
+}
+ivec2 texel(ivec2 voxel) {
+  vec2 size = vec2(u_slots * u_tile);
+  vec2 v = vec2(voxel) + 0.5;
+  return ivec2(v - size * floor(v / size));
+}
+ivec2 inside(ivec2 voxel) { return clamp(voxel, ivec2(0), u_shape - 1); }`;
 
-function colorShader(sampler: "usampler3D" | "sampler3D"): string {
+function colorShader(sampler: "usampler2D" | "sampler2D"): string {
   return `#version 300 es
 precision highp float;
 precision highp int;
@@ -41,17 +57,23 @@ uniform vec2 u_range;
 uniform vec3 u_color;   // already multiplied by the opacity
 uniform bool u_invert;
 ${COMMON}
-float value(vec2 uv) { return float(texelFetch(u_data, texel(uv), 0).r); }
+float value(ivec2 voxel) { return float(texelFetch(u_data, texel(voxel), 0).r); }
+float tap(ivec2 voxel, ivec2 centre) {
+  voxel = inside(voxel);
+  return held(voxel) ? value(voxel) : value(centre);
+}
 void main() {
+  ivec2 centre = inside(ivec2(floor(v_pos)));
+  if (!held(centre)) discard;
   float raw;
   if (u_linear) {
     vec2 p = v_pos - 0.5;
     vec2 f = fract(p);
-    vec2 b = floor(p) + 0.5;
-    raw = mix(mix(value(b), value(b + vec2(1.0, 0.0)), f.x),
-              mix(value(b + vec2(0.0, 1.0)), value(b + vec2(1.0, 1.0)), f.x), f.y);
+    ivec2 b = ivec2(floor(p));
+    raw = mix(mix(tap(b, centre), tap(b + ivec2(1, 0), centre), f.x),
+              mix(tap(b + ivec2(0, 1), centre), tap(b + ivec2(1, 1), centre), f.x), f.y);
   } else {
-    raw = value(v_pos);
+    raw = value(centre);
   }
   float span = max(u_range.y - u_range.x, 1e-20);
   float v = clamp((raw - u_range.x) / span, 0.0, 1.0);
@@ -60,14 +82,14 @@ void main() {
 }`;
 }
 
-export const COLOR_UINT = colorShader("usampler3D");
-export const COLOR_FLOAT = colorShader("sampler3D");
+export const COLOR_UINT = colorShader("usampler2D");
+export const COLOR_FLOAT = colorShader("sampler2D");
 
 /** A stable colour per segment id: the same hash as `segmentColor` in TypeScript. */
 export const SEGMENTATION = `#version 300 es
 precision highp float;
 precision highp int;
-uniform highp usampler3D u_data;
+uniform highp usampler2D u_data;
 uniform float u_alpha;
 uniform uvec2 u_selected;   // low, high words
 uniform bool u_onlySelected;
@@ -82,7 +104,9 @@ vec3 hsv(float h, float s, float v) {
   return v * mix(vec3(1.0), k, s);
 }
 void main() {
-  uvec2 id = texelFetch(u_data, texel(v_pos), 0).rg;
+  ivec2 centre = inside(ivec2(floor(v_pos)));
+  if (!held(centre)) discard;
+  uvec2 id = texelFetch(u_data, texel(centre), 0).rg; // ids are never interpolated
   bool selected = id == u_selected;
   // Transparent rather than discarded: the fragment still hides coarser levels behind it.
   if (id == uvec2(0u) || (u_onlySelected && !selected)) { outColor = vec4(0.0); return; }

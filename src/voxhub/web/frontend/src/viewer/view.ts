@@ -11,7 +11,7 @@ import type { Chunk, ChunkSource, Level } from "./chunksource";
 import type { DatasetInfo, LayerInfo, Vec3 } from "./dataset";
 import { levelFor, pixelSizeOf, PLANE_AXES, PLANES, screenToVoxel, shiftedView, visibleChunks, type PlaneId, type PlaneView } from "./geometry";
 import { chunkKey, ChunkLoader, magLabel, type ChunkRequest } from "./loader";
-import { Renderer, type DrawChunk, type DrawLayer, type DrawPlane } from "./renderer";
+import { Renderer, type DrawLayer, type DrawLevel, type DrawPlane } from "./renderer";
 import { formatState, type ViewerState } from "./urlstate";
 
 export interface PlaneLayout {
@@ -78,7 +78,6 @@ export class ViewController {
     this.renderer = new Renderer(canvas);
     this.loader = new ChunkLoader(source, {
       onChunk: () => this.invalidate(),
-      onEvict: (key) => this.renderer.release(key),
     });
   }
 
@@ -192,22 +191,20 @@ export class ViewController {
         const levels = this.levels.get(layer.name);
         if (!state || !state.visible || !levels) continue;
         const target = this.levelIndex(layer, layout.plane);
-        const chunks: DrawChunk[] = [];
+        const drawLevels: DrawLevel[] = [];
         const bounds = { min: layer.topLeft, max: [0, 1, 2].map((i) => layer.topLeft[i] + layer.size[i]) as Vec3 };
-        const add = (index: number, rank: number, list: ChunkRequest[] | null) => {
+        const add = (index: number, list: ChunkRequest[] | null) => {
           const level = levels[index];
-          for (const ref of visibleChunks(view, level, index)) {
-            const key = chunkKey(layer.name, index, ref.coords);
-            chunks.push({ key, mag: level.mag, chunkShape: level.chunk, arrayShape: level.shape, coords: ref.coords, rank, bounds });
+          const chunks = visibleChunks(view, level, index).map((ref) => {
             list?.push({ layer, level: index, coords: ref.coords });
-          }
+            return { key: chunkKey(layer.name, index, ref.coords), coords: ref.coords };
+          });
+          drawLevels.push({ level: index, mag: level.mag, chunkShape: level.chunk, arrayShape: level.shape, chunks, rank: index - target });
         };
-        add(target, 0, wanted);
+        add(target, wanted);
         // Coarser levels already loaded show through until the target arrives; the coarsest
         // is asked for too (a handful of chunks) so something is drawn at once.
-        for (let index = target + 1; index < levels.length; index++) {
-          add(index, index - target, index === levels.length - 1 ? coarse : null);
-        }
+        for (let index = target + 1; index < levels.length; index++) add(index, index === levels.length - 1 ? coarse : null);
         const [u, v, w] = PLANE_AXES[layout.plane];
         const motion = this.#motion;
         const level = levels[target];
@@ -225,7 +222,7 @@ export class ViewController {
           position[v] += motion[v] * level.chunk[v] * level.mag[v];
           for (const ref of visibleChunks({ ...view, position }, level, target)) prefetch.push({ layer, level: target, coords: ref.coords, prefetch: true });
         }
-        drawLayers.push({ layer, state, chunks });
+        drawLayers.push({ layer, state, bounds, levels: drawLevels });
       }
       const d = this.#dpr;
       planes.push({
@@ -236,10 +233,12 @@ export class ViewController {
     }
     this.loader.want([...coarse, ...wanted, ...prefetch]);
     const missing = this.renderer.draw(this.canvas.height, planes, this.state.interpolation, (key) => this.loader.peek(key));
+    const wasComplete = this.complete;
     this.complete = missing === 0;
-    if (missing > 0) this.invalidate(); // uploads spread over frames, or chunks on their way
+    if (this.renderer.deferred > 0) this.invalidate(); // uploads spread over frames (arrivals invalidate by themselves)
     if (this.complete && this.firstCompleteMs === null) this.firstCompleteMs = performance.now();
-    for (const listener of this.#listeners) listener(this.state);
+    // The panels follow the state (see `update`); a frame only tells them when it completes.
+    if (this.complete !== wasComplete) for (const listener of this.#listeners) listener(this.state);
   }
 
   /** The value of a layer at a mag-1 voxel, from the finest loaded level (null if none loaded). */

@@ -561,6 +561,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/remote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Remote
+         * @description Register a remote dataset (read-only, never copied) from reviewed properties.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RemoteIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RemoteOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{organization}/{name}": {
         parameters: {
             query?: never;
@@ -731,6 +783,61 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{organization}/{name}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy Remote
+         * @description Make a hosted copy of a remote dataset, as a job ("make local copy").
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    organization: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CopyIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4602,6 +4709,14 @@ export interface components {
             /** Teams */
             teams: components["schemas"]["MembershipOut"][];
         };
+        /** CopyIn */
+        CopyIn: {
+            /**
+             * Target
+             * @description Name of the hosted copy
+             */
+            target: string;
+        };
         /** DatasetOut */
         DatasetOut: {
             /**
@@ -5275,6 +5390,56 @@ export interface components {
             registered: string[];
             /** Removed */
             removed: string[];
+        };
+        /** RemoteIn */
+        RemoteIn: {
+            /**
+             * Credentialprefix
+             * @description URL prefix the credentials apply to (default: the sources' common prefix)
+             */
+            credentialPrefix?: string | null;
+            /**
+             * Credentialscope
+             * @description dataset: only this dataset uses them; organization: every dataset of the organization whose URLs start with credentialPrefix
+             * @default dataset
+             * @enum {string}
+             */
+            credentialScope: "dataset" | "organization";
+            /**
+             * Credentials
+             * @description {"username", "password"}, {"token"} or {"accessKeyId", "secretAccessKey", "region"}; stored encrypted, never returned
+             */
+            credentials?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Name
+             * @description Name of the new dataset
+             */
+            name: string;
+            /**
+             * Properties
+             * @description The reviewed datasource-properties.json (mag paths are URLs; layers may come from several sources); explored from `url` when left out
+             */
+            properties?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Url
+             * @description Source to explore if no properties
+             */
+            url?: string | null;
+        };
+        /** RemoteOut */
+        RemoteOut: {
+            /** Layers */
+            layers: string[];
+            /** Name */
+            name: string;
+            /** Organization */
+            organization: string;
+            /** Warnings */
+            warnings: string[];
         };
         /** ReserveIn */
         ReserveIn: {

@@ -1,0 +1,303 @@
+"""Remote datasets: registering them, their credentials, and opening their levels.
+
+A remote dataset is a folder holding only ``datasource-properties.json``
+whose mag paths are URLs (as WEBKNOSSOS keeps them), registered like any
+other dataset, so the scan, the catalog index and ``can()`` treat it the same.
+Nothing is copied: every read goes through a ``RemoteStore`` (SSRF guard,
+many requests in flight, a bounded chunk cache, coalescing).
+
+Credentials (HTTP basic, bearer, S3 keys) are sealed with the server key
+(``access.vault``) in ``remote_credentials``: for one dataset, or for every
+dataset of the organization whose URLs start with a prefix. A read uses the
+dataset's own credentials first, then the longest matching prefix of its
+organization's; never another organization's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import zarr
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from voxhub.access.secrets import server_secret
+from voxhub.access.vault import seal, unseal
+from voxhub.arrays.errors import MagNotFound
+from voxhub.catalog.datasets import set_initial_access
+from voxhub.catalog.register import registration
+from voxhub.config import Settings
+from voxhub.db.remote_models import RemoteCredential
+from voxhub.errors import InvalidInput
+from voxhub.formats.explore import NothingFound
+from voxhub.formats.ingest import publish_registered
+from voxhub.formats.paths import check_layer_paths, is_remote
+from voxhub.formats.properties import DatasourceProperties, write_properties
+from voxhub.storage._remote import ChunkCache, RemoteStore
+from voxhub.storage.errors import AlreadyExists
+from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher
+from voxhub.storage.local import check_name, staging_folder
+from voxhub.storage.remote import check_remote_url
+
+# Formats zarr-python reads; N5 and Neuroglancer precomputed are registered but not yet read.
+READABLE: dict[str, Literal[2, 3]] = {"zarr": 2, "zarr3": 3}
+MAX_OPEN_ARRAYS = 512
+MAX_SOURCES = 256  # mags of one remote dataset: each is checked by a request when registered
+METADATA = {"zarr": ".zarray", "zarr3": "zarr.json", "n5": "attributes.json"}
+
+
+class RemoteNotReadable(InvalidInput):
+    code = "remote_not_readable"
+
+
+@dataclass(frozen=True)
+class CredentialGrant:
+    """A credential to store: for the dataset being registered, or for an org-wide prefix."""
+
+    credentials: Credentials
+    url_prefix: str
+    organization_wide: bool = False
+
+
+def remote_urls(properties: DatasourceProperties) -> list[str]:
+    """Every mag path of ``properties``; all must be URLs for a remote dataset."""
+    urls = []
+    for layer in properties.data_layers:
+        if not layer.mags:
+            raise InvalidInput(f"layer {layer.name} names no mags")
+        for entry in layer.mags:
+            if not entry.path or not is_remote(entry.path):
+                raise InvalidInput(
+                    f"layer {layer.name}: mag {list(entry.mag)} must name a URL "
+                    "(a remote dataset references its data, it holds none)"
+                )
+            urls.append(entry.path)
+    return urls
+
+
+async def check_sources(fetcher: GuardedFetcher, properties: DatasourceProperties) -> None:
+    """Every mag URL answers its format's metadata document (through the SSRF guard)."""
+    urls = remote_urls(properties)
+    if len(urls) > MAX_SOURCES:
+        raise InvalidInput(f"{len(urls)} mags; a remote dataset may name at most {MAX_SOURCES}")
+    wanted = []
+    for layer in properties.data_layers:
+        for entry in layer.mags:
+            url = str(entry.path).rstrip("/")
+            name = METADATA.get(layer.data_format)
+            document = f"{url}/{name}" if name else f"{url.rsplit('/', 1)[0]}/info"
+            wanted.append((layer.name, url, document))
+
+    async def one(layer: str, url: str, document: str) -> None:
+        if await fetcher.get(document) is None:
+            raise NothingFound(f"layer {layer}: {url} holds no {document.rsplit('/', 1)[-1]}")
+
+    await asyncio.gather(*(one(*w) for w in wanted))
+
+
+def credential_prefix(properties: DatasourceProperties, url: str | None = None) -> str:
+    """The URL prefix credentials given with a registration apply to: the explored URL,
+    else the longest folder prefix all mag URLs share."""
+    if url:
+        return url.rstrip("/") + "/"
+    urls = remote_urls(properties)
+    common = os.path.commonprefix(urls)
+    if common not in urls:
+        common = common.rsplit("/", 1)[0] + "/"
+    if common.count("/") < 3:  # scheme://host/ at least
+        raise InvalidInput("the sources share no host; give credentialPrefix")
+    return common
+
+
+class RemoteSources:
+    """One per hub: credentials, stores and opened arrays of remote layers."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.allowed = AllowedHosts.parse(settings.remote_allowed_hosts)
+        self.cache = ChunkCache(settings.remote_cache_bytes)
+        self._lock = threading.Lock()
+        self._credentials: dict[int, list[tuple[int, int | None, str, Credentials]]] = {}
+        self._stores: dict[tuple[str, int | None], RemoteStore] = {}
+        self._arrays: dict[tuple[str, int | None, int], zarr.Array[Any]] = {}
+        _raise_zarr_concurrency(settings.remote_concurrency)
+
+    def forget(self) -> None:
+        """Drop decrypted credentials (the catalog changed: they are read again when used).
+
+        Stores and opened arrays stay: they are keyed by URL and credential row,
+        and a read in flight in another thread must not lose its HTTP client.
+        """
+        with self._lock:
+            self._credentials.clear()
+
+    def close(self) -> None:
+        """Close every store's HTTP clients (the hub is closing)."""
+        with self._lock:
+            stores = list(self._stores.values())
+            self._credentials.clear()
+            self._stores.clear()
+            self._arrays.clear()
+        for store in stores:
+            store.close()
+
+    @property
+    def secret(self) -> bytes:
+        return server_secret(self.settings)
+
+    def _rows(self, organization_id: int) -> list[tuple[int, int | None, str, Credentials]]:
+        with self._lock:
+            cached = self._credentials.get(organization_id)
+        if cached is not None:
+            return cached
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(RemoteCredential).where(RemoteCredential.organization_id == organization_id)
+            ).all()
+            found = []
+            for row in rows:
+                fields = unseal(self.secret, organization_id, row.secret)
+                credentials = Credentials.parse(fields)
+                if credentials is not None:
+                    found.append((row.id, row.dataset_id, row.url_prefix, credentials))
+        with self._lock:
+            self._credentials[organization_id] = found
+        return found
+
+    def credentials_for(
+        self, organization_id: int, dataset_id: int | None, url: str
+    ) -> tuple[int | None, Credentials | None]:
+        """(row id, credentials) a read of ``url`` uses: the dataset's, else the org's."""
+        best: tuple[int, int, Credentials] | None = None  # (rank, id, credentials)
+        for row_id, row_dataset, prefix, credentials in self._rows(organization_id):
+            if not url.startswith(prefix):
+                continue
+            if row_dataset is not None and row_dataset != dataset_id:
+                continue
+            rank = len(prefix) + (1 << 20 if row_dataset is not None else 0)
+            if best is None or rank > best[0]:
+                best = (rank, row_id, credentials)
+        return (best[1], best[2]) if best is not None else (None, None)
+
+    def store(self, organization_id: int, dataset_id: int | None, url: str) -> RemoteStore:
+        """The store of the objects below ``url``, as this dataset may read them."""
+        check_remote_url(url, self.allowed)
+        row_id, credentials = self.credentials_for(organization_id, dataset_id, url)
+        key = (url.rstrip("/"), row_id)
+        with self._lock:
+            store = self._stores.get(key)
+            if store is None:
+                if len(self._stores) >= MAX_OPEN_ARRAYS:  # left to the garbage collector
+                    self._stores.clear()
+                store = RemoteStore(
+                    url,
+                    allowed=self.allowed,
+                    credentials=credentials,
+                    concurrency=self.settings.remote_concurrency,
+                    cache=self.cache,
+                    identity=f"credential-{row_id}" if row_id is not None else "",
+                )
+                self._stores[key] = store
+            return store
+
+    def open_array(self, layer: Any, url: str) -> zarr.Array[Any]:
+        """The zarr array at ``url`` of a remote ``layer`` (a catalog ``LayerEntry``)."""
+        zarr_format = READABLE.get(layer.data_format)
+        if zarr_format is None:
+            raise RemoteNotReadable(
+                f"layer {layer.name}: remote {layer.data_format} layers are registered but "
+                "cannot be read yet (Zarr and OME-Zarr layers can)"
+            )
+        store = self.store(layer.organization_id, layer.dataset_id, url)
+        key = (store.url, _row(store), zarr_format)
+        with self._lock:
+            array = self._arrays.get(key)
+        if array is None:
+            try:
+                array = zarr.open_array(store=store, mode="r", zarr_format=zarr_format)
+            except FileNotFoundError:
+                raise MagNotFound(f"layer {layer.name}: no zarr array at {url}") from None
+            with self._lock:
+                if len(self._arrays) >= MAX_OPEN_ARRAYS:
+                    self._arrays.clear()
+                self._arrays[key] = array
+        return array
+
+    def add_credentials(
+        self, session: Session, organization_id: int, dataset_id: int | None, grant: CredentialGrant
+    ) -> RemoteCredential:
+        check_remote_url(grant.url_prefix, self.allowed)
+        row = RemoteCredential(
+            organization_id=organization_id,
+            dataset_id=None if grant.organization_wide else dataset_id,
+            url_prefix=grant.url_prefix,
+            kind=grant.credentials.kind,
+            secret=seal(self.secret, organization_id, grant.credentials.to_dict()),
+        )
+        session.add(row)
+        session.flush()
+        with self._lock:
+            self._credentials.pop(organization_id, None)
+        return row
+
+    def register(
+        self,
+        organization: str,
+        name: str,
+        properties: DatasourceProperties,
+        grants: Iterable[CredentialGrant] = (),
+        uploader_id: int | None = None,
+    ) -> None:
+        """Publish a folder holding only ``properties`` and register it, with its credentials.
+
+        Everything (rows, credentials, the folder) happens or nothing does.
+        """
+        check_name(name, "dataset name")
+        remote_urls(properties)
+        check_layer_paths(properties, allowed=self.allowed)
+        grants = list(grants)
+
+        def created(session: Session, row: Any) -> None:
+            for grant in grants:
+                self.add_credentials(session, row.organization_id, row.id, grant)
+            set_initial_access(session, row, uploader_id=uploader_id)
+
+        target = self.settings.binary_data / organization / name
+        properties.id = {"name": name, "team": organization}
+        register = registration(self.sessions, organization, name, created, self.allowed)
+        with staging_folder(self.settings.staging) as build:
+            folder = build / name
+            folder.mkdir()
+            write_properties(folder, properties)
+            if target.exists() or target.is_symlink():
+                raise AlreadyExists(f"dataset {organization}/{name} already exists")
+            publish_registered(folder, target, properties, register)
+        self.forget()
+
+
+def _row(store: RemoteStore) -> int | None:
+    return int(store.identity.removeprefix("credential-")) if store.identity else None
+
+
+def _raise_zarr_concurrency(wanted: int) -> None:
+    """zarr-python keeps ``async.concurrency`` chunk requests of one read in flight (10 by
+    default): too few to hide ~100 ms per remote request, so it is raised to ours."""
+    current = int(zarr.config.get("async.concurrency") or 0)
+    if current < wanted:
+        zarr.config.set({"async.concurrency": wanted})
+
+
+__all__ = [
+    "CredentialGrant",
+    "check_sources",
+    "credential_prefix",
+    "RemoteNotReadable",
+    "RemoteSources",
+    "remote_urls",
+]

@@ -1,0 +1,320 @@
+"""A read-only zarr store over HTTP(S)/S3/GCS, behind the SSRF guard, built for latency.
+
+A remote object store answers each request in ~100 ms whatever its size, so
+a read is fast only when many requests are in flight at once. ``RemoteStore``
+is a zarr-python 3 ``Store`` whose every GET goes through ``GuardedFetcher``
+(so the SSRF guard, the credentials and the size caps apply to each chunk),
+with three things around it:
+
+- up to ``concurrency`` requests in flight per store and event loop (the
+  fetcher's semaphore and connection pool; ``VOXHUB_REMOTE_CONCURRENCY``);
+- a bounded in-memory LRU of fetched values shared by the stores of a process
+  (``ChunkCache``, ``VOXHUB_REMOTE_CACHE_BYTES``). It assumes the remote
+  objects do not change while cached (as OME-Zarr on object stores is used);
+  an entry lives until evicted by newer ones;
+- request coalescing: readers asking for a value already being fetched wait
+  for that fetch instead of starting another one.
+
+Cache and coalescing keys hold the store's ``identity`` (which credentials it
+uses), so a value fetched with one organization's credentials is never
+answered to a store that lacks them. ``stats`` counts what the store did, for
+tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from zarr.abc.store import (
+    ByteRequest,
+    OffsetByteRequest,
+    RangeByteRequest,
+    Store,
+    SuffixByteRequest,
+)
+from zarr.core.buffer import Buffer, BufferPrototype
+from zarr.core.sync import sync
+
+from voxhub.storage.fetch import METADATA_BYTES, AllowedHosts, Credentials, GuardedFetcher
+
+# The largest single object a remote layer may answer (a shard of a big array).
+MAX_OBJECT_BYTES = 1024 * 2**20
+
+
+class ChunkCache:
+    """A thread-safe LRU of byte strings bounded by their total size."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(0, max_bytes)
+        self._entries: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> bytes | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, ...], value: bytes) -> None:
+        if len(value) > self.max_bytes // 4:  # one huge object must not flush everything
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._size -= len(old) if old is not None else 0
+            self._entries[key] = value
+            self._size += len(value)
+            while self._size > self.max_bytes and self._entries:
+                _, evicted = self._entries.popitem(last=False)
+                self._size -= len(evicted)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+@dataclass
+class FetchStats:
+    """What a store did: values asked for, answered from the cache, joined to a fetch
+    in flight, and actually fetched."""
+
+    requests: int = 0
+    hits: int = 0
+    coalesced: int = 0
+    fetches: int = 0
+
+
+@dataclass
+class _LoopState:
+    fetcher: GuardedFetcher
+    inflight: dict[tuple[str, ...], asyncio.Future[bytes | None]] = field(default_factory=dict)
+
+
+class RemoteStore(Store):
+    """Read-only zarr store of the objects below ``url`` (no listing, no writes)."""
+
+    supports_writes = False
+    supports_deletes = False
+    supports_listing = False
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        allowed: AllowedHosts | None = None,
+        credentials: Credentials | None = None,
+        concurrency: int = 64,
+        cache: ChunkCache | None = None,
+        identity: str = "",
+        timeout: float = 30.0,
+    ) -> None:
+        super().__init__(read_only=True)
+        self.url = url.rstrip("/")
+        self.allowed = allowed or AllowedHosts()
+        self.credentials = credentials
+        self.concurrency = concurrency
+        self.cache = cache if cache is not None else ChunkCache(0)
+        self.identity = identity
+        self.timeout = timeout
+        self.stats = FetchStats()
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, RemoteStore)
+            and other.url == self.url
+            and other.identity == self.identity
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.url, self.identity))
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.url!r})"
+
+    def with_read_only(self, read_only: bool = False) -> RemoteStore:
+        if not read_only:
+            raise ValueError("remote layers are read-only")
+        return self
+
+    async def _state(self) -> _LoopState:
+        """This event loop's fetcher (an HTTP client belongs to the loop it was made in)."""
+        loop = asyncio.get_running_loop()
+        state = self._loops.get(loop)
+        if state is None:
+            fetcher = GuardedFetcher(
+                self.allowed, self.credentials, timeout=self.timeout, concurrency=self.concurrency
+            )
+            await fetcher.__aenter__()
+            state = self._loops.setdefault(loop, _LoopState(fetcher))
+            if state.fetcher is not fetcher:
+                await fetcher.__aexit__()
+        return state
+
+    async def aclose(self) -> None:
+        """Close this loop's HTTP client."""
+        state = self._loops.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state.fetcher.__aexit__()
+
+    def close(self) -> None:
+        """Close the HTTP clients of every loop this store was used in (from any thread)."""
+        super().close()
+        for loop, state in list(self._loops.items()):
+            self._loops.pop(loop, None)
+            if loop.is_closed():
+                continue
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                loop.create_task(state.fetcher.__aexit__())
+            elif loop.is_running():
+                asyncio.run_coroutine_threadsafe(state.fetcher.__aexit__(), loop)
+            else:
+                loop.run_until_complete(state.fetcher.__aexit__())
+
+    async def fetch(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes | None:
+        """The object at ``key`` (or a byte range of it): cached, coalesced, guarded."""
+        self.stats.requests += 1
+        cache_key = (self.identity, self.url, key, repr(byte_range))
+        cached = self.cache.get(cache_key)
+        if cached is not None:
+            self.stats.hits += 1
+            return cached
+        state = await self._state()
+        pending = state.inflight.get(cache_key)
+        if pending is not None:
+            self.stats.coalesced += 1
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        state.inflight[cache_key] = future
+        try:
+            self.stats.fetches += 1
+            limit = METADATA_BYTES if _is_metadata(key) else MAX_OBJECT_BYTES
+            value = await state.fetcher.get(f"{self.url}/{key}", limit=limit, byte_range=byte_range)
+            if value is not None:
+                self.cache.put(cache_key, value)
+            future.set_result(value)
+            return value
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # marked as retrieved: waiters re-raise it, nobody else must
+            raise
+        finally:
+            state.inflight.pop(cache_key, None)
+
+    async def get(
+        self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
+    ) -> Buffer | None:
+        if byte_range is None:
+            value = await self.fetch(key)
+        elif isinstance(byte_range, RangeByteRequest):
+            if byte_range.end <= byte_range.start:
+                return prototype.buffer.from_bytes(b"")
+            value = await self.fetch(key, (byte_range.start, byte_range.end))
+        else:  # offset and suffix requests: the whole object, then cut (rare: shard indexes)
+            value = await self.fetch(key)
+            if value is not None:
+                value = _cut(value, byte_range)
+        return None if value is None else prototype.buffer.from_bytes(value)
+
+    async def get_partial_values(
+        self, prototype: BufferPrototype, key_ranges: Iterable[tuple[str, ByteRequest | None]]
+    ) -> list[Buffer | None]:
+        return list(
+            await asyncio.gather(*(self.get(key, prototype, rng) for key, rng in key_ranges))
+        )
+
+    async def exists(self, key: str) -> bool:
+        return await self.fetch(key) is not None
+
+    async def set(self, key: str, value: Buffer) -> None:
+        raise ValueError("remote layers are read-only")
+
+    async def delete(self, key: str) -> None:
+        raise ValueError("remote layers are read-only")
+
+    def list(self) -> AsyncIterator[str]:
+        raise NotImplementedError("remote stores cannot be listed")
+
+    def list_prefix(self, prefix: str) -> AsyncIterator[str]:
+        raise NotImplementedError("remote stores cannot be listed")
+
+    def list_dir(self, prefix: str) -> AsyncIterator[str]:
+        raise NotImplementedError("remote stores cannot be listed")
+
+
+def prefetch(array: Any, key: tuple[Any, ...]) -> int:
+    """Fetch every chunk object ``array[key]`` touches into the cache, all at once.
+
+    A reader that goes through a big box band by band would otherwise wait one
+    round trip per band; this puts the whole box's requests in flight together
+    (``concurrency`` at a time), as far as the cache can hold them (half of it,
+    counting chunks at their uncompressed size). ``key`` holds ints and unit
+    slices in stored order. Returns how many chunks were asked for (0 when the
+    array is not remote, or sharded: shards are read by ranges).
+    """
+    store = getattr(array, "store", None)
+    if not isinstance(store, RemoteStore) or getattr(array, "shards", None) is not None:
+        return 0
+    meta = array.metadata
+    grid = getattr(getattr(meta, "chunk_grid", None), "chunk_shape", None) or meta.chunks
+    ranges = []
+    for k, size, chunk in zip(key, array.shape, grid, strict=True):
+        if isinstance(k, slice):
+            start, stop, _ = k.indices(size)
+            ranges.append(range(start // chunk, -(-stop // chunk)) if stop > start else range(0))
+        else:
+            ranges.append(range(int(k) // chunk, int(k) // chunk + 1))
+    chunk_bytes = math.prod(grid) * np.dtype(array.dtype).itemsize
+    most = max(1, store.cache.max_bytes // 2 // max(1, chunk_bytes))
+    keys = [
+        f"{array.path}/{meta.encode_chunk_key(c)}".lstrip("/")
+        for c in itertools.islice(itertools.product(*ranges), most)
+    ]
+    if len(keys) < 2:
+        return len(keys)
+
+    async def fetch_all() -> None:
+        await asyncio.gather(*(store.fetch(k) for k in keys))
+
+    sync(fetch_all())
+    return len(keys)
+
+
+def _is_metadata(key: str) -> bool:
+    name = key.rsplit("/", 1)[-1]
+    return name in ("zarr.json", ".zarray", ".zattrs", ".zgroup", "attributes.json", "info")
+
+
+def _cut(value: bytes, request: Any) -> bytes:
+    if isinstance(request, OffsetByteRequest):
+        return value[request.offset :]
+    if isinstance(request, SuffixByteRequest):
+        return value[-request.suffix :] if request.suffix else b""
+    return value
+
+
+__all__ = ["ChunkCache", "FetchStats", "RemoteStore", "prefetch"]

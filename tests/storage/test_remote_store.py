@@ -1,0 +1,112 @@
+"""RemoteStore: zarr-python reads over HTTP through the guard, in parallel, cached, coalesced."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+import zarr
+from tests.static_server import Traffic, static_server
+from zarr.core.buffer import default_buffer_prototype
+
+from voxhub.storage import ChunkCache, RemoteStore
+from voxhub.storage.errors import UnsafePath
+from voxhub.storage.fetch import AllowedHosts
+
+DATA = np.random.default_rng(5).integers(0, 255, (32, 64, 64), dtype=np.uint8)
+
+
+def write(root: Path, zarr_format: int) -> None:
+    array = zarr.create_array(
+        str(root / "a.zarr"), shape=DATA.shape, chunks=(16, 16, 16), dtype="uint8",
+        zarr_format=zarr_format,
+    )  # fmt: skip
+    array[...] = DATA
+
+
+def store_for(base: str, **kwargs) -> RemoteStore:
+    allowed = AllowedHosts.parse([urlsplit(base).netloc])
+    return RemoteStore(f"{base}/a.zarr", allowed=allowed, **kwargs)
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_zarr_reads_the_remote_array(tmp_path: Path, zarr_format: int):
+    write(tmp_path, zarr_format)
+    with static_server(tmp_path) as base:
+        array = zarr.open_array(store=store_for(base), mode="r", zarr_format=zarr_format)
+        assert np.array_equal(array[...], DATA)
+        assert np.array_equal(array[3:20, 10:50, 60:64], DATA[3:20, 10:50, 60:64])
+
+
+def test_many_requests_in_flight_but_no_more_than_allowed(tmp_path: Path):
+    write(tmp_path, 3)
+    traffic = Traffic()
+    with static_server(tmp_path, delay=0.2, traffic=traffic) as base:
+        store = store_for(base, concurrency=8)
+        with zarr.config.set({"async.concurrency": 64}):
+            array = zarr.open_array(store=store, mode="r", zarr_format=3)
+            assert np.array_equal(array[...], DATA)  # 32 chunks
+    assert 4 <= traffic.peak <= 8, traffic.peak
+
+
+def test_two_readers_of_one_chunk_make_one_fetch(tmp_path: Path):
+    write(tmp_path, 3)
+    traffic = Traffic()
+    with static_server(tmp_path, delay=0.2, traffic=traffic) as base:
+        store = store_for(base)
+
+        async def both():
+            prototype = default_buffer_prototype()
+            answers = await asyncio.gather(*(store.get("c/0/0/0", prototype) for _ in range(5)))
+            await store.aclose()
+            return answers
+
+        answers = asyncio.run(both())
+    assert len({a.to_bytes() for a in answers}) == 1
+    assert traffic.requests["/a.zarr/c/0/0/0"] == 1
+    assert store.stats.coalesced == 4 and store.stats.fetches == 1
+
+
+def test_the_cache_answers_repeated_reads_and_stays_bounded(tmp_path: Path):
+    write(tmp_path, 2)
+    traffic = Traffic()
+    cache = ChunkCache(64 * 1024)
+    with static_server(tmp_path, traffic=traffic) as base:
+        array = zarr.open_array(store=store_for(base, cache=cache), mode="r", zarr_format=2)
+        array[0:16, 0:16, 0:16]
+        fetched = sum(traffic.requests.values())
+        assert np.array_equal(array[0:16, 0:16, 0:16], DATA[0:16, 0:16, 0:16])
+        assert sum(traffic.requests.values()) == fetched  # all from the cache
+        array[...]  # more than the cache holds
+    assert 0 < cache.size <= 64 * 1024
+
+
+def test_stores_with_other_credentials_share_no_cached_value(tmp_path: Path):
+    write(tmp_path, 3)
+    traffic = Traffic()
+    cache = ChunkCache(2**20)
+    with static_server(tmp_path, traffic=traffic) as base:
+        for identity in ("credential-1", "credential-2", "credential-1"):
+            store = store_for(base, cache=cache, identity=identity)
+            zarr.open_array(store=store, mode="r", zarr_format=3)[0, 0, 0]
+    assert traffic.requests["/a.zarr/c/0/0/0"] == 2
+
+
+def test_loopback_is_refused_without_the_operators_allowance(tmp_path: Path):
+    write(tmp_path, 3)
+    with static_server(tmp_path) as base:
+        store = RemoteStore(f"{base}/a.zarr")
+        with pytest.raises(UnsafePath):
+            zarr.open_array(store=store, mode="r", zarr_format=3)
+
+
+def test_the_store_is_read_only(tmp_path: Path):
+    write(tmp_path, 3)
+    with static_server(tmp_path) as base:
+        store = store_for(base)
+        with pytest.raises(ValueError, match="read-only"):
+            asyncio.run(store.set("x", default_buffer_prototype().buffer.from_bytes(b"1")))
+        assert store.supports_writes is False and store.supports_listing is False
