@@ -106,6 +106,7 @@ export function ImportTab() {
         onInput={(e) => setName(e.currentTarget.value)} /></label>
       <PlacementFields folders={setup.data.folders} teams={setup.data.teams} value={placement} onChange={setPlacement} />
       <div class="buttons"><button type="submit" class="primary" disabled={busy || !path || !name}>Import</button></div>
+      {phase.step === "queueing" ? <Loading what="Queueing the import" /> : null}
       <JobPhaseView phase={phase} />
     </form>
   );

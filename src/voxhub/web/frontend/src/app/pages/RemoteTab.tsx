@@ -5,7 +5,7 @@
  */
 import { useState } from "preact/hooks";
 import { call } from "../api/client";
-import { Empty, ErrorNote, Notice } from "../components/ui";
+import { Empty, ErrorNote, Loading, Notice } from "../components/ui";
 import { useAction } from "../lib/hooks";
 import { parseEditor } from "../lib/properties";
 import { href, viewerHref } from "../lib/route";
@@ -43,6 +43,7 @@ export function RemoteTab() {
       setProposal(JSON.stringify(found.properties, null, 2));
       setWarnings(found.warnings);
       setRegistered(null);
+      setProblem(null);
       const proposed = (found.properties as { id?: { name?: string } }).id?.name;
       if (!name && proposed) setName(proposed);
     }
@@ -99,6 +100,7 @@ export function RemoteTab() {
           <label>Region (optional)<input value={region} onInput={(e) => setRegion(e.currentTarget.value)} /></label>
         ) : null}
         <ErrorNote error={action.error} />
+        {action.busy ? <Loading what="Looking at the source" /> : null}
         <div class="buttons"><button type="submit" class="primary" disabled={action.busy || !url.trim()}>Explore</button></div>
       </form>
       {proposal !== null ? (
@@ -121,6 +123,7 @@ export function RemoteTab() {
           ) : null}
           <p class="hint">The credentials are stored encrypted and never shown again.</p>
           <ErrorNote error={problem ?? saving.error} />
+          {saving.busy ? <Loading what="Checking the sources and registering" /> : null}
           {registered ? (
             <Notice>
               Registered <a href={href({ page: "dataset", org: registered.organization, name: registered.name, token: null })}>
