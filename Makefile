@@ -10,6 +10,10 @@ INTEROP_STAMP := $(INTEROP)/.installed-webknossos-4.3.3
 ARCTRL := .venv-arctrl
 ARCTRL_PINS := arctrl==3.2.3 lxml==6.1.3
 ARCTRL_STAMP := $(ARCTRL)/.installed-$(shell echo '$(ARCTRL_PINS)' | sha1sum | cut -c1-12)
+# isatools (the ISA reference tools) validates and loads voxhub's ISA-JSON in
+# tests/isa/test_interop_isatools.py; its pins clash with voxhub's, so its own venv.
+ISATOOLS := .venv-isatools
+ISATOOLS_STAMP := $(ISATOOLS)/.installed-isatools-0.14.3
 # The first Python >= 3.12 found: python3.12 on the PATH, or one pyenv holds.
 PYTHON312 ?= $(firstword $(foreach p,python3.12 python3.13 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3),$(shell $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
@@ -17,7 +21,7 @@ WEB := src/voxhub/web/frontend
 WEB_BUILT := src/voxhub/web/dist/index.html
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(addprefix $(WEB)/,index.html vite.config.ts tsconfig.json package.json)
 
-.PHONY: serve test lint format install interop interop-arc browser bench clean docs web
+.PHONY: serve test lint format install interop interop-arc interop-isatools browser bench clean docs web
 
 install: $(STAMP)
 
@@ -63,6 +67,13 @@ $(ARCTRL_STAMP):
 	rm -f $(ARCTRL)/.installed-*
 	touch $(ARCTRL_STAMP)
 
+interop-isatools: $(ISATOOLS_STAMP)
+
+$(ISATOOLS_STAMP):
+	test -x $(ISATOOLS)/bin/python || $(PYTHON) -m venv $(ISATOOLS)
+	$(ISATOOLS)/bin/python -m pip install -q isatools==0.14.3
+	touch $(ISATOOLS_STAMP)
+
 # Debian's Chromium for the Playwright browser tests.
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
@@ -77,7 +88,7 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: $(STAMP) interop interop-arc browser lint web
+test: $(STAMP) interop interop-arc interop-isatools browser lint web
 	cd $(WEB) && npx vitest run
 	$(BIN)/pytest -q -p no:cacheprovider
 

@@ -37,14 +37,24 @@ end
 """
 
 
+HOW = "install them with: apt-get update && apt-get install -y nginx-light wrk"
+
+
 def ensure_tools() -> None:
+    """nginx (the peer) and wrk (the load): Debian's packages, installed when missing."""
     if shutil.which("nginx") and shutil.which("wrk"):
         return
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "nginx-light", "wrk"],
-        check=True,
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-    )
+    if not shutil.which("apt-get"):
+        raise SystemExit(f"bench_chunks needs nginx and wrk on the PATH; {HOW}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "nginx-light", "wrk"]
+    print("installing nginx-light and wrk with apt-get", flush=True)
+    if subprocess.run(install, env=env).returncode != 0:  # a stale or empty package list
+        subprocess.run(["apt-get", "update", "-qq"], env=env)
+        if subprocess.run(install, env=env).returncode != 0:
+            raise SystemExit(f"bench_chunks could not install nginx and wrk; {HOW}")
+    if not (shutil.which("nginx") and shutil.which("wrk")):
+        raise SystemExit(f"nginx or wrk is still not on the PATH; {HOW}")
 
 
 def start_nginx(root: Path, port: int) -> subprocess.Popen:

@@ -4,7 +4,8 @@ One ``voxhub serve`` over loopback, one uint8 TIFF stack (default 256 MiB, or
 ``VOXHUB_BENCH_MIB``; ``--mib 1024`` for the issue's 1 GiB):
 
 - upload: ``Client.upload`` (resumable protocol, 8 MiB chunks, ``--parallel``
-  in flight, each chunk asked for first) against the peer, a bare httpx loop
+  in flight; a resumed upload asks for each chunk first, a fresh one does not)
+  against the peer, a bare httpx loop
   POSTing the same chunks one after another with no test requests — the
   least a resumable.js-style client can do. Only the transfer is timed (both
   reserve, send every chunk and finish; conversion is not waited for).

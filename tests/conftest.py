@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,14 +19,47 @@ from voxhub.access.accounts import create_user, issue_token
 from voxhub.catalog.register import ensure_organization
 from voxhub.config import Settings
 from voxhub.hub import Hub
+from voxhub.testing import Moto, start_moto
 
 PG_URL = os.environ.get("VOXHUB_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+STORAGES = ["local", "s3"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_backend" in metafunc.fixturenames:
         metafunc.parametrize("db_backend", BACKENDS, scope="function")
+    # Tests marked ``storages`` run once on the data folder and once on S3 (moto).
+    if metafunc.definition.get_closest_marker("storages") is not None:
+        metafunc.parametrize("storage_backend", STORAGES, indirect=True, scope="function")
+
+
+@pytest.fixture
+def storage_backend(request: pytest.FixtureRequest) -> str:
+    """Where the hub keeps datasets: "local" unless the test is marked ``storages``."""
+    return getattr(request, "param", "local")
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
+    """moto's stand-alone S3 server on a loopback port, for the whole session."""
+    moto = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield moto
+    moto.stop()
+
+
+@pytest.fixture
+def storage_settings(request: pytest.FixtureRequest, storage_backend: str) -> dict[str, Any]:
+    """Settings that put the datasets on S3 (a fresh bucket) when the backend is "s3"."""
+    if storage_backend == "local":
+        return {}
+    moto: Moto = request.getfixturevalue("moto_server")
+    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+    for name, value in moto.env.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"voxhub-{uuid.uuid4().hex[:12]}"
+    moto.create_bucket(bucket)
+    return {"storage": f"s3://{bucket}/hub", "s3_endpoint_url": moto.url}
 
 
 @pytest.fixture
@@ -49,8 +83,9 @@ def database_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def settings(tmp_path: Path, database_url: str, storage_settings: dict[str, Any]) -> Settings:
     return Settings(
+        **storage_settings,
         data=tmp_path / "data",
         database_url=database_url,
         chunk_shape=(16, 32, 32),

@@ -31,6 +31,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOXHUB_", extra="ignore")
 
     data: Path = Field(Path("data"), description="Folder holding binaryData/, staging and SQLite")
+    storage: str = Field(
+        "", description="Where datasets live: empty for the data folder, or s3://bucket/prefix"
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="S3-compatible endpoint (MinIO, Ceph…); keys from AWS_ACCESS_KEY_ID etc."
+    )
+    s3_redirect: Literal["proxy", "presigned"] = Field(
+        "proxy",
+        description="/zarr on S3: stream objects through (proxy) or 307 to a presigned URL",
+    )
+    s3_presign_seconds: int = Field(
+        300, ge=1, le=7 * 24 * 3600, description="Lifetime of a presigned /zarr URL"
+    )
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data/")
     host: str = Field("127.0.0.1", description="Address `voxhub serve` binds")
     port: int = Field(8000, description="Port `voxhub serve` binds")

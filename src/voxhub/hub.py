@@ -19,10 +19,12 @@ from voxhub.catalog.datastores import Heartbeats
 from voxhub.catalog.disk_usage import DiskUsage
 from voxhub.catalog.index import CatalogIndex
 from voxhub.catalog.remote import RemoteSources
+from voxhub.catalog.usage import UsageNotes
 from voxhub.config import Settings, get_settings
 from voxhub.db.session import make_engine, make_sessionmaker, migrate, transaction
 from voxhub.formats.ingest import DataRoot
 from voxhub.storage.remote import AllowedHosts
+from voxhub.storage.store import DataStore, LocalDataStore
 
 
 class Hub:
@@ -52,7 +54,7 @@ class Hub:
     def index(self) -> CatalogIndex:
         index = CatalogIndex(
             self.sessions,
-            self.settings.binary_data,
+            self.storage,
             self.settings.access_cache_seconds,
             remote=self.remote,
         )
@@ -62,7 +64,7 @@ class Hub:
     @cached_property
     def remote(self) -> RemoteSources:
         """Credentials, stores and open arrays of remote layers (this process's)."""
-        return RemoteSources(self.settings, self.sessions)
+        return RemoteSources(self.settings, self.sessions, self.storage)
 
     @property
     def remote_allowed(self) -> AllowedHosts:
@@ -73,6 +75,11 @@ class Hub:
     def disk_usage(self) -> DiskUsage:
         """Dataset folder sizes, measured in the background (``DatasetOut.diskBytes``)."""
         return DiskUsage()
+
+    @cached_property
+    def usage(self) -> UsageNotes:
+        """``last_used`` of datasets, written at most once a minute each."""
+        return UsageNotes(self.sessions)
 
     @cached_property
     def authenticator(self) -> Authenticator:
@@ -88,9 +95,19 @@ class Hub:
         """Slots for large box reads in this process (``VOXHUB_BOX_CONCURRENCY``)."""
         return ReadSlots(self.settings.box_concurrency)
 
+    @cached_property
+    def storage(self) -> DataStore:
+        """Where the datasets' bytes live (``VOXHUB_STORAGE``): the data folder or S3."""
+        settings = self.settings
+        if not settings.storage:
+            return LocalDataStore(settings.binary_data, settings.staging)
+        from voxhub.storage.s3 import S3DataStore
+
+        return S3DataStore(settings.storage, endpoint_url=settings.s3_endpoint_url)
+
     @property
     def data_root(self) -> DataRoot:
-        return DataRoot(self.settings.binary_data, self.settings.staging)
+        return DataRoot(self.settings.binary_data, self.settings.staging, self.storage)
 
     @property
     def layout(self) -> LayerLayout:

@@ -89,3 +89,59 @@ def start_server(
         process, url, data, env, token.group(1) if token else None,
         password.group(1) if password else None,
     )  # fmt: skip
+
+
+@dataclass
+class Moto:
+    """moto's stand-alone S3 server on a loopback port (tests and ``bench_s3``)."""
+
+    process: subprocess.Popen
+    url: str
+
+    # Any keys do for moto; they are passed on to voxhub the usual way (AWS_*).
+    env = {
+        "AWS_ACCESS_KEY_ID": "voxhub-test",
+        "AWS_SECRET_ACCESS_KEY": "voxhub-test-secret",
+        "AWS_REGION": "us-east-1",
+    }
+
+    def create_bucket(self, name: str) -> None:
+        import boto3  # type: ignore[import-untyped]  # moto's dependency: only where moto is
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+            region_name=self.env["AWS_REGION"],
+        )
+        client.create_bucket(Bucket=name)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.process)
+
+
+def start_moto(log: Path | None = None, timeout: float = 60) -> Moto:
+    """Run ``moto_server`` on a free loopback port; wait until it answers."""
+    port = free_port()
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("moto_server exited")
+        try:
+            httpx.get(f"{url}/moto-api/", timeout=1)
+            return Moto(process, url)
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    _kill_group(process)
+    raise RuntimeError("moto_server did not start")

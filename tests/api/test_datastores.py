@@ -14,6 +14,8 @@ from sqlalchemy import select
 from tests.helpers import add_dataset
 
 from voxhub.access.accounts import create_user, issue_token
+from voxhub.access.passwords import hash_password
+from voxhub.access.sessions import COOKIE, CSRF_COOKIE
 from voxhub.access.tokens import hash_token
 from voxhub.catalog.register import ensure_organization
 from voxhub.catalog.scan import scan
@@ -136,7 +138,7 @@ def test_registration_takes_what_it_may_and_says_why_not_the_rest(
     # the hub's scan leaves it alone, and a local folder may not take its name
     (hub.settings.binary_data / "lab" / "far").mkdir(parents=True)
     with hub.transaction() as session:
-        report = scan(session, hub.settings.binary_data)
+        report = scan(session, hub.storage)
     assert "lab/far" in report.errors and "lab/far" not in report.missing
     hub.index.refresh(force=True)
     assert (
@@ -152,6 +154,18 @@ def test_registration_takes_what_it_may_and_says_why_not_the_rest(
     box = "/api/v1/datasets/lab/far/layers/color/data?width=4"
     moved = client.get(box, headers=bearer(admin_token), follow_redirects=False)
     assert moved.status_code == 307 and moved.headers["location"] == NODE + box
+
+    # its files are the node's: the hub does not trash or rewrite them
+    for method, path in (
+        ("DELETE", "/api/v1/datasets/lab/far?confirm=far"),
+        ("PUT", "/api/v1/datasets/lab/far/properties"),
+        ("POST", "/api/v1/datasets/lab/far/properties/disk/apply"),
+    ):
+        refused = client.request(
+            method, path, headers=bearer(admin_token), json=properties if method == "PUT" else None
+        )
+        assert refused.status_code == 409, (path, refused.text)
+        assert refused.json()["error"] == "held_by_datastore"
 
     # a second registration without it removes it from the catalog
     assert register(client, key).json()["removed"] == ["lab/far"]
@@ -195,6 +209,25 @@ def test_the_access_answer_is_the_hubs_can(
     assert ask(key, token=share_token) is True
     assert ask(key, shareTokenHashes=[hash_token(share_token)]) is True
     assert ask(key, shareTokenHashes=["0" * 64]) is False
+
+    # a browser session of the hub, forwarded whole by the node, counts; after logout it does not
+    with hub.transaction() as session:
+        org = ensure_organization(session, "lab")
+        create_user(session, email="web@lab.org", organization=org, role="admin",
+                    password_hash=hash_password("pw-123456789"))  # fmt: skip
+    from fastapi.testclient import TestClient
+
+    with TestClient(client.app) as browser:
+        logged_in = browser.post(
+            "/api/v1/auth/login", json={"email": "web@lab.org", "password": "pw-123456789"}
+        )
+        assert logged_in.status_code == 200, logged_in.text
+        cookie = browser.cookies[COOKIE]
+        assert ask(key, session=cookie) is True
+        assert ask(key, session=cookie[:-2] + "xx") is False  # the hub checks the signature
+        csrf = {"X-CSRF-Token": browser.cookies.get(CSRF_COOKIE, "")}
+        assert browser.post("/api/v1/auth/logout", headers=csrf).status_code == 204
+    assert ask(key, session=cookie) is False
     too_many = client.post(
         "/api/v1/datastore/access",
         json={"organization": "lab", "dataset": "far", "shareTokenHashes": ["a"] * 50},

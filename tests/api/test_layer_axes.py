@@ -60,7 +60,7 @@ def wk_dataset(tmp_path_factory):
 def place(hub, folder, organization, name):
     shutil.copytree(folder, hub.settings.binary_data / organization / name)
     with hub.transaction() as session:
-        report = scan(session, hub.settings.binary_data)
+        report = scan(session, hub.storage)
     assert f"{organization}/{name}" in report.active, report.errors
     hub.index.refresh(force=True)
 

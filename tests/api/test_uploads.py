@@ -272,7 +272,7 @@ def test_initial_teams_and_folder_apply_to_the_new_dataset(client, hub, admin_to
     from voxhub.access.accounts import create_user, issue_token
     from voxhub.access.principal import Principal
     from voxhub.access.teams import create_team, set_member
-    from voxhub.catalog.datasets import find_dataset, settings_row
+    from voxhub.catalog.datasets import existing_settings_row, find_dataset
     from voxhub.catalog.folders import ensure_path
     from voxhub.catalog.register import ensure_organization
 
@@ -304,7 +304,7 @@ def test_initial_teams_and_folder_apply_to_the_new_dataset(client, hub, admin_to
     hidden = client.get("/api/v1/datasets/lab/teamed", headers=auth(tokens["stranger@lab.org"]))
     assert hidden.status_code == 404
     with hub.transaction() as session:
-        row = settings_row(session, find_dataset(session, "lab", "teamed"), create=False)
+        row = existing_settings_row(session, find_dataset(session, "lab", "teamed"))
         assert (row.folder_id, row.uploader_id) == (folder_id, uploader.id)
 
 

@@ -4,8 +4,9 @@ import json
 
 import numpy as np
 import pytest
-import zarr
 from tests.helpers import add_dataset
+
+pytestmark = pytest.mark.storages  # the same behaviour on the data folder and on S3
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_metadata_and_chunks_of_a_public_dataset(client, public, hub):
     assert group.headers["access-control-allow-origin"] == "*"
     assert group.headers["cache-control"].startswith("public")
     chunk = client.get("/zarr/lab/open/color/1/c/0/0/0/0")
-    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    on_disk = hub.storage.read("lab/open/color/1/c/0/0/0/0")
     assert chunk.status_code == 200 and chunk.content == on_disk
 
 
@@ -64,7 +65,7 @@ def test_outsider_cannot_read_private_data(client, private, outsider_token):
 
 
 def test_ranges_including_suffix_ranges(client, public, hub):
-    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    on_disk = hub.storage.read("lab/open/color/1/c/0/0/0/0")
     url = "/zarr/lab/open/color/1/c/0/0/0/0"
     part = client.get(url, headers={"Range": "bytes=2-9"})
     assert part.status_code == 206 and part.content == on_disk[2:10]
@@ -118,13 +119,13 @@ def test_cors_preflight(client, public):
 def test_zarr_python_reads_through_the_app(client, public, hub):
     """The metadata served is what zarr-python needs (full reads are in tests/e2e)."""
     meta = json.loads(client.get("/zarr/lab/open/color/1/zarr.json").content)
-    local = zarr.open_array(str(hub.settings.binary_data / "lab/open/color/1"))
+    local = hub.storage.open_array("lab/open/color/1")
     assert meta["shape"] == list(local.shape)
     assert np.array_equal(local[0], public)
 
 
 def test_range_errors_keep_cors_and_the_json_shape(client, public, hub):
-    on_disk = (hub.settings.binary_data / "lab/open/color/1/c/0/0/0/0").read_bytes()
+    on_disk = hub.storage.read("lab/open/color/1/c/0/0/0/0")
     url = "/zarr/lab/open/color/1/c/0/0/0/0"
     origin = {"Origin": "http://viewer.example"}
     cases = [
@@ -187,3 +188,25 @@ def test_zarr_v2_dataset_root_serves_only_v2_documents(client, tmp_path):
         for layer in layers:
             assert v2.get(layer["url"]).status_code == 200, layer
     hub.close()
+
+
+def test_presigned_mode_redirects_after_the_permission_check(
+    client, private, hub, admin_token, outsider_token, storage_backend
+):
+    import httpx
+
+    hub.settings.s3_redirect = "presigned"
+    url = "/zarr/lab/em/color/1/c/0/0/0/0"
+    stored = hub.storage.read("lab/em/color/1/c/0/0/0/0")
+    assert client.get(url, headers=auth(outsider_token)).status_code == 404  # no URL leaks
+    assert client.get(url).status_code == 404
+    answer = client.get(url, headers=auth(admin_token), follow_redirects=False)
+    if storage_backend == "local":  # the data folder has nothing to presign: served as before
+        assert answer.status_code == 200 and answer.content == stored
+        return
+    assert answer.status_code == 307
+    assert answer.headers["cache-control"] == "private, no-store"
+    assert answer.headers["access-control-allow-origin"] == "*"
+    direct = httpx.get(answer.headers["location"], timeout=30)  # straight from the bucket
+    assert direct.status_code == 200 and direct.content == stored
+    assert "X-Amz-Expires=300" in answer.headers["location"]

@@ -82,3 +82,19 @@ def test_ome_zarr_py_levels_with_odd_scales_open(tmp_path):
     assert np.array_equal(layer.finest[:], data)
     assert len(layer.levels) == len(layer.multiscale.datasets)
     assert sorted(m.x for m in layer.levels) == [1, 2, 4]
+
+
+def test_uint64_ids_as_tiff_readers_type_them_are_written(tmp_path):
+    # tifffile hands uint64 out as C's unsigned long long ('Q'): the same eight bytes,
+    # a dtype object zarr-python did not recognise ("No Zarr data type found")
+    ids = (np.arange(8 * 16 * 16, dtype=np.uint64).reshape(1, 8, 16, 16) + 2**53 + 1).astype("Q")
+    assert ids.dtype.char == "Q"
+    write_pyramid(
+        da.from_array(ids),
+        tmp_path / "segmentation",
+        name="segmentation",
+        voxel_size=(1, 1, 1),
+        layout=LayerLayout(chunk_zyx=(8, 8, 8)),
+    )
+    finest = open_layer(tmp_path / "segmentation").finest
+    assert finest.dtype == np.uint64 and np.array_equal(finest[:], ids)

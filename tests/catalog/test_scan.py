@@ -16,7 +16,7 @@ from voxhub.db.models import Dataset
 
 def run_scan(hub):
     with hub.transaction() as session:
-        return scan(session, hub.settings.binary_data)
+        return scan(session, hub.storage)
 
 
 def statuses(hub):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import sync_playwright
 from tests.e2e.viewer_helpers import (
+    BIG_ID,
     CHROMIUM,
     CHROMIUM_ARGS,
     VOXHUB,
@@ -96,6 +97,37 @@ def expected_xy(got: dict, volume: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values, inside
 
 
+VOXEL_NM = {0: 10.0, 1: 10.0, 2: 20.0}  # x, y, z as imported ("10,10,20")
+PLANE_AXES = {"xy": (0, 1, 2), "xz": (0, 2, 1), "yz": (2, 1, 0)}
+
+
+def plane_coords(got: dict, plane: str, zoom: float) -> tuple[np.ndarray, np.ndarray]:
+    """Dataset coordinates (mag-1 voxels) at the centres of a plane's pixel columns and rows."""
+    u, v, _ = PLANE_AXES[plane]
+    pixel_nm = zoom * 10.0
+    columns = np.arange(got["width"]) + 0.5 - got["width"] / 2
+    rows = np.arange(got["height"]) + 0.5 - got["height"] / 2
+    us = got["position"][u] + columns * pixel_nm / VOXEL_NM[u]
+    vs = got["position"][v] + rows * pixel_nm / VOXEL_NM[v]
+    return us, vs
+
+
+def expected_plane(
+    got: dict, plane: str, zoom: float, volume: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """What any plane must show with nearest interpolation: values and inside mask (rows = v)."""
+    u, v, w = PLANE_AXES[plane]
+    us, vs = plane_coords(got, plane, zoom)
+    iu, iv = np.floor(us).astype(int), np.floor(vs).astype(int)
+    size = {0: SHAPE[2], 1: SHAPE[1], 2: SHAPE[0]}  # x, y, z extents
+    inside = (iv[:, None] >= 0) & (iv[:, None] < size[v]) & (iu[None] >= 0) & (iu[None] < size[u])
+    index: list = [None, None, None]  # x, y, z
+    index[u] = np.clip(iu, 0, size[u] - 1)[None, :]
+    index[v] = np.clip(iv, 0, size[v] - 1)[:, None]
+    index[w] = int(got["position"][w])
+    return volume[index[2], index[1], index[0]], inside
+
+
 def hash_of(page) -> str:
     return urlparse(page.url).fragment
 
@@ -135,6 +167,45 @@ def test_moving_changes_picture_and_url_and_reload_restores_it(page, server, sha
     assert hash_of(page).startswith("pos=150,100,28&zoom=1&layout=xy")
 
 
+@pytest.mark.parametrize("plane", ["xz", "yz"])
+def test_xz_and_yz_planes_show_the_voxels_at_their_physical_aspect(page, server, share, plane):
+    # z voxels are 20 nm, x and y 10 nm: at zoom 1 one z voxel covers two screen pixels
+    open_viewer(page, server, share, f"pos=150,100,17&zoom=1&layout={plane}&l.segmentation=0")
+    pixels, got = read_plane(page, plane)
+    expected, inside = expected_plane(got, plane, 1.0, VOXELS)
+    assert inside.sum() > 0.5 * {"xz": SHAPE[2], "yz": SHAPE[1]}[plane] * SHAPE[0] * 2
+    assert np.array_equal(pixels[..., 0][inside], expected[inside])
+    assert not pixels[..., :3][~inside].any()
+    page.screenshot(path=str(ARTIFACTS / f"viewer-{plane}.png"))
+
+
+def test_linear_interpolation_is_seamless_across_chunk_borders(page, server, share):
+    # 4 pixels per voxel: each pixel is a bilinear mix of its 2 × 2 voxels, also where
+    # those lie in different chunks (clamped only at the edges of the data).
+    hash_ = "pos=128,64,21&zoom=0.25&layout=xy&interp=linear&l.segmentation=0"
+    open_viewer(page, server, share, hash_)
+    pixels, got = read_plane(page)
+    us, vs = plane_coords(got, "xy", 0.25)
+    slice_ = VOXELS[21].astype(float)
+    x0 = np.floor(us - 0.5).astype(int)
+    y0 = np.floor(vs - 0.5).astype(int)
+    fx, fy = (us - 0.5 - x0)[None, :], (vs - 0.5 - y0)[:, None]
+
+    def tap(ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        return slice_[np.clip(ys, 0, SHAPE[1] - 1)][:, np.clip(xs, 0, SHAPE[2] - 1)]
+
+    top = tap(y0, x0) * (1 - fx) + tap(y0, x0 + 1) * fx
+    bottom = tap(y0 + 1, x0) * (1 - fx) + tap(y0 + 1, x0 + 1) * fx
+    expected = top * (1 - fy) + bottom * fy
+    inside = ((vs >= 0) & (vs < SHAPE[1]))[:, None] & ((us >= 0) & (us < SHAPE[2]))[None, :]
+    chunk = page.evaluate("window.__voxhubViewer.controller.levels.get('color')[0].chunk[0]")
+    borders = (np.floor(us[None, :] / chunk) != np.floor((us[None, :] - 1) / chunk)) & inside
+    assert borders.sum() > 100  # the picture does cross chunk borders
+    error = np.abs(pixels[..., 0].astype(float) - expected)
+    assert error[inside].max() <= 1.0, (error[inside].max(), error[borders].max())
+    page.screenshot(path=str(ARTIFACTS / "viewer-linear.png"))
+
+
 def test_all_three_planes_and_screenshot(page, server, share):
     open_viewer(page, server, share, "pos=150,100,20&zoom=0.5&layout=ortho")
     for plane in ("xy", "xz", "yz"):
@@ -155,13 +226,32 @@ def test_segment_id_under_the_cursor(page, server, share):
             f"document.querySelector('#viewer-hover').textContent.includes('segment {expected}')",
             timeout=5_000,
         )
-    # the id above 2**31 round-trips too
+    # an id past 2**53 is reported, selected and kept in the URL exactly
     open_viewer(page, server, share, "pos=12,12,5&zoom=1&layout=xy")
     page.mouse.move(box["x"] + width / 2 + 0.5, box["y"] + height / 2 + 0.5)
     page.wait_for_function(
-        "document.querySelector('#viewer-hover').textContent.includes('segment 3000000000')",
+        f"document.querySelector('#viewer-hover').textContent.includes('segment {BIG_ID}')",
         timeout=5_000,
     )
+    page.keyboard.press("s")
+    page.wait_for_function(f"location.hash.includes('l.segmentation=1~40~{BIG_ID}~0')")
+    assert page.input_value("#viewer-selected") == str(BIG_ID)
+
+
+def test_show_only_the_selected_segment(page, server, share):
+    # BIG_ID's block (x, y < 25, z < 10) alone is drawn; its neighbour 2**53 (no such
+    # segment; what a double would make of BIG_ID) selects nothing
+    hash_ = "pos=40,40,5&zoom=1&layout=xy&l.color=0&l.segmentation=1~100~{}~1"
+    open_viewer(page, server, share, hash_.format(BIG_ID))
+    pixels, got = read_plane(page)
+    us, vs = plane_coords(got, "xy", 1.0)
+    block = ((vs >= 0) & (vs < 25))[:, None] & ((us >= 0) & (us < 25))[None, :]
+    drawn = pixels[..., :3].any(axis=-1)
+    assert block.sum() == 625 and np.array_equal(drawn, block)
+    page.goto("about:blank")
+    open_viewer(page, server, share, hash_.format(2**53))
+    pixels, _ = read_plane(page)
+    assert not pixels[..., :3].any()
 
 
 def test_zoomed_out_uses_a_coarser_mag(page, server, share):

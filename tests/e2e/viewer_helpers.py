@@ -30,11 +30,16 @@ def color_volume(shape_zyx: tuple[int, int, int]) -> np.ndarray:
     return ((x * 3 + y * 5 + z * 11) % 251).astype(np.uint8)
 
 
+# A uint64 id with no exact double (2^53 + 1): a viewer that reads ids as JavaScript
+# numbers shows 9007199254740992 instead.
+BIG_ID = 2**53 + 1
+
+
 def segment_volume(shape_zyx: tuple[int, int, int]) -> np.ndarray:
-    """Blocks of 25 × 25 × 10 voxels, each its own id; one block far above 2**31."""
+    """Blocks of 25 × 25 × 10 voxels, each its own id (uint64); one block's id is ``BIG_ID``."""
     z, y, x = np.ogrid[: shape_zyx[0], : shape_zyx[1], : shape_zyx[2]]
-    ids = (1 + x // 25 + 20 * (y // 25) + 400 * (z // 10)).astype(np.uint32)
-    ids[:10, :25, :25] = 3_000_000_000
+    ids = (1 + x // 25 + 20 * (y // 25) + 400 * (z // 10)).astype(np.uint64)
+    ids[:10, :25, :25] = BIG_ID
     return ids
 
 

@@ -81,8 +81,8 @@ def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
     while not stop.wait(hub.settings.scan_interval):
         try:
             with hub.transaction() as session:
-                report = scan(session, hub.settings.binary_data, hub.remote_allowed)
-                purge_expired(session, SERVER, hub.settings.data, hub.settings.trash_days)
+                report = scan(session, hub.storage, hub.remote_allowed)
+                purge_expired(session, SERVER, hub.storage, hub.settings.trash_days)
             if report.errors:
                 log.warning("scan: %d unreadable dataset folders", len(report.errors))
         except Exception:  # keep scanning; the next pass may succeed

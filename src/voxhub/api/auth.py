@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from voxhub.access import audit, sessions
 from voxhub.access import login as login_service
 from voxhub.access.accounts import get_user, issue_token, revoke_token
-from voxhub.access.principal import Principal
 from voxhub.access.throttle import LoginThrottle
 from voxhub.api.credentials import (
     clear_session_cookies,
@@ -20,15 +18,13 @@ from voxhub.api.credentials import (
     session_id_of,
     set_session_cookies,
 )
-from voxhub.api.deps import changing, get_hub, get_principal, require_login
+from voxhub.api.deps import HubDep, PrincipalDep, changing, require_login
 from voxhub.api.fields import Id
 from voxhub.api.people import UserOut, describe_user
 from voxhub.db.models import ApiToken
 from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class LoginIn(BaseModel):

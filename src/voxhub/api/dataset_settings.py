@@ -6,9 +6,9 @@ Reading is in ``datasets.py``; deleting and the trash in ``trash.py``;
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from voxhub.access import sharing
@@ -17,11 +17,11 @@ from voxhub.access.principal import Principal
 from voxhub.access.secrets import server_secret
 from voxhub.api.datasets import DatasetOut, describe
 from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
     authorize_dataset,
     authorize_folder,
     changing,
-    get_hub,
-    get_principal,
 )
 from voxhub.api.fields import Id
 from voxhub.catalog import datasets as dataset_service
@@ -29,8 +29,6 @@ from voxhub.catalog.errors import BadName
 from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["dataset settings"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class DatasetPatch(BaseModel):

@@ -7,16 +7,21 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, elsewhere, get_hub, get_principal, layer_of
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    authorize_dataset,
+    elsewhere,
+    layer_of,
+)
 from voxhub.api.fields import Id, Int64
 from voxhub.api.folders import TeamRef, team_refs
-from voxhub.api.usage import note_use
 from voxhub.arrays.box import Box, npy_header, plan_box
 from voxhub.arrays.mag import Mag
 from voxhub.arrays.render import layer_plane_png, thumbnail_plane
@@ -25,12 +30,9 @@ from voxhub.catalog.index import DatasetEntry, Snapshot
 from voxhub.catalog.levels import layer_box, open_level, thumbnail_level, warm_box
 from voxhub.catalog.listing import SORT_PATTERN, DatasetQuery, select_datasets
 from voxhub.catalog.metadata_entries import MetadataEntry
-from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
 BAND_BYTES = 16 * 2**20  # what one streamed box band holds at most
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class LayerOut(BaseModel):
@@ -165,7 +167,7 @@ def list_datasets(
 @router.get("/{organization}/{name}", response_model=DatasetOut)
 def get_dataset(organization: str, name: str, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
     entry = authorize_dataset(hub, principal, organization, name)
-    note_use(hub, entry.id)
+    hub.usage.note(entry.id)
     return describe(
         entry, principal, hub.index.snapshot(), hub.disk_usage, hub.heartbeats.reachable
     )

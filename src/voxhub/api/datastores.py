@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from voxhub.access import audit
 from voxhub.access.errors import BadToken
 from voxhub.access.policy import can
-from voxhub.access.principal import ANONYMOUS, Principal
+from voxhub.access.principal import ANONYMOUS
 from voxhub.api.bodies import read_capped
 from voxhub.api.credentials import session_cookies
-from voxhub.api.deps import changing, get_hub, get_principal, require
+from voxhub.api.deps import HubDep, PrincipalDep, changing, require
 from voxhub.catalog import datastores
 from voxhub.db.models import Dataset, Datastore
 from voxhub.errors import InvalidInput, Unauthenticated
@@ -32,8 +32,6 @@ from voxhub.formats.properties import parse_properties
 from voxhub.hub import Hub
 
 router = APIRouter(tags=["datastores"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 KEY_HEADER = "X-Datastore-Key"
 REGISTRATION_MAX_BYTES = 64 * 2**20
 

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from voxhub.access.errors import Forbidden, Hidden, LoginRequired
 from voxhub.access.policy import Action, can
 from voxhub.access.principal import Principal
+from voxhub.catalog.errors import HeldByDatastore
 from voxhub.catalog.index import DatasetEntry, FolderEntry, LayerEntry
 from voxhub.hub import Hub
 
 
 def get_hub(request: Request) -> Hub:
-    return request.app.state.hub
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 @contextmanager
@@ -114,8 +117,31 @@ def elsewhere(hub: Hub, entry: DatasetEntry, request: Request) -> Response | Non
     return RedirectResponse(target, status_code=307, headers={"Access-Control-Allow-Origin": "*"})
 
 
+def held_here(entry: DatasetEntry) -> DatasetEntry:
+    """``entry`` when its files are in this hub's data folder; 409 when a datastore holds them."""
+    if entry.datastore_id is not None:
+        raise HeldByDatastore(
+            f"dataset {entry.organization}/{entry.name} is held by an external datastore: "
+            "change its files there (it re-registers them)"
+        )
+    return entry
+
+
 def layer_of(entry: DatasetEntry, layer: str) -> LayerEntry:
     try:
         return entry.layers[layer]
     except KeyError:
         raise Hidden(f"layer {layer!r} not found in {entry.organization}/{entry.name}") from None
+
+
+# The dependencies every router declares its handlers with (defined once, here).
+HubDep = Annotated[Hub, Depends(get_hub)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_user(principal: PrincipalDep) -> Principal:
+    """A logged-in principal: jobs, uploads and imports belong to people, anonymous has none."""
+    return require_login(principal)
+
+
+UserDep = Annotated[Principal, Depends(get_user)]

@@ -37,5 +37,5 @@ def scan_disk(
     if not can(principal, "admin", "server"):
         raise Forbidden("only superusers scan the data folder")
     with changing(hub) as session:
-        report = scan(session, hub.settings.binary_data, hub.remote_allowed)
+        report = scan(session, hub.storage, hub.remote_allowed)
     return ScanOut(active=report.active, missing=report.missing, errors=report.errors)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_folder, changing, get_hub, get_principal, require_login
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    authorize_folder,
+    changing,
+    require_login,
+)
 from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog import folders as folder_service
@@ -17,8 +21,6 @@ from voxhub.catalog.index import FolderEntry, Snapshot
 from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/folders", tags=["folders"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class TeamRef(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.bodies import read_capped
-from voxhub.api.deps import authorize_dataset, get_hub, get_principal, require
+from voxhub.api.deps import HubDep, PrincipalDep, authorize_dataset, require
 from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog import investigations as service
@@ -27,8 +27,6 @@ from voxhub.isa import ArcInvestigation
 from voxhub.storage.archives import ZipLimits, inflation
 
 router = APIRouter(prefix="/api/v1/investigations", tags=["isa"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Format = Literal["isa-json", "arc-zip"]
 MEDIA = {"isa-json": "application/json", "arc-zip": "application/zip"}
 

@@ -5,30 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from voxhub.access.errors import LoginRequired
-from voxhub.access.principal import Principal
-from voxhub.api.deps import get_hub, get_principal
+from voxhub.api.deps import HubDep, UserDep
 from voxhub.api.fields import Id
 from voxhub.db.jobs_models import Job
-from voxhub.hub import Hub
 from voxhub.jobs import service
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
-HubDep = Annotated[Hub, Depends(get_hub)]
 State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-
-
-def get_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    """Jobs belong to people: anonymous callers have none."""
-    if not principal.is_authenticated:
-        raise LoginRequired("log in or present an API token to see jobs")
-    return principal
-
-
-UserDep = Annotated[Principal, Depends(get_user)]
 
 
 class JobOut(BaseModel):

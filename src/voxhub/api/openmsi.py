@@ -19,13 +19,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 
-from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, get_hub, get_principal
+from voxhub.api.deps import HubDep, PrincipalDep, authorize_dataset
 from voxhub.api.fields import Int64
 from voxhub.arrays.operations import OperationLimits
 from voxhub.arrays.selection import SelectionLimits
 from voxhub.catalog.index import DatasetEntry
-from voxhub.hub import Hub
 from voxhub.openmsi import metadata, queries
 from voxhub.openmsi.address import Address, resolve
 from voxhub.openmsi.encode import Encoded, encode, json_bytes, parse_format, rounded
@@ -34,8 +32,6 @@ from voxhub.openmsi.errors import BadParameter, MissingParameter
 router = APIRouter(prefix="/openmsi", tags=["openmsi"])
 # Accepted on every route: credentials (``voxhub.api.deps``, share links).
 CREDENTIAL_PARAMETERS = frozenset({"token", "sharingToken"})
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Text = Annotated[str | None, Query()]
 
 

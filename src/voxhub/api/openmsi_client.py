@@ -20,8 +20,8 @@ from sqlalchemy import select
 import voxhub.web
 from voxhub.access.errors import Hidden
 from voxhub.access.policy import can
-from voxhub.api.deps import authorize_dataset
-from voxhub.api.jobs import JobOut, UserDep
+from voxhub.api.deps import UserDep, authorize_dataset
+from voxhub.api.jobs import JobOut
 from voxhub.api.openmsi import AddressDep, HubDep, split_file
 from voxhub.db.models import Organization
 from voxhub.errors import Conflict

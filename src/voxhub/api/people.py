@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,16 +25,19 @@ from voxhub.access.login import check_password_rules, create_invite, reset_passw
 from voxhub.access.passwords import hash_password
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
-from voxhub.api.deps import changing, get_hub, get_principal, require, require_login
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    changing,
+    require,
+    require_login,
+)
 from voxhub.api.fields import Id, Int64
 from voxhub.db.access_models import Team, TeamMembership
 from voxhub.db.models import Organization, User
 from voxhub.errors import InvalidInput, NotFound
-from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Role = Literal["admin", "dataset_manager", "member"]
 
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, changing, get_hub, get_principal
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    authorize_dataset,
+    changing,
+    held_here,
+)
 from voxhub.catalog import datasource
 from voxhub.catalog.datasets import find_dataset
-from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["dataset properties"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class DiskOut(BaseModel):
@@ -46,7 +48,7 @@ def replace_properties(
 ) -> dict[str, Any]:
     """Replace the file; unknown element classes, boxes outside the data and duplicate
     layer names are refused and change nothing."""
-    entry = authorize_dataset(hub, principal, organization, name, "edit")
+    entry = held_here(authorize_dataset(hub, principal, organization, name, "edit"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
         properties = datasource.replace_properties(
@@ -58,7 +60,7 @@ def replace_properties(
 @router.get("/{organization}/{name}/properties/disk", response_model=DiskOut)
 def disk_properties(organization: str, name: str, hub: HubDep, principal: PrincipalDep) -> DiskOut:
     """The catalog's and the disk's version side by side, with a JSON diff."""
-    entry = authorize_dataset(hub, principal, organization, name, "edit")
+    entry = held_here(authorize_dataset(hub, principal, organization, name, "edit"))
     with hub.transaction() as session:
         view = datasource.disk_view(find_dataset(session, organization, name), entry.path)
     return DiskOut(
@@ -71,7 +73,7 @@ def apply_disk_properties(
     organization: str, name: str, hub: HubDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Make the catalog take the version on disk (validated first)."""
-    entry = authorize_dataset(hub, principal, organization, name, "edit")
+    entry = held_here(authorize_dataset(hub, principal, organization, name, "edit"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
         return datasource.apply_disk(session, principal, dataset, entry.path).to_json()

@@ -12,27 +12,29 @@ who may add datasets to their organization (its managers) may do them.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from voxhub.access.principal import Principal
-from voxhub.api.deps import authorize_dataset, get_hub, get_principal, require, require_login
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    authorize_dataset,
+    require,
+    require_login,
+)
 from voxhub.api.jobs import JobOut
 from voxhub.api.zarr_remote import is_remote_layer
 from voxhub.catalog.remote import CredentialGrant, check_sources, credential_prefix
 from voxhub.errors import InvalidInput
 from voxhub.formats.explore import explore
 from voxhub.formats.properties import parse_properties
-from voxhub.hub import Hub
 from voxhub.jobs import service
 from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher
 from voxhub.storage.local import check_name
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["remote"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class ExploreIn(BaseModel):

@@ -11,27 +11,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, PositiveFloat
 
 from voxhub.access.errors import Hidden
 from voxhub.access.policy import can
 from voxhub.access.principal import Principal
-from voxhub.api.deps import get_hub, require_login
+from voxhub.api.deps import HubDep, UserDep, require_login
 from voxhub.api.fields import Id
-from voxhub.api.jobs import JobOut, UserDep
+from voxhub.api.jobs import JobOut
 from voxhub.catalog.datasets import folder_of_org
 from voxhub.catalog.grants import check_teams
 from voxhub.db.models import Organization
 from voxhub.errors import Conflict
-from voxhub.hub import Hub
 from voxhub.jobs import service
 from voxhub.jobs.server_import import list_import_folder
 from voxhub.openmsi.importing import resolve_import_path
 from voxhub.storage.local import check_name
 
 router = APIRouter(prefix="/api/v1/import", tags=["import"])
-HubDep = Annotated[Hub, Depends(get_hub)]
 
 
 class ImportEntryOut(BaseModel):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -13,17 +11,20 @@ from voxhub.access.accounts import get_user
 from voxhub.access.errors import Hidden
 from voxhub.access.policy import Action
 from voxhub.access.principal import Principal
-from voxhub.api.deps import changing, get_hub, get_principal, require, require_login
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    changing,
+    require,
+    require_login,
+)
 from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog.index import TeamEntry
 from voxhub.db.access_models import Team
 from voxhub.errors import NotFound
-from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class TeamIn(BaseModel):

@@ -5,13 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from voxhub.access.principal import Principal
 from voxhub.api.dataset_settings import fresh_dataset
 from voxhub.api.datasets import DatasetOut
-from voxhub.api.deps import authorize_dataset, changing, get_hub, get_principal, require
+from voxhub.api.deps import (
+    HubDep,
+    PrincipalDep,
+    authorize_dataset,
+    changing,
+    held_here,
+    require,
+)
 from voxhub.api.fields import Id
 from voxhub.api.people import organization_for
 from voxhub.catalog import trash as trash_service
@@ -22,8 +29,6 @@ from voxhub.db.models import Organization
 from voxhub.hub import Hub
 
 router = APIRouter(tags=["trash"])
-HubDep = Annotated[Hub, Depends(get_hub)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Confirm = Annotated[str, Query(max_length=128, description="The dataset's name, to confirm")]
 
 
@@ -49,12 +54,10 @@ def delete_dataset(
     organization: str, name: str, confirm: Confirm, hub: HubDep, principal: PrincipalDep
 ) -> TrashOut:
     """Move the dataset to the trash (``?confirm=`` its name); restorable until purged."""
-    authorize_dataset(hub, principal, organization, name, "manage")
+    held_here(authorize_dataset(hub, principal, organization, name, "manage"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
-        entry = trash_service.delete_dataset(
-            session, principal, dataset, confirm, hub.settings.data
-        )
+        entry = trash_service.delete_dataset(session, principal, dataset, confirm, hub.storage)
         return _trash_out(hub, entry, organization)
 
 
@@ -76,7 +79,7 @@ def list_trash(
     with hub.transaction() as session:
         org = organization_for(session, principal, organization)
         require(principal, "manage", org.id, f"organization {org.name}")
-        trash_service.purge_expired(session, principal, hub.settings.data, hub.settings.trash_days)
+        trash_service.purge_expired(session, principal, hub.storage, hub.settings.trash_days)
         return [_trash_out(hub, e, org.name) for e in trash_service.list_entries(session, org.id)]
 
 
@@ -86,7 +89,7 @@ def restore(entry_id: Id, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
     _, organization = _entry(hub, principal, entry_id)
     with changing(hub) as session:
         entry = trash_service.get_entry(session, entry_id)
-        name = trash_service.restore(session, principal, entry, hub.settings.data).name
+        name = trash_service.restore(session, principal, entry, hub.storage).name
     return fresh_dataset(hub, principal, organization, name)
 
 
@@ -98,6 +101,6 @@ def purge(entry_id: Id, confirm: Confirm, hub: HubDep, principal: PrincipalDep) 
         raise ConfirmationMismatch("to purge a dataset, confirm with its exact name")
     with changing(hub) as session:
         trash_service.purge(
-            session, principal, trash_service.get_entry(session, entry_id), hub.settings.data
+            session, principal, trash_service.get_entry(session, entry_id), hub.storage
         )
     return Response(status_code=204)

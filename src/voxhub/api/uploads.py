@@ -11,20 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from voxhub.api.deps import get_hub
+from voxhub.api.deps import HubDep, UserDep
 from voxhub.api.fields import Id, Int64
-from voxhub.api.jobs import UserDep
 from voxhub.db.jobs_models import Upload
-from voxhub.hub import Hub
 from voxhub.uploads import service
 from voxhub.uploads.chunks import Chunk
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
-HubDep = Annotated[Hub, Depends(get_hub)]
 
 
 class ReserveIn(BaseModel):

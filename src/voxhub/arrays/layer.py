@@ -61,7 +61,9 @@ def create_layer(
 ) -> zarr.Group:
     """Create the group, its NGFF metadata and one empty array per mag."""
     fmt = format_for_zarr(layout.zarr_format)
-    dtype = np.dtype(dtype)
+    # Canonical by its string: TIFF readers give uint64 as C's unsigned long long ('Q'),
+    # a dtype zarr-python does not recognise although it is the same eight bytes.
+    dtype = np.dtype(np.dtype(dtype).str)
     omero = None
     if np.issubdtype(dtype, np.integer) and channels == 1:
         info = np.iinfo(dtype)

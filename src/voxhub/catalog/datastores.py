@@ -43,7 +43,9 @@ def check_url(url: str) -> str:
         raise InvalidInput("a datastore URL is text of at most 2048 characters")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"a datastore URL must be http(s)://host[:port][/path], got {url!r}")
+        raise InvalidInput(
+            f"a datastore URL must be http(s)://host, with an optional port and path; got {url!r}"
+        )
     if parts.username or parts.password or parts.query or parts.fragment:
         raise InvalidInput("a datastore URL may not hold credentials, a query or a fragment")
     return url.strip().rstrip("/")

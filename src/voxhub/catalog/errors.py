@@ -39,3 +39,9 @@ class DatastoreNotFound(NotFound):
 
 class BadMetadataEntries(InvalidInput):
     code = "bad_metadata"
+
+
+class HeldByDatastore(Conflict):
+    """The dataset's files are on an external datastore: change them there."""
+
+    code = "held_by_datastore"

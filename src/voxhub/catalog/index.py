@@ -35,6 +35,7 @@ from voxhub.db.access_models import (
 )
 from voxhub.db.models import Dataset, Datastore, Organization, User
 from voxhub.db.session import read_epoch
+from voxhub.storage.store import DataStore
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class LayerEntry:
     organization_id: int = 0
     dataset_id: int = 0
     remote: Any = None  # the hub's ``RemoteSources``: how mags whose path is a URL are read
+    storage: DataStore | None = None  # where its bytes live, under ``key``
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class DatasetEntry:
     view_configuration: Mapping[str, Any] = field(default_factory=dict)
     metadata: tuple[Mapping[str, Any], ...] = ()  # key-value entries (catalog.metadata_entries)
     datastore_id: int | None = None  # held by an external datastore, which serves its bytes
+    storage: DataStore | None = None  # where its bytes live, under ``key`` (``org/name``)
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,10 +134,16 @@ class Snapshot:
     datastores: dict[int, str] = field(default_factory=dict)  # datastore id -> public URL
 
 
+def _location(storage: DataStore, key: str) -> Path:
+    """The folder of ``key`` on disk; for an object store only a name saying where it is."""
+    return storage.local_path(key) or Path(f"{storage.url.rstrip('/')}/{key}")
+
+
 def _entry(
-    dataset: Dataset, organization: str, binary_data: Path, remote: Any = None, **extra: Any
+    dataset: Dataset, organization: str, storage: DataStore, remote: Any = None, **extra: Any
 ) -> DatasetEntry:
-    folder = binary_data / organization / dataset.name
+    key = f"{organization}/{dataset.name}"
+    folder = _location(storage, key)
     layers = {
         layer.name: LayerEntry(
             name=layer.name,
@@ -148,6 +159,8 @@ def _entry(
             organization_id=dataset.organization_id,
             dataset_id=dataset.id,
             remote=remote,
+            storage=storage,
+            key=f"{key}/{layer.name}",
         )
         for layer in dataset.layers
     }
@@ -167,6 +180,8 @@ def _entry(
         created=dataset.created,
         updated=dataset.updated,
         datastore_id=dataset.datastore_id,
+        storage=storage,
+        key=key,
         **extra,
     )
 
@@ -231,13 +246,13 @@ class CatalogIndex:
     def __init__(
         self,
         factory: sessionmaker[Session],
-        binary_data: Path,
+        storage: DataStore,
         refresh_seconds: float = 2.0,
         remote: Any = None,
     ) -> None:
         self._factory = factory
         self._remote = remote
-        self._binary_data = binary_data
+        self._storage = storage
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._snapshot = Snapshot()
@@ -318,7 +333,7 @@ class CatalogIndex:
             (org, dataset.name): _entry(
                 dataset,
                 org,
-                self._binary_data,
+                self._storage,
                 self._remote,
                 **_access_extra(
                     dataset,

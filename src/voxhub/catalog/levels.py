@@ -5,15 +5,17 @@ queries — opens its levels here, so the axis order is decided in one place:
 the mag's ``axisOrder`` from ``datasource-properties.json`` when it has one,
 else the array's own axis names (Zarr v3 ``dimension_names``, or the layer
 group's NGFF axes), else NGFF's order for the array's rank. Opened arrays are
-cached per process, keyed by the modification time of their metadata so a
-rewritten layer is seen at once.
+cached per process, keyed by a stamp of their metadata (its modification time
+on disk, its ETag on S3) so a rewritten layer is seen at once. Arrays are
+opened through the dataset's ``DataStore``: the data folder and S3 share this
+code.
 """
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import zarr
@@ -25,6 +27,7 @@ from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import LayerEntry
 from voxhub.formats.paths import is_remote, mag_location
 from voxhub.storage._remote import prefetch
+from voxhub.storage.store import DataStore
 
 
 def layer_mags(layer: LayerEntry) -> list[Mag]:
@@ -40,32 +43,51 @@ def _mag_entry(layer: LayerEntry, mag: Mag) -> dict[str, Any]:
     raise MagNotFound(f"mag {mag} does not exist in layer {layer.name} (available: {known})")
 
 
-def level_path(layer: LayerEntry, mag: Mag) -> Path:
-    """Where a mag's array lives, through the one path check (``./`` starts at the dataset)."""
+def level_key(layer: LayerEntry, mag: Mag) -> str:
+    """The store key of a mag's array, through the one path check (``./`` starts at the
+    dataset, anything else at the layer)."""
     relative = _mag_entry(layer, mag).get("path") or mag.to_layer_name()
-    location = mag_location(layer.path.parent, layer.name, relative)
+    # The check works on names only: a dataset's key stands in for its folder.
+    dataset_key = PurePosixPath(layer.key).parent
+    location = mag_location(Path(dataset_key), layer.name, relative)
     if isinstance(location, str):
         raise MagNotFound(f"mag {mag} of layer {layer.name} is remote ({location})")
-    return location
+    return PurePosixPath(location).as_posix()
 
 
-def _stamp(folder: Path, names: tuple[str, ...]) -> float | None:
-    stamps = [(folder / n).stat().st_mtime for n in names if (folder / n).exists()]
-    return max(stamps) if stamps else None
+def level_path(layer: LayerEntry, mag: Mag) -> Path:
+    """Where a mag's array lives on disk (data-folder storage only)."""
+    path = _storage(layer).local_path(level_key(layer, mag))
+    if path is None:
+        raise MagNotFound(f"mag {mag} of layer {layer.name} is not on this machine's disk")
+    return path
+
+
+def _storage(layer: LayerEntry) -> DataStore:
+    if layer.storage is None:
+        raise MagNotFound(f"layer {layer.name} has no storage")
+    return layer.storage
+
+
+def _stamp(storage: DataStore, key: str, names: tuple[str, ...]) -> str | None:
+    for name in names:  # zarr.json or .zarray/.zattrs: one of a kind per array or group
+        stamp = storage.stamp(f"{key}/{name}")
+        if stamp is not None:
+            return f"{name}:{stamp}"
+    return None
 
 
 @lru_cache(maxsize=256)
-def _open(path: str, _stamp: float) -> zarr.Array[Any]:
-    return zarr.open_array(store=path, mode="r")
+def _open(storage: DataStore, key: str, _stamp: str) -> zarr.Array[Any]:
+    return storage.open_array(key)
 
 
 @lru_cache(maxsize=256)
-def _group_axes(path: str, _stamp: float) -> tuple[str, ...] | None:
-    """The NGFF axis names of the layer group at ``path`` (0.4 or 0.5), if it has any."""
-    folder = Path(path)
+def _group_axes(storage: DataStore, key: str, _stamp: str) -> tuple[str, ...] | None:
+    """The NGFF axis names of the layer group at ``key`` (0.4 or 0.5), if it has any."""
     for name in ("zarr.json", ".zattrs"):
         try:
-            attrs = json.loads((folder / name).read_text())
+            attrs = json.loads(storage.read(f"{key}/{name}") or b"")
         except (OSError, ValueError):
             continue
         attrs = attrs.get("attributes", attrs) if name == "zarr.json" else attrs
@@ -78,12 +100,12 @@ def _group_axes(path: str, _stamp: float) -> tuple[str, ...] | None:
     return None
 
 
-def _axis_names(array: zarr.Array[Any], group: Path) -> tuple[str, ...] | None:
+def _axis_names(array: zarr.Array[Any], storage: DataStore, group: str) -> tuple[str, ...] | None:
     names = getattr(array.metadata, "dimension_names", None)
     if names and all(names):
         return tuple(str(n) for n in names)
-    stamp = _stamp(group, ("zarr.json", ".zattrs"))
-    return _group_axes(str(group), stamp) if stamp is not None else None
+    stamp = _stamp(storage, group, ("zarr.json", ".zattrs"))
+    return _group_axes(storage, group, stamp) if stamp is not None else None
 
 
 def _open_remote(layer: LayerEntry, url: str) -> zarr.Array[Any]:
@@ -107,12 +129,14 @@ def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:
         names = getattr(array.metadata, "dimension_names", None)
         axes = AxisMap.resolve(array.ndim, order, names if names and all(names) else None)
     else:
-        path = level_path(layer, mag)
-        stamp = _stamp(path, ("zarr.json", ".zarray"))
+        storage = _storage(layer)
+        key = level_key(layer, mag)
+        stamp = _stamp(storage, key, ("zarr.json", ".zarray"))
         if stamp is None:
-            raise MagNotFound(f"mag {mag} of layer {layer.name} is missing on disk")
-        array = _open(str(path), stamp)
-        axes = AxisMap.resolve(array.ndim, order, _axis_names(array, path.parent))
+            raise MagNotFound(f"mag {mag} of layer {layer.name} is missing in the store")
+        array = _open(storage, key, stamp)
+        group = key.rsplit("/", 1)[0]
+        axes = AxisMap.resolve(array.ndim, order, _axis_names(array, storage, group))
     box = layer_box(layer)
     end = tuple(t + s for t, s in zip(*box, strict=True)) if box is not None else None
     return LevelView(array, axes, mag, layer.voxel_size, end)
@@ -156,6 +180,7 @@ def thumbnail_level(layer: LayerEntry, size: int) -> LevelView:
 __all__ = [
     "layer_box",
     "layer_mags",
+    "level_key",
     "level_path",
     "open_level",
     "thumbnail_level",

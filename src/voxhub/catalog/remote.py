@@ -35,7 +35,7 @@ from voxhub.config import Settings
 from voxhub.db.remote_models import RemoteCredential
 from voxhub.errors import InvalidInput
 from voxhub.formats.explore import NothingFound
-from voxhub.formats.ingest import publish_registered
+from voxhub.formats.ingest import DataRoot, publish_registered
 from voxhub.formats.paths import check_layer_paths, is_remote
 from voxhub.formats.properties import DatasourceProperties, write_properties
 from voxhub.storage._remote import ChunkCache, RemoteStore
@@ -43,6 +43,7 @@ from voxhub.storage.errors import AlreadyExists
 from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher
 from voxhub.storage.local import check_name, staging_folder
 from voxhub.storage.remote import check_remote_url
+from voxhub.storage.store import DataStore
 
 # Formats zarr-python reads; N5 and Neuroglancer precomputed are registered but not yet read.
 READABLE: dict[str, Literal[2, 3]] = {"zarr": 2, "zarr3": 3}
@@ -117,9 +118,15 @@ def credential_prefix(properties: DatasourceProperties, url: str | None = None) 
 class RemoteSources:
     """One per hub: credentials, stores and opened arrays of remote layers."""
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        storage: DataStore | None = None,
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.storage = storage  # where registered datasets' properties are published
         self.allowed = AllowedHosts.parse(settings.remote_allowed_hosts)
         self.cache = ChunkCache(settings.remote_cache_bytes)
         self._lock = threading.Lock()
@@ -268,16 +275,17 @@ class RemoteSources:
                 self.add_credentials(session, row.organization_id, row.id, grant)
             set_initial_access(session, row, uploader_id=uploader_id)
 
-        target = self.settings.binary_data / organization / name
+        root = DataRoot(self.settings.binary_data, self.settings.staging, self.storage)
+        key = root.dataset_key(organization, name)
         properties.id = {"name": name, "team": organization}
         register = registration(self.sessions, organization, name, created, self.allowed)
         with staging_folder(self.settings.staging) as build:
             folder = build / name
             folder.mkdir()
             write_properties(folder, properties)
-            if target.exists() or target.is_symlink():
+            if root.exists(key):
                 raise AlreadyExists(f"dataset {organization}/{name} already exists")
-            publish_registered(folder, target, properties, register)
+            publish_registered(root, folder, key, properties, register)
         self.forget()
 
 

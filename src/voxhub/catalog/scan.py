@@ -1,4 +1,4 @@
-"""Find dataset folders under ``binaryData/<org>/<dataset>`` and sync the catalog.
+"""Find datasets under ``binaryData/<org>/<dataset>`` (any ``DataStore``) and sync the catalog.
 
 New or changed folders are (re)registered, folders that vanished are marked
 ``missing``, unreadable ones ``error`` with the reason. Symlinked organisation,
@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voxhub.catalog.register import describe_folder, mark_status, upsert_dataset
+from voxhub.catalog.register import describe, mark_status, upsert_dataset
 from voxhub.db.models import Dataset, Organization
 from voxhub.errors import VoxhubError
-from voxhub.storage.local import NAME_PATTERN
 from voxhub.storage.remote import AllowedHosts
+from voxhub.storage.store import DataStore
 
 log = logging.getLogger("voxhub.scan")
 
@@ -33,21 +32,8 @@ class ScanReport:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _folders(root: Path) -> list[tuple[str, str, Path]]:
-    found: list[tuple[str, str, Path]] = []
-    if not root.is_dir():
-        return found
-    for org_dir in sorted(root.iterdir()):
-        if not org_dir.is_dir() or not NAME_PATTERN.match(org_dir.name):
-            continue
-        for dataset_dir in sorted(org_dir.iterdir()):
-            if dataset_dir.is_dir() and NAME_PATTERN.match(dataset_dir.name):
-                found.append((org_dir.name, dataset_dir.name, dataset_dir))
-    return found
-
-
-def scan(session: Session, binary_data: Path, allowed: AllowedHosts | None = None) -> ScanReport:
-    """Sync the catalog with the folders; ``allowed``: hosts remote layers may name."""
+def scan(session: Session, storage: DataStore, allowed: AllowedHosts | None = None) -> ScanReport:
+    """Sync the catalog with the store's datasets; ``allowed``: hosts remote layers may name."""
     report = ScanReport()
     seen: set[tuple[str, str]] = set()
     elsewhere = set(  # names an external datastore holds: a local folder may not take them
@@ -57,14 +43,14 @@ def scan(session: Session, binary_data: Path, allowed: AllowedHosts | None = Non
             .where(Dataset.datastore_id.is_not(None))
         ).all()
     )
-    for organization, name, folder in _folders(binary_data):
+    for organization, name in storage.datasets():
         key = f"{organization}/{name}"
         seen.add((organization, name))
         if (organization, name) in elsewhere:
             report.errors[key] = "an external datastore holds a dataset of that name"
             continue
         try:
-            properties = describe_folder(folder)
+            properties = describe(storage, key)
             with session.begin_nested():
                 upsert_dataset(session, organization, name, properties, allowed)
         except Exception as exc:  # noqa: BLE001  (one folder's failure is reported, not raised)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import multiprocessing
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -57,6 +58,29 @@ def _parse_voxel_size(text: str | None) -> tuple[float, float, float] | None:
     return values
 
 
+def _prepare_data() -> None:
+    """Before serving: register datasets found in the store, remove what dead writers
+    left, and create the sample dataset in an empty store."""
+    from voxhub.catalog.bootstrap import create_sample, store_is_empty
+    from voxhub.catalog.scan import scan as scan_folders
+    from voxhub.config import get_settings
+    from voxhub.jobs.leftovers import clean_leftovers
+
+    settings = get_settings()
+    hub = open_hub()
+    with hub.transaction() as session:
+        scan_folders(session, hub.storage, hub.remote_allowed)
+        empty = store_is_empty(session)
+    clean_leftovers(hub)  # staging and upload copies of writers killed earlier
+    if empty and settings.sample:
+        out.print(
+            "The store is empty: creating the sample dataset sample_organization/sample_cells …"
+        )
+        with progress_bar("sample dataset") as report, hub.transaction() as session:
+            create_sample(session, hub.data_root, hub.layout, report)
+    hub.close()
+
+
 @app.command()
 @clean_errors
 def serve(
@@ -93,11 +117,8 @@ def serve(
     elif hub_url or key:
         raise InvalidInput("--hub and --key go with --datastore")
     from voxhub.access.first_admin import ensure_admin
-    from voxhub.catalog.bootstrap import create_sample, store_is_empty
-    from voxhub.catalog.scan import scan as scan_folders
     from voxhub.cli.serving import claim_address, run_server
     from voxhub.config import get_settings
-    from voxhub.jobs.leftovers import clean_leftovers
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -109,18 +130,19 @@ def serve(
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
     with hub.transaction() as session:
         created = ensure_admin(session, with_token=True)
-        scan_folders(session, settings.binary_data, hub.remote_allowed)
-        empty = store_is_empty(session)
-    clean_leftovers(hub)  # staging and upload copies of writers killed earlier
+    hub.close()
     if created:
         out.print(created.announcement(url.rstrip("/")), highlight=False, soft_wrap=True)
-    if empty and settings.sample:
-        out.print(
-            "The store is empty: creating the sample dataset sample_organization/sample_cells …"
-        )
-        with progress_bar("sample dataset") as report, hub.transaction() as session:
-            create_sample(session, hub.data_root, hub.layout, report)
-    hub.close()
+    if settings.storage:
+        # obstore's runtime does not survive a fork, and granian forks its workers: the
+        # server process itself must not touch the bucket, so a fresh process does.
+        child = multiprocessing.get_context("spawn").Process(target=_prepare_data)
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise SystemExit(child.exitcode or 1)
+    else:
+        _prepare_data()
 
     def announce() -> None:
         out.print(f"voxhub listening on http://{settings.host}:{settings.port} (API docs at /docs)")
@@ -138,7 +160,7 @@ def _serve_datastore(settings: Settings) -> None:
         raise InvalidInput("a datastore needs --hub URL and --key KEY (or VOXHUB_HUB_URL, …_KEY)")
     hub = open_hub()
     with hub.transaction() as session:
-        scan_folders(session, settings.binary_data)
+        scan_folders(session, hub.storage)
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
     link = HubLink(settings.hub_url, settings.datastore_key)
     node = DatastoreNode(link, hub.index, url, settings.datastore_heartbeat_seconds)
@@ -162,7 +184,7 @@ def sample() -> None:
     from voxhub.catalog.bootstrap import SAMPLE_DATASET, SAMPLE_ORGANIZATION, create_sample
 
     hub = open_hub()
-    if hub.data_root.dataset_dir(SAMPLE_ORGANIZATION, SAMPLE_DATASET).exists():
+    if hub.data_root.exists(hub.data_root.dataset_key(SAMPLE_ORGANIZATION, SAMPLE_DATASET)):
         out.print(f"{SAMPLE_ORGANIZATION}/{SAMPLE_DATASET} already exists")
         return
     with progress_bar("sample dataset") as report, hub.transaction() as session:
@@ -226,7 +248,7 @@ def scan() -> None:
 
     hub = open_hub()
     with hub.transaction() as session:
-        report = scan_folders(session, hub.settings.binary_data, hub.remote_allowed)
+        report = scan_folders(session, hub.storage, hub.remote_allowed)
     out.print(f"{len(report.active)} datasets active, {len(report.missing)} missing")
     for key in report.missing:
         out.print(f"  missing: {key}")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from voxhub.errors import VoxhubError
 
@@ -30,7 +31,8 @@ def clean_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except VoxhubError as exc:
-            err.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
+            # escaped: a detail quoting input (a URL like http://[::1]/) is not rich markup
+            err.print(f"[red]error:[/red] {escape(exc.detail)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             # The command's ``finally`` blocks have run (staging removed, nothing published).

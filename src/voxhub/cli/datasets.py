@@ -130,7 +130,7 @@ def delete(
     hub = open_hub()
     with hub.transaction() as session:
         row = dataset_by_key(session, dataset)
-        entry = trash_service.delete_dataset(session, operator(), row, confirm, hub.settings.data)
+        entry = trash_service.delete_dataset(session, operator(), row, confirm, hub.storage)
         entry_id = entry.id
     out.print(
         f"moved {dataset} to the trash (entry {entry_id}; `voxhub dataset restore {entry_id}`)"
@@ -144,7 +144,7 @@ def restore(entry: int) -> None:
     hub = open_hub()
     with hub.transaction() as session:
         row = trash_service.restore(
-            session, operator(), trash_service.get_entry(session, entry), hub.settings.data
+            session, operator(), trash_service.get_entry(session, entry), hub.storage
         )
         name = dataset_service.label(row)
     out.print(f"restored {name}", highlight=False)
@@ -162,7 +162,7 @@ def trash(
     with hub.transaction() as session:
         if purge_expired:
             count = trash_service.purge_expired(
-                session, operator(), hub.settings.data, hub.settings.trash_days
+                session, operator(), hub.storage, hub.settings.trash_days
             )
             out.print(f"purged {count} expired entries")
         table = Table("entry", "dataset", "deleted", "by")

@@ -74,12 +74,14 @@ def send_all(
     all_pieces: list[Piece],
     parallel: int,
     progress: Callable[[int], None] | None = None,
+    ask_first: bool = True,
 ) -> None:
-    """Send every piece the server does not have yet, ``parallel`` at a time."""
+    """Send every piece the server does not have yet, ``parallel`` at a time
+    (``ask_first``: ask for each piece before sending it, for resumed uploads)."""
     route = f"/api/v1/uploads/{upload_id}/chunks"
 
     def one(piece: Piece) -> None:
-        present = http.request("GET", route, params=piece.fields()).status_code == 200
+        present = ask_first and http.request("GET", route, params=piece.fields()).status_code == 200
         if not present:
             http.request(
                 "POST",

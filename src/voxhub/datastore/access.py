@@ -22,6 +22,8 @@ Key = tuple[str | None, str | None, frozenset[str], str, str]
 class HubAccess:
     """``may_view`` for ``can()`` on a node; also its ``authenticator``."""
 
+    asks_hub = True  # a check may wait for the network: callers keep it off the event loop
+
     def __init__(self, link: HubLink, cache_seconds: float) -> None:
         self._link = link
         self.cache_seconds = cache_seconds

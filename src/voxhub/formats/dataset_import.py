@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from voxhub.arrays.downsample import default_method
 from voxhub.arrays.layer import LayerLayout
@@ -32,10 +31,10 @@ MARKER_FILE = ".voxhub-import.json"
 LayerProgress = Callable[[int, int, int], None]  # (layer index, done, total)
 
 
-def published_marker(folder: Path) -> str | None:
-    """The marker an import left in a published dataset folder, if any."""
+def published_marker(root: DataRoot, key: str) -> str | None:
+    """The marker an import left in a published dataset, if any."""
     try:
-        return json.loads((folder / MARKER_FILE).read_text()).get("marker")
+        return json.loads(root.store.read(f"{key}/{MARKER_FILE}") or b"").get("marker")
     except (OSError, ValueError, AttributeError):
         return None
 
@@ -68,13 +67,13 @@ def import_dataset(
     (inside ``register``: the catalog accepts it before it appears, see ``ingest``)."""
     if not layers:
         raise InvalidInput("nothing to import: no layers found")
-    target = root.dataset_dir(organization, dataset)
+    key = root.dataset_key(organization, dataset)
     names = [check_name(layer.name, "layer name") for layer in layers]
     if len(set(names)) != len(names):
         raise InvalidInput(f"layer names must be unique, got {names}")
     for layer in layers:
         _check_source(layer.source, layer.category or default_category)
-    if target.exists():
+    if root.exists(key):
         raise Conflict(f"dataset {organization}/{dataset} already exists")
     size, unit = _voxel_size(layers, voxel_size, unit)
     band = source_band(layout)
@@ -109,5 +108,5 @@ def import_dataset(
         _write_group_marker(folder, layout.zarr_format)
         if marker is not None:
             (folder / MARKER_FILE).write_text(json.dumps({"marker": marker}))
-        publish_registered(folder, target, properties, register)
+        publish_registered(root, folder, key, properties, register)
     return properties

@@ -12,7 +12,6 @@ refuses — or its commit fails — nothing stays published.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -24,18 +23,21 @@ from voxhub.arrays.downsample import default_method
 from voxhub.arrays.layer import LayerLayout
 from voxhub.arrays.progress import ProgressFn
 from voxhub.arrays.pyramid import WrittenLayer, source_band, write_pyramid
-from voxhub.errors import Conflict, InvalidInput, NotFound
+from voxhub.errors import Conflict, InvalidInput, NotFound, UnreadableInput
 from voxhub.formats.properties import (
+    PROPERTIES_FILE,
     BoundingBox,
     DatasourceProperties,
     Layer,
     MagEntry,
     VoxelSize,
+    parse_properties,
     read_properties,
     write_properties,
 )
 from voxhub.formats.source import VolumeSource
-from voxhub.storage.local import check_name, publish, staging_folder
+from voxhub.storage.local import check_name, staging_folder
+from voxhub.storage.store import DataStore, LocalDataStore
 
 AXIS_ORDER = {"c": 0, "z": 1, "y": 2, "x": 3}
 # Registers a dataset's properties in a catalog around its publication (see above).
@@ -45,15 +47,49 @@ ELEMENT_CLASS = {"float32": "float", "float64": "double"}
 
 @dataclass(frozen=True)
 class DataRoot:
-    """Where datasets live and where they are built."""
+    """Where datasets live (``storage``: the data folder or S3) and where they are built
+    (``staging``, always on this machine's disk)."""
 
     binary_data: Path
     staging: Path
+    storage: DataStore | None = None
+
+    @property
+    def store(self) -> DataStore:
+        return self.storage or LocalDataStore(self.binary_data, self.staging)
 
     def dataset_dir(self, organization: str, dataset: str) -> Path:
         check_name(organization, "organization name")
         check_name(dataset, "dataset name")
         return self.binary_data / organization / dataset
+
+    def dataset_key(self, organization: str, dataset: str) -> str:
+        check_name(organization, "organization name")
+        check_name(dataset, "dataset name")
+        return f"{organization}/{dataset}"
+
+    def exists(self, key: str) -> bool:
+        return self.store.is_published(key)
+
+    def read_properties(self, key: str) -> DatasourceProperties:
+        path = self.store.local_path(key)
+        if path is not None:
+            return read_properties(path)
+        data = self.store.read(f"{key}/{PROPERTIES_FILE}")
+        if data is None:
+            raise UnreadableInput(f"{key}/{PROPERTIES_FILE}: missing")
+        try:
+            return parse_properties(json.loads(data), f"{key}/{PROPERTIES_FILE}")
+        except ValueError as exc:
+            raise UnreadableInput(f"{key}/{PROPERTIES_FILE}: {exc}") from None
+
+    def write_properties(self, key: str, properties: DatasourceProperties) -> None:
+        path = self.store.local_path(key)
+        if path is not None:
+            write_properties(path, properties)
+        else:  # one PUT: readers see the old document or the new one
+            document = json.dumps(properties.to_json(), indent=2).encode()
+            self.store.write(f"{key}/{PROPERTIES_FILE}", document)
 
 
 def layer_properties(written: WrittenLayer, category: str, zarr_format: int) -> Layer:
@@ -88,17 +124,21 @@ def _write_group_marker(folder: Path, zarr_format: int) -> None:
 
 
 def publish_registered(
-    built: Path, target: Path, properties: DatasourceProperties, register: Register | None
+    root: DataRoot,
+    built: Path,
+    key: str,
+    properties: DatasourceProperties,
+    register: Register | None,
 ) -> None:
-    """Rename ``built`` to ``target`` inside ``register(properties)``; undone if that fails."""
+    """Publish ``built`` as ``key`` inside ``register(properties)``; undone if that fails."""
     published = False
     try:
         with register(properties) if register is not None else nullcontext():
-            publish(built, target)
+            root.store.publish(built, key)
             published = True
     except BaseException:
-        if published:  # back into staging, which is removed with it
-            os.rename(target, built)
+        if published:  # locally back into staging, which is removed with it
+            root.store.unpublish(key, built)
         raise
 
 
@@ -127,7 +167,7 @@ def import_layer(
     register: Register | None = None,
 ) -> DatasourceProperties:
     """Write ``source`` as ``layer`` of ``organization/dataset`` and publish it."""
-    target = root.dataset_dir(organization, dataset)
+    key = root.dataset_key(organization, dataset)
     check_name(layer, "layer name")
     _check_source(source, category)
     size = tuple(voxel_size or source.voxel_size or (1.0, 1.0, 1.0))
@@ -136,14 +176,14 @@ def import_layer(
         raise InvalidInput(f"voxel size must be three positive numbers, got {size}")
     existing: DatasourceProperties | None = None
     if add_to_existing:
-        if not target.exists():
+        if not root.exists(key):
             raise NotFound(f"dataset {organization}/{dataset} does not exist")
-        existing = read_properties(target)
-        if existing.layer(layer) or (target / layer).exists():
+        existing = root.read_properties(key)
+        if existing.layer(layer) or root.store.list_dir(f"{key}/{layer}"):
             raise Conflict(f"dataset {organization}/{dataset} already has a layer {layer!r}")
         if voxel_size is None:
             size, unit = existing.scale.factor, existing.scale.unit
-    elif target.exists():
+    elif root.exists(key):
         raise Conflict(f"dataset {organization}/{dataset} already exists (use --add-layer)")
 
     method = default_method(category)
@@ -165,14 +205,16 @@ def import_layer(
         if existing is not None:
             before = existing.model_copy(deep=True)
             existing.data_layers.append(entry)
+            published = False
             try:
                 with register(existing) if register is not None else nullcontext():
-                    publish_registered(folder / layer, target / layer, existing, None)
-                    write_properties(target, existing)
+                    root.store.publish(folder / layer, f"{key}/{layer}")
+                    published = True
+                    root.write_properties(key, existing)
             except BaseException:
-                if (target / layer).exists() and not (folder / layer).exists():
-                    os.rename(target / layer, folder / layer)
-                write_properties(target, before)
+                if published:
+                    root.store.unpublish(f"{key}/{layer}", folder / layer)
+                root.write_properties(key, before)
                 raise
             return existing
         properties = DatasourceProperties(
@@ -182,5 +224,5 @@ def import_layer(
         )
         write_properties(folder, properties)
         _write_group_marker(folder, layout.zarr_format)
-        publish_registered(folder, target, properties, register)
+        publish_registered(root, folder, key, properties, register)
         return properties

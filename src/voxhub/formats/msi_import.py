@@ -26,6 +26,7 @@ from voxhub.formats.dataset_import import MARKER_FILE
 from voxhub.formats.ingest import DataRoot, _write_group_marker, layer_properties
 from voxhub.formats.msi_source import MsiAnalysis, MsiSource
 from voxhub.formats.properties import DatasourceProperties, VoxelSize, write_properties
+from voxhub.storage.errors import NotOnThisStorage
 from voxhub.storage.local import check_name, publish, staging_folder
 
 MSI_FORMATS = (imzml, omsi)
@@ -192,6 +193,8 @@ def import_msi(
 
     ``marker`` is left in the published folder so a retried job knows its own work.
     """
+    if root.store.local_path(root.dataset_key(organization, dataset)) is None:
+        raise NotOnThisStorage("MSI datasets are kept in the data folder only, not on S3 (yet)")
     target = root.dataset_dir(organization, dataset)
     if target.exists():
         raise Conflict(f"dataset {organization}/{dataset} already exists")

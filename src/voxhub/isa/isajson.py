@@ -204,7 +204,38 @@ def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) ->
     out["people"] = [person_json(p) for p in inv.contacts]
     out["studies"] = studies
     out["comments"] = comments
+    # Readers such as isatools look every term's source up among the declared ones.
+    declared = {s.name for s in inv.ontology_source_references}
+    out["ontologySourceReferences"] += [
+        {"name": name, "file": "", "version": "", "description": UNDECLARED, "comments": []}
+        for name in sorted(_term_sources(out) - declared - {""})
+    ]
     return out
+
+
+# The description of a term source the model uses without declaring it: written so that
+# ISA-JSON readers find every source, and left out again when read back.
+UNDECLARED = "term source used in this investigation"
+
+
+def _term_sources(tree: Any) -> set[str]:
+    """Every ``termSource`` in a JSON tree (each shared object visited once)."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            source = node.get("termSource")
+            if isinstance(source, str):
+                found.add(source)
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return found
 
 
 def dumps(
@@ -323,6 +354,8 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
     for i, s in enumerate(r.array(root, "ontologySourceReferences", "$")):
         where = f"$.ontologySourceReferences[{i}]"
         s = r.obj(s, where)
+        if s.get("description") == UNDECLARED and not (s.get("file") or s.get("version")):
+            continue  # declared only for ISA-JSON readers (see to_isa_json)
         inv.ontology_source_references.append(
             OntologySourceReference(
                 r.text(s, "name", where),

@@ -420,6 +420,13 @@ def _inline_term(lists: list[list[Any]], category: str, reader: JsonReader) -> O
     return OntologyAnnotation(category.rsplit("/", 1)[-1])
 
 
+def _given(term: Any) -> Any:
+    """A protocol type, or None for a missing or empty one (``annotationValue`` "" ...)."""
+    if isinstance(term, dict) and not any(v for k, v in term.items() if k != "@id"):
+        return None
+    return term
+
+
 def _foreign_tables(
     processes: list[Any], catalog: Catalog, reader: JsonReader, path: str
 ) -> list[ArcTable]:
@@ -488,7 +495,7 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
     # (performer and date, which ARCtrl drops, before the comments).
     io_column(HeaderKind.INPUT, inputs)
     text_column(CompositeHeader.protocol_ref(), lambda r: r.reader.text(r.protocol, "name", r.path))
-    types = [r.protocol.get("protocolType") for r, _ in pairs]
+    types = [_given(r.protocol.get("protocolType")) for r, _ in pairs]
     if any(types):
         reader = pairs[0][0].reader
         columns.append(

@@ -69,6 +69,9 @@ _NODE_KIND = {
 }
 
 
+_NO_TYPE = {"annotationValue": "", "termSource": "", "termAccession": ""}
+
+
 def _q(text: str) -> str:
     return quote(text, safe="")
 
@@ -227,7 +230,8 @@ class ScopeWriter:
         if found is not None:
             return str(found["@id"])
         pid = f"#protocol/{_q(self.scope)}/{_q(table.name)}/{len(self.protocols)}"
-        protocol: dict[str, Any] = {"@id": pid, "name": table.name}
+        # An empty type rather than none: isatools' validator needs the key.
+        protocol: dict[str, Any] = {"@id": pid, "name": table.name, "protocolType": _NO_TYPE}
         components = []
         for c in cols:
             kind, cell = headers[c].kind, row[c]
@@ -259,8 +263,7 @@ class ScopeWriter:
             for c, h in enumerate(headers)
             if h.kind is HeaderKind.PARAMETER
         ]
-        if parameters:
-            protocol["parameters"] = parameters
+        protocol["parameters"] = parameters  # empty or not: isatools' validator needs it
         if components:
             protocol["components"] = components
         self.protocols[key] = protocol
@@ -286,6 +289,10 @@ class ScopeWriter:
             out: dict[str, Any] = {}
             if kind == "data":
                 out["type"] = "Raw Data File"  # ISA wants a data type; ARCtrl needs one
+            if kind != "data":  # isatools' validator needs the lists, empty or not
+                out["characteristics"] = []
+                if kind == "sample":
+                    out["factorValues"] = []
             if values:
                 out[key] = [self.value_entry(cat, c) for cat, c in values]
             comments = []
@@ -346,8 +353,9 @@ class ScopeWriter:
                 comments.append({"name": h.text, "value": cell.text})
             else:
                 fallback[c] = cell
-        if params:
-            process["parameterValues"] = params
+        process["parameterValues"] = params  # empty or not: isatools' validator needs it
+        # Both lists always, empty or not: isatools' validator needs the keys.
+        process["inputs"], process["outputs"] = [], []
         if input_ok:
             c, h = in_col  # type: ignore[misc]
             process["inputs"] = [self._node(h, row[c], "characteristics", characteristics)]

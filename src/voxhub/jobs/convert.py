@@ -23,7 +23,7 @@ from voxhub.db.models import Dataset, Organization
 from voxhub.formats.dataset_import import import_dataset, published_marker
 from voxhub.formats.layers import ImportOptions, open_layers
 from voxhub.formats.msi_import import import_msi
-from voxhub.formats.properties import DatasourceProperties, read_properties
+from voxhub.formats.properties import DatasourceProperties
 from voxhub.formats.registry import MSI, detect, kind
 from voxhub.hub import Hub
 from voxhub.jobs.context import JobContext
@@ -68,11 +68,12 @@ def convert_into(
 ) -> dict[str, Any]:
     """Convert ``source`` as job ``ctx`` (progress from ``start`` to 1) and register it."""
     hub = ctx.hub
-    target = hub.data_root.dataset_dir(organization, dataset)
+    root = hub.data_root
+    key = root.dataset_key(organization, dataset)
     marker = f"job-{ctx.job_id}"
-    if target.exists() and published_marker(target) == marker:
+    if root.exists(key) and published_marker(root, key) == marker:
         ctx.message("already published by an earlier attempt; registering")
-        return register_published(hub, organization, dataset, read_properties(target), on_new)
+        return register_published(hub, organization, dataset, root.read_properties(key), on_new)
     ctx.progress(start, 1.0, f"reading {source.name}")
     if kind(detect(source)) == MSI:
         return _convert_msi(ctx, source, organization, dataset, params, start, on_new)

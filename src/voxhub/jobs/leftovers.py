@@ -57,7 +57,9 @@ def clean_leftovers(hub: Hub) -> tuple[int, int]:
             return owner["job"] in live
         return age < FOREIGN_SECONDS
 
-    staging = clean_staging(hub.settings.staging, is_live=is_live)
+    staging = clean_staging(hub.settings.staging, is_live=is_live)  # local builds
+    if hub.settings.storage:  # publications to an object store that never got their marker
+        staging += hub.storage.clean_staging(is_live)
     uploads = 0
     from voxhub.uploads.service import upload_folder  # uploads sit above jobs
 

@@ -17,7 +17,7 @@ from voxhub.errors import NotFound, PermissionDenied
 from voxhub.formats import imzml
 from voxhub.formats.dataset_import import published_marker
 from voxhub.formats.msi_import import import_msi
-from voxhub.formats.properties import DatasourceProperties, read_properties
+from voxhub.formats.properties import DatasourceProperties
 from voxhub.hub import Hub
 from voxhub.openmsi.analyses import list_analyses
 from voxhub.openmsi.errors import MissingParameter
@@ -70,9 +70,10 @@ def import_file(
     """Import an MSI file as a new dataset and register it (idempotent for ``marker``)."""
     check_name(organization, "organization name")
     check_name(dataset, "dataset name")
-    target = hub.data_root.dataset_dir(organization, dataset)
-    if marker is not None and target.exists() and published_marker(target) == marker:
-        return register(hub, organization, dataset, read_properties(target))
+    root = hub.data_root
+    key = root.dataset_key(organization, dataset)
+    if marker is not None and root.exists(key) and published_marker(root, key) == marker:
+        return register(hub, organization, dataset, root.read_properties(key))
 
     def report(_index: int, done: int, total: int) -> None:
         if progress is not None:

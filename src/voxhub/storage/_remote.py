@@ -48,6 +48,8 @@ from voxhub.storage.fetch import METADATA_BYTES, AllowedHosts, Credentials, Guar
 
 # The largest single object a remote layer may answer (a shard of a big array).
 MAX_OBJECT_BYTES = 1024 * 2**20
+# Prefetches running on zarr's loop (a task must be referenced until it ends).
+_BACKGROUND: set[asyncio.Future[None]] = set()
 
 
 class ChunkCache:
@@ -225,6 +227,23 @@ class RemoteStore(Store):
         finally:
             state.inflight.pop(cache_key, None)
 
+    def start_fetching(self, keys: list[str]) -> None:
+        """Put ``keys`` in flight on zarr's event loop and return at once; readers that ask
+        for them later join these fetches (coalescing) or find them cached."""
+        missing = [k for k in keys if self.cache.get((self.identity, self.url, k, "None")) is None]
+        if not missing:
+            return
+
+        async def fetch_all() -> None:  # errors surface in the reads that join these fetches
+            await asyncio.gather(*(self.fetch(k) for k in missing), return_exceptions=True)
+
+        async def start() -> None:
+            task = asyncio.ensure_future(fetch_all())
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
+
+        sync(start())
+
     async def get(
         self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
     ) -> Buffer | None:
@@ -267,14 +286,17 @@ class RemoteStore(Store):
 
 
 def prefetch(array: Any, key: tuple[Any, ...]) -> int:
-    """Fetch every chunk object ``array[key]`` touches into the cache, all at once.
+    """Start fetching every chunk object ``array[key]`` touches, all at once, and return.
 
     A reader that goes through a big box band by band would otherwise wait one
     round trip per band; this puts the whole box's requests in flight together
-    (``concurrency`` at a time), as far as the cache can hold them (half of it,
-    counting chunks at their uncompressed size). ``key`` holds ints and unit
-    slices in stored order. Returns how many chunks were asked for (0 when the
-    array is not remote, or sharded: shards are read by ranges).
+    (``concurrency`` at a time, in the order the bands will want them), as far
+    as the cache can hold them (half of it, counting chunks at their
+    uncompressed size). The band reads that follow join these fetches
+    (coalescing) or find them cached, so decoding overlaps fetching. ``key``
+    holds ints and unit slices in stored order. Returns how many chunks were
+    asked for (0 when the array is not remote, or sharded: shards are read by
+    ranges).
     """
     store = getattr(array, "store", None)
     if not isinstance(store, RemoteStore) or getattr(array, "shards", None) is not None:
@@ -294,13 +316,8 @@ def prefetch(array: Any, key: tuple[Any, ...]) -> int:
         f"{array.path}/{meta.encode_chunk_key(c)}".lstrip("/")
         for c in itertools.islice(itertools.product(*ranges), most)
     ]
-    if len(keys) < 2:
-        return len(keys)
-
-    async def fetch_all() -> None:
-        await asyncio.gather(*(store.fetch(k) for k in keys))
-
-    sync(fetch_all())
+    if len(keys) >= 2:
+        store.start_fetching(keys)
     return len(keys)
 
 

@@ -23,3 +23,9 @@ class ArchiveTooLarge(TooLarge):
     """A zip that unpacks to more than its limits allow."""
 
     code = "archive_too_large"
+
+
+class NotOnThisStorage(InvalidInput):
+    """An operation the configured storage (``VOXHUB_STORAGE``) does not offer yet."""
+
+    code = "not_on_this_storage"

@@ -75,6 +75,11 @@ def staging_owner(folder: Path) -> dict[str, Any] | None:
     return owner if isinstance(owner, dict) else None
 
 
+def current_owner() -> dict[str, Any]:
+    """Who is writing: this host, process and job (``staging_owned_by``)."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "job": _owner_job.get()}
+
+
 @contextmanager
 def staging_folder(staging_root: Path) -> Iterator[Path]:
     """A fresh folder for building; removed afterwards unless it was published.
@@ -85,8 +90,7 @@ def staging_folder(staging_root: Path) -> Iterator[Path]:
     staging_root.mkdir(parents=True, exist_ok=True)
     folder = staging_root / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
     folder.mkdir()
-    owner = {"host": socket.gethostname(), "pid": os.getpid(), "job": _owner_job.get()}
-    (folder / OWNER_FILE).write_text(json.dumps(owner))
+    (folder / OWNER_FILE).write_text(json.dumps(current_owner()))
     try:
         yield folder
     finally:

@@ -23,7 +23,7 @@ from voxhub.errors import UnreadableInput, VoxhubError
 from voxhub.formats.dataset_import import MARKER_FILE, published_marker
 from voxhub.formats.ingest import publish_registered
 from voxhub.formats.paths import check_layer_paths, refuse_links
-from voxhub.formats.properties import read_properties, write_properties
+from voxhub.formats.properties import write_properties
 from voxhub.formats.registry import detect
 from voxhub.hub import Hub
 from voxhub.jobs.context import JobContext
@@ -146,11 +146,13 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             session, dataset, uploader_id=uploader_id, folder_id=folder_id, team_ids=team_ids
         )
 
-    target = hub.data_root.dataset_dir(organization, name)
+    data_root = hub.data_root
+    key = data_root.dataset_key(organization, name)
     marker = f"job-{ctx.job_id}"
-    if target.exists() and published_marker(target) == marker:
-        result = register_published(hub, organization, name, read_properties(target), on_new)
-    elif target.exists() or os.path.lexists(target):
+    if data_root.exists(key) and published_marker(data_root, key) == marker:
+        properties = data_root.read_properties(key)
+        result = register_published(hub, organization, name, properties, on_new)
+    elif data_root.exists(key):
         raise _unavailable(organization, name)
     else:
         try:
@@ -169,7 +171,7 @@ def _import_upload(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             (build / MARKER_FILE).write_text(f'{{"marker": "{marker}"}}')
             register = registration(hub.sessions, organization, name, on_new)
             try:  # the catalog accepts the rows before the rename makes the dataset visible
-                publish_registered(build, target, properties, register)
+                publish_registered(data_root, build, key, properties, register)
             except AlreadyExists:
                 raise _unavailable(organization, name) from None
             result = {

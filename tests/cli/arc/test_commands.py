@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from voxhub.cli.arc import app
+from voxhub.cli.arc.credentials import helper_args
 from voxhub.isa import load_arc
 
 runner = CliRunner()
@@ -149,9 +150,24 @@ def test_config_set_list_unset_and_the_editor_setting(root, tmp_path, monkeypatc
     assert "general.verbosity=1" in ok(root, "config", "list")
     assert "not section.key" in arc(root, "config", "set", "-n", "nodot", "-v", "1").output
     assert "not both" in arc(root, "config", "list", "-l", "-g").output
-    ok(root, "config", "set", "-n", "general.editor", "-v", editor(tmp_path, title="Via config"))
+    # an editor set in the ARC's own settings (which a cloned ARC brings) is never run
+    ok(root, "config", "set", "-n", "general.editor", "-v", editor(tmp_path, title="From ARC"))
+    ok(root, "s", "edit", "-s", "S", EDITOR="true")
+    assert load_arc(root).investigation.get_study("S").title == ""
+    ok(root, "config", "set", "-g", "-n", "general.editor", "-v", editor(tmp_path, title="Mine"))
     ok(root, "s", "edit", "-s", "S", EDITOR="false")
-    assert load_arc(root).investigation.get_study("S").title == "Via config"
+    assert load_arc(root).investigation.get_study("S").title == "Mine"
+
+
+def git_credential(host):
+    """What git's credential machinery answers for an https host (no prompting)."""
+    return subprocess.run(
+        ["git", *helper_args(), "credential", "fill"],
+        input=f"protocol=https\nhost={host}\n\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "PYTHONPATH": os.pathsep.join(sys.path)},
+    ).stdout
 
 
 def test_remote_token_store_is_private_and_get_says_what_to_do(root, tmp_path, monkeypatch):
@@ -163,6 +179,9 @@ def test_remote_token_store_is_private_and_get_says_what_to_do(root, tmp_path, m
     result = arc(root, "remote", "token", "get")
     assert result.exit_code != 0 and "token store" in result.output
     assert "one word" in arc(root, "remote", "token", "store", "-t", "a b").output
+    # git (as sync and get run it) gets the token from voxhub's credential helper
+    assert "username=me\npassword=s3cr3t" in git_credential("git.example.org")
+    assert "s3cr3t" not in git_credential("elsewhere.org")
 
 
 def test_version_and_aliases(root):

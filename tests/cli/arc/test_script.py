@@ -202,3 +202,50 @@ def test_bad_input_is_one_line_and_changes_nothing(half_done, tmp_path, monkeypa
     assert "Traceback" not in result.output
     after = {p: p.read_bytes() for p in (tmp_path / "myarc").rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_arccommander_verbs_on_an_arc_arctrl_wrote_keep_every_other_field(tmp_path, monkeypatch):
+    """An ARC written by ARCtrl 3.2, changed with the entry verbs, reads back in ARCtrl with
+    exactly the changes asked for."""
+    arctrl("write-sample", tmp_path / "myarc")
+    want = arctrl("dump", tmp_path / "myarc")
+    monkeypatch.chdir(tmp_path)
+    run_script(
+        """
+arc -p myarc i publication update -d 10.1/x --title "Renamed paper"
+arc -p myarc i person update -l Lee -f Ann --phone "+49 9"
+arc -p myarc s design register -s S1 -d "dose design"
+arc -p myarc s factor register -s S1 -n dose
+arc -p myarc s publication register -s S1 -d 10.3/z --title Z
+arc -p myarc a person update -a A1 -l Former -f Per --affiliation Lab
+arc -p myarc s unregister -s S1
+arc -p myarc s register -s S1
+arc -p myarc s add -s S2 --title Two
+arc -p myarc a move -s S1 -a A1 -t S2
+"""
+    )
+    want["publications"][0]["title"] = "Renamed paper"
+    want["contacts"][0]["phone"] = "+49 9"
+    s1 = want["studies"]["S1"]
+    s1["design"].append(["dose design", "", ""])
+    sampling = s1["tables"][0]["columns"]
+    sampling.append(["Factor [dose]", [["term", "", "", ""]] * len(sampling[0][1])])
+    s1["publications"].append(
+        {
+            "pubmed": "",
+            "doi": "10.3/z",
+            "authors": "",
+            "title": "Z",
+            "status": None,
+            "comments": [],
+        }  # fmt: skip
+    )
+    want["assays"]["A1"]["performers"][0]["affiliation"] = "Lab"
+    s1["assays"] = []
+    want["studies_registered"].append("S2")
+    want["studies"]["S2"] = {
+        "title": "Two", "description": "", "submission": "", "release": "", "publications": [],
+        "contacts": [], "design": [], "comments": [], "assays": ["A1"], "tables": [],
+        "datamap": None,
+    }  # fmt: skip
+    assert differences(arctrl("dump", tmp_path / "myarc"), want) == []

@@ -150,14 +150,17 @@ def given(values: dict[str, Any], replace: bool) -> dict[str, str]:
 def edit_fields(fields: dict[str, str], what: str) -> dict[str, str]:
     """Let the user change ``Field: value`` lines in their editor; the fields as saved.
 
-    The editor is the ``general.editor`` setting (``arc init --editorpath``), else
+    The editor is the user's ``general.editor`` setting (``arc init --editorpath``), else
     ``$VISUAL``/``$EDITOR``; an editor closed without saving changes nothing.
     """
     text = "".join(f"{k}: {v}\n" for k, v in fields.items())
     from voxhub.cli.arc.settings import settings
 
     editor = (
-        settings().get("general.editor") or os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        # never the ARC's own .arc/config: a cloned ARC must not choose what runs here
+        settings(with_arcs=False).get("general.editor")
+        or os.environ.get("VISUAL")
+        or os.environ.get("EDITOR")
     )
     header = f"# Edit {what}; one 'field: value' a line. Lines starting with # are ignored.\n"
     edited = click.edit(header + text, editor=editor, extension=".txt", require_save=True)

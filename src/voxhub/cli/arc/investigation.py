@@ -9,6 +9,7 @@ from voxhub.cli.arc._base import REPLACE, command, load, option, perform, requir
 from voxhub.cli.arc.entries import Owner, add_entry_commands
 from voxhub.cli.arc.kinds import PersonKind, PublicationKind
 from voxhub.cli.arc.nodes import DATED, edit_node, update_node
+from voxhub.cli.arc.top import create_arc
 from voxhub.isa import ARC, Contract, IsaNotFound, Publication
 
 app = typer.Typer(help="Create, show, update or delete the investigation.", no_args_is_help=True)
@@ -38,8 +39,6 @@ add_entry_commands(publication_app, PublicationKind(), INVESTIGATION)
     "Create the ARC's investigation (as 'arc init' does, without git).",
 )
 def create(investigationidentifier: str, **values: Any) -> None:
-    from voxhub.cli.arc.top import create_arc
-
     create_arc(investigationidentifier, values)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from voxhub.cli.arc._base import command, edit_fields, flag, git, option, perform, required, root
+from voxhub.cli.arc.credentials import tokens_path, user_dir
 from voxhub.isa import InvalidIsa, IsaNotFound
 
 config_app = typer.Typer(help="Show and change ArcCommander settings.", no_args_is_help=True)
@@ -29,15 +30,10 @@ DEFAULT_SERVER = "git.nfdi4plants.org"
 MAX_VALUE = 4096
 
 
-def _user_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "voxhub"
-
-
 def _path(local: bool, global_: bool) -> Path:
     if local and global_:
         raise InvalidIsa("give --local or --global, not both")
-    return _user_dir() / "arc.config" if global_ else root() / ".arc" / "config"
+    return user_dir() / "arc.config" if global_ else root() / ".arc" / "config"
 
 
 def _read(path: Path) -> configparser.ConfigParser:
@@ -69,10 +65,10 @@ def _split(name: str) -> tuple[str, str]:
     return section.strip(), key.strip()
 
 
-def settings() -> dict[str, str]:
-    """Every setting, the ARC's over the user's."""
+def settings(with_arcs: bool = True) -> dict[str, str]:
+    """Every setting, the ARC's over the user's (``with_arcs=False``: the user's only)."""
     merged: dict[str, str] = {}
-    for path in (_path(False, True), _path(True, False)):
+    for path in (_path(False, True), _path(True, False))[: 2 if with_arcs else 1]:
         parser = _read(path)
         for section in parser.sections():
             merged.update({f"{section}.{k}": v for k, v in parser.items(section)})
@@ -165,7 +161,7 @@ def token_store(token: str, user: str | None, server: str | None) -> None:
     if len(token) > MAX_VALUE or any(c.isspace() for c in token) or not token:
         raise InvalidIsa("a token is one word of at most 4096 characters")
     _split(f"{host}.token")
-    path = _user_dir() / "arc.tokens"
+    path = tokens_path()
     parser = _read(path)
     if not parser.has_section(host):
         parser.add_section(host)

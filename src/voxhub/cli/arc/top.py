@@ -25,6 +25,7 @@ from voxhub.cli.arc._base import (
     root,
     run_git,
 )
+from voxhub.cli.arc.credentials import helper_args
 from voxhub.cli.arc.exporting import (
     OUTPUT,
     PROCESS_SEQUENCE,
@@ -78,6 +79,11 @@ def check_remote(address: str) -> str:
     return address
 
 
+def _remote_options(no_lfs: bool) -> list[str]:
+    """git options for talking to a remote: stored tokens, and LFS files left there."""
+    return [*helper_args(), *(_LFS_SKIP if no_lfs else [])]
+
+
 def check_branch(branch: str | None) -> list[str]:
     """``[branch]`` when given and a plain branch name (never an option), else ``[]``."""
     if branch is None:
@@ -122,7 +128,10 @@ def create_arc(identifier: str | None, values: dict[str, Any]) -> ARC:
         DESCRIPTION,
         BRANCH,
         REPOSITORY,
-        option("editorpath", help="Editor for the 'edit' commands (kept in .arc/config)."),
+        option(
+            "editorpath",
+            help="Editor for the 'edit' commands (kept in your settings, not the ARC's).",
+        ),
         option("gitlfsbytethreshold", help="Files larger than this many bytes go to git LFS."),
         flag("gitignore", help="Also write a .gitignore."),
         option(
@@ -157,7 +166,7 @@ def init(
     create_arc(investigationidentifier, values)
     folder = root()
     if editorpath:
-        set_value("general.editor", editorpath)
+        set_value("general.editor", editorpath, global_=True)  # see edit_fields: not the ARC's
     if gitlfsbytethreshold:
         set_value("general.gitlfsbytethreshold", gitlfsbytethreshold)
     contracts: list[Contract] = []
@@ -274,7 +283,7 @@ def convert(
 def get(repositoryaddress: str, branchname: str | None, nolfs: bool, merge: bool) -> None:
     address = check_remote(repositoryaddress)
     folder = root()
-    skip = _LFS_SKIP if nolfs else []
+    skip = _remote_options(nolfs)
     named = check_branch(branchname)
     branch = ["-b", *named] if named else []
     if merge:
@@ -286,7 +295,16 @@ def get(repositoryaddress: str, branchname: str | None, nolfs: bool, merge: bool
     if folder.exists() and any(folder.iterdir()):
         raise IsaConflict(f"{folder.resolve()} is not empty (--merge merges into it)")
     folder.mkdir(parents=True, exist_ok=True)
-    clone = ["-c", "protocol.ext.allow=never", *skip, "clone", *branch, "--", address, "."]
+    clone = [
+        "-c",
+        "protocol.ext.allow=never",
+        *skip,
+        "clone",
+        *branch,
+        "--",
+        address,
+        ".",
+    ]
     perform([git(*clone)])
 
 
@@ -350,14 +368,25 @@ def sync(
     for name in check_branch(branch):
         perform([git("checkout", "-B", name)])
     if pull:
-        perform([git(*(_LFS_SKIP if nolfs else []), "pull", "--no-rebase")])
+        perform([git(*_remote_options(nolfs), "pull", "--no-rebase")])
     if run_git("status", "--porcelain").strip():
         perform([git("add", "-A"), git("commit", "-m", commitmessage)])
     else:
         typer.echo("nothing to commit")
     if push:
         head = run_git("rev-parse", "--abbrev-ref", "HEAD").strip()
-        perform([git("push", *(["--force"] if force else []), "-u", "origin", head)])
+        perform(
+            [
+                git(
+                    *_remote_options(False),
+                    "push",
+                    *(["--force"] if force else []),
+                    "-u",
+                    "origin",
+                    head,
+                )
+            ]
+        )
 
 
 @command(app, "version", [], "Print voxhub's version.")

@@ -1,9 +1,25 @@
 /**
  * A dataset as the viewer needs it, parsed once from `GET /api/v1/datasets/{org}/{name}`.
  *
+ * The response's shape is the generated OpenAPI type (`DatasetOut`, `LayerOut` from
+ * `npm run api-types`), so a renamed or retyped field fails `tsc`; what the schema leaves
+ * open (a layer's bounding box and mags, the view configuration: WEBKNOSSOS-style JSON
+ * objects) is checked here at run time.
+ *
  * Coordinates are always (x, y, z) in mag-1 voxels; a mag is the (x, y, z) step of a level;
  * the voxel size is in the dataset's unit (nanometres for microscopy).
  */
+import type { components } from "../app/api/schema";
+
+type DatasetOut = components["schemas"]["DatasetOut"];
+type LayerOut = components["schemas"]["LayerOut"];
+
+/** What `parseDataset` reads of the API's answer: the schema's fields (tests pass fewer). */
+export type DatasetJson = Pick<DatasetOut, "organization" | "name"> &
+  Partial<Omit<DatasetOut, "organization" | "name" | "layers">> & {
+    layers?: (Pick<LayerOut, "name" | "category" | "elementClass" | "boundingBox" | "mags"> & Partial<LayerOut>)[];
+  };
+
 export type Vec3 = [number, number, number];
 
 export type ElementClass = "uint8" | "uint16" | "uint32" | "uint64" | "float32" | "int8" | "int16" | "int32" | "float64";
@@ -69,6 +85,8 @@ export class DatasetUnavailable extends Error {
 }
 
 const SUPPORTED = new Set(["uint8", "uint16", "uint32", "uint64", "float32", "int8", "int16", "int32", "float64"]);
+/** WEBKNOSSOS' names for float layers (what voxhub's properties say) -> the dtype. */
+const ALIASES: Record<string, ElementClass> = { float: "float32", double: "float64" };
 
 function vec3(value: unknown, what: string): Vec3 {
   if (!Array.isArray(value) || value.length !== 3 || value.some((v) => typeof v !== "number")) {
@@ -81,7 +99,13 @@ function magName(mag: Vec3): string {
   return mag[0] === mag[1] && mag[1] === mag[2] ? String(mag[0]) : mag.join("-");
 }
 
-function parseMag(raw: any, layer: string): MagInfo {
+interface MagJson {
+  mag?: unknown;
+  path?: unknown;
+  axisOrder?: { c?: number; x: number; y: number; z: number };
+}
+
+function parseMag(raw: MagJson, layer: string): MagInfo {
   let mag: Vec3;
   if (Array.isArray(raw.mag)) {
     mag = vec3(raw.mag, "mag");
@@ -98,19 +122,20 @@ function parseMag(raw: any, layer: string): MagInfo {
 }
 
 /** Parse the JSON of the dataset route (only what the viewer uses; unknown keys ignored). */
-export function parseDataset(raw: any): DatasetInfo {
+export function parseDataset(raw: DatasetJson): DatasetInfo {
   const layers: LayerInfo[] = [];
   for (const layer of raw.layers ?? []) {
-    if (!SUPPORTED.has(layer.elementClass)) continue;
-    const box = layer.boundingBox ?? {};
-    const mags = (layer.mags ?? []).map((m: any) => parseMag(m, layer.name));
+    const elementClass = ALIASES[layer.elementClass] ?? layer.elementClass;
+    if (!SUPPORTED.has(elementClass)) continue;
+    const box = (layer.boundingBox ?? {}) as { topLeft?: unknown; width?: number; height?: number; depth?: number };
+    const mags = (layer.mags ?? []).map((m) => parseMag(m as MagJson, layer.name));
     mags.sort((a: MagInfo, b: MagInfo) => a.mag[0] * a.mag[1] * a.mag[2] - b.mag[0] * b.mag[1] * b.mag[2]);
     layers.push({
       name: layer.name,
       category: layer.category === "segmentation" ? "segmentation" : "color",
-      elementClass: layer.elementClass,
+      elementClass: elementClass as ElementClass,
       topLeft: vec3(box.topLeft ?? [0, 0, 0], "topLeft"),
-      size: [box.width, box.height, box.depth],
+      size: vec3([box.width, box.height, box.depth], "boundingBox size"),
       mags,
       largestSegmentId: layer.largestSegmentId ?? null,
     });
@@ -176,5 +201,5 @@ export async function loadDataset(
   if (!response.ok) {
     throw new DatasetUnavailable(`The server answered ${response.status} for dataset ${org}/${name}.`, response.status);
   }
-  return parseDataset(await response.json());
+  return parseDataset((await response.json()) as DatasetOut);
 }

@@ -120,12 +120,14 @@ export class Renderer {
   stats = { frames: 0, uploads: 0, uploadedBytes: 0, drawCalls: 0, textures: 0, textureBytes: 0 };
   #programs = new Map<ProgramKind, Program>();
   #mosaics = new Map<string, Mosaic>();
+  #maxTexture: number;
 
   constructor(canvas: HTMLCanvasElement) {
     const gl = canvas.getContext("webgl2", { antialias: false, depth: true, preserveDrawingBuffer: false, premultipliedAlpha: true });
     if (!gl) throw new Error("This browser cannot draw with WebGL2.");
     this.gl = gl;
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    this.#maxTexture = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
     this.#programs.set("colorUint", this.#compile(COLOR_UINT));
     this.#programs.set("colorFloat", this.#compile(COLOR_FLOAT));
     this.#programs.set("segmentation", this.#compile(SEGMENTATION));
@@ -166,14 +168,18 @@ export class Renderer {
       hi = [Math.max(hi[0], coords[u]), Math.max(hi[1], coords[v])];
     }
     const span: [number, number] = level.chunks.length ? [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1] : [1, 1];
+    const gl = this.gl;
+    // Past the GPU's largest texture, fewer slots: tiles then share a slot and the one not
+    // held shows the coarser level (never wrong voxels: the shader checks `u_held`).
+    const most = this.#maxTexture;
+    const wanted = slotsFor(span, grid);
+    const slots: [number, number] = [Math.max(1, Math.min(wanted[0], Math.floor(most / tile[0]))), Math.max(1, Math.min(wanted[1], Math.floor(most / tile[1])))];
     const found = this.#mosaics.get(key);
-    if (found && found.slots[0] >= Math.min(span[0], grid[0]) && found.slots[1] >= Math.min(span[1], grid[1])) {
+    if (found && found.slots[0] >= Math.min(span[0], slots[0]) && found.slots[1] >= Math.min(span[1], slots[1])) {
       found.lastFrame = this.stats.frames;
       return found;
     }
     if (found) this.#drop(key, found);
-    const gl = this.gl;
-    const slots = slotsFor(span, grid);
     const format = formatOf(gl, layer.elementClass);
     const texture = gl.createTexture()!;
     gl.bindTexture(gl.TEXTURE_2D, texture);
@@ -342,7 +348,7 @@ export class Renderer {
       const alpha = state.opacity / 100;
       gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
       gl.uniform1f(this.#uniform(p, "u_alpha"), alpha);
-      const id = BigInt(state.selected);
+      const id = BigInt(state.selected); // a decimal string: exact past 2^53
       gl.uniform2ui(this.#uniform(p, "u_selected"), Number(id & 0xffffffffn), Number((id >> 32n) & 0xffffffffn));
       gl.uniform1i(this.#uniform(p, "u_onlySelected"), state.onlySelected && id > 0n ? 1 : 0);
     } else {

@@ -8,7 +8,7 @@ import { screenToVoxel, type PlaneId } from "./geometry";
 import type { Histogram } from "./histogram";
 import { drawOverlay } from "./overlay";
 import { segmentColor } from "./shaders";
-import { LAYOUTS, type ColorLayerState, type LayerState, type SegmentationLayerState, type ViewerState } from "./urlstate";
+import { LAYOUTS, segmentId, type ColorLayerState, type LayerState, type SegmentationLayerState, type ViewerState } from "./urlstate";
 import type { ViewController } from "./view";
 
 export interface Extras {
@@ -133,14 +133,22 @@ function ColorControls({ layer, state, set, histogram }: { layer: LayerInfo; sta
 }
 
 function SegmentationControls({ layer, state, set }: { layer: LayerInfo; state: SegmentationLayerState; set: (s: LayerState) => void }) {
-  const swatch = state.selected ? toHex(segmentColor(state.selected)) : "transparent";
+  const swatch = state.selected !== "0" ? toHex(segmentColor(BigInt(state.selected))) : "transparent";
+  const [text, setText] = useState(state.selected);
+  useEffect(() => setText(state.selected), [state.selected]);
   return (
     <>
       <label>
         Opacity <input type="range" min="0" max="100" value={state.opacity} onInput={(e) => set({ ...state, opacity: Number((e.target as HTMLInputElement).value) })} />
       </label>
       <label>
-        Selected id <input class="vx-num" type="number" min="0" value={state.selected} onChange={(e) => set({ ...state, selected: Math.max(0, Math.floor(Number((e.target as HTMLInputElement).value) || 0)) })} />
+        Selected id{" "}
+        <input id="viewer-selected" class="vx-id" inputMode="numeric" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)}
+          onChange={(e) => {
+            const id = segmentId((e.target as HTMLInputElement).value.trim() || "0");
+            if (id === null) setText(state.selected); // not a uint64: keep the selection
+            else set({ ...state, selected: id });
+          }} />
         <span class="vx-swatch" style={{ background: swatch }} />
       </label>
       <label>
@@ -183,7 +191,7 @@ export function ViewerApp({ controller, extras }: { controller: ViewController; 
   const boxRef = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState("");
   const activePlane = useRef<PlaneId>("xy");
-  const hovered = useRef<{ layer: string; id: number } | null>(null);
+  const hovered = useRef<{ layer: string; id: string } | null>(null);
 
   useEffect(() => {
     const box = boxRef.current!;
@@ -228,7 +236,7 @@ export function ViewerApp({ controller, extras }: { controller: ViewController; 
         if (value === null) continue;
         if (layer.category === "segmentation") {
           parts.push(`segment ${value}`);
-          hovered.current = { layer: layer.name, id: Number(value) };
+          hovered.current = { layer: layer.name, id: String(value) };
         } else {
           parts.push(`${layer.name} ${typeof value === "number" ? +value.toPrecision(6) : value}`);
         }

@@ -21,7 +21,7 @@ describe("URL state", () => {
     expect(state.zoom).toBe(2);
     expect(state.layers.em).toMatchObject({ kind: "color", color: [255, 0, 0], opacity: 80, inverted: true, range: [0, 255] });
     expect(state.layers.raw16).toMatchObject({ kind: "color", range: null, visible: true });
-    expect(state.layers.seg).toMatchObject({ kind: "segmentation", selected: 0, onlySelected: false });
+    expect(state.layers.seg).toMatchObject({ kind: "segmentation", selected: "0", onlySelected: false });
     expect(info.layers[0].mags[0].path).toBe("em/1");
     expect(info.layers[1].mags[0].path).toBe("raw16/1");
   });
@@ -37,7 +37,7 @@ describe("URL state", () => {
       layers: {
         ...base.layers,
         raw16: { kind: "color" as const, visible: false, color: [0, 255, 0] as [number, number, number], opacity: 50, range: [-1.5, 3000] as [number, number], inverted: false },
-        seg: { kind: "segmentation" as const, visible: true, opacity: 30, selected: 4294967297, onlySelected: true },
+        seg: { kind: "segmentation" as const, visible: true, opacity: 30, selected: "18446744073709551615", onlySelected: true },
       },
     };
     const hash = formatState(state);
@@ -50,6 +50,11 @@ describe("URL state", () => {
     const state = parseState("#pos=1,x,3&zoom=-2&layout=cube&interp=cubic&l.em=2~zzz~abc~9_1~5&l.nope=1", base);
     expect(state).toEqual(base);
     expect(parseState("l.em=0", base).layers.em.visible).toBe(false);
+    // segment ids: uint64 kept exactly (no double rounding), anything else ignored
+    const seg = (hash: string) => (parseState(hash, base).layers.seg as { selected: string }).selected;
+    expect(seg("l.seg=1~40~9007199254740993~0")).toBe("9007199254740993");
+    expect(seg("l.seg=1~40~0018~0")).toBe("18");
+    for (const bad of ["18446744073709551616", "1e3", "-4", "12.5", "0x10"]) expect(seg(`l.seg=1~40~${bad}~0`)).toBe("0");
   });
 
   it("becomes a view configuration the server accepts", () => {

@@ -29,8 +29,11 @@ export interface SegmentationLayerState {
   kind: "segmentation";
   visible: boolean;
   opacity: number;
-  /** The selected segment id (0: none). */
-  selected: number;
+  /**
+   * The selected segment id in decimal ("0": none). A string, not a number: uint64 ids
+   * past 2^53 have no exact double, and the state must survive JSON and the URL.
+   */
+  selected: string;
   /** Draw only the selected segment. */
   onlySelected: boolean;
 }
@@ -71,7 +74,7 @@ export function defaultState(info: DatasetInfo, viewport = 800): ViewerState {
         kind: "segmentation",
         visible: !saved.isDisabled,
         opacity: saved.alpha ?? 40,
-        selected: 0,
+        selected: "0",
         onlySelected: false,
       };
     } else {
@@ -101,6 +104,15 @@ function num(text: string | undefined): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/** A segment id in canonical decimal ("007" -> "7"), or null unless it is a uint64. */
+export function segmentId(text: string | undefined): string | null {
+  if (!text || !/^\d{1,20}$/.test(text)) return null;
+  const id = BigInt(text);
+  return id <= UINT64_MAX ? id.toString() : null;
+}
+
 function hex(text: string | undefined): Vec3 | null {
   if (!text || !/^[0-9a-f]{6}$/i.test(text)) return null;
   return [0, 2, 4].map((i) => parseInt(text.slice(i, i + 2), 16)) as Vec3;
@@ -122,7 +134,7 @@ function parseLayer(text: string, base: LayerState): LayerState {
       ...base,
       visible,
       opacity: clamp(num(f[1]) ?? base.opacity, 0, 100),
-      selected: Math.max(0, Math.floor(num(f[2]) ?? base.selected)),
+      selected: segmentId(f[2]) ?? base.selected,
       onlySelected: f[3] === "1" ? true : f[3] === "0" ? false : base.onlySelected,
     };
   }

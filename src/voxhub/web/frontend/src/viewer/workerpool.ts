@@ -55,7 +55,10 @@ export class WorkerChunkSource implements ChunkSource {
     for (let i = 0; i < workers; i++) {
       const worker = new Worker(new URL("./chunkworker.ts", import.meta.url), { type: "module" });
       worker.onmessage = (event: MessageEvent<FromWorker>) => this.#reply(i, event.data);
-      worker.postMessage({ type: "open", zarrUrl: info.zarrUrl, token, origin: location.origin } satisfies ToWorker);
+      // A worker's relative URLs resolve against its script, not the page: send an absolute
+      // one (the zarrUrl of a dataset on an external datastore is absolute already).
+      const zarrUrl = new URL(info.zarrUrl, location.href).href;
+      worker.postMessage({ type: "open", zarrUrl, token, origin: "" } satisfies ToWorker);
       this.#workers.push(worker);
       this.#busy.push(0);
       this.#workerStats.push({ requests: 0, bytes: 0, notFound: 0, failed: 0, requestsByLevel: {} });
