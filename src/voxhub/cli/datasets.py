@@ -17,7 +17,7 @@ from voxhub.access.secrets import server_secret
 from voxhub.catalog import datasets as dataset_service
 from voxhub.catalog import folders as folder_service
 from voxhub.catalog import trash as trash_service
-from voxhub.cli._common import clean_errors, open_hub, out
+from voxhub.cli._common import ClearTeamsOption, TeamsOption, clean_errors, open_hub, out
 from voxhub.cli.admin_common import dataset_by_key, operator
 
 app = typer.Typer(no_args_is_help=True)
@@ -103,8 +103,8 @@ def tag(
 @clean_errors
 def teams(
     dataset: DatasetArg,
-    team: Annotated[list[str], typer.Option("--team", help="A team to allow (repeat)")] = [],  # noqa: B006
-    clear: Annotated[bool, typer.Option("--clear", help="Allow no team")] = False,
+    team: TeamsOption = [],  # noqa: B006
+    clear: ClearTeamsOption = False,
 ) -> None:
     """Set the teams allowed on a dataset (no option: show them)."""
     hub = open_hub()
