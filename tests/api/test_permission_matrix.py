@@ -139,6 +139,13 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/trash/{entry_id}/restore"): "can(manage): tests/api/test_trash.py",
     ("DELETE", "/api/v1/trash/{entry_id}"): "can(manage): tests/api/test_trash.py",
     ("POST", "/api/v1/scan"): "superusers: tests/api/test_disk_scan.py",
+    ("POST", "/api/v1/datastores"): "superusers: tests/api/test_datastores.py",
+    ("GET", "/api/v1/datastores"): "superusers: tests/api/test_datastores.py",
+    ("DELETE", "/api/v1/datastores/{name}"): "superusers: tests/api/test_datastores.py",
+    ("POST", "/api/v1/datastore/heartbeat"): "a datastore's key: tests/api/test_datastores.py",
+    ("PUT", "/api/v1/datastore/datasets"): "a datastore's key: tests/api/test_datastores.py",
+    ("POST", "/api/v1/datastore/access"): "a datastore's key, then can(view) on its dataset: "
+    "tests/api/test_datastores.py",
     ("GET", "/openmsi/client/viewer/"): "open: the viewer's static files",
     ("GET", "/openmsi/client/viewer/{asset}"): "open: the viewer's static files",
     ("POST", "/api/v1/datasets/explore"): "can(edit) on the organization: test_remote.py",
