@@ -11,11 +11,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from voxhub.access import sharing
 from voxhub.access import teams as team_service
 from voxhub.access.secrets import server_secret
 from voxhub.catalog import datasets as dataset_service
 from voxhub.catalog import folders as folder_service
+from voxhub.catalog import sharing
 from voxhub.catalog import trash as trash_service
 from voxhub.cli._common import ClearTeamsOption, TeamsOption, clean_errors, open_hub, out
 from voxhub.cli.admin_common import dataset_by_key, operator
