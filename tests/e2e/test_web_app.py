@@ -351,6 +351,8 @@ PAGES = {
     "people-teams": "/ui/people/teams",
     "people-audit": "/ui/people/audit",
     "metadata": "/ui/metadata",
+    "jobs-list": "/ui/jobs",
+    "trash-list": "/ui/trash",
     "not-found": "/ui/no/such/page",
 }
 

@@ -59,7 +59,7 @@ function UsersTab() {
                 <td class="small" data-label="Teams">{u.teams.map((t) => t.name + (t.isManager ? " (manager)" : "")).join(", ") || "–"}</td>
                 <td class="nowrap" data-label="Active">
                   {admin && u.id !== me?.id ? (
-                    <>
+                    <span class="inline-actions">
                       <button type="button" onClick={() => change(u.id, { active: !u.active })}>
                         {u.active ? "Deactivate" : "Activate"}
                       </button>{" "}
@@ -72,7 +72,7 @@ function UsersTab() {
                             setInvite(reset.inviteToken ?? null);
                           });
                         }}>Reset password</button>
-                    </>
+                    </span>
                   ) : u.active ? "yes" : "no"}
                 </td>
                 <td class="small nowrap" data-label="Created">{formatDate(u.created)}</td>

@@ -121,7 +121,7 @@ export function RemoteTab() {
               </select>
             </label>
           ) : null}
-          <p class="hint">The credentials are stored encrypted and never shown again.</p>
+          {credentials ? <p class="hint">The credentials are stored encrypted and never shown again.</p> : null}
           <ErrorNote error={problem ?? saving.error} />
           {saving.busy ? <Loading what="Checking the sources and registering" /> : null}
           {registered ? (
@@ -133,7 +133,7 @@ export function RemoteTab() {
             </Notice>
           ) : null}
           <div class="buttons">
-            <button type="submit" class="primary" disabled={saving.busy || !name.trim()}>Register</button>
+            <button type="submit" class="primary" disabled={saving.busy || !name.trim() || registered !== null}>Register</button>
           </div>
         </form>
       ) : null}
