@@ -160,7 +160,7 @@ def main() -> None:
             fss = asyncio.run(_zarr_store_reads(fsspec, keys))
             print(
                 f"zarr ObjectStore (obstore) {len(keys) / obj:7.0f} req/s | FsspecStore (s3fs) "
-                f"{len(keys) / fss:7.0f} req/s | ratio {fss / obj:.2f}x"
+                f"{len(keys) / fss:7.0f} req/s | obstore {fss / obj:.2f}x as fast"
             )
         else:
             print(f"zarr ObjectStore (obstore) {len(keys) / obj:7.0f} req/s")

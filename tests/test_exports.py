@@ -28,3 +28,34 @@ def test_pure_libraries_do_not_import_the_web_or_sql_stacks(name):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"{name} pulls in {out.stdout.strip()}"
+
+
+@pytest.mark.parametrize(
+    ("package", "above"),
+    [
+        ("access", ("voxhub.catalog", "voxhub.jobs", "voxhub.api", "voxhub.web", "voxhub.hub")),
+        ("catalog", ("voxhub.jobs", "voxhub.api", "voxhub.web", "voxhub.hub")),
+    ],
+)
+def test_services_import_only_downwards(package, above):
+    """``catalog`` builds on ``access`` (who did it, who may), never the other way round."""
+    import ast
+    from pathlib import Path
+
+    import voxhub
+
+    root = Path(voxhub.__file__).parent / package
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            found += [
+                f"{path.name}: {n}"
+                for n in names
+                if any(n == a or n.startswith(a + ".") for a in above)
+            ]
+    assert found == []

@@ -141,6 +141,12 @@ class Settings(BaseSettings):
             return tuple(int(p) for p in parts)
         return value
 
+    @field_validator("zarr_format", mode="before")
+    @classmethod
+    def _parse_format(cls, value: object) -> object:
+        # From the environment a Literal[2, 3] arrives as "2", which pydantic does not coerce.
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
     @field_validator("remote_allowed_hosts", mode="before")
     @classmethod
     def _parse_hosts(cls, value: object) -> object:

@@ -42,6 +42,12 @@ class InvalidInput(VoxhubError):
     code = "invalid_input"
 
 
+class BadName(InvalidInput):
+    """A display name, folder or team name, tag or search text that cannot be stored."""
+
+    code = "bad_name"
+
+
 class UnreadableInput(InvalidInput):
     code = "unreadable_input"
 
@@ -73,6 +79,7 @@ class Unavailable(VoxhubError):
 
 
 __all__ = [
+    "BadName",
     "Conflict",
     "InvalidInput",
     "NotFound",

@@ -51,6 +51,7 @@ def test_size_on_disk_is_measured_in_the_background_then_listed(client, data, ad
     assert hub.disk_usage.stats["walks"] == walks
 
 
+@pytest.mark.storages  # the data folder and S3
 def test_box_raw_and_npy(client, data, admin_token):
     url = "/api/v1/datasets/lab/em/layers/color/data"
     params = {"x": 3, "y": 4, "z": 2, "width": 10, "height": 7, "depth": 5}
@@ -63,13 +64,13 @@ def test_box_raw_and_npy(client, data, admin_token):
     assert np.array_equal(np.load(io.BytesIO(npy.content)), block)
 
 
+@pytest.mark.storages  # the data folder and S3
 def test_box_at_a_coarser_mag(client, data, admin_token, hub):
-    import zarr
 
     url = "/api/v1/datasets/lab/em/layers/color/data"
     params = {"x": 4, "y": 2, "z": 0, "width": 5, "height": 3, "depth": 2, "mag": "2-2-1"}
     raw = client.get(url, params=params, headers=auth(admin_token))
-    level = zarr.open_array(str(hub.settings.binary_data / "lab/em/color/2-2-1"))
+    level = hub.storage.open_array("lab/em/color/2-2-1")
     assert np.frombuffer(raw.content, np.uint8).tobytes() == level[:, 0:2, 1:4, 2:7].tobytes()
 
 
@@ -100,6 +101,7 @@ def test_unknown_dataset_and_layer_are_404(client, data, admin_token):
     assert client.get(url, headers=auth(admin_token)).json()["error"] == "not_found"
 
 
+@pytest.mark.storages  # the data folder and S3
 def test_thumbnail_is_a_png_of_the_middle_slice(client, data, admin_token):
     url = "/api/v1/datasets/lab/em/layers/color/thumbnail.png"
     response = client.get(url, params={"size": 16}, headers=auth(admin_token))

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from tests.helpers import add_dataset
 
 from voxhub.access.accounts import create_user, issue_token
+from voxhub.access.passwords import hash_password
+from voxhub.access.sessions import COOKIE, CSRF_COOKIE
 from voxhub.access.tokens import hash_token
 from voxhub.catalog.register import ensure_organization
 from voxhub.catalog.scan import scan
@@ -207,6 +209,25 @@ def test_the_access_answer_is_the_hubs_can(
     assert ask(key, token=share_token) is True
     assert ask(key, shareTokenHashes=[hash_token(share_token)]) is True
     assert ask(key, shareTokenHashes=["0" * 64]) is False
+
+    # a browser session of the hub, forwarded whole by the node, counts; after logout it does not
+    with hub.transaction() as session:
+        org = ensure_organization(session, "lab")
+        create_user(session, email="web@lab.org", organization=org, role="admin",
+                    password_hash=hash_password("pw-123456789"))  # fmt: skip
+    from fastapi.testclient import TestClient
+
+    with TestClient(client.app) as browser:
+        logged_in = browser.post(
+            "/api/v1/auth/login", json={"email": "web@lab.org", "password": "pw-123456789"}
+        )
+        assert logged_in.status_code == 200, logged_in.text
+        cookie = browser.cookies[COOKIE]
+        assert ask(key, session=cookie) is True
+        assert ask(key, session=cookie[:-2] + "xx") is False  # the hub checks the signature
+        csrf = {"X-CSRF-Token": browser.cookies.get(CSRF_COOKIE, "")}
+        assert browser.post("/api/v1/auth/logout", headers=csrf).status_code == 204
+    assert ask(key, session=cookie) is False
     too_many = client.post(
         "/api/v1/datastore/access",
         json={"organization": "lab", "dataset": "far", "shareTokenHashes": ["a"] * 50},

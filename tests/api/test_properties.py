@@ -114,3 +114,18 @@ def test_a_broken_file_on_disk_is_shown_not_applied(client, admin, hub):
     refused = client.post(URL + "/disk/apply", headers=admin)
     assert refused.status_code == 400
     assert client.get("/api/v1/datasets/lab/team_ds", headers=admin).json()["status"] == "active"
+
+
+@pytest.mark.storages
+def test_editing_the_file_is_for_the_data_folder_only(client, admin, hub, storage_backend):
+    document = client.get(URL, headers=admin).json()
+    replaced = client.put(URL, json=document, headers=admin)
+    disk = client.get(f"{URL}/disk", headers=admin)
+    if storage_backend == "local":
+        assert replaced.status_code == 200 and disk.status_code == 200
+        return
+    for answer in (replaced, disk):  # refused in one line, nothing changed
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"] == "not_on_this_storage"
+    stored = json.loads(hub.storage.read("lab/team_ds/datasource-properties.json"))
+    assert stored["dataLayers"] == document["dataLayers"]

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from tests.helpers import add_dataset, volume
 
-from voxhub.access import sharing
 from voxhub.access import teams as team_service
 from voxhub.access.accounts import create_user, issue_token, revoke_token
 from voxhub.access.passwords import hash_password
@@ -22,6 +21,7 @@ from voxhub.access.principal import system_principal
 from voxhub.access.secrets import server_secret
 from voxhub.catalog import datasets as dataset_service
 from voxhub.catalog import folders as folder_service
+from voxhub.catalog import sharing
 from voxhub.catalog.register import ensure_organization
 from voxhub.hub import Hub
 

@@ -5,6 +5,7 @@ import shutil
 
 import dask.array as da
 import numpy as np
+import pytest
 from sqlalchemy import select
 from tests.helpers import add_dataset, volume
 
@@ -159,3 +160,20 @@ def test_segment_ids_above_2_63_in_a_placed_folder_register_exactly(hub):
     assert "lab/labels" in report.active, report.errors
     hub.index.refresh(force=True)
     assert hub.index.get("lab", "labels").layers["color"].largest_segment_id == 2**63 + 5
+
+
+@pytest.mark.storages
+def test_published_datasets_are_found_and_vanished_ones_marked_missing(hub):
+    import dask.array as da
+
+    from voxhub.formats.ingest import import_layer
+    from voxhub.formats.source import VolumeSource
+
+    data = da.from_array(volume((6, 20, 20))[None])
+    source = VolumeSource(hub.settings.data, tuple(data.shape), data.dtype, dask=data)
+    import_layer(hub.data_root, source, organization="lab", dataset="found")  # not registered
+    report = run_scan(hub)
+    assert report.active == ["lab/found"] and statuses(hub) == {"found": "active"}
+    hub.storage.remove("lab/found")
+    report = run_scan(hub)
+    assert report.missing == ["lab/found"] and statuses(hub) == {"found": "missing"}

@@ -206,6 +206,40 @@ def test_linear_interpolation_is_seamless_across_chunk_borders(page, server, sha
     page.screenshot(path=str(ARTIFACTS / "viewer-linear.png"))
 
 
+def test_drag_pans_the_wheel_zooms_around_the_cursor_and_a_click_moves_the_planes(
+    page, server, share
+):
+    open_viewer(page, server, share, "pos=150,100,20&zoom=1&layout=xy&l.segmentation=0")
+    box = page.locator(".vx-overlay").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    state = "window.__voxhubViewer.state"
+    # drag 40 px left and 20 px up: the data follows the mouse, the centre moves the other way
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx - 40, cy - 20, steps=8)
+    page.mouse.up()
+    assert page.evaluate(f"{state}.position") == [190, 120, 20]
+
+    def hovered(x: float, y: float) -> str:
+        page.mouse.move(x + 7, y + 7)
+        page.mouse.move(x, y)
+        return page.locator("#viewer-hover").text_content().split()[0]
+
+    # the wheel zooms around the cursor: the voxel under it stays under it
+    x, y = cx + 150.5, cy - 90.5
+    under = hovered(x, y)
+    page.mouse.wheel(0, -350)  # zoom in (factor e^-0.7)
+    page.wait_for_function(f"{state}.zoom < 0.6")
+    assert hovered(x, y) == under
+    # in the three-plane layout a click on XY moves the position there: YZ and XZ cut through it
+    ortho = "{layout: 'ortho', zoom: 1, position: [150, 100, 20]}"
+    page.evaluate(f"window.__voxhubViewer.update({ortho})")
+    xy = page.evaluate("window.__voxhubViewer.controller.layouts()[0]")
+    page.mouse.click(box["x"] + xy["width"] / 2 - 30.5, box["y"] + xy["height"] / 2 + 20.5)
+    assert page.evaluate(f"{state}.position") == [119, 120, 20]
+    page.wait_for_function("location.hash.startsWith('#pos=119,120,20&')")
+
+
 def test_all_three_planes_and_screenshot(page, server, share):
     open_viewer(page, server, share, "pos=150,100,20&zoom=0.5&layout=ortho")
     for plane in ("xy", "xz", "yz"):

@@ -13,12 +13,18 @@ import os
 import re
 import subprocess
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
 import pytest
 import tifffile
+import zarr
+from ome_zarr.format import FormatV04
+from ome_zarr.writer import write_image
+from tests.static_server import static_server
 
 from voxhub.testing import VOXHUB, start_server
 
@@ -37,14 +43,29 @@ NARROW = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    with ExitStack() as stack:
+        yield from _server(tmp_path_factory, stack)
+
+
+def _server(tmp_path_factory, stack):
     if not DIST.is_file():
         pytest.fail("the web app is not built: run `make web` first")
     data = tmp_path_factory.mktemp("web") / "data"
+    incoming = data.parent / "incoming" / "run1"
+    incoming.mkdir(parents=True)
+    tifffile.imwrite(incoming / "stack.tif", tiff_volume())
+    remote = data.parent / "remote"
+    image = np.arange(2 * 8 * 24 * 32, dtype=np.uint16).reshape(2, 8, 24, 32)
+    group = zarr.open_group(str(remote / "img.zarr"), mode="w", zarr_format=2)
+    write_image(image, group, axes="czyx", fmt=FormatV04(), scale_factors=(2,))
+    source = stack.enter_context(static_server(remote))
     env = {
         "VOXHUB_WORKERS": "0", "VOXHUB_ACCESS_CACHE_SECONDS": "0.2", "VOXHUB_SCAN_INTERVAL": "0",
-        "VOXHUB_SAMPLE": "false",
+        "VOXHUB_SAMPLE": "false", "VOXHUB_IMPORT_ROOTS": str(incoming.parent),
+        "VOXHUB_REMOTE_ALLOWED_HOSTS": urlsplit(source).netloc,
     }  # fmt: skip
     server = start_server(data, extra_env=env, timeout=300)
+    server.remote_url = f"{source}/img.zarr"
     api = httpx.Client(
         base_url=server.url,
         headers={"Authorization": f"Bearer {server.admin_token}"},
@@ -92,21 +113,34 @@ def dataset(server, name: str) -> dict:
     return answer.json()
 
 
-def drop_tiff(page, name: str) -> None:
-    """Drop a TIFF stack on the drop zone as a person would drag it from their desktop."""
-    volume = np.random.default_rng(1).integers(0, 255, (8, 48, 40), dtype=np.uint8)
+def tiff_volume(depth: int = 8) -> np.ndarray:
+    return np.random.default_rng(1).integers(0, 255, (depth, 48, 40), dtype=np.uint8)
+
+
+def tiff_bytes(volume: np.ndarray) -> str:
     buffer = io.BytesIO()
     tifffile.imwrite(buffer, volume)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def drop_files(page, files: dict[str, str]) -> None:
+    """Drop files (name -> base64 TIFF) on the drop zone as a person drags them from a desktop."""
     transfer = page.evaluate_handle(
-        """([name, b64]) => {
-            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        """(files) => {
             const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], name, { type: "image/tiff" }));
+            for (const [name, b64] of Object.entries(files)) {
+                const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                transfer.items.add(new File([bytes], name, { type: "image/tiff" }));
+            }
             return transfer;
         }""",
-        [name, base64.b64encode(buffer.getvalue()).decode()],
+        files,
     )
     page.dispatch_event("[data-testid=dropzone]", "drop", {"dataTransfer": transfer})
+
+
+def drop_tiff(page, name: str) -> None:
+    drop_files(page, {name: tiff_bytes(tiff_volume())})
 
 
 def upload(page, name: str) -> None:
@@ -317,6 +351,8 @@ PAGES = {
     "people-teams": "/ui/people/teams",
     "people-audit": "/ui/people/audit",
     "metadata": "/ui/metadata",
+    "jobs-list": "/ui/jobs",
+    "trash-list": "/ui/trash",
     "not-found": "/ui/no/such/page",
 }
 
@@ -338,6 +374,7 @@ def test_every_page_renders_wide_and_narrow_without_errors(browser, server):
     # Keyboard: the skip link comes first and every control is reachable by Tab.
     page.set_viewport_size(DESKTOP)
     page.goto("/ui/")
+    expect(page.locator("button.folder-name").first).to_be_visible()  # the app has settled
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.context.close()
@@ -368,6 +405,194 @@ def test_change_password_then_admin_reset_by_invitation(browser, server):
     expect(invited.get_by_role("heading", name="Datasets")).to_be_visible()
     invited.context.close()
     login(browser, server, (MEMBER[0], "chosen-by-invite-7")).context.close()
+
+
+CHUNKS = re.compile(r"/api/v1/uploads/[0-9a-f]+/chunks")
+
+
+def test_upload_resumes_after_a_dropped_connection_and_a_page_reload(browser, server):
+    page = login(browser, server)
+    slices = {f"slice_{i:03d}.tif": tiff_bytes(tiff_volume(8)[i]) for i in range(8)}  # 8 chunks
+    posted: list[str] = []
+
+    def flaky(route):  # the connection drops after three chunks
+        if route.request.method == "POST" and len(posted) >= 3:
+            route.abort("connectionreset")
+            return
+        if route.request.method == "POST":
+            posted.append(route.request.url)
+        route.continue_()
+
+    page.route(CHUNKS, flaky)
+    page.goto("/ui/add/upload")
+    drop_files(page, slices)
+    expect(page.get_by_text("8 files,")).to_be_visible()
+    page.get_by_label("Dataset name").fill("resumed")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_text(re.compile(r"Retrying in \d+ s"))).to_be_visible()
+    shot(page, "add-upload-retrying")
+    page.unroute(CHUNKS, flaky)
+    page.reload()  # the tab is closed and opened again: the upload survives on the server
+    expect(page.get_by_role("heading", name="Unfinished uploads")).to_be_visible()
+    [waiting] = server.api.get("/api/v1/uploads").json()
+    assert waiting["name"] == "resumed" and 0 < waiting["receivedBytes"] < waiting["totalBytes"]
+    shot(page, "add-upload-unfinished")
+    requests: list[tuple[str, str]] = []
+    page.on("request", lambda r: requests.append((r.method, r.url)))
+    drop_files(page, slices)
+    page.get_by_label("Dataset name").fill("resumed")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_text("Converting (queued)")).to_be_visible(timeout=30_000)
+    reserved = [u for m, u in requests if m == "POST" and u.endswith("/api/v1/uploads")]
+    sent = [u for m, u in requests if m == "POST" and CHUNKS.search(u)]
+    assert reserved == [] and len(sent) == 8 - 3  # the same upload, only the missing chunks
+    jobs = page.request.get("/api/v1/jobs").json()  # the uploader's own jobs
+    assert [
+        j["params"]["upload_id"] for j in jobs if (j["dataset"] or "").split("/")[-1] == "resumed"
+    ] == [waiting["uploadId"]]
+    page.context.close()
+
+
+def test_import_from_a_server_folder_and_watch_both_conversions_finish(browser, server):
+    page = login(browser, server)
+    page.goto("/ui/add/import")
+    page.get_by_role("button", name="Open folder run1").click()
+    page.get_by_role("button", name="Import stack.tif").click()
+    expect(page.get_by_label("Dataset name")).to_have_value("stack")
+    page.get_by_label("Dataset name").fill("imported")
+    for axis, value in zip("xyz", ("4", "4", "40"), strict=True):
+        page.get_by_label(f"Voxel size {axis}").fill(value)
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Converting (queued)")).to_be_visible(timeout=30_000)
+    shot(page, "add-import-queued")
+    log = open(server.data.parent / "worker2.log", "w")  # noqa: SIM115
+    worker = subprocess.Popen([VOXHUB, "worker"], env=server.env, stdout=log, stderr=log)
+    try:
+        expect(page.get_by_text("Dataset ready")).to_be_visible(timeout=120_000)
+        shot(page, "add-import-done")
+        deadline = time.monotonic() + 120
+        while server.api.get("/api/v1/datasets/sample_organization/resumed").status_code != 200:
+            assert time.monotonic() < deadline, "the resumed upload was never converted"
+            time.sleep(1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert dataset(server, "imported")["voxelSize"] == [4.0, 4.0, 40.0]
+    assert dataset(server, "resumed")["layers"][0]["boundingBox"]["depth"] == 8
+    page.context.close()
+
+
+def test_metadata_size_several_tags_and_arrow_keys(browser, server):
+    for name, tags in (("stack_one", ["a-tag", "b-tag"]), ("stack_two", ["a-tag"])):
+        url = f"/api/v1/datasets/sample_organization/{name}"
+        answer = server.api.patch(url, json={"tags": tags})
+        assert answer.status_code == 200, answer.text
+    page = login(browser, server)
+    page.goto("/ui/datasets/sample_organization/stack_two/settings/metadata")
+    page.get_by_role("button", name="Add metadata entry").click()
+    page.get_by_label("Key 1").fill("sample")
+    page.get_by_label("Value 1").fill("A1")
+    page.get_by_role("button", name="Add metadata entry").click()
+    page.get_by_label("Key 2").fill("age")
+    page.get_by_label("Type 2").select_option("number")
+    page.get_by_label("Value 2").fill("four")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("is a number")
+    page.get_by_label("Value 2").fill("4.5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    shot(page, "settings-metadata-entries")
+    assert dataset(server, "stack_two")["metadata"] == [
+        {"key": "sample", "type": "string", "value": "A1"},
+        {"key": "age", "type": "number", "value": 4.5},
+    ]
+    # Several tag filters: datasets with all of them.
+    page.goto("/ui/?tag=a-tag")
+    rows = page.locator("table.datasets tbody tr")
+    expect(rows).to_have_count(2)
+    page.get_by_label("And tag").select_option("b-tag")
+    expect(rows).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"tag=a-tag&tag=b-tag"))
+    page.get_by_role("button", name="Remove tag filter a-tag").click()
+    expect(rows).to_have_count(1)
+    page.get_by_role("button", name="Remove tag filter b-tag").click()
+    expect(rows).to_have_count(4)  # stack_one, stack_two, resumed, imported
+    # Size on disk appears once measured (in the background; the list is polled).
+    row = page.locator("table.datasets tbody tr", has_text="stack_two")
+    expect(row.locator("td").nth(5)).to_have_text(re.compile(r"^\d+(\.\d)? (B|KB|MB)$"))
+    # Arrow keys move through the table (selecting) and through the folder tree.
+    page.locator("button.row-select").first.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("button.row-select").nth(1)).to_be_focused()
+    expect(rows.nth(1)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("End")
+    expect(rows.last).to_have_attribute("aria-selected", "true")
+    page.get_by_role("button", name="Select stack_two").click()
+    details = page.get_by_role("article")
+    expect(details.get_by_text("Size on disk")).to_be_visible()
+    expect(details.get_by_text("A1")).to_be_visible()
+    page.locator("button.folder-name").first.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("[data-folder='/projects']")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"folder=\d+"))
+    shot(page, "dashboard-keyboard")
+    page.context.close()
+
+
+def test_isa_import_tables_and_an_assay_linked_to_a_dataset(browser, server, tmp_path):
+    from tests.isa.sample import sample_investigation
+
+    from voxhub.isa import isajson
+
+    document = tmp_path / "plant-imaging.json"
+    document.write_bytes(isajson.dumps(sample_investigation()).encode())
+    page = login(browser, server)
+    page.goto("/ui/metadata")
+    page.get_by_label("File", exact=True).set_input_files(str(document))
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Imported plant-imaging.")).to_be_visible()
+    page.get_by_role("link", name="plant-imaging").click()
+    expect(page.get_by_role("heading", name="Plant imaging")).to_be_visible()
+    page.locator("li", has_text="imaging in growth").get_by_role("button", name="tables").click()
+    expect(page.get_by_role("heading", name="Tables of assay imaging")).to_be_visible()
+    expect(page.get_by_role("table").first).to_be_visible()
+    page.get_by_role("combobox", name=re.compile("^Assay")).select_option("imaging")
+    dataset_menu = page.get_by_role("combobox", name=re.compile("^Dataset"))
+    dataset_menu.select_option("sample_organization/stack_two")
+    page.get_by_role("button", name="Link").click()
+    expect(page.get_by_role("link", name="sample_organization/stack_two")).to_be_visible()
+    shot(page, "metadata-investigation")
+    page.goto("/ui/?q=stack_two")
+    page.get_by_role("button", name="Select stack_two").click()
+    details = page.get_by_role("article")
+    expect(details.get_by_role("heading", name="ISA assays")).to_be_visible()
+    expect(details.get_by_text("imaging", exact=True)).to_be_visible()
+    page.context.close()
+
+
+def test_remote_source_is_explored_reviewed_and_registered(browser, server):
+    page = login(browser, server)
+    page.goto("/ui/add/remote")
+    page.get_by_label("Source URL").fill(server.remote_url)
+    page.get_by_label("Dataset name").fill("borrowed")
+    page.get_by_role("button", name="Explore").click()
+    editor = page.get_by_label("datasource-properties.json")
+    expect(editor).to_have_value(re.compile(r'"elementClass": "uint16"'))
+    shot(page, "add-remote-review")
+    editor.fill(editor.input_value().replace("{", "{{", 1))
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("alert")).to_contain_text("JSON")
+    expect(page.get_by_text("Registered")).to_have_count(0)
+    page.get_by_role("button", name="Explore").click()  # a fresh proposal replaces the edit
+    expect(editor).to_have_value(re.compile(r'^\{\n  "id"'))
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("Registered")).to_be_visible()
+    shot(page, "add-remote-registered")
+    [layer] = dataset(server, "borrowed")["layers"]
+    assert layer["numChannels"] == 2 and layer["boundingBox"]["width"] == 32
+    page.context.close()
 
 
 def test_artifacts_folder_is_printed():

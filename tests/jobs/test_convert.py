@@ -1,8 +1,8 @@
 """The ``convert`` job: inputs become registered datasets; bad inputs leave nothing behind."""
 
 import numpy as np
+import pytest
 import tifffile
-import zarr
 from tests.formats import samples
 from tests.helpers import volume
 
@@ -31,6 +31,7 @@ def datasets(hub):
         return [d.name for d in session.query(Dataset).all()]
 
 
+@pytest.mark.storages
 def test_a_tiff_stack_becomes_a_registered_dataset(hub, tmp_path):
     data = volume((20, 40, 36))
     tifffile.imwrite(tmp_path / "stack.tif", data)
@@ -39,12 +40,13 @@ def test_a_tiff_stack_becomes_a_registered_dataset(hub, tmp_path):
     assert job.result == {"organization": "lab", "dataset": "em", "layers": ["color"]}
     assert job.progress == 1.0
     assert datasets(hub) == ["em"]
-    level = zarr.open_array(str(hub.data_root.dataset_dir("lab", "em") / "color" / "1"))
+    level = hub.storage.open_array("lab/em/color/1")
     assert np.array_equal(level[0], data)
     hub.index.refresh(force=True)
     assert hub.index.get("lab", "em").voxel_size == (4, 4, 40)
 
 
+@pytest.mark.storages
 def test_several_folders_are_published_together(hub, tmp_path):
     path, expected = samples.folders_of_slices(tmp_path / "in")
     job = convert(hub, path, "multi")
@@ -56,6 +58,7 @@ def test_several_folders_are_published_together(hub, tmp_path):
     assert entry.layers["cell_labels"].largest_segment_id == 3
 
 
+@pytest.mark.storages
 def test_a_truncated_input_fails_the_job_and_leaves_nothing(hub, tmp_path):
     data = volume((16, 64, 64))
     tifffile.imwrite(tmp_path / "cut.tif", data)
@@ -66,7 +69,7 @@ def test_a_truncated_input_fails_the_job_and_leaves_nothing(hub, tmp_path):
     # Cut in half, the file cannot hold the pages it declares: refused before any reading.
     assert "cut.tif" in job.error and job.error_code == "declared_size_mismatch"
     assert datasets(hub) == []
-    assert not hub.data_root.dataset_dir("lab", "broken").exists()
+    assert not hub.storage.is_published("lab/broken") and hub.storage.list_dir("lab") == []
     staging = hub.settings.staging
     assert not staging.exists() or list(staging.iterdir()) == []
 

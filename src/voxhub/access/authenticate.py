@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +22,6 @@ from voxhub.access.principal import ANONYMOUS, Principal
 from voxhub.access.sessions import user_for_session
 from voxhub.access.teams import team_fields
 from voxhub.access.tokens import hash_token, is_share_token
-from voxhub.catalog.index import CatalogIndex
 from voxhub.db.models import User, utcnow
 
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -30,8 +29,16 @@ MAX_CACHED = 50_000  # random bad tokens must not grow the cache without bound
 Loaded = tuple[Principal | None, datetime | None]
 
 
+class EpochWatch(Protocol):
+    """What the authenticator needs of the catalog index (which sits above ``access``)."""
+
+    def refresh(self) -> None: ...
+
+    def on_change(self, callback: Callable[[], None]) -> None: ...
+
+
 class Authenticator:
-    def __init__(self, factory: sessionmaker[Session], index: CatalogIndex) -> None:
+    def __init__(self, factory: sessionmaker[Session], index: EpochWatch) -> None:
         self._factory = factory
         self._index = index
         self._cache: dict[str, Loaded] = {}

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from voxhub.access import audit
 from voxhub.access.errors import TeamNotFound
 from voxhub.access.principal import Principal
-from voxhub.catalog.names import clean_label
 from voxhub.db.access_models import Team, TeamMembership
 from voxhub.db.models import Organization, User
 from voxhub.db.session import bump_epoch
 from voxhub.errors import Conflict, InvalidInput, NotFound
+from voxhub.names import clean_label
 
 
 @dataclass(frozen=True)

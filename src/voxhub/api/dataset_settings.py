@@ -11,8 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from voxhub.access import sharing
-from voxhub.access.explain import readers
 from voxhub.access.principal import Principal
 from voxhub.access.secrets import server_secret
 from voxhub.api.datasets import DatasetOut, describe
@@ -25,7 +23,9 @@ from voxhub.api.deps import (
 )
 from voxhub.api.fields import Id
 from voxhub.catalog import datasets as dataset_service
-from voxhub.catalog.errors import BadName
+from voxhub.catalog import sharing
+from voxhub.catalog.explain import readers
+from voxhub.errors import BadName
 from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["dataset settings"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -16,6 +17,8 @@ from voxhub.api.deps import (
 )
 from voxhub.catalog import datasource
 from voxhub.catalog.datasets import find_dataset
+from voxhub.catalog.index import DatasetEntry
+from voxhub.storage.errors import NotOnThisStorage
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["dataset properties"])
 
@@ -38,6 +41,14 @@ def read_properties(
         return dict(find_dataset(session, organization, name).properties)
 
 
+def _folder(entry: DatasetEntry) -> Path:
+    """The dataset's folder; editing the properties file is for the data folder only."""
+    folder = entry.storage.local_path(entry.key) if entry.storage is not None else entry.path
+    if folder is None:
+        raise NotOnThisStorage("the properties file of a dataset on S3 cannot be edited here (yet)")
+    return folder
+
+
 @router.put("/{organization}/{name}/properties")
 def replace_properties(
     organization: str,
@@ -52,7 +63,7 @@ def replace_properties(
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
         properties = datasource.replace_properties(
-            session, principal, dataset, document, entry.path
+            session, principal, dataset, document, _folder(entry)
         )
         return properties.to_json()
 
@@ -62,7 +73,7 @@ def disk_properties(organization: str, name: str, hub: HubDep, principal: Princi
     """The catalog's and the disk's version side by side, with a JSON diff."""
     entry = held_here(authorize_dataset(hub, principal, organization, name, "edit"))
     with hub.transaction() as session:
-        view = datasource.disk_view(find_dataset(session, organization, name), entry.path)
+        view = datasource.disk_view(find_dataset(session, organization, name), _folder(entry))
     return DiskOut(
         differs=view.differs, catalog=view.catalog, disk=view.disk, error=view.error, diff=view.diff
     )
@@ -76,4 +87,4 @@ def apply_disk_properties(
     entry = held_here(authorize_dataset(hub, principal, organization, name, "edit"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
-        return datasource.apply_disk(session, principal, dataset, entry.path).to_json()
+        return datasource.apply_disk(session, principal, dataset, _folder(entry)).to_json()

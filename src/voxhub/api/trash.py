@@ -57,9 +57,7 @@ def delete_dataset(
     held_here(authorize_dataset(hub, principal, organization, name, "manage"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
-        entry = trash_service.delete_dataset(
-            session, principal, dataset, confirm, hub.settings.data
-        )
+        entry = trash_service.delete_dataset(session, principal, dataset, confirm, hub.storage)
         return _trash_out(hub, entry, organization)
 
 
@@ -81,7 +79,7 @@ def list_trash(
     with hub.transaction() as session:
         org = organization_for(session, principal, organization)
         require(principal, "manage", org.id, f"organization {org.name}")
-        trash_service.purge_expired(session, principal, hub.settings.data, hub.settings.trash_days)
+        trash_service.purge_expired(session, principal, hub.storage, hub.settings.trash_days)
         return [_trash_out(hub, e, org.name) for e in trash_service.list_entries(session, org.id)]
 
 
@@ -91,7 +89,7 @@ def restore(entry_id: Id, hub: HubDep, principal: PrincipalDep) -> DatasetOut:
     _, organization = _entry(hub, principal, entry_id)
     with changing(hub) as session:
         entry = trash_service.get_entry(session, entry_id)
-        name = trash_service.restore(session, principal, entry, hub.settings.data).name
+        name = trash_service.restore(session, principal, entry, hub.storage).name
     return fresh_dataset(hub, principal, organization, name)
 
 
@@ -103,6 +101,6 @@ def purge(entry_id: Id, confirm: Confirm, hub: HubDep, principal: PrincipalDep) 
         raise ConfirmationMismatch("to purge a dataset, confirm with its exact name")
     with changing(hub) as session:
         trash_service.purge(
-            session, principal, trash_service.get_entry(session, entry_id), hub.settings.data
+            session, principal, trash_service.get_entry(session, entry_id), hub.storage
         )
     return Response(status_code=204)

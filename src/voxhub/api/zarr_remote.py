@@ -78,11 +78,12 @@ class _Proxied(Response):
     """One remote object, fetched when the response is sent (in the server's event loop)."""
 
     def __init__(self, store: RemoteStore, key: str, headers: dict[str, str]) -> None:
-        super().__init__(status_code=200, headers=headers)
+        super().__init__(status_code=200)
         self.store, self.key = store, key
+        self.fixed = {k.lower(): v for k, v in headers.items()}  # sent as they are (no length yet)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        cors = {k: v for k, v in self.headers.items() if k.startswith("access-control")}
+        cors = {k: v for k, v in self.fixed.items() if k.startswith("access-control")}
         try:
             body = await self.store.fetch(self.key)
         except VoxhubError as exc:
@@ -101,7 +102,7 @@ class _Proxied(Response):
             t.strip().removeprefix("W/")
             for t in request.headers.get("if-none-match", "").split(",")
         }
-        headers = [(k.encode(), v.encode()) for k, v in self.headers.items()]
+        headers = [(k.encode(), v.encode()) for k, v in self.fixed.items()]
         headers.append((b"etag", etag.encode()))
         if etag in tags or "*" in tags:
             await send({"type": "http.response.start", "status": 304, "headers": headers})

@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 
 from voxhub.access import audit
 from voxhub.access.principal import Principal
-from voxhub.catalog.errors import BadName, FolderNotFound
+from voxhub.catalog.errors import FolderNotFound
 from voxhub.catalog.grants import DATASET_GRANTS, check_teams, granted, replace_grants
 from voxhub.catalog.metadata_entries import parse_metadata_entries
-from voxhub.catalog.names import clean_label, clean_tags
 from voxhub.catalog.view_config import parse_view_configuration
 from voxhub.db.access_models import DatasetSettings, DatasetTag, DatasetTeam, Folder
 from voxhub.db.models import Dataset, Organization, utcnow
 from voxhub.db.session import bump_epoch
-from voxhub.errors import InvalidInput, NotFound
+from voxhub.errors import BadName, InvalidInput, NotFound
+from voxhub.names import clean_label, clean_tags
 
 MAX_DESCRIPTION = 100_000
 LAST_USED_EVERY = timedelta(minutes=1)

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from voxhub.access.tokens import hash_token, new_token
-from voxhub.catalog.errors import BadName, DatastoreNotFound
+from voxhub.catalog.errors import DatastoreNotFound
 from voxhub.catalog.register import upsert_dataset
 from voxhub.db.models import Dataset, Datastore, Organization, utcnow
 from voxhub.db.session import bump_epoch
-from voxhub.errors import Conflict, InvalidInput, VoxhubError
+from voxhub.errors import BadName, Conflict, InvalidInput, VoxhubError
 from voxhub.formats.properties import DatasourceProperties
 from voxhub.storage.local import NAME_PATTERN
 

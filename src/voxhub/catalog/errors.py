@@ -15,12 +15,6 @@ class FolderNotEmpty(Conflict):
     code = "folder_not_empty"
 
 
-class BadName(InvalidInput):
-    """A display name, folder name, tag or search text that cannot be stored."""
-
-    code = "bad_name"
-
-
 class ConfirmationMismatch(InvalidInput):
     code = "confirmation_mismatch"
 

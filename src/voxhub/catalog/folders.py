@@ -16,12 +16,12 @@ from voxhub.access import audit
 from voxhub.access.principal import Principal
 from voxhub.catalog.errors import BadFolderMove, FolderNotEmpty, FolderNotFound
 from voxhub.catalog.grants import FOLDER_GRANTS, granted, replace_grants
-from voxhub.catalog.names import clean_label
 from voxhub.catalog.tree import FolderNode, FolderTree
 from voxhub.db.access_models import DatasetSettings, Folder, FolderTeam
 from voxhub.db.models import Organization
 from voxhub.db.session import bump_epoch
 from voxhub.errors import Conflict
+from voxhub.names import clean_label
 
 
 def folder_name(name: object) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -258,9 +258,9 @@ class CatalogIndex:
         self._snapshot = Snapshot()
         self._epoch = -1
         self._checked = 0.0
-        self._listeners: list[Any] = []
+        self._listeners: list[Callable[[], None]] = []
 
-    def on_change(self, callback: Any) -> None:
+    def on_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` whenever the epoch moves (caches hang off this)."""
         self._listeners.append(callback)
 

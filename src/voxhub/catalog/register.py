@@ -16,7 +16,7 @@ from voxhub.arrays.layer import open_layer
 from voxhub.db.models import Dataset, Layer, Organization, utcnow
 from voxhub.db.session import bump_epoch, transaction
 from voxhub.errors import UnreadableInput, VoxhubError
-from voxhub.formats.ingest import AXIS_ORDER, ELEMENT_CLASS
+from voxhub.formats.ingest import AXIS_ORDER, ELEMENT_CLASS, DataRoot
 from voxhub.formats.paths import check_layer_paths
 from voxhub.formats.properties import (
     PROPERTIES_FILE,
@@ -30,6 +30,7 @@ from voxhub.formats.properties import (
     Layer as LayerProperties,
 )
 from voxhub.storage.remote import AllowedHosts
+from voxhub.storage.store import DataStore
 
 SEGMENTATION_HINTS = ("seg", "label", "mask", "annotation")
 
@@ -96,6 +97,15 @@ def infer_properties(dataset_dir: Path) -> DatasourceProperties:
         scale=VoxelSize(factor=voxel or (1.0, 1.0, 1.0), unit=unit),
         data_layers=layers,
     )
+
+
+def describe(storage: DataStore, key: str) -> DatasourceProperties:
+    """The properties of the dataset at ``key``: a folder on disk may lack them (they are
+    inferred); an object-store dataset was published by voxhub, with them."""
+    folder = storage.local_path(key)
+    if folder is not None:
+        return describe_folder(folder)
+    return DataRoot(Path(), Path(), storage).read_properties(key)
 
 
 def describe_folder(dataset_dir: Path) -> DatasourceProperties:

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voxhub.catalog.register import describe_folder, mark_status, upsert_dataset
+from voxhub.catalog.register import describe, mark_status, upsert_dataset
 from voxhub.db.models import Dataset, Organization
 from voxhub.errors import VoxhubError
-from voxhub.formats.ingest import DataRoot
-from voxhub.formats.properties import DatasourceProperties
 from voxhub.storage.remote import AllowedHosts
 from voxhub.storage.store import DataStore
 
@@ -33,15 +30,6 @@ class ScanReport:
     active: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
-
-
-def _describe(storage: DataStore, key: str) -> DatasourceProperties:
-    """A folder on disk may lack its properties (they are inferred); an object-store
-    dataset was published by voxhub, with them."""
-    folder = storage.local_path(key)
-    if folder is not None:
-        return describe_folder(folder)
-    return DataRoot(Path(), Path(), storage).read_properties(key)
 
 
 def scan(session: Session, storage: DataStore, allowed: AllowedHosts | None = None) -> ScanReport:
@@ -62,7 +50,7 @@ def scan(session: Session, storage: DataStore, allowed: AllowedHosts | None = No
             report.errors[key] = "an external datastore holds a dataset of that name"
             continue
         try:
-            properties = _describe(storage, key)
+            properties = describe(storage, key)
             with session.begin_nested():
                 upsert_dataset(session, organization, name, properties, allowed)
         except Exception as exc:  # noqa: BLE001  (one folder's failure is reported, not raised)

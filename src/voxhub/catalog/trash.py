@@ -1,9 +1,11 @@
 """Deleting a dataset moves it to ``<data>/.trash``; it can be restored until purged.
 
-The folder moves with one rename (same filesystem: atomic), the catalog rows
-go, and a trash entry keeps what is needed to restore the dataset with its
-settings (display name, description, tags, teams, folder, public flag, view
-configuration, the ISA assays linked to it). If the transaction does not
+The folder moves through the ``DataStore`` (locally one rename on the same
+filesystem, atomic; on S3 the marker goes first, then the objects are copied
+under ``.trash/``), the catalog rows go, and a trash entry keeps what is
+needed to restore the dataset with its settings (display name, description,
+tags, teams, folder, public flag, view configuration, the ISA assays linked to
+it). If the transaction does not
 commit, the folder moves back.
 Entries older than ``VOXHUB_TRASH_DAYS`` are purged. Sharing links do not
 survive a deletion.
@@ -11,12 +13,9 @@ survive a deletion.
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
@@ -27,12 +26,13 @@ from voxhub.access.principal import Principal, system_principal
 from voxhub.catalog import datasets as dataset_settings
 from voxhub.catalog import investigations
 from voxhub.catalog.errors import ConfirmationMismatch, TrashNotFound
-from voxhub.catalog.register import describe_folder, upsert_dataset
+from voxhub.catalog.register import describe, upsert_dataset
 from voxhub.db.access_models import DatasetTag, DatasetTeam, Folder, Team, TrashEntry
 from voxhub.db.isa_models import AssayDataLink, Investigation
 from voxhub.db.models import Dataset, Organization, utcnow
 from voxhub.db.session import bump_epoch
 from voxhub.errors import Conflict
+from voxhub.storage.store import DataStore
 
 SERVER = system_principal("voxhub")  # the actor of automatic purges in the audit log
 
@@ -50,14 +50,6 @@ def on_rollback(session: Session, undo: Callable[[], None]) -> None:
         event.listen(session, "after_rollback", rolled_back)
         event.listen(session, "after_commit", lambda _session: pending.clear())
     pending.append(undo)
-
-
-def _rename(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.rename(source, target)
-    except OSError as exc:
-        raise Conflict(f"cannot move {source.name} to {target.parent}: {exc.strerror}") from None
 
 
 def _snapshot(session: Session, dataset: Dataset) -> dict[str, Any]:
@@ -108,18 +100,18 @@ def _restore_links(session: Session, dataset: Dataset, links: list[dict[str, Any
 
 
 def delete_dataset(
-    session: Session, actor: Principal, dataset: Dataset, confirm: str, data: Path
+    session: Session, actor: Principal, dataset: Dataset, confirm: str, storage: DataStore
 ) -> TrashEntry:
     """Move the dataset to the trash; ``confirm`` must equal its name."""
     if confirm != dataset.name:
         raise ConfirmationMismatch("to delete a dataset, confirm with its exact name")
     organization = dataset.organization.name
-    source = data / "binaryData" / organization / dataset.name
-    target = data / ".trash" / organization / f"{dataset.name}.{uuid.uuid4().hex[:12]}"
+    source = f"{organization}/{dataset.name}"
+    target = f".trash/{organization}/{dataset.name}.{uuid.uuid4().hex[:12]}"
     entry = TrashEntry(
         organization_id=dataset.organization_id,
         name=dataset.name,
-        path=str(target.relative_to(data)),
+        path=target,
         deleted_by=actor.email or "",
         snapshot=_snapshot(session, dataset),
     )
@@ -131,9 +123,9 @@ def delete_dataset(
     session.flush()
     audit.record(session, actor, "dataset.delete", label, entry.organization_id, trash_id=entry.id)
     bump_epoch(session)
-    if os.path.lexists(source):
-        _rename(source, target)
-        on_rollback(session, lambda: _rename(target, source))
+    if storage.is_published(source):
+        storage.trash(source, target)
+        on_rollback(session, lambda: storage.untrash(target, source))
     return entry
 
 
@@ -175,23 +167,23 @@ def _apply_snapshot(session: Session, dataset: Dataset, snapshot: dict[str, Any]
     _restore_links(session, dataset, snapshot.get("assay_links", []))
 
 
-def restore(session: Session, actor: Principal, entry: TrashEntry, data: Path) -> Dataset:
+def restore(session: Session, actor: Principal, entry: TrashEntry, storage: DataStore) -> Dataset:
     """Move the folder back and register the dataset again with its settings."""
     organization = session.get(Organization, entry.organization_id)
     assert organization is not None
-    target = data / "binaryData" / organization.name / entry.name
-    if os.path.lexists(target) or session.scalar(
+    target = f"{organization.name}/{entry.name}"
+    if storage.is_published(target) or session.scalar(
         select(Dataset.id).where(
             Dataset.organization_id == organization.id, Dataset.name == entry.name
         )
     ):
         raise Conflict(f"a dataset {organization.name}/{entry.name} exists again; cannot restore")
-    source = data / entry.path
-    if not os.path.lexists(source):
+    source = entry.path
+    if not storage.in_trash(source):
         raise TrashNotFound(f"the trashed folder of {entry.name} is gone")
-    _rename(source, target)
-    on_rollback(session, lambda: _rename(target, source))
-    dataset = upsert_dataset(session, organization.name, entry.name, describe_folder(target))
+    storage.untrash(source, target)
+    on_rollback(session, lambda: storage.trash(target, source))
+    dataset = upsert_dataset(session, organization.name, entry.name, describe(storage, target))
     _apply_snapshot(session, dataset, entry.snapshot)
     audit.record(session, actor, "dataset.restore", f"{organization.name}/{entry.name}",
                  organization.id, trash_id=entry.id)  # fmt: skip
@@ -201,26 +193,19 @@ def restore(session: Session, actor: Principal, entry: TrashEntry, data: Path) -
     return dataset
 
 
-def _remove(path: Path) -> None:
-    if path.is_symlink():  # the data was only linked in; leave the original alone
-        path.unlink()
-    elif path.exists():
-        shutil.rmtree(path)
-
-
-def purge(session: Session, actor: Principal, entry: TrashEntry, data: Path) -> None:
+def purge(session: Session, actor: Principal, entry: TrashEntry, storage: DataStore) -> None:
     """Delete a trashed dataset for good."""
     audit.record(session, actor, "dataset.purge", entry.name, entry.organization_id,
                  trash_id=entry.id)  # fmt: skip
     session.delete(entry)
     session.flush()
-    _remove(data / entry.path)
+    storage.purge(entry.path)
 
 
-def purge_expired(session: Session, actor: Principal, data: Path, days: float) -> int:
+def purge_expired(session: Session, actor: Principal, storage: DataStore, days: float) -> int:
     """Purge every entry older than ``days``; returns how many."""
     cutoff = utcnow() - timedelta(days=days)
     expired = list(session.scalars(select(TrashEntry).where(TrashEntry.deleted < cutoff)))
     for entry in expired:
-        purge(session, actor, entry, data)
+        purge(session, actor, entry, storage)
     return len(expired)

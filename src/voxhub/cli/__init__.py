@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from voxhub.cli._common import clean_errors, open_hub, out, progress_bar
+from voxhub.cli._common import (
+    DatasetNameOption,
+    OrgOption,
+    VoxelSizeOption,
+    clean_errors,
+    open_hub,
+    out,
+    progress_bar,
+)
 from voxhub.cli._lazy import LazyGroup
 from voxhub.cli.worker import worker as worker_command
 from voxhub.errors import InvalidInput
@@ -202,9 +210,9 @@ def import_(
             "dataset, OME-Zarr, N5, Neuroglancer precomputed, imzML, OpenMSI HDF5"
         ),
     ],
-    org: Annotated[str, typer.Option("--org", help="Organization name")],
-    name: Annotated[str, typer.Option("--name", help="Dataset name")],
-    voxel_size: Annotated[str | None, typer.Option(help="X,Y,Z voxel size")] = None,
+    org: OrgOption,
+    name: DatasetNameOption,
+    voxel_size: VoxelSizeOption = None,
     unit: Annotated[str | None, typer.Option(help="Voxel size unit (default nanometer)")] = None,
     layer: Annotated[str, typer.Option(help="Layer name (single-layer inputs)")] = "color",
     category: Annotated[str, typer.Option(help="color or segmentation")] = "color",

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +19,13 @@ if TYPE_CHECKING:  # the hub imports SQLAlchemy, zarr and dask: only commands th
     from voxhub.hub import Hub
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Options several commands take, defined once (the same flag, the same help everywhere).
+OrgOption = Annotated[str, typer.Option("--org", help="Organization name")]
+DatasetNameOption = Annotated[str, typer.Option("--name", help="Dataset name")]
+VoxelSizeOption = Annotated[str | None, typer.Option(help="X,Y,Z voxel size")]
+TeamsOption = Annotated[list[str], typer.Option("--team", help="A team to allow (repeat)")]
+ClearTeamsOption = Annotated[bool, typer.Option("--clear", help="Allow no team")]
 err = Console(stderr=True)
 out = Console()
 

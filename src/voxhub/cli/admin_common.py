@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from typing import Annotated
 
-import typer
 from sqlalchemy.orm import Session
 
 from voxhub.access.accounts import find_organization
@@ -13,8 +11,6 @@ from voxhub.access.principal import Principal, system_principal
 from voxhub.catalog.datasets import find_dataset
 from voxhub.db.models import Dataset, Organization
 from voxhub.errors import InvalidInput
-
-OrgOption = Annotated[str, typer.Option("--org", help="Organization name")]
 
 
 def operator() -> Principal:

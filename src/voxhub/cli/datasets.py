@@ -11,13 +11,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from voxhub.access import sharing
 from voxhub.access import teams as team_service
 from voxhub.access.secrets import server_secret
 from voxhub.catalog import datasets as dataset_service
 from voxhub.catalog import folders as folder_service
+from voxhub.catalog import sharing
 from voxhub.catalog import trash as trash_service
-from voxhub.cli._common import clean_errors, open_hub, out
+from voxhub.cli._common import ClearTeamsOption, TeamsOption, clean_errors, open_hub, out
 from voxhub.cli.admin_common import dataset_by_key, operator
 
 app = typer.Typer(no_args_is_help=True)
@@ -103,8 +103,8 @@ def tag(
 @clean_errors
 def teams(
     dataset: DatasetArg,
-    team: Annotated[list[str], typer.Option("--team", help="A team to allow (repeat)")] = [],  # noqa: B006
-    clear: Annotated[bool, typer.Option("--clear", help="Allow no team")] = False,
+    team: TeamsOption = [],  # noqa: B006
+    clear: ClearTeamsOption = False,
 ) -> None:
     """Set the teams allowed on a dataset (no option: show them)."""
     hub = open_hub()
@@ -130,7 +130,7 @@ def delete(
     hub = open_hub()
     with hub.transaction() as session:
         row = dataset_by_key(session, dataset)
-        entry = trash_service.delete_dataset(session, operator(), row, confirm, hub.settings.data)
+        entry = trash_service.delete_dataset(session, operator(), row, confirm, hub.storage)
         entry_id = entry.id
     out.print(
         f"moved {dataset} to the trash (entry {entry_id}; `voxhub dataset restore {entry_id}`)"
@@ -144,7 +144,7 @@ def restore(entry: int) -> None:
     hub = open_hub()
     with hub.transaction() as session:
         row = trash_service.restore(
-            session, operator(), trash_service.get_entry(session, entry), hub.settings.data
+            session, operator(), trash_service.get_entry(session, entry), hub.storage
         )
         name = dataset_service.label(row)
     out.print(f"restored {name}", highlight=False)
@@ -162,7 +162,7 @@ def trash(
     with hub.transaction() as session:
         if purge_expired:
             count = trash_service.purge_expired(
-                session, operator(), hub.settings.data, hub.settings.trash_days
+                session, operator(), hub.storage, hub.settings.trash_days
             )
             out.print(f"purged {count} expired entries")
         table = Table("entry", "dataset", "deleted", "by")

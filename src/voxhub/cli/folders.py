@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 from rich.table import Table
 
 from voxhub.access import teams as team_service
 from voxhub.catalog import folders as folder_service
-from voxhub.cli._common import clean_errors, open_hub, out
-from voxhub.cli.admin_common import OrgOption, operator, organization
+from voxhub.cli._common import ClearTeamsOption, OrgOption, TeamsOption, clean_errors, open_hub, out
+from voxhub.cli.admin_common import operator, organization
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -49,8 +47,8 @@ def list_(org: OrgOption) -> None:
 def teams(
     path: str,
     org: OrgOption,
-    team: Annotated[list[str], typer.Option("--team", help="A team to allow (repeat)")] = [],  # noqa: B006
-    clear: Annotated[bool, typer.Option("--clear", help="Allow no team")] = False,
+    team: TeamsOption = [],  # noqa: B006
+    clear: ClearTeamsOption = False,
 ) -> None:
     """Set the teams allowed on a folder and everything below it (no option: show them)."""
     hub = open_hub()

@@ -14,7 +14,15 @@ from typing import Annotated, Any
 
 import typer
 
-from voxhub.cli._common import clean_errors, err, out, progress_bar
+from voxhub.cli._common import (
+    DatasetNameOption,
+    OrgOption,
+    VoxelSizeOption,
+    clean_errors,
+    err,
+    out,
+    progress_bar,
+)
 from voxhub.errors import InvalidInput
 
 Server = Annotated[
@@ -99,10 +107,10 @@ def datasets(
 @clean_errors
 def upload(
     path: Annotated[Path, typer.Argument(help="File or folder (stack, TIFF, zip, OME-Zarr, …)")],
-    org: Annotated[str, typer.Option("--org", help="Organization")],
-    name: Annotated[str, typer.Option("--name", help="Dataset name")],
+    org: OrgOption,
+    name: DatasetNameOption,
     server: Server = None,
-    voxel_size: Annotated[str | None, typer.Option(help="X,Y,Z voxel size")] = None,
+    voxel_size: VoxelSizeOption = None,
     folder: Annotated[int | None, typer.Option(help="Folder id")] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="Return once queued")] = False,
 ) -> None:

@@ -9,8 +9,8 @@ from rich.table import Table
 
 from voxhub.access import teams as team_service
 from voxhub.access.accounts import find_user
-from voxhub.cli._common import clean_errors, open_hub, out
-from voxhub.cli.admin_common import OrgOption, operator, organization
+from voxhub.cli._common import OrgOption, clean_errors, open_hub, out
+from voxhub.cli.admin_common import operator, organization
 
 app = typer.Typer(no_args_is_help=True)
 

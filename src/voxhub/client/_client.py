@@ -203,6 +203,40 @@ class Client:
             )  # fmt: skip
             return self.upload(target, org=org, name=name, voxel_size=voxel_size, **options)
 
+    # -- remote sources ---------------------------------------------------------------------
+
+    def explore_remote(
+        self, url: str, credentials: dict[str, str] | None = None, name: str | None = None
+    ) -> dict[str, Any]:
+        """The server's proposed ``datasource-properties.json`` for a remote source."""
+        body = {"url": url, "credentials": credentials, "name": name}
+        return self.http.json("POST", "/api/v1/datasets/explore", json=body)
+
+    def add_remote(
+        self,
+        url: str | None = None,
+        *,
+        name: str,
+        properties: dict[str, Any] | None = None,
+        credentials: dict[str, str] | None = None,
+        credential_scope: str = "dataset",
+        credential_prefix: str | None = None,
+    ) -> Dataset:
+        """Register a remote source (explored from ``url``, or the reviewed ``properties``)
+        as a read-only dataset of your organization; credentials are stored encrypted."""
+        body = {
+            "name": name, "url": url, "properties": properties, "credentials": credentials,
+            "credentialScope": credential_scope, "credentialPrefix": credential_prefix,
+        }  # fmt: skip
+        added = self.http.json("POST", "/api/v1/datasets/remote", json=body)
+        return self.dataset(f"{added['organization']}/{added['name']}")
+
+    def copy_remote(self, ref: str, target: str) -> dict[str, Any]:
+        """Start a "make local copy" job of a remote dataset; the job (see ``wait``)."""
+        organization, _, name = ref.partition("/")
+        path = f"/api/v1/datasets/{quote(organization, safe='')}/{quote(name, safe='')}/copy"
+        return self.http.json("POST", path, json={"target": target})
+
     # -- jobs -------------------------------------------------------------------------------
 
     def jobs(self) -> list[dict[str, Any]]:

@@ -15,18 +15,23 @@ class HubLink:
     """Calls the hub's ``/api/v1/datastore/…`` routes; errors become ``HubUnreachable``
     (no answer) or ``HubRefused`` (an error answer, its detail kept)."""
 
-    def __init__(self, hub_url: str, key: str, timeout: float = 5.0) -> None:
+    def __init__(
+        self, hub_url: str, key: str, timeout: float = 5.0, http: httpx.Client | None = None
+    ) -> None:
+        """``http``: another client to send through (an in-process app's, in tests)."""
         self.hub_url = hub_url.rstrip("/")
-        self._http = httpx.Client(
+        self._headers = {KEY_HEADER: key}
+        self._http = http or httpx.Client(
             base_url=self.hub_url,
-            headers={KEY_HEADER: key},
             timeout=timeout,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
         )
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = self._http.request(method, f"/api/v1/datastore/{path}", **kwargs)
+            response = self._http.request(
+                method, f"{self.hub_url}/api/v1/datastore/{path}", headers=self._headers, **kwargs
+            )
         except httpx.HTTPError as exc:
             raise HubUnreachable(f"the hub at {self.hub_url} does not answer: {exc}") from None
         if response.status_code >= 500:

@@ -2,7 +2,7 @@
 
 Every ``VOXHUB_DATASTORE_HEARTBEAT_SECONDS`` the node tells the hub it is
 alive and, when its catalog changed since the last registration (a scan found
-a new folder, one vanished), sends the whole list again: name, layers and
+a new folder, one vanished) or a while passed, sends the whole list again: name, layers and
 ``datasource-properties.json`` of each active dataset. The hub answers with the
 access-cache lifetime it wants nodes to use.
 """
@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 from voxhub.catalog.index import CatalogIndex
@@ -21,6 +22,8 @@ from voxhub.datastore.errors import HubRefused, HubUnreachable
 from voxhub.datastore.link import HubLink
 
 log = logging.getLogger("voxhub.datastore")
+RESEND_SECONDS = 600.0
+RETRY_REFUSED_SECONDS = 60.0
 
 
 def listing(index: CatalogIndex) -> list[dict[str, Any]]:
@@ -47,6 +50,8 @@ class DatastoreNode:
         self.url = url
         self.every = every
         self._sent = ""  # digest of the last listing the hub accepted
+        self._when = float("-inf")  # when it was sent
+        self._refused: dict[str, str] = {}
         self._stop = threading.Event()
 
     def beat(self) -> None:
@@ -54,12 +59,16 @@ class DatastoreNode:
         self.link.call("POST", "heartbeat", json={"url": self.url})
         current = listing(self.index)
         digest = hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()
-        if digest == self._sent:
+        # Unchanged lists are sent again now and then: what the hub refused (an
+        # organization it did not have yet) or lost (a restored backup) comes back.
+        again = RETRY_REFUSED_SECONDS if self._refused else RESEND_SECONDS
+        if digest == self._sent and time.monotonic() - self._when < again:
             return
         result = self.link.call("PUT", "datasets", json={"datasets": current})
-        for key, reason in result.get("refused", {}).items():
+        self._refused = dict(result.get("refused", {}))
+        for key, reason in self._refused.items():
             log.warning("the hub refused %s: %s", key, reason)
-        self._sent = digest
+        self._sent, self._when = digest, time.monotonic()
 
     def start(self) -> DatastoreNode:
         threading.Thread(target=self._run, name="datastore-beat", daemon=True).start()

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
-from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunsplit
 
 import aiohttp
 from yarl import URL
@@ -117,13 +117,18 @@ class Credentials:
 
 
 def sigv4_headers(
-    url: str, key_id: str, secret: str, region: str | None, now: datetime | None = None
+    url: str,
+    key_id: str,
+    secret: str,
+    region: str | None,
+    now: datetime | None = None,
+    payload: str = "UNSIGNED-PAYLOAD",
 ) -> dict[str, str]:
-    """AWS Signature Version 4 headers of an unsigned-payload GET of ``url`` (service s3)."""
+    """AWS Signature Version 4 headers of a GET of ``url`` (service s3; a GET has no body,
+    so its payload is left unsigned unless ``payload`` gives the body's SHA-256)."""
     parts = urlsplit(url)
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     day, region = stamp[:8], region or "us-east-1"
-    payload = "UNSIGNED-PAYLOAD"
     query = "&".join(
         sorted(
             f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
@@ -131,7 +136,7 @@ def sigv4_headers(
         )
     )
     canonical = "\n".join([
-        "GET", quote(parts.path or "/", safe="/-_.~"), query,
+        "GET", quote(unquote(parts.path or "/"), safe="/-_.~"), query,
         f"host:{parts.netloc}", f"x-amz-content-sha256:{payload}", f"x-amz-date:{stamp}", "",
         "host;x-amz-content-sha256;x-amz-date", payload,
     ])  # fmt: skip

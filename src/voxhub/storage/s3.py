@@ -1,8 +1,10 @@
 """Datasets in an S3-compatible bucket: zarr's ``ObjectStore`` over obstore.
 
 Layout under ``s3://bucket/prefix/``: ``binaryData/<org>/<dataset>/…`` as in
-the data folder, and ``.staging/<id>.json``, one record per publication under
-way. S3 has no rename, so a dataset is published thus:
+the data folder, ``.staging/<id>.json``, one record per publication under
+way, and ``.trash/<org>/<dataset>.<id>/…`` for deleted datasets (moved there by
+server-side copies after their marker is gone, so they vanish at once). S3 has
+no rename, so a dataset is published thus:
 
 1. a staging record names the target key and its writer (host, process, job);
 2. every object is uploaded under the target key (many requests in flight);
@@ -215,6 +217,49 @@ class S3DataStore(DataStore):
                 removed += 1
         return removed
 
+    # -- the trash: a prefix beside binaryData, reached by server-side copies -------------
+    def trash(self, key: str, place: str) -> None:
+        check_key(key)
+        names = [n for n in self._names(key) if n != PUBLISHED]
+        if not names:
+            return
+        obstore.delete(self.objects, _join(key, PUBLISHED))  # invisible first
+        sync(self._copy([(_join("binaryData", key, n), _join(place, n)) for n in names]))
+        self._remove_objects(key)
+
+    def untrash(self, place: str, key: str) -> None:
+        check_key(place)
+        names = [n for n in self._names(place, self.meta) if n != PUBLISHED]
+        if not names:
+            raise FileNotFoundError(place)
+        if self.is_published(key):
+            raise AlreadyExists(f"{key.rsplit('/', 1)[-1]} already exists")
+        sync(self._copy([(_join(place, n), _join("binaryData", key, n)) for n in names]))
+        marker = json.dumps({"published": time.time(), "restored_from": place})
+        obstore.put(self.objects, _join(key, PUBLISHED), marker.encode())  # visible last
+        self._remove_objects(place, self.meta)
+
+    def in_trash(self, place: str) -> bool:
+        return bool(self._names(check_key(place), self.meta))
+
+    def purge(self, place: str) -> None:
+        self._remove_objects(check_key(place), self.meta)
+
+    async def _copy(self, pairs: list[tuple[str, str]]) -> None:
+        slots = asyncio.Semaphore(CONCURRENCY)
+
+        async def copy(source: str, target: str) -> None:
+            async with slots:
+                await obstore.copy_async(self.meta, source, target)
+
+        await asyncio.gather(*(copy(s, t) for s, t in pairs))
+
+    def _names(self, key: str, store: S3Store | None = None) -> list[str]:
+        """Every object below ``key``, relative to it."""
+        prefix = key + "/"
+        found = obstore.list(store or self.objects, prefix)
+        return [m["path"].removeprefix(prefix) for batch in found for m in batch]
+
     # -- many objects ---------------------------------------------------------------------
     async def _upload(self, built: Path, key: str) -> None:
         files = [p for p in sorted(built.rglob("*")) if p.is_file() and not p.is_symlink()]
@@ -228,10 +273,11 @@ class S3DataStore(DataStore):
 
         await asyncio.gather(*(put(p) for p in files))
 
-    def _remove_objects(self, key: str) -> None:
-        paths = [m["path"] for batch in obstore.list(self.objects, key + "/") for m in batch]
+    def _remove_objects(self, key: str, store: S3Store | None = None) -> None:
+        store = store or self.objects
+        paths = [m["path"] for batch in obstore.list(store, key + "/") for m in batch]
         for start in range(0, len(paths), 1000):  # S3's bulk delete takes 1000 keys
-            obstore.delete(self.objects, paths[start : start + 1000])
+            obstore.delete(store, paths[start : start + 1000])
 
 
 _loop: asyncio.AbstractEventLoop | None = None

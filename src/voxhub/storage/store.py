@@ -31,6 +31,7 @@ from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 from zarr.storage import LocalStore
 
+from voxhub.errors import Conflict
 from voxhub.storage.errors import UnsafePath
 from voxhub.storage.local import NAME_PATTERN, clean_staging, publish
 
@@ -133,6 +134,23 @@ class DataStore(ABC):
     def clean_staging(self, is_live: IsLive) -> int:
         """Remove what writers that died left behind; returns how many pieces of work."""
 
+    # -- the trash: ``place`` is relative to the store's root (``.trash/<org>/<name>.<id>``) --
+    @abstractmethod
+    def trash(self, key: str, place: str) -> None:
+        """Move the dataset at ``key`` to ``place``; it is invisible at ``key`` at once."""
+
+    @abstractmethod
+    def untrash(self, place: str, key: str) -> None:
+        """Move a trashed dataset back to ``key`` (published again, whole)."""
+
+    @abstractmethod
+    def in_trash(self, place: str) -> bool:
+        """Whether ``place`` holds a trashed dataset."""
+
+    @abstractmethod
+    def purge(self, place: str) -> None:
+        """Delete a trashed dataset for good."""
+
 
 class LocalDataStore(DataStore):
     """The data folder: ``binaryData`` on this machine's disk, staged by rename."""
@@ -191,6 +209,34 @@ class LocalDataStore(DataStore):
 
     def clean_staging(self, is_live: IsLive) -> int:
         return clean_staging(self.staging, is_live=is_live)
+
+    def _place(self, place: str) -> Path:
+        return self.root.parent.joinpath(*check_key(place).split("/"))
+
+    def trash(self, key: str, place: str) -> None:
+        if os.path.lexists(self.local_path(key)):  # one rename: same filesystem, atomic
+            _rename(self.local_path(key), self._place(place))
+
+    def untrash(self, place: str, key: str) -> None:
+        _rename(self._place(place), self.local_path(key))
+
+    def in_trash(self, place: str) -> bool:
+        return os.path.lexists(self._place(place))
+
+    def purge(self, place: str) -> None:
+        path = self._place(place)
+        if path.is_symlink():  # the data was only linked in; leave the original alone
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+
+
+def _rename(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        raise Conflict(f"cannot move {source.name} to {target.parent}: {exc.strerror}") from None
 
 
 __all__ = ["DataStore", "IsLive", "LocalDataStore", "ObjectInfo", "check_key"]

@@ -121,6 +121,9 @@ export class Renderer {
   #programs = new Map<ProgramKind, Program>();
   #mosaics = new Map<string, Mosaic>();
   #maxTexture: number;
+  #uploadedThisFrame = 0;
+  /** Tiles whose chunk is loaded but whose upload waits for a later frame (the last draw's). */
+  deferred = 0;
 
   constructor(canvas: HTMLCanvasElement) {
     const gl = canvas.getContext("webgl2", { antialias: false, depth: true, preserveDrawingBuffer: false, premultipliedAlpha: true });
@@ -255,9 +258,6 @@ export class Renderer {
     return missing;
   }
 
-  #uploadedThisFrame = 0;
-  /** Tiles whose chunk is loaded but whose upload waits for a later frame (the last draw's). */
-  deferred = 0;
 
   /** Draw every plane; returns how many wanted chunks of the screen's levels are not drawn yet (0: complete). */
   draw(canvasHeight: number, planes: DrawPlane[], interpolation: Interpolation, chunkOf: (key: string) => Chunk | undefined): number {

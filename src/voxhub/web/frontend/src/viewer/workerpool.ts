@@ -55,6 +55,9 @@ export class WorkerChunkSource implements ChunkSource {
     for (let i = 0; i < workers; i++) {
       const worker = new Worker(new URL("./chunkworker.ts", import.meta.url), { type: "module" });
       worker.onmessage = (event: MessageEvent<FromWorker>) => this.#reply(i, event.data);
+      // A worker that fails (its script did not load, it crashed) fails its requests
+      // instead of leaving them in flight for ever.
+      worker.onerror = (event) => this.#failAll(i, event.message || "the decoding worker failed");
       // A worker's relative URLs resolve against its script, not the page: send an absolute
       // one (the zarrUrl of a dataset on an external datastore is absolute already).
       const zarrUrl = new URL(info.zarrUrl, location.href).href;
@@ -105,6 +108,15 @@ export class WorkerChunkSource implements ChunkSource {
     const make = ARRAYS[message.kind!] ?? Float32Array;
     const data = new make(message.buffer!);
     pending.resolve({ data, components: message.components!, shape: message.shape!, byteLength: data.byteLength });
+  }
+
+  #failAll(worker: number, message: string): void {
+    for (const [id, pending] of this.#pending) {
+      if (pending.worker !== worker) continue;
+      this.#pending.delete(id);
+      this.#busy[worker]--;
+      pending.reject(new Error(message));
+    }
   }
 
   /** The main thread's requests and every worker's, added up. */

@@ -115,6 +115,7 @@ export function DatasetDetails({ dataset, onChange, token }: {
   const thumb = thumbnailUrl(dataset, 256, token);
   return (
     <article class="details" aria-label={`Dataset ${dataset.displayName}`}>
+      <div class="details-side">
       {thumb ? <img class="thumb-large" src={thumb} alt="" loading="lazy" /> : null}
       <h2>{dataset.displayName}</h2>
       <p class="muted mono">{dataset.organization}/{dataset.name}</p>
@@ -148,6 +149,8 @@ export function DatasetDetails({ dataset, onChange, token }: {
             : ""}
         </dd>
       </dl>
+      </div>
+      <div class="details-main">
       <section>
         <h3>Description</h3>
         <Markdown text={dataset.description} />
@@ -183,6 +186,7 @@ export function DatasetDetails({ dataset, onChange, token }: {
         </ul>
       </section>
       {me ? <AssayLinks dataset={dataset} /> : null}
+      </div>
     </article>
   );
 }

@@ -15,7 +15,11 @@ import { RemoteTab } from "./RemoteTab";
 
 type Phase = { step: "choose" } | { step: "sending"; progress: Progress } | JobPhase;
 
-function UnfinishedUploads({ uploads, onChange }: { uploads: Upload[]; onChange: () => void }) {
+function UnfinishedUploads({ uploads, onChange, onResume }: {
+  uploads: Upload[];
+  onChange: () => void;
+  onResume: (name: string) => void;
+}) {
   const action = useAction();
   if (!uploads.length) return null;
   return (
@@ -26,6 +30,7 @@ function UnfinishedUploads({ uploads, onChange }: { uploads: Upload[]; onChange:
         {uploads.map((u) => (
           <li key={u.uploadId}>
             <strong>{u.name}</strong> — {formatBytes(u.receivedBytes)} of {formatBytes(u.totalBytes)} ({u.state}){" "}
+            <button type="button" onClick={() => onResume(u.name)}>Resume…</button>{" "}
             <button type="button" disabled={action.busy} onClick={() => action.run(async () => {
               await call("delete", "/api/v1/uploads/{upload_id}", { path: { upload_id: u.uploadId } });
               onChange();
@@ -52,6 +57,7 @@ function UploadTab() {
   const [phase, setPhase] = useState<Phase>({ step: "choose" });
   const [dragging, setDragging] = useState(false);
   const [resumed, setResumed] = useState(false);
+  const [resumeHint, setResumeHint] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
 
   const choose = (picked: PickedFile[]) => {
@@ -108,6 +114,9 @@ function UploadTab() {
             <label class="button">Choose a folder<input class="sr-only" type="file"
               {...{ webkitdirectory: "" }} onChange={(e) => choose(filesFromInput(e.currentTarget.files))} /></label>
           </div>
+          {resumeHint && !files.length ? (
+            <p class="notice" role="status">To resume “{resumeHint}”, choose or drop the same files again.</p>
+          ) : null}
           {files.length ? (
             <p class="picked" role="status">{files.length} file{files.length > 1 ? "s" : ""}, {formatBytes(totalBytes)}
               {files.length <= 3 ? `: ${files.map((f) => f.relativePath).join(", ")}` : ""}</p>
@@ -139,7 +148,12 @@ function UploadTab() {
         ) : null}
         <JobPhaseView phase={phase} />
       </form>
-      <UnfinishedUploads uploads={setup.data.uploads} onChange={() => void setup.reload()} />
+      <UnfinishedUploads uploads={setup.data.uploads} onChange={() => void setup.reload()}
+        onResume={(earlier) => {
+          setName(earlier);
+          setResumeHint(earlier);
+          document.querySelector<HTMLElement>("[data-testid=dropzone] input[type=file]")?.focus();
+        }} />
     </>
   );
 }

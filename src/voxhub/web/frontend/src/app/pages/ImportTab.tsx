@@ -44,7 +44,7 @@ function Browser({ folder, chosen, onOpen, onChoose }: {
                   </button>
                 ) : <span class="mono">{e.name}</span>}
                 {e.size !== null && e.size !== undefined ? <span class="muted small"> {formatBytes(e.size)}</span> : null}
-                <button type="button" class="small-button" aria-pressed={chosen === path}
+                <button type="button" class="choose" aria-pressed={chosen === path}
                   aria-label={`Import ${e.name}`} onClick={() => onChoose(path)}>
                   {chosen === path ? "Chosen" : "Choose"}
                 </button>
@@ -106,6 +106,7 @@ export function ImportTab() {
         onInput={(e) => setName(e.currentTarget.value)} /></label>
       <PlacementFields folders={setup.data.folders} teams={setup.data.teams} value={placement} onChange={setPlacement} />
       <div class="buttons"><button type="submit" class="primary" disabled={busy || !path || !name}>Import</button></div>
+      {phase.step === "queueing" ? <Loading what="Queueing the import" /> : null}
       <JobPhaseView phase={phase} />
     </form>
   );

@@ -19,14 +19,14 @@ export function JobRow({ job, onChange }: { job: Job; onChange: () => void }) {
   });
   return (
     <tr data-job={job.id}>
-      <td>{job.id}</td>
-      <td>{job.kind}</td>
-      <td class="mono small">{job.dataset ?? "–"}</td>
-      <td><span class={`status status-${job.state}`}>{job.state}{job.cancelRequested && ACTIVE.has(job.state) ? " (cancelling)" : ""}</span></td>
-      <td class="progress-cell"><ProgressBar value={job.progress} label={`Job ${job.id} progress`} /></td>
-      <td class="small">{job.error ?? job.message ?? ""}</td>
-      <td class="small nowrap">{formatDate(job.started)}</td>
-      <td class="small nowrap">{formatDate(job.finished)}</td>
+      <td data-label="#">{job.id}</td>
+      <td data-label="Kind">{job.kind}</td>
+      <td class="mono small" data-label="Dataset">{job.dataset ?? "–"}</td>
+      <td data-label="State"><span class={`status status-${job.state}`}>{job.state}{job.cancelRequested && ACTIVE.has(job.state) ? " (cancelling)" : ""}</span></td>
+      <td class="progress-cell" data-label="Progress"><ProgressBar value={job.progress} label={`Job ${job.id} progress`} /></td>
+      <td class="small" data-label="Message">{job.error ?? job.message ?? ""}</td>
+      <td class="small nowrap" data-label="Started">{formatDate(job.started)}</td>
+      <td class="small nowrap" data-label="Finished">{formatDate(job.finished)}</td>
       <td class="nowrap">
         {ACTIVE.has(job.state) && !job.cancelRequested ? (
           <button type="button" onClick={cancel} disabled={action.busy}>Cancel</button>
@@ -51,7 +51,7 @@ export function JobsPage() {
       {jobs.data && !jobs.data.length ? <Empty>No jobs yet. Uploads and analyses show up here.</Empty> : null}
       {jobs.data?.length ? (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">#</th><th scope="col">Kind</th><th scope="col">Dataset</th>

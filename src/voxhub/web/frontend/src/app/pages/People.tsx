@@ -39,14 +39,14 @@ function UsersTab() {
     <>
       <ErrorNote error={action.error} />
       <div class="table-wrap">
-        <table>
+        <table class="stack">
           <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Teams</th><th scope="col">Active</th><th scope="col">Created</th></tr></thead>
           <tbody>
             {users.data.map((u) => (
               <tr key={u.id}>
-                <td>{u.name || "–"}</td>
-                <td>{u.email}</td>
-                <td>
+                <td data-label="Name">{u.name || "–"}</td>
+                <td data-label="Email">{u.email}</td>
+                <td data-label="Role">
                   {admin && u.id !== me?.id ? (
                     <select aria-label={`Role of ${u.email}`} value={u.role}
                       onChange={(e) => change(u.id, { role: e.currentTarget.value as "member" })}>
@@ -56,10 +56,10 @@ function UsersTab() {
                     </select>
                   ) : u.role.replace("_", " ")}
                 </td>
-                <td class="small">{u.teams.map((t) => t.name + (t.isManager ? " (manager)" : "")).join(", ") || "–"}</td>
-                <td class="nowrap">
+                <td class="small" data-label="Teams">{u.teams.map((t) => t.name + (t.isManager ? " (manager)" : "")).join(", ") || "–"}</td>
+                <td class="nowrap" data-label="Active">
                   {admin && u.id !== me?.id ? (
-                    <>
+                    <span class="inline-actions">
                       <button type="button" onClick={() => change(u.id, { active: !u.active })}>
                         {u.active ? "Deactivate" : "Activate"}
                       </button>{" "}
@@ -72,10 +72,10 @@ function UsersTab() {
                             setInvite(reset.inviteToken ?? null);
                           });
                         }}>Reset password</button>
-                    </>
+                    </span>
                   ) : u.active ? "yes" : "no"}
                 </td>
-                <td class="small nowrap">{formatDate(u.created)}</td>
+                <td class="small nowrap" data-label="Created">{formatDate(u.created)}</td>
               </tr>
             ))}
           </tbody>

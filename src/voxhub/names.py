@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from voxhub.catalog.errors import BadName
+from voxhub.errors import BadName
 
 
 def clean_label(text: object, what: str, max_length: int = 128, allow_slash: bool = True) -> str:
