@@ -92,6 +92,11 @@ class AxisMap:
         )
 
 
+def _whole(key: Any) -> bool:
+    """Whether ``key`` selects the single entry of a length-1 axis, as a slice."""
+    return isinstance(key, slice) and len(range(*key.indices(1))) == 1
+
+
 def _normalise(key: Any) -> tuple[Any, ...]:
     key = key if isinstance(key, tuple) else (key,)
     if any(k is Ellipsis for k in key):
@@ -208,11 +213,14 @@ class LevelView:
         want = [a for a, k in zip(CANONICAL, key, strict=True) if not _is_int(k)]
         want = [want[i] for i in order] if order is not None else want
         added = [a for a in missing if a in want]
-        if not added:
-            perm = [got.index(a) for a in want]
-            block = fast_oindex(self.array, stored, perm)
+        if all(_whole(key[CANONICAL.index(a)]) for a in added):
+            # absent axes selected whole (length 1) are inserted as views: no copy of the block
+            core = [a for a in want if a not in added]
+            block = fast_oindex(self.array, stored, [got.index(a) for a in core])
             if block is not None:
-                return block
+                return block.reshape(
+                    [1 if a in added else block.shape[core.index(a)] for a in want]
+                )
         block = np.asarray(self.array.oindex[stored])
         for axis in added:  # append the absent axes, then select from their single entry
             block = block[..., None]
