@@ -90,7 +90,7 @@ format: $(STAMP)
 
 test: $(STAMP) interop interop-arc interop-isatools browser lint web
 	cd $(WEB) && npx vitest run
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -256,3 +256,33 @@ def test_trashing_a_dataset_drops_its_links_and_restoring_brings_them_back(
     assert [(x["assay"], x["dataset"], x["layer"]) for x in links] == [
         ("A1", "lab/cortex", "color")
     ]
+
+
+def test_a_datamap_survives_server_import_and_both_exports(client, admin_token):
+    from voxhub.isa import ARC, DataContext, Datamap, read_arc_zip, write_arc_zip
+
+    model = sample_model()
+    datamap = Datamap(
+        [
+            DataContext(
+                "vol",
+                "application/zarr",
+                explication=OntologyAnnotation("electron density", "NCIT", "NCIT:C0000003"),
+                unit=OntologyAnnotation("nanometer", "UO", "UO:0000018"),
+                label="EM volume",
+            )
+        ]
+    )
+    model.get_assay("A1").datamap = datamap
+    imported = client.post(
+        f"{BASE}/import?organization=lab&format=arc-zip",
+        content=write_arc_zip(ARC(model)),
+        headers=auth(admin_token),
+    )
+    assert imported.status_code == 201, imported.text
+    archive = client.get(f"{BASE}/lab/EM1/export?format=arc-zip", headers=auth(admin_token))
+    assert "assays/A1/isa.datamap.xlsx" in zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    assert read_arc_zip(archive.content).investigation.get_assay("A1").datamap == datamap
+    exported = client.get(f"{BASE}/lab/EM1/export?format=isa-json", headers=auth(admin_token))
+    assert "voxhub:" not in exported.text
+    assert isajson.loads(exported.content).get_assay("A1").datamap == datamap

@@ -86,6 +86,9 @@ DATASET_ROUTES: dict[tuple[str, str], tuple[str, Build, set[int]]] = {
         "edit", _get("/properties/disk/apply"), {200}),
     ("DELETE", "/api/v1/datasets/{organization}/{name}"): (
         "manage", _get("", {"confirm": "not-its-name"}), {400}),
+    # hosted datasets have no remote layer to copy; copying also needs edit on the organization
+    ("POST", "/api/v1/datasets/{organization}/{name}/copy"): (
+        "edit", lambda o, n: (f"/api/v1/datasets/{o}/{n}/copy", {}, {"target": "copy_x"}), {400}),
     # OpenMSI queries name the dataset in ?file=; our volumes are no MSI cubes, so "allowed"
     # only means "not answered like a missing dataset".
     **{
@@ -149,6 +152,7 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/openmsi/client/viewer/"): "open: the viewer's static files",
     ("GET", "/openmsi/client/viewer/{asset}"): "open: the viewer's static files",
     ("POST", "/api/v1/datasets/explore"): "can(edit) on the organization: test_remote.py",
+    ("POST", "/api/v1/datasets/remote"): "can(edit) on the organization: test_remote_layers.py",
     ("GET", "/"): "open: redirect to the web app",
     ("GET", "/ui"): "open: redirect to the web app",
     ("GET", "/ui/{path:path}"): "open: the app shell and assets (test_ui.py)",

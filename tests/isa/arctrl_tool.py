@@ -37,6 +37,8 @@ from arctrl import (
 )
 from arctrl import OntologyAnnotation as OA
 
+UNDECLARED = "term source used in this investigation"  # voxhub.isa.isajson.UNDECLARED
+
 
 def _oa(oa):
     if oa is None:
@@ -136,9 +138,12 @@ def dump(inv) -> dict:
         "description": inv.Description or "",
         "submission": inv.SubmissionDate or "",
         "release": inv.PublicReleaseDate or "",
+        # voxhub's ISA-JSON declares the term sources it uses undeclared (isatools needs
+        # them), marked so that voxhub leaves them out again: so does this dump.
         "sources": [
             [s.Name or "", s.File or "", s.Version or "", s.Description or ""]
             for s in inv.OntologySourceReferences
+            if not (s.Description == UNDECLARED and not s.File and not s.Version)
         ],
         "publications": [_publication(p) for p in inv.Publications],
         "contacts": [_person(p) for p in inv.Contacts],

@@ -45,10 +45,32 @@ def test_the_schemas_reject_what_they_should():
 
 
 def test_round_trip_loses_nothing():
+    """With voxhub's notes (how the catalog stores investigations) nothing is lost."""
     inv = sample_investigation()
-    back = loads(dumps(inv))
+    back = loads(dumps(inv, notes=True))
     assert back == inv
-    assert dumps(back) == dumps(inv)
+    assert dumps(back, notes=True) == dumps(inv, notes=True)
+
+
+def test_an_export_has_no_voxhub_notes_and_reads_back_what_isa_json_holds():
+    inv = sample_investigation()
+    text = dumps(inv)
+    assert "voxhub:" not in text
+    back = loads(text)
+    assert back.get_assay("imaging").datamap == inv.get_assay("imaging").datamap
+    growth = back.get_study("growth").tables.get("Growth")  # named by its processes
+    assert [h.label for h in growth.headers] == [
+        "Input [Source Name]",
+        "Protocol REF",
+        "Protocol Type",
+        "Characteristic [organism]",
+        "Parameter [temperature]",
+        "Performer",
+        "Date",
+        "Comment [note]",
+        "Output [Sample Name]",
+    ]
+    assert growth.row_count == 2  # the row without input and output is no process
 
 
 def test_output_is_valid_isa_json():
@@ -104,7 +126,7 @@ def test_random_tables_round_trip_and_stay_valid(study_table, assay_tables):
     inv = ArcInvestigation("inv")
     inv.add_study(ArcStudy("S", tables=[study_table]))
     inv.add_assay(ArcAssay("A", tables=assay_tables), register_in=["S"])
-    data = to_isa_json(inv)
+    data = to_isa_json(inv, notes=True)
     assert_valid(data)
     assert from_isa_json(json.loads(json.dumps(data))) == inv
 
@@ -113,7 +135,7 @@ def test_fields_iso_json_cannot_hold_still_round_trip():
     inv = ArcInvestigation("inv", submission_date="May 2024")
     inv.contacts.append(Person(last_name="X", email="not-an-email"))
     inv.add_study(ArcStudy("S", public_release_date="soon"))
-    data = to_isa_json(inv)
+    data = to_isa_json(inv, notes=True)
     assert_valid(data)
     back = from_isa_json(data)
     assert back == inv
@@ -166,7 +188,7 @@ def test_invalid_json_names_line_and_column():
     ],
 )
 def test_missing_or_wrong_keys_name_the_path(mutate, where):
-    data = to_isa_json(sample_investigation())
+    data = to_isa_json(sample_investigation(), notes=True)
     mutate(data)
     with pytest.raises(IsaReadError, match=where):
         from_isa_json(data, "upload.json")

@@ -140,3 +140,23 @@ def test_what_a_killed_writer_left_is_cleaned_at_start(hub, storage_backend):
     else:
         assert hub.storage.list_dir("lab") == []
         assert list(obstore.list(hub.storage.meta, ".staging/")) in ([], [[]])
+
+
+def test_a_layer_added_later_is_published_with_its_properties(hub):
+    import dask.array as da
+
+    from voxhub.formats.ingest import import_layer
+    from voxhub.formats.source import VolumeSource
+
+    add_dataset(hub, "lab", "em")
+    labels = (np.arange(8 * 16 * 16).reshape(1, 8, 16, 16) % 5).astype("uint16")
+    data = da.from_array(labels)
+    source = VolumeSource(hub.settings.data, labels.shape, data.dtype, dask=data)
+    import_layer(hub.data_root, source, organization="lab", dataset="em", layer="seg",
+                 category="segmentation", add_to_existing=True)  # fmt: skip
+    layers = [layer.name for layer in hub.data_root.read_properties("lab/em").data_layers]
+    assert layers == ["color", "seg"]
+    assert np.array_equal(hub.storage.open_array("lab/em/seg/1")[:], labels)
+    with pytest.raises(Conflict):
+        import_layer(hub.data_root, source, organization="lab", dataset="em", layer="seg",
+                     category="segmentation", add_to_existing=True)  # fmt: skip

@@ -142,7 +142,10 @@ def create_app(hub: Hub | None = None) -> FastAPI:
         expose_headers=zarr.EXPOSED_HEADERS,
         max_age=3600,
     )
-    app.add_middleware(zarr.ZarrFastPath)  # outermost: chunk GETs skip routing
+    # Outermost: chunk GETs skip routing. ``app_from_env`` wraps a second one around the
+    # whole app for servers, so they skip the middleware stack too; this one serves
+    # in-process clients (TestClient), which are handed the FastAPI app itself.
+    app.add_middleware(zarr.ZarrFastPath)
 
     @app.get("/health", tags=["meta"], include_in_schema=True)
     def health() -> dict[str, str]:

@@ -158,9 +158,9 @@ def copy_remote(
     """Make a hosted copy of a remote dataset, as a job ("make local copy")."""
     require_login(principal)
     entry = authorize_dataset(hub, principal, organization, name, "edit")
-    require(principal, "edit", entry.organization_id, "the organization")
     if not any(is_remote_layer(layer) for layer in entry.layers.values()):
         raise InvalidInput(f"dataset {organization}/{name} has no remote layer to copy")
+    require(principal, "edit", entry.organization_id, "the organization")  # a new dataset
     check_name(body.target, "dataset name")
     params = {"organization": organization, "dataset": name, "target": body.target,
               "owner_id": principal.user_id}  # fmt: skip

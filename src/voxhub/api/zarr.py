@@ -195,16 +195,20 @@ async def zarr_with_token(
     request: Request, token: str, organization: str, dataset: str, key: str
 ) -> Response:
     """The same as below, for clients that cannot send headers: the token is in the path."""
-    principal = get_hub(request).authenticator.from_token(token)
-    base = f"/zarr/token/{token}/{organization}/{dataset}"
-    return serve(request, principal, organization, dataset, key, base)
+    return _routed(request)
 
 
 @router.api_route("/{organization}/{dataset}/{key:path}", methods=["GET", "HEAD"])
 async def zarr_key(request: Request, organization: str, dataset: str, key: str) -> Response:
     """A metadata document or chunk file of a dataset's layer; ``Range`` supported."""
-    principal = get_principal(request)
-    return serve(request, principal, organization, dataset, key, f"/zarr/{organization}/{dataset}")
+    return _routed(request)
+
+
+def _routed(request: Request) -> Response:
+    """The two routes above document /zarr in the schema; ``ZarrFastPath`` answers their
+    GETs before routing. When they do run (an app without the middleware), the URL is
+    read by ``dispatch`` too: one parser, whichever way a request comes in."""
+    return dispatch(request) or _not_found("no such key")
 
 
 def dispatch(request: Request) -> Response | None:

@@ -90,7 +90,7 @@ def save_new(
         identifier=model.identifier,
         title=model.title,
         is_public=public,
-        isa_json=isajson.dumps(model),
+        isa_json=isajson.dumps(model, notes=True),  # stored whole: with voxhub's notes
     )
     session.add(row)
     session.flush()
@@ -104,7 +104,7 @@ def replace(row: Investigation, model: ArcInvestigation) -> None:
             f"the document is investigation {model.identifier!r}, not {row.identifier!r}"
         )
     row.title = model.title
-    row.isa_json = isajson.dumps(model)
+    row.isa_json = isajson.dumps(model, notes=True)
     row.updated = utcnow()
 
 

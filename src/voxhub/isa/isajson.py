@@ -2,14 +2,14 @@
 
 ``to_isa_json`` / ``from_isa_json`` convert between the model and parsed
 JSON; ``dumps`` / ``loads`` add the text step. Tables become processes (see
-:mod:`voxhub.isa.processes`). Model fields ISA-JSON 1.0 has no place for
-travel as comments named ``voxhub:...`` (ARCtrl's conventions where it has one: an assay's
-title and description are "title"/"description" comments, its performers study people
-with a ``performer (ARC:00000168) <assay>`` comment). An assay's identifier is its
-``filename`` (``assays/<id>/isa.assay.xlsx``) as in ARCs; dates that are not
-RFC 3339 dates and assays registered in no study are comments. A Component's
-unit travels in its name as ARCtrl writes it (``150 millimeter (UO:0000016)``).
-Round trip model → ISA-JSON → model loses nothing.
+:mod:`voxhub.isa.processes`). An export is what ARCtrl writes: an assay's title and
+description are "title"/"description" comments, its performers study people with a
+``performer (ARC:00000168) <assay>`` comment, a Component's unit travels in its name
+(``150 millimeter (UO:0000016)``), and it reads back as ARCtrl reads it. With
+``notes=True`` (how the catalog stores investigations) model fields ISA-JSON 1.0 has
+no place for also travel as ``voxhub:...`` comments, and model → ISA-JSON → model
+loses nothing. An assay's identifier is its ``filename`` (``assays/<id>/isa.assay.xlsx``)
+as in ARCs; its datamap travels as data files (:mod:`voxhub.isa.datamap_json`).
 """
 
 from __future__ import annotations
@@ -123,11 +123,16 @@ def _assay_json(assay: ArcAssay, writer: ScopeWriter, registered: bool) -> dict[
     return out
 
 
-def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) -> dict[str, Any]:
+def to_isa_json(
+    investigation: ArcInvestigation, id_references: bool = False, notes: bool = False
+) -> dict[str, Any]:
     """The investigation as ISA-JSON (parsed form).
 
     By default processes spell out what they use, as ARCtrl writes and needs;
-    ``id_references`` writes ``@id`` references instead (much smaller).
+    ``id_references`` writes ``@id`` references instead (much smaller). ``notes`` adds
+    voxhub's own ``voxhub:`` comments, with which voxhub reads back exactly the model
+    it wrote (the catalog stores investigations so); without them the document is
+    what ARCtrl writes, and reads back as ARCtrl reads it.
     """
     inv = investigation
     registry = NodeRegistry()
@@ -135,7 +140,11 @@ def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) ->
     assay_json: dict[str, dict[str, Any]] = {}
     for assay in inv.assays:
         writer = ScopeWriter(
-            f"assays/{assay.identifier}", registry, is_study=False, inline=not id_references
+            f"assays/{assay.identifier}",
+            registry,
+            is_study=False,
+            inline=not id_references,
+            notes=notes,
         )
         for table in assay.tables:
             writer.add_table(table)
@@ -145,7 +154,11 @@ def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) ->
     studies = []
     for study in inv.studies:
         writer = ScopeWriter(
-            f"studies/{study.identifier}", registry, is_study=True, inline=not id_references
+            f"studies/{study.identifier}",
+            registry,
+            is_study=True,
+            inline=not id_references,
+            notes=notes,
         )
         for table in study.tables:
             writer.add_table(table)
@@ -208,7 +221,7 @@ def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) ->
     declared = {s.name for s in inv.ontology_source_references}
     out["ontologySourceReferences"] += [
         {"name": name, "file": "", "version": "", "description": UNDECLARED, "comments": []}
-        for name in sorted(_term_sources(out) - declared - {""})
+        for name in sorted(_walk(out, strip_notes=not notes) - declared - {""})
     ]
     return out
 
@@ -218,8 +231,9 @@ def to_isa_json(investigation: ArcInvestigation, id_references: bool = False) ->
 UNDECLARED = "term source used in this investigation"
 
 
-def _term_sources(tree: Any) -> set[str]:
-    """Every ``termSource`` in a JSON tree (each shared object visited once)."""
+def _walk(tree: Any, strip_notes: bool) -> set[str]:
+    """Every ``termSource`` in a JSON tree (each shared object visited once); with
+    ``strip_notes``, ``voxhub:`` comments are taken out on the way."""
     found: set[str] = set()
     seen: set[int] = set()
     stack = [tree]
@@ -232,16 +246,26 @@ def _term_sources(tree: Any) -> set[str]:
             source = node.get("termSource")
             if isinstance(source, str):
                 found.add(source)
+            comments = node.get("comments")
+            if strip_notes and isinstance(comments, list):
+                node["comments"] = [c for c in comments if not _is_note(c)]
             stack.extend(v for v in node.values() if isinstance(v, dict | list))
         elif isinstance(node, list):
             stack.extend(v for v in node if isinstance(v, dict | list))
     return found
 
 
+def _is_note(comment: Any) -> bool:
+    return isinstance(comment, dict) and str(comment.get("name", "")).startswith(PREFIX)
+
+
 def dumps(
-    investigation: ArcInvestigation, indent: int | None = None, id_references: bool = False
+    investigation: ArcInvestigation,
+    indent: int | None = None,
+    id_references: bool = False,
+    notes: bool = False,
 ) -> str:
-    data = to_isa_json(investigation, id_references)
+    data = to_isa_json(investigation, id_references, notes)
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 

@@ -441,7 +441,8 @@ def _foreign_tables(
             row
         )
     used: set[str] = set()
-    return [_foreign_table(_table_name(n, used), rows, catalog) for n, rows in groups.items()]
+    tables = [_foreign_table(_table_name(n, used), rows, catalog) for n, rows in groups.items()]
+    return [t for t in tables if t is not None]
 
 
 def _protocol_text(row: _Row, key: str) -> str:
@@ -452,13 +453,16 @@ def _comment_text(row: _Row, key: str) -> str:
     return next((v for n, v in row.comments if n == key), "")
 
 
-def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable:
-    """One table from processes that run the same protocol: a row per input/output pair."""
+def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable | None:
+    """One table from processes that run the same protocol: a row per input/output pair
+    (a process with neither inputs nor outputs gives none, as in ARCtrl)."""
     pairs = []
     for row in rows:
         n_in = len(row.reader.array(row.process, "inputs", row.path))
         n_out = len(row.reader.array(row.process, "outputs", row.path))
-        pairs += [(row, k) for k in range(max(n_in, n_out, 1))]
+        pairs += [(row, k) for k in range(max(n_in, n_out))]
+    if not pairs:
+        return None
 
     def nodes(key: str) -> list[tuple[str, dict[str, Any]] | None]:
         return [row.node(key, k) for row, k in pairs]

@@ -139,10 +139,18 @@ class ScopeWriter:
     """Collects the ISA-JSON parts of one study or assay from its tables."""
 
     def __init__(
-        self, scope: str, registry: NodeRegistry, is_study: bool, inline: bool = True
+        self,
+        scope: str,
+        registry: NodeRegistry,
+        is_study: bool,
+        inline: bool = True,
+        notes: bool = True,
     ) -> None:
         self.scope = scope
         self.inline = inline
+        # voxhub's own notes (layout, cells ISA-JSON has no place for, data formats):
+        # kept where voxhub stores a model, left out of exports (as ARCtrl writes them).
+        self.notes = notes
         self.registry = registry
         self.is_study = is_study
         self.protocols: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -232,6 +240,9 @@ class ScopeWriter:
         pid = f"#protocol/{_q(self.scope)}/{_q(table.name)}/{len(self.protocols)}"
         # An empty type rather than none: isatools' validator needs the key.
         protocol: dict[str, Any] = {"@id": pid, "name": table.name, "protocolType": _NO_TYPE}
+        # Without notes, processes carry a protocol name only from a Protocol REF column
+        # (ARCtrl makes a name a column); the declared protocol keeps one (isatools needs it).
+        named = self.notes or any(headers[c].kind is HeaderKind.PROTOCOL_REF for c in cols)
         components = []
         for c in cols:
             kind, cell = headers[c].kind, row[c]
@@ -249,15 +260,14 @@ class ScopeWriter:
             elif kind is HeaderKind.PROTOCOL_VERSION:
                 protocol["version"] = cell.text
             else:
-                components.append(
-                    {
-                        "componentName": component_name(cell),
-                        "componentType": term_json(headers[c].term),  # type: ignore[arg-type]
-                        "comments": [
-                            {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}
-                        ],
-                    }
-                )
+                component: dict[str, Any] = {
+                    "componentName": component_name(cell),
+                    "componentType": term_json(headers[c].term),  # type: ignore[arg-type]
+                }
+                if self.notes:
+                    note = {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}
+                    component["comments"] = [note]
+                components.append(component)
         parameters = [
             {"@id": self.category(table.name, "parameter", c), "parameterName": term_json(h.term)}  # type: ignore[arg-type]
             for c, h in enumerate(headers)
@@ -267,8 +277,15 @@ class ScopeWriter:
         if components:
             protocol["components"] = components
         self.protocols[key] = protocol
-        # Processes carry the protocol without its parameter list (their values name them).
-        self._slim[pid] = {k: v for k, v in protocol.items() if k != "parameters"}
+        # Processes carry the protocol without its parameter list (their values name them)
+        # and without an empty type (ARCtrl would make it a column).
+        self._slim[pid] = {
+            k: v
+            for k, v in protocol.items()
+            if k != "parameters"
+            and not (k == "protocolType" and v is _NO_TYPE)
+            and (k != "name" or named)
+        }
         return pid
 
     def _node(
@@ -296,7 +313,7 @@ class ScopeWriter:
             if values:
                 out[key] = [self.value_entry(cat, c) for cat, c in values]
             comments = []
-            if isinstance(cell, DataCell):
+            if isinstance(cell, DataCell) and self.notes:
                 if cell.format:
                     comments.append({"name": FORMAT, "value": cell.format})
                 if cell.selector_format:
@@ -362,10 +379,11 @@ class ScopeWriter:
         if output_ok:
             c, h = out_col  # type: ignore[misc]
             process["outputs"] = [self._node(h, row[c], "factorValues", factors)]
-        comments += [
-            {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}
-            for c, cell in sorted(fallback.items())
-        ]
+        if self.notes:
+            comments += [
+                {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}
+                for c, cell in sorted(fallback.items())
+            ]
         if comments:
             process["comments"] = comments
         return process

@@ -271,25 +271,35 @@ export class Renderer {
     gl.clearColor(0, 0, 0, 1);
     gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
     gl.enable(gl.SCISSOR_TEST);
-    gl.enable(gl.DEPTH_TEST);
-    gl.enable(gl.BLEND);
     for (const plane of planes) {
       const { x, y, width, height } = plane.rect;
       const glY = canvasHeight - y - height;
       gl.viewport(x, glY, width, height);
       gl.scissor(x, glY, width, height);
       const ordered = [...plane.layers.filter((l) => l.state.kind === "color"), ...plane.layers.filter((l) => l.state.kind === "segmentation")];
+      let first = true; // nothing drawn in this plane yet: it is black
       for (const drawLayer of ordered) {
         if (!drawLayer.state.visible) continue;
-        gl.clear(gl.DEPTH_BUFFER_BIT);
         const [target, ...coarser] = drawLayer.levels.filter((level) => level.chunks.length);
         if (!target) continue; // the slice is outside the data
         const view = plane.view;
         const mosaic = this.#mosaic(view.plane, drawLayer.layer, target);
         const left = this.#fill(view.plane, view, mosaic, target, chunkOf, deadline);
         if (target.rank === 0) missing += left;
+        // Software GL pays for every per-pixel test: a complete level alone needs no depth,
+        // and the first colour layer on black needs no blending (ONE, ONE over 0 is itself).
+        if (left === 0) {
+          gl.disable(gl.DEPTH_TEST);
+        } else {
+          gl.enable(gl.DEPTH_TEST);
+          gl.clear(gl.DEPTH_BUFFER_BIT);
+        }
+        if (first && drawLayer.state.kind === "color") gl.disable(gl.BLEND);
+        else gl.enable(gl.BLEND);
+        first = false;
         this.#drawLevel(view, drawLayer, target, mosaic, interpolation, left === 0, null);
         if (left === 0) continue;
+        gl.enable(gl.BLEND);
         // Coarser levels fill in only where the screen's level has no tile yet: drawing
         // them over the whole plane costs more fill rate than anything else here.
         const holes = missingRects(view.plane, target, mosaic);
