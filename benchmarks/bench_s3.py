@@ -15,6 +15,10 @@ Then the store question of the storage layer: every chunk read through zarr's
 ``ObjectStore`` over obstore vs ``FsspecStore`` over s3fs (when an async s3fs is
 importable), same objects, same concurrency. Prints req/s and ratios (goal: /zarr >= 0.5x
 of direct).
+
+moto is a single Python process and the slowest part of this set-up (~100-150 req/s
+here): the ratios say that voxhub in the path costs little next to the bucket, not what
+a real S3 endpoint would give.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ The TOML file is ``./voxhub.toml`` or the path in ``VOXHUB_CONFIG``.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -19,6 +20,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+# A bucket name as S3 allows it, then an optional prefix without NUL bytes or backslashes.
+S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^\x00\\]*)?")
 
 
 def _toml_path() -> Path:
@@ -139,6 +143,16 @@ class Settings(BaseSettings):
             if len(parts) != 3:
                 raise ValueError("expected three integers like 64,64,64")
             return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("storage")
+    @classmethod
+    def _check_storage(cls, value: str) -> str:
+        # Checked here so that a typo stops every command at once, in one line.
+        if value and not re.fullmatch(
+            r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^\x00\\]*)?", value
+        ):
+            raise ValueError("expected empty (the data folder) or s3://bucket/prefix")
         return value
 
     @field_validator("zarr_format", mode="before")

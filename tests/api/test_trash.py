@@ -6,6 +6,10 @@ import pytest
 from tests.api.world import auth, build_world
 from tests.helpers import add_dataset
 
+from voxhub.db.access_models import TrashEntry
+
+pytestmark = pytest.mark.storages  # the data folder and S3 (moto)
+
 
 @pytest.fixture
 def world(hub, client):
@@ -21,15 +25,22 @@ def delete(client, headers, name="team_ds", confirm="team_ds"):
     return client.delete(f"/api/v1/datasets/lab/{name}", params=params, headers=headers)
 
 
+def trashed(hub) -> list[str]:
+    """Where the trash entries' datasets are, each checked to be there."""
+    with hub.transaction() as session:
+        places = [entry.path for entry in session.query(TrashEntry).all()]
+    assert all(hub.storage.in_trash(place) for place in places)
+    return places
+
+
 def test_delete_needs_the_name_and_the_right(client, world, hub):
-    folder = hub.settings.binary_data / "lab/team_ds"
     manager = as_(world, "manager")
     assert delete(client, manager, confirm=None).status_code == 400
     wrong = delete(client, manager, confirm="team_DS")
     assert wrong.status_code == 400 and wrong.json()["error"] == "confirmation_mismatch"
     assert delete(client, as_(world, "carol")).status_code == 403  # editors may not delete
     assert delete(client, as_(world, "bob")).status_code == 404
-    assert folder.is_dir()
+    assert hub.storage.is_published("lab/team_ds")
     assert client.get("/api/v1/datasets/lab/team_ds", headers=manager).status_code == 200
 
 
@@ -44,9 +55,9 @@ def test_delete_restore_purge(client, world, hub):
     assert deleted.status_code == 200, deleted.text
     entry = deleted.json()
     assert entry["deletedBy"] == "manager@lab.org" and entry["name"] == "team_ds"
-    assert not (hub.settings.binary_data / "lab/team_ds").exists()
-    trashed = list((hub.settings.data / ".trash/lab").iterdir())
-    assert len(trashed) == 1 and (trashed[0] / "color").is_dir()
+    assert not hub.storage.is_published("lab/team_ds")
+    (place,) = trashed(hub)
+    assert place.startswith(".trash/lab/team_ds.")
     assert client.get("/api/v1/datasets/lab/team_ds", headers=manager).status_code == 404
     assert client.get("/zarr/lab/team_ds/color/zarr.json", headers=manager).status_code == 404
     listing = client.get("/api/v1/trash", headers=manager).json()
@@ -64,11 +75,12 @@ def test_delete_restore_purge(client, world, hub):
     assert client.get("/api/v1/trash", headers=manager).json() == []
 
     entry = delete(client, manager).json()
+    (place,) = trashed(hub)
     url = f"/api/v1/trash/{entry['id']}"
     assert client.delete(url, params={"confirm": "nope"}, headers=manager).status_code == 400
     assert client.delete(url, params={"confirm": "team_ds"}, headers=alice).status_code == 403
     assert client.delete(url, params={"confirm": "team_ds"}, headers=manager).status_code == 204
-    assert list((hub.settings.data / ".trash/lab").iterdir()) == []
+    assert not hub.storage.in_trash(place) and trashed(hub) == []
     assert client.post(f"{url}/restore", headers=manager).status_code == 404
 
 
@@ -95,8 +107,9 @@ def test_other_organizations_cannot_touch_the_trash(client, world):
 def test_expired_entries_are_purged(client, world, hub):
     manager = as_(world, "manager")
     delete(client, manager)
+    (place,) = trashed(hub)
     hub.settings.trash_days = 0
     assert client.get("/api/v1/trash", headers=manager).json() == []
-    assert list((hub.settings.data / ".trash/lab").iterdir()) == []
+    assert not hub.storage.in_trash(place) and trashed(hub) == []
     audit = [e["action"] for e in client.get("/api/v1/audit", headers=as_(world, "admin")).json()]
     assert audit[:2] == ["dataset.purge", "dataset.delete"]

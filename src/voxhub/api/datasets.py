@@ -124,7 +124,7 @@ def describe(
                 dataFormat=layer.data_format,
                 numChannels=layer.num_channels,
                 boundingBox=layer.bounding_box,
-                mags=list(layer.mags),
+                mags=[m.to_json() for m in layer.mags],
                 largestSegmentId=layer.largest_segment_id,
                 zarrUrl=f"{base}/{layer.name}/",
             )

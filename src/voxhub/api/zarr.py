@@ -181,7 +181,11 @@ def serve(
         return _not_found(exc.detail)
     if len(parts) == 1:
         return JSONResponse(
-            {"layer": layer.name, "category": layer.category, "mags": list(layer.mags)},
+            {
+                "layer": layer.name,
+                "category": layer.category,
+                "mags": [m.to_json() for m in layer.mags],
+            },
             headers=CORS,
         )
     if is_remote_layer(layer):

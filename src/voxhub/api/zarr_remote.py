@@ -24,17 +24,18 @@ from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import DatasetEntry, LayerEntry
 from voxhub.errors import VoxhubError
 from voxhub.formats.paths import is_remote
+from voxhub.formats.properties import MagEntry
 from voxhub.storage._remote import RemoteStore
 
 SPACE = ("x", "y", "z")
 
 
 def is_remote_layer(layer: LayerEntry) -> bool:
-    return any(is_remote(str(entry.get("path") or "")) for entry in layer.mags)
+    return any(is_remote(entry.path or "") for entry in layer.mags)
 
 
-def _mag_urls(layer: LayerEntry) -> dict[str, tuple[Mag, dict[str, Any]]]:
-    return {Mag.parse(e["mag"]).to_layer_name(): (Mag.parse(e["mag"]), e) for e in layer.mags}
+def _mag_urls(layer: LayerEntry) -> dict[str, tuple[Mag, MagEntry]]:
+    return {e.level.to_layer_name(): (e.level, e) for e in layer.mags}
 
 
 def _axes(order: dict[str, int], unit: str) -> list[dict[str, str]]:
@@ -57,7 +58,7 @@ def _axes(order: dict[str, int], unit: str) -> list[dict[str, str]]:
 def layer_group(entry: DatasetEntry, layer: LayerEntry) -> dict[str, Any]:
     """The NGFF multiscales of a remote layer, its levels named by mag."""
     mags = sorted(_mag_urls(layer).items(), key=lambda item: item[1][0].x * item[1][0].y)
-    first_order = mags[0][1][1].get("axisOrder") or {"z": 0, "y": 1, "x": 2}
+    first_order = mags[0][1][1].axis_order or {"z": 0, "y": 1, "x": 2}
     axes = _axes(first_order, entry.unit)
     voxel = dict(zip(SPACE, entry.voxel_size, strict=False))
     datasets = []
@@ -152,7 +153,9 @@ def serve_remote(
     if parts[0] not in mags or layer.remote is None:
         return not_found("no such key")
     _, mag_entry = mags[parts[0]]
-    store = layer.remote.store(layer.organization_id, layer.dataset_id, mag_entry["path"])
+    if mag_entry.path is None:  # registration refuses such remote mags; a row may predate it
+        return not_found("no such key")
+    store = layer.remote.store(layer.organization_id, layer.dataset_id, mag_entry.path)
     return _Proxied(store, "/".join(parts[1:]), headers)
 
 

@@ -35,6 +35,7 @@ from voxhub.db.access_models import (
 )
 from voxhub.db.models import Dataset, Datastore, Organization, User
 from voxhub.db.session import read_epoch
+from voxhub.formats.properties import MagEntry
 from voxhub.storage.store import DataStore
 
 
@@ -45,7 +46,7 @@ class LayerEntry:
     element_class: str
     data_format: str
     path: Path
-    mags: tuple[dict[str, Any], ...]
+    mags: tuple[MagEntry, ...]  # typed as they are read from the catalog row
     bounding_box: dict[str, Any]
     num_channels: int
     largest_segment_id: int | None
@@ -151,7 +152,7 @@ def _entry(
             element_class=layer.element_class,
             data_format=layer.data_format,
             path=folder / layer.name,
-            mags=tuple(layer.mags),
+            mags=tuple(MagEntry.model_validate(m) for m in layer.mags),
             bounding_box=dict(layer.bounding_box),
             num_channels=layer.num_channels,
             largest_segment_id=layer.largest_segment_id,

@@ -26,18 +26,19 @@ from voxhub.arrays.level import AxisMap, LevelView
 from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import LayerEntry
 from voxhub.formats.paths import is_remote, mag_location
+from voxhub.formats.properties import MagEntry
 from voxhub.storage._remote import prefetch
 from voxhub.storage.store import DataStore
 
 
 def layer_mags(layer: LayerEntry) -> list[Mag]:
     """The layer's mags, finest first."""
-    return sorted((Mag.parse(e["mag"]) for e in layer.mags), key=lambda m: (m.x * m.y * m.z, m))
+    return sorted((e.level for e in layer.mags), key=lambda m: (m.x * m.y * m.z, m))
 
 
-def _mag_entry(layer: LayerEntry, mag: Mag) -> dict[str, Any]:
+def _mag_entry(layer: LayerEntry, mag: Mag) -> MagEntry:
     for entry in layer.mags:
-        if Mag.parse(entry["mag"]) == mag:
+        if entry.level == mag:
             return entry
     known = ", ".join(m.to_layer_name() for m in layer_mags(layer))
     raise MagNotFound(f"mag {mag} does not exist in layer {layer.name} (available: {known})")
@@ -46,7 +47,7 @@ def _mag_entry(layer: LayerEntry, mag: Mag) -> dict[str, Any]:
 def level_key(layer: LayerEntry, mag: Mag) -> str:
     """The store key of a mag's array, through the one path check (``./`` starts at the
     dataset, anything else at the layer)."""
-    relative = _mag_entry(layer, mag).get("path") or mag.to_layer_name()
+    relative = _mag_entry(layer, mag).path or mag.to_layer_name()
     # The check works on names only: a dataset's key stands in for its folder.
     dataset_key = PurePosixPath(layer.key).parent
     location = mag_location(Path(dataset_key), layer.name, relative)
@@ -123,9 +124,9 @@ def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:
     """
     mag = Mag.parse(mag)
     entry = _mag_entry(layer, mag)
-    order = entry.get("axisOrder")
-    if is_remote(entry.get("path") or ""):
-        array = _open_remote(layer, entry["path"])
+    order = entry.axis_order
+    if entry.path is not None and is_remote(entry.path):
+        array = _open_remote(layer, entry.path)
         names = getattr(array.metadata, "dimension_names", None)
         axes = AxisMap.resolve(array.ndim, order, names if names and all(names) else None)
     else:

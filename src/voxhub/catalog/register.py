@@ -120,7 +120,7 @@ def _layer_row(layer: LayerProperties) -> dict[str, Any]:
         "element_class": layer.element_class,
         "data_format": layer.data_format,
         "bounding_box": layer.bounding_box.model_dump(by_alias=True, mode="json"),
-        "mags": [m.model_dump(by_alias=True, exclude_none=True, mode="json") for m in layer.mags],
+        "mags": [m.to_json() for m in layer.mags],
         "num_channels": layer.num_channels or 1,
         "largest_segment_id": layer.largest_segment_id,
     }

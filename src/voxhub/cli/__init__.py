@@ -22,7 +22,7 @@ from voxhub.cli._common import (
 )
 from voxhub.cli._lazy import LazyGroup
 from voxhub.cli.worker import worker as worker_command
-from voxhub.errors import InvalidInput
+from voxhub.errors import InvalidInput, VoxhubError
 
 if TYPE_CHECKING:  # the settings import pydantic: only commands that work need it
     from voxhub.config import Settings
@@ -89,6 +89,15 @@ def _prepare_data() -> None:
     hub.close()
 
 
+def _prepare_data_quietly() -> None:
+    """``_prepare_data`` in a child process: a refusal is one line and exit status 1."""
+    try:
+        _prepare_data()
+    except VoxhubError as exc:
+        out.print(f"error: {exc.detail}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+
+
 @app.command()
 @clean_errors
 def serve(
@@ -144,7 +153,7 @@ def serve(
     if settings.storage:
         # obstore's runtime does not survive a fork, and granian forks its workers: the
         # server process itself must not touch the bucket, so a fresh process does.
-        child = multiprocessing.get_context("spawn").Process(target=_prepare_data)
+        child = multiprocessing.get_context("spawn").Process(target=_prepare_data_quietly)
         child.start()
         child.join()
         if child.exitcode != 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from voxhub.cli._common import open_hub, out, progress_bar
 from voxhub.errors import InvalidInput
@@ -45,7 +46,14 @@ def import_path(
     if queue:
         if add_layer:
             raise InvalidInput("--queue cannot add a layer to an existing dataset")
-        _queue(hub, path, organization, dataset, voxel_size, unit, layer, category, options)
+        conversion = {
+            "voxel_size": list(voxel_size) if voxel_size else None,
+            "unit": unit,
+            "layer": layer,
+            "category": category,
+            "options": options.to_json(),
+        }
+        _queue(hub, path, organization, dataset, conversion)
         return
     layers = open_layers(path.resolve(), options, layer)
     register = registration(hub.sessions, organization, dataset)  # accepted, then published
@@ -97,16 +105,9 @@ def _say_voxel_size(
 
 
 def _queue(
-    hub: Hub,
-    path: Path,
-    organization: str,
-    dataset: str,
-    voxel_size: tuple[float, float, float] | None,
-    unit: str | None,
-    layer: str,
-    category: str,
-    options: ImportOptions,
+    hub: Hub, path: Path, organization: str, dataset: str, conversion: dict[str, Any]
 ) -> None:
+    """A ``convert`` job of ``path`` into ``organization/dataset`` (``conversion``: its options)."""
     from voxhub.catalog.register import ensure_organization
     from voxhub.jobs.service import submit
 
@@ -114,11 +115,7 @@ def _queue(
         "source": str(path.resolve()),
         "organization": organization,
         "dataset": dataset,
-        "voxel_size": list(voxel_size) if voxel_size else None,
-        "unit": unit,
-        "layer": layer,
-        "category": category,
-        "options": options.to_json(),
+        **conversion,
     }
     with hub.transaction() as session:
         org = ensure_organization(session, organization)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from voxhub.arrays.mag import Mag
 from voxhub.errors import InvalidInput, UnreadableInput
 
 PROPERTIES_FILE = "datasource-properties.json"
@@ -51,6 +52,15 @@ class MagEntry(_Model):
     mag: tuple[int, int, int]
     path: str | None = None
     axis_order: dict[str, int] | None = Field(None, alias="axisOrder")
+
+    @property
+    def level(self) -> Mag:
+        """The mag as voxhub's ``Mag`` (``BadMag`` when a factor is not a power of two)."""
+        return Mag(*self.mag)
+
+    def to_json(self) -> dict[str, Any]:
+        """As ``datasource-properties.json`` (and the catalog) spell it."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
     @field_validator("mag", mode="before")
     @classmethod

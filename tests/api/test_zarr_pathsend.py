@@ -1,0 +1,53 @@
+"""Chunk files above 64 kB leave the event loop: the path goes to the server (``pathsend``).
+
+Only the data folder has paths to hand over (S3 objects are streamed), so these run on
+local storage alone, unlike ``test_zarr.py``.
+"""
+
+import asyncio
+import os
+
+from tests.helpers import add_dataset
+
+from voxhub.api.app import create_app
+
+
+def _get(app, path, extensions):
+    """One GET through the ASGI app as a server offering ``extensions`` would send it."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+        "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+        "query_string": b"", "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80), "extensions": extensions,
+    }  # fmt: skip
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def test_a_large_chunk_is_handed_to_the_server_and_a_small_one_sent_at_once(hub):
+    add_dataset(hub, "lab", "open", public=True)
+    folder = hub.settings.binary_data / "lab" / "open" / "color" / "1"
+    large = folder / "large-chunk"
+    large.write_bytes(os.urandom(100_000))
+    app = create_app(hub)
+
+    offered = _get(app, "/zarr/lab/open/color/1/large-chunk", {"http.response.pathsend": {}})
+    assert offered[0]["status"] == 200
+    assert [m["type"] for m in offered[1:]] == ["http.response.pathsend"]
+    assert os.path.samefile(offered[1]["path"], large)
+
+    # Without pathsend the same file is still read off the event loop, and whole.
+    plain = _get(app, "/zarr/lab/open/color/1/large-chunk", {})
+    assert b"".join(m.get("body", b"") for m in plain[1:]) == large.read_bytes()
+
+    small = _get(app, "/zarr/lab/open/color/zarr.json", {"http.response.pathsend": {}})
+    assert [m["type"] for m in small[1:]] == ["http.response.body"]
+    assert small[1]["body"] == (folder.parent / "zarr.json").read_bytes()
