@@ -290,11 +290,11 @@ def test_credentials_are_sent_stored_sealed_and_never_returned(world):
     assert "s3cret" not in dataset.text + properties.text
     entry = hub.index.lookup("lab", "borrowed")
     layer = entry.layers["cells"]
-    _, used = hub.remote.credentials_for(entry.organization_id, entry.id, layer.mags[0]["path"])
+    _, used = hub.remote.credentials_for(entry.organization_id, entry.id, layer.mags[0].path)
     assert used is not None and used.token == "s3cret-token"
     other = hub.index.snapshot().organizations
     other_id = next(i for i, n in other.items() if n == "other")
-    assert hub.remote.credentials_for(other_id, entry.id, layer.mags[0]["path"]) == (None, None)
+    assert hub.remote.credentials_for(other_id, entry.id, layer.mags[0].path) == (None, None)
 
 
 def test_basic_credentials_reach_the_source(world, tmp_path):

@@ -22,6 +22,8 @@ import asyncio
 import itertools
 import math
 import os
+import struct
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,6 +43,12 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {
     "blosc": blosc.decompress,
     "zstd": _ZSTD.decode,
     "gzip": _GZIP.decode,
+}
+# N5's "gzip" is gzip or (``useZlib``) zlib: wbits 47 reads either header.
+N5_DECODERS: dict[str, Callable[[bytes], Any]] = {
+    "gzip": lambda data: zlib.decompress(data, 47),
+    "zstd": _ZSTD.decode,
+    "blosc": blosc.decompress,
 }
 
 
@@ -69,9 +77,11 @@ class _Layout:
     chunks: tuple[int, ...]
     prefix: tuple[str, ...]  # ("c",) for Zarr v3's default key encoding, () otherwise
     separator: str
-    codec: str
+    codec: str  # a name in DECODERS, or "n5:<compression>" for N5 blocks
 
     def key(self, coords: tuple[int, ...]) -> str:
+        if self.codec.startswith("n5:"):  # N5 names blocks fastest axis first
+            return "/".join(p for p in (self.folder, *map(str, reversed(coords))) if p)
         parts = (*self.prefix, *map(str, coords)) if coords else (*self.prefix, "0")
         return "/".join(p for p in (self.folder, self.separator.join(parts)) if p)
 
@@ -101,6 +111,11 @@ def _layout(array: Any) -> _Layout | None:
         return None
     meta = array.metadata.to_dict()
     folder = str(array.path).strip("/")
+    if "n5" in meta:  # an ``N5Array``: blocks fetched by its own store
+        if local:
+            return None
+        kind = (meta["n5"].get("compression") or {}).get("type", "raw")
+        return _Layout(store, folder, tuple(array.chunks), (), "/", f"n5:{kind}")
     if meta.get("zarr_format") == 3:
         grid = meta.get("chunk_grid") or {}
         encoding = meta.get("chunk_key_encoding") or {}
@@ -162,7 +177,25 @@ def _decode(
 ) -> np.ndarray:
     if raw is None:
         return np.full(shape, fill, dtype=dtype)
+    if codec.startswith("n5:"):
+        return _n5_block(raw, codec[3:], len(shape), dtype)
     return np.frombuffer(DECODERS[codec](raw), dtype=dtype).reshape(shape)
+
+
+def _n5_block(raw: bytes, compression: str, rank: int, dtype: np.dtype) -> np.ndarray:
+    """An N5 block, slowest axis first: its header gives its own (edge-cut) size."""
+    header = 4 + 4 * rank
+    if len(raw) < header:
+        raise ValueError("an N5 block is shorter than its header")
+    mode, ndim = struct.unpack(">HH", raw[:4])
+    if mode not in (0, 1) or ndim != rank:
+        raise ValueError(f"an N5 block of mode {mode} and rank {ndim} cannot be read")
+    size = struct.unpack(f">{rank}I", raw[4:header])
+    header += 4 if mode == 1 else 0
+    payload = raw[header:]
+    data = payload if compression == "raw" else N5_DECODERS[compression](payload)
+    count = math.prod(size)
+    return np.frombuffer(data, dtype=dtype.newbyteorder(">"), count=count).reshape(size[::-1])
 
 
 def _run(
@@ -208,6 +241,16 @@ def fast_oindex(
     result is C-contiguous in that order, written so as each chunk arrives.
     ``None`` when the array or the key is not one this reader handles.
     """
+    return read_oindex(array, key, axes)
+
+
+def read_oindex(
+    array: Any,
+    key: tuple[Any, ...],
+    axes: Sequence[int] | None = None,
+    min_chunks: int = MIN_CHUNKS,
+) -> np.ndarray | None:
+    """``fast_oindex``, also for fewer than ``min_chunks`` chunks (N5 has no other reader)."""
     layout = _layout(array)
     if layout is None or len(key) != len(array.shape):
         return None
@@ -218,7 +261,7 @@ def fast_oindex(
         if pieces is None:
             return None
         per_axis.append(pieces)
-    if math.prod([len(a) for a in per_axis]) < MIN_CHUNKS:
+    if math.prod([len(a) for a in per_axis]) < min_chunks:
         return None
     dtype = np.dtype(array.dtype)
     fill = array.fill_value if array.fill_value is not None else 0
@@ -251,4 +294,4 @@ def _as_indices(put: slice | np.ndarray) -> np.ndarray:
     return np.arange(put.start, put.stop) if isinstance(put, slice) else put
 
 
-__all__ = ["ChunkSource", "fast_oindex"]
+__all__ = ["ChunkSource", "fast_oindex", "read_oindex"]

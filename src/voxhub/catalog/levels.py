@@ -109,11 +109,10 @@ def _axis_names(array: zarr.Array[Any], storage: DataStore, group: str) -> tuple
     return _group_axes(storage, group, stamp) if stamp is not None else None
 
 
-def _open_remote(layer: LayerEntry, url: str) -> zarr.Array[Any]:
+def _open_remote(layer: LayerEntry, url: str) -> Any:
     if layer.remote is None:
         raise MagNotFound(f"layer {layer.name} is remote ({url}) and cannot be read here")
-    array: zarr.Array[Any] = layer.remote.open_array(layer, url)
-    return array
+    return layer.remote.open_array(layer, url)  # a zarr array, or an N5Array
 
 
 def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from voxhub.access.secrets import server_secret
 from voxhub.access.vault import seal, unseal
-from voxhub.arrays.errors import MagNotFound
+from voxhub.arrays.errors import BadMetadata, MagNotFound
+from voxhub.arrays.n5 import open_n5
 from voxhub.catalog.datasets import set_initial_access
 from voxhub.catalog.register import registration
 from voxhub.config import Settings
@@ -45,8 +46,9 @@ from voxhub.storage.local import check_name, staging_folder
 from voxhub.storage.remote import check_remote_url
 from voxhub.storage.store import DataStore
 
-# Formats zarr-python reads; N5 and Neuroglancer precomputed are registered but not yet read.
-READABLE: dict[str, Literal[2, 3]] = {"zarr": 2, "zarr3": 3}
+# Formats read (zarr-python for Zarr, voxhub's N5 reader); Neuroglancer precomputed is
+# registered but not yet read.
+READABLE: dict[str, Literal[2, 3, "n5"]] = {"zarr": 2, "zarr3": 3, "n5": "n5"}
 MAX_OPEN_ARRAYS = 512
 MAX_SOURCES = 256  # mags of one remote dataset: each is checked by a request when registered
 METADATA = {"zarr": ".zarray", "zarr3": "zarr.json", "n5": "attributes.json"}
@@ -132,7 +134,7 @@ class RemoteSources:
         self._lock = threading.Lock()
         self._credentials: dict[int, list[tuple[int, int | None, str, Credentials]]] = {}
         self._stores: dict[tuple[str, int | None], RemoteStore] = {}
-        self._arrays: dict[tuple[str, int | None, int], zarr.Array[Any]] = {}
+        self._arrays: dict[tuple[str, int | None, int | str], Any] = {}
         _raise_zarr_concurrency(settings.remote_concurrency)
 
     def forget(self) -> None:
@@ -213,13 +215,14 @@ class RemoteSources:
                 self._stores[key] = store
             return store
 
-    def open_array(self, layer: Any, url: str) -> zarr.Array[Any]:
-        """The zarr array at ``url`` of a remote ``layer`` (a catalog ``LayerEntry``)."""
+    def open_array(self, layer: Any, url: str) -> Any:
+        """The array at ``url`` of a remote ``layer`` (a catalog ``LayerEntry``): a zarr
+        array, or an ``N5Array`` (read by voxhub's chunk reader through the same store)."""
         zarr_format = READABLE.get(layer.data_format)
         if zarr_format is None:
             raise RemoteNotReadable(
                 f"layer {layer.name}: remote {layer.data_format} layers are registered but "
-                "cannot be read yet (Zarr and OME-Zarr layers can)"
+                "cannot be read yet (Zarr, OME-Zarr and N5 layers can)"
             )
         store = self.store(layer.organization_id, layer.dataset_id, url)
         key = (store.url, _row(store), zarr_format)
@@ -227,9 +230,15 @@ class RemoteSources:
             array = self._arrays.get(key)
         if array is None:
             try:
-                array = zarr.open_array(store=store, mode="r", zarr_format=zarr_format)
+                if zarr_format == "n5":
+                    array = open_n5(store)
+                else:
+                    array = zarr.open_array(store=store, mode="r", zarr_format=zarr_format)
             except FileNotFoundError:
-                raise MagNotFound(f"layer {layer.name}: no zarr array at {url}") from None
+                missing = f"layer {layer.name}: no {layer.data_format} array at {url}"
+                raise MagNotFound(missing) from None
+            except BadMetadata as exc:
+                raise RemoteNotReadable(f"layer {layer.name}: {exc.detail}") from None
             with self._lock:
                 if len(self._arrays) >= MAX_OPEN_ARRAYS:
                     self._arrays.clear()
