@@ -118,6 +118,46 @@ def test_zarr_clients_read_the_remote_layer_through_voxhub(world):
     assert client.get(f"{base}/1/zarr.json").status_code == 404  # anonymous: private dataset
 
 
+def test_zarr_ranges_of_remote_chunks_answer_as_hosted_ones(world):
+    import httpx
+
+    client, _, tokens, url, traffic = world
+    assert register(client, tokens["admin"], url).status_code == 201
+    key = "c/0/0/0/0" if _source_root(client, url) == "zarr.json" else "0/0/0/0"
+    source = httpx.get(f"{url}/s0/{key}").content
+    chunk, size = f"/zarr/lab/borrowed/cells/1/{key}", len(source)
+    headers = {**auth(tokens["admin"]), "Origin": "http://viewer.example"}
+
+    def get(range_header: str | None, **extra: str):
+        sent = {**headers, **extra, **({"Range": range_header} if range_header else {})}
+        return client.get(chunk, headers=sent)
+
+    whole = get(None)
+    assert whole.status_code == 200 and whole.content == source
+    assert whole.headers["accept-ranges"] == "bytes"
+    part = get("bytes=2-9")
+    assert part.status_code == 206 and part.content == source[2:10]
+    assert part.headers["content-range"] == f"bytes 2-9/{size}"
+    assert part.headers["content-length"] == "8"
+    tail = get("bytes=-16")
+    assert tail.status_code == 206 and tail.content == source[-16:]
+    assert get(f"bytes={size - 3}-").content == source[-3:]
+    beyond = get(f"bytes={size + 5}-")
+    assert beyond.status_code == 416 and beyond.json()["error"] == "range_not_satisfiable"
+    assert beyond.headers["content-range"] == f"bytes */{size}"
+    assert beyond.headers["access-control-allow-origin"] == "*"
+    for malformed in ("bytes=9-2", "bytes=abc"):
+        refused = get(malformed)
+        assert refused.status_code == 400 and refused.json()["error"] == "bad_range"
+    assert get("items=0-3").content == source  # RFC 9110 14.2: an unknown unit is ignored
+    assert get("bytes=0-1,4-5").content == source  # several ranges: the whole object
+    unchanged = get("bytes=2-9", **{"If-None-Match": whole.headers["etag"]})
+    assert unchanged.status_code == 304
+    assert traffic.requests[urlsplit(f"{url}/s0/{key}").path] == 2  # ours once, the rest cached
+    anonymous = client.get(chunk, headers={"Range": "bytes=2-9"})
+    assert anonymous.status_code == 404  # the range goes through the same permission check
+
+
 def _source_root(client, url: str) -> str:
     import httpx
 

@@ -68,6 +68,18 @@ def range_problem(header: str, size: int) -> tuple[int, str, str] | str | None:
     return None
 
 
+def single_range(header: str, size: int) -> tuple[int, int] | None:
+    """``[start, end)`` of a one-range header that ``range_problem`` accepted; None for
+    several ranges (answered with the whole object, as RFC 9110 allows)."""
+    ranges = header.partition("=")[2].split(",")
+    if len(ranges) != 1:
+        return None
+    first, _, last = ranges[0].strip().partition("-")
+    if first == "":
+        return max(0, size - int(last)), size
+    return int(first), min(size, int(last) + 1) if last else size
+
+
 def range_refusal(problem: tuple[int, str, str], size: int) -> Response:
     """The 400/416 answer to a Range header ``range_problem`` refused, with CORS."""
     status, code, detail = problem
@@ -78,4 +90,12 @@ def range_refusal(problem: tuple[int, str, str], size: int) -> Response:
     return response
 
 
-__all__ = ["CORS", "EXPOSED_HEADERS", "not_found", "not_modified", "range_problem", "range_refusal"]
+__all__ = [
+    "CORS",
+    "EXPOSED_HEADERS",
+    "not_found",
+    "not_modified",
+    "range_problem",
+    "range_refusal",
+    "single_range",
+]

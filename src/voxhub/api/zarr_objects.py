@@ -20,7 +20,14 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from voxhub.api.zarr_http import CORS, not_found, not_modified, range_problem, range_refusal
+from voxhub.api.zarr_http import (
+    CORS,
+    not_found,
+    not_modified,
+    range_problem,
+    range_refusal,
+    single_range,
+)
 from voxhub.config import Settings
 from voxhub.storage.store import DataStore, ObjectInfo
 
@@ -35,18 +42,6 @@ def send_object(
             headers = {**CORS, "Location": url, "Cache-Control": "private, no-store"}
             return Response(status_code=307, headers=headers)
     return ObjectResponse(storage, key, cache_control, media_type)
-
-
-def _single_range(header: str, size: int) -> tuple[int, int] | None:
-    """``[start, end)`` of a one-range header that ``range_problem`` accepted; None for
-    several ranges (answered with the whole object, as RFC 9110 allows)."""
-    ranges = header.partition("=")[2].split(",")
-    if len(ranges) != 1:
-        return None
-    first, _, last = ranges[0].strip().partition("-")
-    if first == "":
-        return max(0, size - int(last)), size
-    return int(first), min(size, int(last) + 1) if last else size
 
 
 class ObjectResponse(Response):
@@ -94,7 +89,7 @@ class ObjectResponse(Response):
             if not isinstance(problem, str) and problem is not None:
                 return range_refusal(problem, info.size)
             if problem is None:
-                byte_range = _single_range(headers["range"], info.size)
+                byte_range = single_range(headers["range"], info.size)
         got = await self.storage.get_async(self.key, byte_range)
         if got is None:
             return not_found("no such key")

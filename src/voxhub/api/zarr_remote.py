@@ -20,6 +20,7 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from voxhub.api.errors import error_response, status_for
+from voxhub.api.zarr_http import range_problem, range_refusal, single_range
 from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import DatasetEntry, LayerEntry
 from voxhub.errors import VoxhubError
@@ -99,19 +100,30 @@ class _Proxied(Response):
             return
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
         request = Request(scope)
+        headers = [(k.encode(), v.encode()) for k, v in self.fixed.items()]
+        headers += [(b"etag", etag.encode()), (b"accept-ranges", b"bytes")]
         tags = {
             t.strip().removeprefix("W/")
             for t in request.headers.get("if-none-match", "").split(",")
-        }
-        headers = [(k.encode(), v.encode()) for k, v in self.fixed.items()]
-        headers.append((b"etag", etag.encode()))
+        }  # no If-Modified-Since: a remote object's time is unknown
         if etag in tags or "*" in tags:
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
+        status, size = 200, len(body)
+        if "range" in request.headers and scope["method"] == "GET":
+            # as for hosted chunks: the object (cached, coalesced) is cut, not fetched again
+            problem = range_problem(request.headers["range"], size)
+            if problem is not None and not isinstance(problem, str):
+                await range_refusal(problem, size)(scope, receive, send)
+                return
+            span = single_range(request.headers["range"], size) if problem is None else None
+            if span is not None:
+                status, body = 206, body[span[0] : span[1]]
+                headers.append((b"content-range", f"bytes {span[0]}-{span[1] - 1}/{size}".encode()))
         headers.append((b"content-length", str(len(body)).encode()))
         headers.append((b"content-type", _media(self.key).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
         )
