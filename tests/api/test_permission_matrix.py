@@ -157,6 +157,8 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/ui"): "open: redirect to the web app",
     ("GET", "/ui/{path:path}"): "open: the app shell and assets (test_ui.py)",
     ("POST", "/openmsi/import"): "edit on the organization: tests/api/test_openmsi*.py",
+    ("GET", "/api/v1/import/files"): "organization admins: tests/api/test_server_import.py",
+    ("POST", "/api/v1/import"): "organization admins: tests/api/test_server_import.py",
     **{
         (method, f"/api/v1/investigations{path}"): "can(investigation) and can(dataset) for links: "
         "tests/api/test_isa*.py"
