@@ -141,7 +141,7 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/trash"): "can(manage) on the organization: tests/api/test_trash.py",
     ("POST", "/api/v1/trash/{entry_id}/restore"): "can(manage): tests/api/test_trash.py",
     ("DELETE", "/api/v1/trash/{entry_id}"): "can(manage): tests/api/test_trash.py",
-    ("POST", "/api/v1/scan"): "superusers: tests/api/test_disk_scan.py",
+    ("POST", "/api/v1/scan"): "superusers; admins, their org: tests/api/test_disk_scan.py",
     ("POST", "/api/v1/datastores"): "superusers: tests/api/test_datastores.py",
     ("GET", "/api/v1/datastores"): "superusers: tests/api/test_datastores.py",
     ("DELETE", "/api/v1/datastores/{name}"): "superusers: tests/api/test_datastores.py",
@@ -157,6 +157,8 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/ui"): "open: redirect to the web app",
     ("GET", "/ui/{path:path}"): "open: the app shell and assets (test_ui.py)",
     ("POST", "/openmsi/import"): "edit on the organization: tests/api/test_openmsi*.py",
+    ("GET", "/api/v1/import/files"): "organization admins: tests/api/test_server_import.py",
+    ("POST", "/api/v1/import"): "organization admins: tests/api/test_server_import.py",
     **{
         (method, f"/api/v1/investigations{path}"): "can(investigation) and can(dataset) for links: "
         "tests/api/test_isa*.py"

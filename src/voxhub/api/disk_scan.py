@@ -1,8 +1,9 @@
 """``POST /api/v1/scan``: register datasets placed in the data folder by hand, now.
 
 The server scans on its own every ``VOXHUB_SCAN_INTERVAL`` seconds; this is the
-"Scan disk" button of the web app for those who cannot wait. The data folder
-holds every organization's datasets, so only superusers may scan it.
+"Scan disk" button of the web app for those who cannot wait. Superusers scan the
+whole data folder; an organization's admins scan only their organization's folder,
+so they can neither register nor mark missing anything of another organization.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from voxhub.access.policy import can
 from voxhub.access.principal import Principal
 from voxhub.api.deps import changing, get_hub, get_principal, require_login
 from voxhub.catalog.scan import scan
+from voxhub.db.models import Organization
 from voxhub.hub import Hub
 
 router = APIRouter(prefix="/api/v1", tags=["datasets"])
@@ -32,10 +34,18 @@ class ScanOut(BaseModel):
 def scan_disk(
     hub: Annotated[Hub, Depends(get_hub)], principal: Annotated[Principal, Depends(get_principal)]
 ) -> ScanOut:
-    """Scan the data folder now (superusers)."""
+    """Scan the data folder now: all of it (superusers) or the admin's organization's part."""
     require_login(principal)
-    if not can(principal, "admin", "server"):
-        raise Forbidden("only superusers scan the data folder")
+    whole = can(principal, "admin", "server")
+    organization_id = principal.organization_id
+    if not whole and (organization_id is None or not can(principal, "admin", organization_id)):
+        raise Forbidden("only superusers and organization admins scan the data folder")
     with changing(hub) as session:
-        report = scan(session, hub.storage, hub.remote_allowed)
+        scope = None
+        if not whole:
+            organization = session.get(Organization, organization_id)
+            if organization is None:
+                raise Forbidden("your organization no longer exists")
+            scope = organization.name
+        report = scan(session, hub.storage, hub.remote_allowed, organization=scope)
     return ScanOut(active=report.active, missing=report.missing, errors=report.errors)

@@ -32,8 +32,17 @@ class ScanReport:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def scan(session: Session, storage: DataStore, allowed: AllowedHosts | None = None) -> ScanReport:
-    """Sync the catalog with the store's datasets; ``allowed``: hosts remote layers may name."""
+def scan(
+    session: Session,
+    storage: DataStore,
+    allowed: AllowedHosts | None = None,
+    organization: str | None = None,
+) -> ScanReport:
+    """Sync the catalog with the store's datasets; ``allowed``: hosts remote layers may name.
+
+    With ``organization``, only that organization's folder and datasets are looked at
+    (an organization admin's scan neither registers nor marks anything of the others).
+    """
     report = ScanReport()
     seen: set[tuple[str, str]] = set()
     elsewhere = set(  # names an external datastore holds: a local folder may not take them
@@ -43,32 +52,36 @@ def scan(session: Session, storage: DataStore, allowed: AllowedHosts | None = No
             .where(Dataset.datastore_id.is_not(None))
         ).all()
     )
-    for organization, name in storage.datasets():
-        key = f"{organization}/{name}"
-        seen.add((organization, name))
-        if (organization, name) in elsewhere:
+    for org_name, name in storage.datasets():
+        if organization is not None and org_name != organization:
+            continue
+        key = f"{org_name}/{name}"
+        seen.add((org_name, name))
+        if (org_name, name) in elsewhere:
             report.errors[key] = "an external datastore holds a dataset of that name"
             continue
         try:
             properties = describe(storage, key)
             with session.begin_nested():
-                upsert_dataset(session, organization, name, properties, allowed)
+                upsert_dataset(session, org_name, name, properties, allowed)
         except Exception as exc:  # noqa: BLE001  (one folder's failure is reported, not raised)
             detail = exc.detail if isinstance(exc, VoxhubError) else _reason(exc)
             log.warning("scan: %s cannot be registered: %s", key, detail)
             report.errors[key] = detail
-            _mark_error(session, organization, name, detail)
+            _mark_error(session, org_name, name, detail)
             continue
         report.active.append(key)
-    rows = session.execute(
+    query = (
         select(Dataset, Organization.name)
         .join(Organization)
         .where(Dataset.datastore_id.is_(None))  # a datastore's datasets live on its own disk
-    ).all()
-    for dataset, organization in rows:
-        if (organization, dataset.name) not in seen and dataset.status != "missing":
+    )
+    if organization is not None:
+        query = query.where(Organization.name == organization)
+    for dataset, org_name in session.execute(query).all():
+        if (org_name, dataset.name) not in seen and dataset.status != "missing":
             mark_status(session, dataset, "missing", "the folder is gone from the data store")
-            report.missing.append(f"{organization}/{dataset.name}")
+            report.missing.append(f"{org_name}/{dataset.name}")
     return report
 
 

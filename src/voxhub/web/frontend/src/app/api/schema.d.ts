@@ -2825,7 +2825,7 @@ export interface paths {
         put?: never;
         /**
          * Scan Disk
-         * @description Scan the data folder now (superusers).
+         * @description Scan the data folder now: all of it (superusers) or the admin's organization's part.
          */
         post: {
             parameters: {

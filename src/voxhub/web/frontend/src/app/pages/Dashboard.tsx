@@ -23,7 +23,7 @@ import { formatBytes, formatDay, formatVoxelSize } from "../lib/format";
 import { moveFocus } from "../lib/keys";
 import { navigate, useAction, useLoad, usePoll } from "../lib/hooks";
 import { BASE, href } from "../lib/route";
-import { useSession } from "../session";
+import { isAdmin, useSession } from "../session";
 
 const POLL_MS = 5000;
 
@@ -147,7 +147,7 @@ export function DashboardPage() {
         <div class="toolbar">
           <h1>Datasets</h1>
           <div class="buttons">
-            {me?.isSuperuser ? <button type="button" onClick={scan} disabled={action.busy}>Scan disk</button> : null}
+            {isAdmin(me) ? <button type="button" onClick={scan} disabled={action.busy}>Scan disk</button> : null}
             {me ? <a class="button primary" href={href({ page: "add", tab: "upload" })}>Add dataset</a> : null}
           </div>
         </div>
