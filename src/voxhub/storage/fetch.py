@@ -259,7 +259,11 @@ class GuardedFetcher:
                             raise RemoteUnreachable(
                                 f"{_shown(url)}: the remote server answered {response.status}"
                             )
-                        return await _read_capped(response, limit, url)
+                        body = await _read_capped(response, limit, url)
+                        if byte_range is not None and response.status == 200:
+                            # a server that ignores Range sends the whole object: cut it here
+                            return body[byte_range[0] : byte_range[1]]
+                        return body
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     raise RemoteUnreachable(f"{_shown(url)}: {type(exc).__name__}") from None
             raise RemoteUnreachable(f"{_shown(url)}: more than {MAX_REDIRECTS} redirects")
