@@ -9,7 +9,7 @@ import pytest
 import tensorstore as ts
 from tests.static_server import Traffic, static_server
 
-from voxhub.arrays.errors import BadMetadata
+from voxhub.arrays.errors import BadMetadata, BadSelection
 from voxhub.arrays.n5 import N5Array, open_n5
 from voxhub.storage import RemoteStore
 from voxhub.storage.fetch import AllowedHosts
@@ -47,6 +47,8 @@ def test_reads_equal_what_tensorstore_wrote(tmp_path: Path, compression: dict):
         assert array.shape == DATA.shape and array.chunks == (8, 16, 16)
         assert array.dtype == np.uint16
         assert np.array_equal(array[...], DATA)
+        with pytest.raises(BadSelection):  # a 4xx on every surface, not an AttributeError
+            array.vindex[[0, 1], [0, 1], [0, 1]]
         for key in [(slice(3, 19), slice(30, 37), slice(0, 45)), (4, slice(None), 44),
                     (slice(None), np.array([0, 15, 16, 36]), slice(40, 45))]:  # fmt: skip
             assert np.array_equal(array.oindex[key], DATA[np.ix_(*_expand(key))].squeeze())

@@ -22,7 +22,7 @@ import numpy as np
 from zarr.core.sync import sync
 
 from voxhub.arrays.chunkread import ChunkSource, read_oindex
-from voxhub.arrays.errors import BadMetadata
+from voxhub.arrays.errors import BadMetadata, BadSelection
 
 # What voxhub decodes: N5's compression types with a decoder here.
 N5_COMPRESSION = frozenset({"raw", "gzip", "zstd", "blosc"})
@@ -99,6 +99,10 @@ class N5Array:
     @property
     def oindex(self) -> _OIndex:
         return _OIndex(self)
+
+    @property
+    def vindex(self) -> Any:
+        raise BadSelection("point selections are not supported on N5 layers; select ranges")
 
     def __getitem__(self, key: Any) -> np.ndarray:
         return self.oindex[key]
