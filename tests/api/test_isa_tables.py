@@ -16,8 +16,14 @@ def test_assay_tables_as_header_and_cell_texts(client, hub, admin_token):
     assert tables.status_code == 200, tables.text
     [table] = tables.json()
     assert table["name"] == "imaging"
-    assert len(table["headers"]) == len(table["rows"][0]) == 3
-    assert table["rows"][0][0] == "m1" and "4" in table["rows"][0][1]
+    # ISA-JSON is read as ARCtrl reads it: the process's protocol becomes a Protocol REF column.
+    assert table["headers"] == [
+        "Input [Material]",
+        "Protocol REF",
+        "Parameter [temperature]",
+        "Output [Data]",
+    ]
+    assert table["rows"][0][:2] == ["m1", "imaging"] and "4" in table["rows"][0][2]
     study = client.get(f"{BASE}/lab/EM1/tables", params={"study": "S1"}, headers=auth(admin_token))
     assert study.json() == []
     both = client.get(f"{BASE}/lab/EM1/tables", headers=auth(admin_token))
