@@ -82,6 +82,7 @@ EXAMPLES = [
 ]
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_documented_examples_return_numpy_values(client, msi):
     for route, params, expected in EXAMPLES:
         body = json_of(get(client, msi, route, **params))
@@ -125,6 +126,7 @@ def test_documented_normalised_max_projection(client, msi):
     assert np.asarray(body).max() == 1.0
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_axes_and_their_labels(client, msi):
     body = json_of(get(client, msi, "qmz"))
     assert np.allclose(body["values_spectra"], MZ)
@@ -139,6 +141,7 @@ def test_axes_and_their_labels(client, msi):
     assert sum(v is not None for row in hilbert for v in row) == 300
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_png_hdf5_and_npy(client, msi):
     png = get(client, msi, "qslice", mz="118:123", format="PNG")
     assert png.headers["content-type"] == "image/png"
