@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from tests.cli.test_access_cli import cli  # noqa: F401 (the fixture)
-from typer.testing import CliRunner
 
 from voxhub.access.secrets import server_secret
 from voxhub.access.vault import unseal
 from voxhub.catalog.register import ensure_organization
-from voxhub.cli import app
 from voxhub.db.remote_models import RemoteCredential
 
 PREFIX = "https://data.example.org/lab/"
@@ -22,15 +19,14 @@ def secrets_of(hub) -> dict[str, dict[str, str]]:
         return {row.name: unseal(key, row.organization_id, row.secret) for row in rows}
 
 
-def test_add_list_rotate_remove(cli, hub):  # noqa: F811
+def test_add_list_rotate_remove(cli_result, hub):
     with hub.transaction() as session:
         ensure_organization(session, "lab")
-    runner = CliRunner()
 
     def run(*args: str, stdin: str = "", code: int = 0) -> str:
-        result = runner.invoke(app, ["remote", "credentials", *args], input=stdin)
+        result = cli_result("remote", "credentials", *args, input=stdin, ok=code == 0)
         assert result.exit_code == code, result.output
-        return result.output
+        return str(result.output)
 
     assert "stored bearer credentials bucket" in run("add", "bucket", PREFIX, "--org", "lab",
                                                      stdin="tok-1\n")  # fmt: skip
