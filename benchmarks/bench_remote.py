@@ -30,7 +30,7 @@ import numpy as np
 import tensorstore as ts
 import zarr
 
-from voxhub.testing import free_port, start_server
+from voxhub.testing import free_port, start_server, wait_until_answers
 
 WORK = Path(__file__).parent / ".work" / "remote"
 SHAPE = (256, 512, 512)
@@ -99,13 +99,9 @@ http {{
 """
     )
     process = subprocess.Popen(["nginx", "-c", str(conf / "nginx.conf"), "-g", "daemon off;"])
-    for _ in range(50):
-        try:
-            httpx.get(f"http://127.0.0.1:{delayed}/", timeout=1)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("nginx did not start")
+    if not wait_until_answers(f"http://127.0.0.1:{delayed}/", process, timeout=10, pause=0.1):
+        raise SystemExit("nginx did not start")
+    return process
 
 
 def timed(read: Callable[[], np.ndarray], expected: np.ndarray) -> float:

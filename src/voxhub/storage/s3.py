@@ -254,6 +254,12 @@ class S3DataStore(DataStore):
 
         await asyncio.gather(*(copy(s, t) for s, t in pairs))
 
+    def total_bytes(self, key: str) -> int | None:
+        if not self.is_published(key):
+            return None
+        listing = obstore.list(self.objects, check_key(key) + "/")
+        return sum(int(meta["size"]) for batch in listing for meta in batch)
+
     def _names(self, key: str, store: S3Store | None = None) -> list[str]:
         """Every object below ``key``, relative to it."""
         prefix = key + "/"
