@@ -30,6 +30,7 @@ from voxhub.access.secrets import server_secret
 from voxhub.access.vault import unseal
 from voxhub.arrays.errors import BadMetadata, MagNotFound
 from voxhub.arrays.n5 import open_n5
+from voxhub.arrays.precomputed import open_precomputed
 from voxhub.catalog.credentials import add_credential, check_prefix, free_name
 from voxhub.catalog.datasets import set_initial_access
 from voxhub.catalog.register import registration
@@ -48,9 +49,11 @@ from voxhub.storage.local import check_name, staging_folder
 from voxhub.storage.remote import check_remote_url
 from voxhub.storage.store import DataStore
 
-# Formats read (zarr-python for Zarr, voxhub's N5 reader); Neuroglancer precomputed is
-# registered but not yet read.
-READABLE: dict[str, Literal[2, 3, "n5"]] = {"zarr": 2, "zarr3": 3, "n5": "n5"}
+# Formats read: zarr-python for Zarr, voxhub's block readers for N5 and Neuroglancer
+# precomputed (``arrays.blocks``).
+READABLE: dict[str, Literal[2, 3, "n5", "precomputed"]] = {
+    "zarr": 2, "zarr3": 3, "n5": "n5", "neuroglancerPrecomputed": "precomputed"
+}  # fmt: skip
 MAX_OPEN_ARRAYS = 512
 MAX_SOURCES = 256  # mags of one remote dataset: each is checked by a request when registered
 METADATA = {"zarr": ".zarray", "zarr3": "zarr.json", "n5": "attributes.json"}
@@ -232,12 +235,13 @@ class RemoteSources:
 
     def open_array(self, layer: Any, url: str) -> Any:
         """The array at ``url`` of a remote ``layer`` (a catalog ``LayerEntry``): a zarr
-        array, or an ``N5Array`` (read by voxhub's chunk reader through the same store)."""
+        array, or an ``N5Array`` / ``PrecomputedArray`` (read by voxhub's chunk reader
+        through the same store)."""
         zarr_format = READABLE.get(layer.data_format)
         if zarr_format is None:
             raise RemoteNotReadable(
-                f"layer {layer.name}: remote {layer.data_format} layers are registered but "
-                "cannot be read yet (Zarr, OME-Zarr and N5 layers can)"
+                f"layer {layer.name}: remote {layer.data_format} layers cannot be read "
+                "(Zarr, OME-Zarr, N5 and Neuroglancer precomputed layers can)"
             )
         store = self.store(layer.organization_id, layer.dataset_id, url)
         key = (store.url, _row(store), zarr_format)
@@ -247,6 +251,11 @@ class RemoteSources:
             try:
                 if zarr_format == "n5":
                     array = open_n5(store)
+                elif zarr_format == "precomputed":
+                    volume, _, scale = url.rstrip("/").rpartition("/")
+                    # "volume/": credentials given for the explored URL (its prefix) apply
+                    info = self.store(layer.organization_id, layer.dataset_id, volume + "/")
+                    array = open_precomputed(store, info, scale)
                 else:
                     array = zarr.open_array(store=store, mode="r", zarr_format=zarr_format)
             except FileNotFoundError:
