@@ -281,6 +281,13 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int, url: str) -
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"{_shown(url)}: {declared} bytes is more than the {limit} allowed")
+    if declared is not None and declared.isdigit() and "content-encoding" not in response.headers:
+        # the size is known and allowed (the usual chunk): one read, no piecewise appends and
+        # no final copy, which cost ~0.3 ms of Python per 256 kB chunk (profiled in bench_remote)
+        whole = await response.read()
+        if len(whole) > limit:  # a server sending more than it declared
+            raise TooLarge(f"{_shown(url)}: more than the {limit} bytes allowed")
+        return whole
     body = bytearray()
     async for piece in response.content.iter_chunked(2**20):
         body += piece
