@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import NoneType
 from typing import Any
 
 from voxhub.isa.cells import (
@@ -94,11 +95,16 @@ class Catalog:
             for key in ("inputs", "outputs"):
                 for k, node in enumerate(reader.array(process, key, where)):
                     if isinstance(node, dict) and len(node) > 1:
-                        self._node(_kind_of(node), node, reader, f"{where}.{key}[{k}]")
+                        self._node(None, node, reader, f"{where}.{key}[{k}]")
 
-    def _node(self, kind: str, node: Any, reader: JsonReader, path: str) -> None:
+    def _node(self, kind: str | None, node: Any, reader: JsonReader, path: str) -> None:
+        """Register a node (``kind`` None: worked out from the node, only when it is new)."""
         node = reader.obj(node, path)
-        node_id = node.get("@id") or f"#{kind}/{reader.text(node, 'name', path)}"
+        node_id = node.get("@id")
+        if node_id and node_id in self.nodes:
+            return
+        kind = kind or _kind_of(node)
+        node_id = node_id or f"#{kind}/{reader.text(node, 'name', path)}"
         self.nodes.setdefault(node_id, (kind if kind in _KIND_LABEL else "material", node))
 
     def _protocol(self, protocol: Any, reader: JsonReader, path: str) -> None:
@@ -185,9 +191,10 @@ class _Row:
         """The ``nth`` value entry of a category (characteristic, factor or parameter value)."""
         seen = 0
         for i, entry in enumerate(entries):
-            entry = self.reader.obj(entry, f"{path}[{i}]")
-            cat = entry.get("category") or {}
-            if isinstance(cat, dict) and cat.get("@id") == category:
+            if type(entry) is not dict:
+                entry = self.reader.obj(entry, f"{path}[{i}]")
+            cat = entry.get("category")
+            if type(cat) is dict and cat.get("@id") == category:
                 if seen == nth:
                     return self.value_cell(entry, f"{path}[{i}]")
                 seen += 1
@@ -196,9 +203,8 @@ class _Row:
     def value_cell(self, entry: dict[str, Any], path: str) -> CompositeCell:
         value = entry.get("value")
         # Big tables repeat the same values: build each distinct cell once.
-        unit = entry.get("unit")
         try:
-            key = (_freeze(value), "unit" in entry, _freeze(unit))
+            key = (_key(value), "unit" in entry, _key(entry.get("unit")))
             cached = self.catalog.cells.get(key)
         except TypeError:
             key, cached = None, None
@@ -222,13 +228,32 @@ class _Row:
         return TermCell(OntologyAnnotation(self.reader.scalar(value, f"{path}.value")))
 
 
-def _freeze(value: Any) -> Any:
-    """A hashable stand-in for a small JSON value (TypeError for anything else)."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+def _key(value: Any) -> Any:
+    """A hashable stand-in for a term, unit or scalar JSON value (TypeError for others).
+
+    Only the keys a cell is made of count (a term's three, a unit's ``@id`` too), and
+    a value that is not text keeps its type: 1, 1.0 and True are equal dict keys.
+    """
+    if type(value) is str:
+        return value
+    if type(value) is dict:
+        # the common case first: a term of three texts (and an @id)
+        name = value.get("annotationValue")
+        source, accession = value.get("termSource"), value.get("termAccession")
+        if type(name) is str and type(source) is str and type(accession) is str:
+            node_id = value.get("@id")
+            if len(value) == 3 + (node_id is not None) and type(node_id) in (str, NoneType):
+                return (node_id, name, source, accession)
+        if not value.keys() <= _TERM_KEYS:
+            raise TypeError("an object with other keys is not cached")
+        return tuple(_key(value.get(k)) for k in _TERM_KEY_ORDER) + (len(value),)
     if isinstance(value, list):
         raise TypeError("lists are not cached")
-    return (type(value).__name__, value)
+    return (type(value), value)
+
+
+_TERM_KEY_ORDER = ("@id", "annotationValue", "termSource", "termAccession")
+_TERM_KEYS = frozenset(_TERM_KEY_ORDER) | {"comments", "@type"}  # (these two make no cell)
 
 
 def _io_cell(
