@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import signal
 import subprocess
@@ -336,10 +337,13 @@ def voxhub_worker(args: argparse.Namespace) -> int:
     run_op = voxhub_op(args.voxhub_op, args.rows, Path(args.folder))
     gc.collect()
     before = rss_mb()
+    cpu = time.process_time()
     seconds, result, _ = timed(run_op, args.repeat, None)
+    # CPU seconds too: on a machine shared with other work, wall time says little
+    cpu = (time.process_time() - cpu) / args.repeat
     if args.voxhub_op.endswith("read"):
         check("voxhub", result, args.rows)
-    found = {"seconds": seconds, "before": before, "peak": peak_rss_mb()}
+    found = {"seconds": seconds, "cpu": cpu, "before": before, "peak": peak_rss_mb()}
     print("RESULT " + json.dumps(found), flush=True)
     return 0
 
@@ -359,8 +363,8 @@ def run_voxhub(args: argparse.Namespace, folder: Path) -> dict[str, dict[str, fl
         found[op] = json.loads(line[len("RESULT ") :])
         f = found[op]
         print(
-            f"  voxhub  {op:10s} {f['seconds']:8.2f} s   peak RSS {f['peak']:6.0f} MB"
-            f" (input/model {f['before']:.0f} MB)",
+            f"  voxhub  {op:10s} {f['seconds']:8.2f} s ({f['cpu']:.2f} s CPU)"
+            f"   peak RSS {f['peak']:6.0f} MB (input/model {f['before']:.0f} MB)",
             flush=True,
         )
     return found
@@ -429,10 +433,11 @@ def main() -> int:
                     arctrl_rss = found["rss"]
                 else:
                     print(line, flush=True)
-    print(f"\n{'operation':10s} {'voxhub s':>9s} {'peak MB':>8s}", end="")
+    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'operation':10s} {'voxhub s':>9s} {'CPU s':>6s} {'peak MB':>8s}", end="")
     print(f" {'arctrl s':>9s} {'ratio':>7s}" if arctrl else "")
     for op, mine in voxhub.items():
-        print(f"{op:10s} {mine['seconds']:9.2f} {mine['peak']:8.0f}", end="")
+        print(f"{op:10s} {mine['seconds']:9.2f} {mine['cpu']:6.2f} {mine['peak']:8.0f}", end="")
         if op in arctrl:
             theirs_s, finished = arctrl[op]
             mark = " " if finished else ">"

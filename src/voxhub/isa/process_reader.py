@@ -430,6 +430,21 @@ def _ordered_ids(groups: list[list[Any]]) -> list[str]:
     return list(seen)
 
 
+def _first_entries(entries: list[Any]) -> dict[str, tuple[int, Any]]:
+    """Category id → (index, entry) of its first value entry; after anything that is not
+    an object, (index, None): :meth:`_Row.entry_cell` then reports it where it stands."""
+    found: dict[str, tuple[int, Any]] = {}
+    for i, entry in enumerate(entries):
+        if type(entry) is not dict:
+            return {k: (i, None) for k in found}
+        cat = entry.get("category")
+        if type(cat) is dict:
+            cat_id = cat.get("@id")
+            if type(cat_id) is str and cat_id not in found:
+                found[cat_id] = (i, entry)
+    return found
+
+
 def _inline_term(lists: list[list[Any]], category: str, reader: JsonReader) -> OntologyAnnotation:
     """A category's term from an entry that spells the category out."""
     for entries in lists:
@@ -504,11 +519,17 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable | 
         columns.append((header, [_io_cell(header, n, reader, pairs[0][0].path) for n in found]))
 
     def value_columns(kind: HeaderKind, lists: list[list[Any]]) -> None:
+        # Each row's entries indexed by category once, not searched once per column.
+        firsts = [_first_entries(entries) for entries in lists]
         for cat in _ordered_ids(lists):
             term = catalog.categories.get(cat) or _inline_term(lists, cat, pairs[0][0].reader)
             cells = []
-            for (row, _), entries in zip(pairs, lists, strict=True):
-                cells.append(row.entry_cell(entries, cat, row.path))
+            for (row, _), first, entries in zip(pairs, firsts, lists, strict=True):
+                found = first.get(cat)
+                if found is None or found[1] is None:  # none, or a malformed list: look
+                    cells.append(row.entry_cell(entries, cat, row.path))
+                else:
+                    cells.append(row.value_cell(found[1], f"{row.path}[{found[0]}]"))
             columns.append((CompositeHeader(kind, term=term), cells))
 
     def text_column(header: CompositeHeader, get: Callable[[_Row], str]) -> None:

@@ -67,10 +67,15 @@ def _term_id(header: CompositeHeader) -> str:
     return term.short or term.term_accession
 
 
-def table_rows(table: ArcTable) -> tuple[list[str], Iterator[list[str]]]:
-    """The header texts and a row iterator for a table's sheet."""
+def table_rows(table: ArcTable) -> tuple[list[str], Iterator[Sequence[str]]]:
+    """The header texts and a row iterator for a table's sheet.
+
+    The sheet's columns are made column by column (a list comprehension each) and
+    turned into rows by ``zip`` at C speed: a 50 000-row table has 1.6 million
+    spreadsheet cells.
+    """
     header: list[str] = []
-    writers = []
+    columns: list[list[str]] = []
     for index, h in enumerate(table.headers):
         cells = table.column_cells(index)
         if h.is_term_column:
@@ -80,51 +85,32 @@ def table_rows(table: ArcTable) -> tuple[list[str], Iterator[list[str]]]:
             if has_unit:
                 header.append("Unit")
             header += [f"Term Source REF ({tid})", f"Term Accession Number ({tid})"]
-            writers.append((_term_writer(has_unit), cells))
+            columns += _term_columns(cells, has_unit)
         elif h.is_data_column:
             header += [h.label, "Data Format", "Data Selector Format"]
-            writers.append((_data_parts, cells))
+            columns += [
+                [c.name for c in cells],  # type: ignore[attr-defined]
+                [c.format for c in cells],  # type: ignore[attr-defined]
+                [c.selector_format for c in cells],  # type: ignore[attr-defined]
+            ]
         else:
             header.append(h.label)
-            writers.append((_text_parts, cells))
-
-    def rows() -> Iterator[list[str]]:
-        columns = [[write(c) for c in cells] for write, cells in writers]
-        for r in range(table.row_count):
-            row: list[str] = []
-            for col in columns:
-                row += col[r]
-            yield row
-
-    return header, rows()
+            columns.append([c.value for c in cells])  # type: ignore[attr-defined]
+    return header, zip(*columns, strict=True)
 
 
-def _term_writer(has_unit: bool):  # type: ignore[no-untyped-def]
-    cache: dict[CompositeCell, list[str]] = {}
-
-    def write(cell: CompositeCell) -> list[str]:
-        parts = cache.get(cell)
-        if parts is None:
-            if type(cell) is UnitizedCell:
-                u = cell.unit
-                parts = [cell.value, u.name, u.term_source_ref, u.term_accession]
-            else:
-                t = cell.term  # type: ignore[attr-defined]
-                parts = [t.name, t.term_source_ref, t.term_accession]
-                if has_unit:
-                    parts.insert(1, "")
-            cache[cell] = parts
-        return parts
-
-    return write
-
-
-def _data_parts(cell: CompositeCell) -> list[str]:
-    return [cell.name, cell.format, cell.selector_format]  # type: ignore[attr-defined]
-
-
-def _text_parts(cell: CompositeCell) -> list[str]:
-    return [cell.value]  # type: ignore[attr-defined]
+def _term_columns(cells: Sequence[CompositeCell], has_unit: bool) -> list[list[str]]:
+    """Value (Unit) Term Source REF, Term Accession Number: a unitized cell's term is its
+    unit, a term cell's its own (and its Unit is empty)."""
+    unitized = [type(c) is UnitizedCell for c in cells]
+    terms = [c.unit if u else c.term for c, u in zip(cells, unitized, strict=True)]  # type: ignore[attr-defined]
+    values = [c.value if u else t.name for c, u, t in zip(cells, unitized, terms, strict=True)]  # type: ignore[attr-defined]
+    sources = [t.term_source_ref for t in terms]
+    accessions = [t.term_accession for t in terms]
+    if not has_unit:
+        return [values, sources, accessions]
+    units = [t.name if u else "" for u, t in zip(unitized, terms, strict=True)]
+    return [values, units, sources, accessions]
 
 
 # -- reading --------------------------------------------------------------------
@@ -322,7 +308,7 @@ def write_table_sheets(wb: Workbook, tables: Iterable[ArcTable], metadata_sheet:
     wb.order_sheets([metadata_sheet, *names])
 
 
-def _chain(first: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
+def _chain(first: list[list[str]], rest: Iterator[Sequence[str]]) -> Iterator[Sequence[str]]:
     yield from first
     yield from rest
 
