@@ -30,12 +30,10 @@ from voxhub.access.accounts import create_user, issue_token
 from voxhub.access.principal import system_principal
 from voxhub.catalog import datasets as dataset_service
 from voxhub.catalog import folders as folder_service
-from voxhub.catalog.register import ensure_organization, upsert_dataset
+from voxhub.catalog.register import ensure_organization
 from voxhub.config import Settings
-from voxhub.formats.ingest import import_layer
-from voxhub.formats.source import VolumeSource
 from voxhub.hub import Hub
-from voxhub.testing import start_server
+from voxhub.testing import import_volume, start_server
 
 WORK = Path(__file__).parent / ".work" / "access"
 CHUNK = (32, 32, 32)
@@ -43,16 +41,7 @@ CONCURRENCY = 32
 
 
 def write_dataset(hub: Hub, name: str, data: np.ndarray) -> None:
-    import dask.array as da
-
-    array = da.from_array(data[None], chunks=(1, CHUNK[0], *data.shape[1:]))
-    source = VolumeSource(Path("memory"), tuple(array.shape), array.dtype, dask=array)  # type: ignore[arg-type]
-    properties = import_layer(
-        hub.data_root, source, organization="lab", dataset=name, voxel_size=(11.0, 11.0, 24.0),
-        layout=hub.layout,
-    )  # fmt: skip
-    with hub.transaction() as session:
-        upsert_dataset(session, "lab", name, properties).is_public = name == "public_em"
+    import_volume(hub, "lab", name, data, chunk_z=CHUNK[0], public=name == "public_em")
 
 
 def prepare(data_dir: Path) -> str:

@@ -14,12 +14,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
-from voxhub.testing import free_port, start_server
+from voxhub.testing import free_port, start_server, wait_until_answers
 
 WORK = Path(__file__).parent / ".work" / "chunks"
 DATASET = "sample_organization/sample_cells"
@@ -84,13 +83,9 @@ http {{
 """
     )
     process = subprocess.Popen(["nginx", "-c", str(conf_dir / "nginx.conf"), "-g", "daemon off;"])
-    for _ in range(50):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("nginx did not start")
+    if not wait_until_answers(f"http://127.0.0.1:{port}/", process, timeout=10, pause=0.1):
+        raise SystemExit("nginx did not start")
+    return process
 
 
 def wrk(

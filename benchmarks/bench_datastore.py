@@ -23,29 +23,18 @@ import numpy as np
 from bench_access import chunk_paths, drive, server_cpu
 
 from voxhub.access.accounts import create_user, issue_token
-from voxhub.catalog.register import ensure_organization, upsert_dataset
+from voxhub.catalog.register import ensure_organization
 from voxhub.config import Settings
-from voxhub.formats.ingest import import_layer
-from voxhub.formats.source import VolumeSource
 from voxhub.hub import Hub
-from voxhub.testing import start_server
+from voxhub.testing import import_volume, start_server
 
 WORK = Path(__file__).parent / ".work" / "datastore"
 CHUNK = (32, 32, 32)
 
 
 def write(data_dir: Path, name: str, volume: np.ndarray) -> Hub:
-    import dask.array as da
-
     hub = Hub(Settings(data=data_dir, chunk_shape=CHUNK)).prepare()
-    array = da.from_array(volume[None], chunks=(1, CHUNK[0], *volume.shape[1:]))
-    source = VolumeSource(Path("memory"), tuple(array.shape), array.dtype, dask=array)  # type: ignore[arg-type]
-    properties = import_layer(
-        hub.data_root, source, organization="lab", dataset=name, voxel_size=(1.0, 1.0, 1.0),
-        layout=hub.layout,
-    )  # fmt: skip
-    with hub.transaction() as session:
-        upsert_dataset(session, "lab", name, properties)
+    import_volume(hub, "lab", name, volume, chunk_z=CHUNK[0], voxel_size=(1.0, 1.0, 1.0))
     return hub
 
 

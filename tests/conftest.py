@@ -126,3 +126,15 @@ def outsider_token(hub: Hub) -> str:
         org = ensure_organization(session, "elsewhere")
         user = create_user(session, email="guest@elsewhere.org", organization=org)
         return issue_token(session, user, "tests").token
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A ``dask.distributed.LocalCluster`` of two worker processes, for the module."""
+    from distributed import LocalCluster  # an extra: imported only by the tests that run one
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as local:  # fmt: skip
+        yield local

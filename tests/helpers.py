@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import time
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from voxhub.catalog.register import upsert_dataset
-from voxhub.formats.ingest import import_layer
-from voxhub.formats.source import VolumeSource
 from voxhub.hub import Hub
+from voxhub.testing import import_volume
 
 # webknossos-libs pins old typer/rich, so it lives in its own venv (`make interop`)
 # and tests call it as a separate process.
@@ -28,21 +30,26 @@ def add_dataset(
     hub: Hub, organization: str, name: str, data: np.ndarray | None = None, public: bool = False
 ) -> np.ndarray:
     """Import ``data`` (z, y, x) as layer ``color`` of a new dataset and register it."""
-    import dask.array as da
-
     data = volume() if data is None else data
-    array = da.from_array(data[None], chunks=(1, 16, *data.shape[1:]))
-    source = VolumeSource(Path("memory"), tuple(array.shape), array.dtype, dask=array)  # type: ignore[arg-type]
-    properties = import_layer(
-        hub.data_root,
-        source,
-        organization=organization,
-        dataset=name,
-        voxel_size=(11.0, 11.0, 24.0),
-        layout=hub.layout,
-    )
-    with hub.transaction() as session:
-        dataset = upsert_dataset(session, organization, name, properties)
-        dataset.is_public = public
+    import_volume(hub, organization, name, data, public=public)
     hub.index.refresh(force=True)
     return data
+
+
+def seconds_until(check: Callable[[], bool], limit: float = 20.0) -> float:
+    """How long until ``check()`` holds (a change spreading between processes); fails after
+    ``limit`` seconds."""
+    start = time.monotonic()
+    while not check():
+        assert time.monotonic() - start < limit, "the change never arrived"
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    """A deflated ZIP archive of ``entries`` (name -> bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

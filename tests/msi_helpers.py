@@ -87,3 +87,36 @@ def add_msi_dataset(
         dataset = upsert_dataset(session, organization, name, properties)
         dataset.is_public = public
     hub.index.refresh(force=True)
+
+
+def hosted_msi(hub: Hub, folder: Path, token: str, cube: np.ndarray) -> dict[str, str]:
+    """``lab/msi``, imported from an OpenMSI file of ``cube``; headers with ``token``."""
+    add_msi_dataset(hub, "lab", "msi", write_omsi_file(folder / "msi.h5", cube))
+    return {"Authorization": f"Bearer {token}"}
+
+
+POSITIVE = {
+    "reduction": "select_values",
+    "selection": {"transformation": "arithmetic", "operation": "greater", "x2": 0},
+}
+# "Normalize by percentiles, version 3": max projection along m/z, minus the 5th
+# percentile of the positive values, divided by the 95th percentile of the
+# positive values of what remains, clipped to [0, 1].
+NORMALIZED_MAX_PROJECTION = [
+    {"reduction": "max", "axis": -1, "min_dim": 2},
+    {
+        "transformation": "arithmetic",
+        "operation": "subtract",
+        "x2": {"reduction": "percentile", "q": 5, "x1": POSITIVE},
+    },
+    {
+        "transformation": "arithmetic",
+        "operation": "divide",
+        "x2": {
+            "transformation": "astype",
+            "dtype": "float",
+            "x1": {"reduction": "percentile", "q": 95, "x1": POSITIVE},
+        },
+    },
+    {"transformation": "scale", "operation": "clip", "a_min": 0, "a_max": 1},
+]

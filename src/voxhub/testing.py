@@ -11,8 +11,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from voxhub.hub import Hub
 
 VOXHUB = str(Path(sys.executable).parent / "voxhub")
 
@@ -21,6 +27,29 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_answers(
+    url: str,
+    process: subprocess.Popen,
+    timeout: float,
+    pause: float = 0.2,
+    status: int | None = None,
+) -> bool:
+    """Whether ``url`` answered (with ``status`` when given) before ``process`` exited and
+    before ``timeout`` seconds passed: how a server started here is known to be up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            answer: httpx.Response | None = httpx.get(url, timeout=1)
+        except httpx.HTTPError:
+            answer = None
+        if answer is not None and (status is None or answer.status_code == status):
+            return True
+        time.sleep(pause)
+    return False
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -70,18 +99,10 @@ def start_server(
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"voxhub serve exited: {Path(log.name).read_text()}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        _kill_group(process)
-        raise RuntimeError(f"voxhub serve did not start: {Path(log.name).read_text()}")
+    if not wait_until_answers(f"{url}/health", process, timeout, pause=0.3, status=200):
+        how = "exited" if process.poll() is not None else "did not start"
+        _kill_group(process)  # its workers too, when only the main process exited
+        raise RuntimeError(f"voxhub serve {how}: {Path(log.name).read_text()}")
     printed = Path(log.name).read_text()
     token = re.search(r"(vxh_[A-Za-z0-9_\-]+)", printed)
     password = re.search(r"with password: (\S+)", printed)
@@ -89,6 +110,33 @@ def start_server(
         process, url, data, env, token.group(1) if token else None,
         password.group(1) if password else None,
     )  # fmt: skip
+
+
+def import_volume(
+    hub: Hub,
+    organization: str,
+    name: str,
+    data: np.ndarray,
+    *,
+    chunk_z: int = 16,
+    voxel_size: tuple[float, float, float] = (11.0, 11.0, 24.0),
+    public: bool = False,
+) -> None:
+    """Import ``data`` (z, y, x) as layer ``color`` of a new dataset and register it."""
+    import dask.array as da  # the importer's libraries: only where a volume is made
+
+    from voxhub.catalog.register import upsert_dataset
+    from voxhub.formats.ingest import import_layer
+    from voxhub.formats.source import VolumeSource
+
+    array = da.from_array(data[None], chunks=(1, chunk_z, *data.shape[1:]))
+    source = VolumeSource(Path("memory"), tuple(array.shape), array.dtype, dask=array)
+    properties = import_layer(
+        hub.data_root, source, organization=organization, dataset=name, voxel_size=voxel_size,
+        layout=hub.layout,
+    )  # fmt: skip
+    with hub.transaction() as session:
+        upsert_dataset(session, organization, name, properties).is_public = public
 
 
 @dataclass
@@ -134,14 +182,8 @@ def start_moto(log: Path | None = None, timeout: float = 60) -> Moto:
         stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("moto_server exited")
-        try:
-            httpx.get(f"{url}/moto-api/", timeout=1)
-            return Moto(process, url)
-        except httpx.HTTPError:
-            time.sleep(0.2)
+    if wait_until_answers(f"{url}/moto-api/", process, timeout):
+        return Moto(process, url)
+    how = "exited" if process.poll() is not None else "did not start"
     _kill_group(process)
-    raise RuntimeError("moto_server did not start")
+    raise RuntimeError(f"moto_server {how}")

@@ -15,7 +15,15 @@ import numpy as np
 import pytest
 from PIL import Image
 from tests.helpers import add_dataset
-from tests.msi_helpers import MZ, PEAKS, add_msi_dataset, msi_cube, write_omsi_file
+from tests.msi_helpers import (
+    MZ,
+    NORMALIZED_MAX_PROJECTION,
+    PEAKS,
+    add_msi_dataset,
+    hosted_msi,
+    msi_cube,
+    write_omsi_file,
+)
 
 CUBE = msi_cube()
 FILE = {"file": "lab/msi", "expIndex": 0, "dataIndex": 0}
@@ -23,8 +31,7 @@ FILE = {"file": "lab/msi", "expIndex": 0, "dataIndex": 0}
 
 @pytest.fixture
 def msi(hub, tmp_path, admin_token):
-    add_msi_dataset(hub, "lab", "msi", write_omsi_file(tmp_path / "msi.h5", CUBE))
-    return {"Authorization": f"Bearer {admin_token}"}
+    return hosted_msi(hub, tmp_path, admin_token, CUBE)
 
 
 def get(client, auth, route, **params):
@@ -82,6 +89,7 @@ EXAMPLES = [
 ]
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_documented_examples_return_numpy_values(client, msi):
     for route, params, expected in EXAMPLES:
         body = json_of(get(client, msi, route, **params))
@@ -92,30 +100,10 @@ def test_documented_examples_return_numpy_values(client, msi):
 
 def test_documented_normalised_max_projection(client, msi):
     """OpenMSI's pipeline example ("normalize by percentiles, version 3") on a qslice."""
-    positive = {
-        "reduction": "select_values",
-        "selection": {"transformation": "arithmetic", "operation": "greater", "x2": 0},
-    }
-    operations = [
-        {"reduction": "max", "axis": -1, "min_dim": 2},
-        {
-            "transformation": "arithmetic",
-            "operation": "subtract",
-            "x2": {"reduction": "percentile", "q": 5, "x1": positive},
-        },
-        {
-            "transformation": "arithmetic",
-            "operation": "divide",
-            "x2": {
-                "transformation": "astype",
-                "dtype": "float",
-                "x1": {"reduction": "percentile", "q": 95, "x1": positive},
-            },
-        },
-        {"transformation": "scale", "operation": "clip", "a_min": 0, "a_max": 1},
-    ]
     # m/z 0..2 hold only noise, so the projection has zeros the percentiles must skip.
-    body = json_of(get(client, msi, "qslice", mz="0:2", operations=json.dumps(operations)))
+    body = json_of(
+        get(client, msi, "qslice", mz="0:2", operations=json.dumps(NORMALIZED_MAX_PROJECTION))
+    )
     image = CUBE[:, :, 0:2].max(axis=2).astype(float)
     assert (image == 0).any()
     low = np.percentile(image[image > 0], 5)
@@ -125,6 +113,7 @@ def test_documented_normalised_max_projection(client, msi):
     assert np.asarray(body).max() == 1.0
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_axes_and_their_labels(client, msi):
     body = json_of(get(client, msi, "qmz"))
     assert np.allclose(body["values_spectra"], MZ)
@@ -139,6 +128,7 @@ def test_axes_and_their_labels(client, msi):
     assert sum(v is not None for row in hilbert for v in row) == 300
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_png_hdf5_and_npy(client, msi):
     png = get(client, msi, "qslice", mz="118:123", format="PNG")
     assert png.headers["content-type"] == "image/png"

@@ -11,6 +11,7 @@ from tests.msi_helpers import (
     MZ,
     PEAKS,
     add_msi_dataset,
+    hosted_msi,
     msi_cube,
     write_imzml_file,
     write_omsi_file,
@@ -24,8 +25,7 @@ DATA = {"file": "lab/msi", "expIndex": 0, "dataIndex": 0}
 
 @pytest.fixture
 def auth(hub, tmp_path, admin_token):
-    add_msi_dataset(hub, "lab", "msi", write_omsi_file(tmp_path / "msi.h5", CUBE))
-    return {"Authorization": f"Bearer {admin_token}"}
+    return hosted_msi(hub, tmp_path, admin_token, CUBE)
 
 
 def finished(client, hub, auth, response):

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import zarr
+from tests.msi_helpers import NORMALIZED_MAX_PROJECTION, POSITIVE
 
 from voxhub.arrays.errors import BadOperation
 from voxhub.arrays.operations import (
@@ -33,32 +34,6 @@ from voxhub.arrays.operations import (
 from voxhub.errors import InvalidInput
 
 # --- OpenMSI's documented examples ---------------------------------------------
-
-POSITIVE = {
-    "reduction": "select_values",
-    "selection": {"transformation": "arithmetic", "operation": "greater", "x2": 0},
-}
-# "Normalize by percentiles, version 3": max projection along m/z, minus the 5th
-# percentile of the positive values, divided by the 95th percentile of the
-# positive values of what remains, clipped to [0, 1].
-NORMALIZED_MAX_PROJECTION = [
-    {"reduction": "max", "axis": -1, "min_dim": 2},
-    {
-        "transformation": "arithmetic",
-        "operation": "subtract",
-        "x2": {"reduction": "percentile", "q": 5, "x1": POSITIVE},
-    },
-    {
-        "transformation": "arithmetic",
-        "operation": "divide",
-        "x2": {
-            "transformation": "astype",
-            "dtype": "float",
-            "x1": {"reduction": "percentile", "q": 95, "x1": POSITIVE},
-        },
-    },
-    {"transformation": "scale", "operation": "clip", "a_min": 0, "a_max": 1},
-]
 
 
 def documented_cube() -> np.ndarray:

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from tests.helpers import add_dataset
-from typer.testing import CliRunner
 
 from voxhub.access.accounts import find_user, principal_for
 from voxhub.access.policy import can
 from voxhub.access.principal import ANONYMOUS
 from voxhub.access.teams import team_fields
 from voxhub.access.tokens import hash_token
-from voxhub.cli import app
-from voxhub.config import get_settings
-
-
-@pytest.fixture
-def cli(hub, monkeypatch):
-    monkeypatch.setenv("VOXHUB_DATA", str(hub.settings.data))
-    monkeypatch.setenv("VOXHUB_DATABASE_URL", hub.settings.resolved_database_url)
-    get_settings.cache_clear()
-
-    def run(*args: str, ok: bool = True):
-        result = CliRunner().invoke(app, list(args))
-        assert (result.exit_code == 0) == ok, result.output
-        return result.output
-
-    yield run
-    get_settings.cache_clear()
 
 
 def member_can(hub, email, action, dataset):

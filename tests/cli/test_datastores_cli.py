@@ -5,29 +5,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from voxhub.access.tokens import hash_token
 from voxhub.catalog import datastores
-from voxhub.cli import app
-from voxhub.config import get_settings
 from voxhub.db.models import Datastore
-
-
-@pytest.fixture
-def cli(hub, monkeypatch):
-    monkeypatch.setenv("VOXHUB_DATA", str(hub.settings.data))
-    monkeypatch.setenv("VOXHUB_DATABASE_URL", hub.settings.resolved_database_url)
-    get_settings.cache_clear()
-
-    def run(*args: str, ok: bool = True):
-        result = CliRunner().invoke(app, list(args))
-        assert (result.exit_code == 0) == ok, result.output
-        assert "Traceback" not in result.output
-        return result.output
-
-    yield run
-    get_settings.cache_clear()
 
 
 def test_create_list_remove(cli, hub):

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
 from voxhub.access.first_admin import ADMIN_EMAIL
-from voxhub.cli import app
-from voxhub.config import get_settings
 
 ME = "/api/v1/auth/me"
 
 
 @pytest.fixture
-def cli(hub, monkeypatch):
-    monkeypatch.setenv("VOXHUB_DATA", str(hub.settings.data))
-    monkeypatch.setenv("VOXHUB_DATABASE_URL", hub.settings.resolved_database_url)
-    get_settings.cache_clear()
-
-    def run(*args: str, input: str | None = None, ok: bool = True):
-        result = CliRunner().invoke(app, list(args), input=input)
-        assert (result.exit_code == 0) == ok, result.output
-        return result
-
-    yield run
-    get_settings.cache_clear()
+def cli(cli_result):
+    return cli_result  # these tests read stdout and stderr apart, and type input
 
 
 def login(client, email, password):

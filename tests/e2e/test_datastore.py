@@ -11,14 +11,12 @@ makes its datasets show ``unreachable``.
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
-from tests.helpers import add_dataset, volume
+from tests.helpers import add_dataset, seconds_until, volume
 
 from voxhub.access import teams as team_service
 from voxhub.access.accounts import create_user, issue_token
@@ -32,14 +30,6 @@ from voxhub.testing import start_server
 pytestmark = pytest.mark.e2e
 DEADLINE = 5.0
 CHUNK = "/zarr/lab/far/color/1/c/0/0/0/0"
-
-
-def seconds_until(check: Callable[[], bool], limit: float = 20.0) -> float:
-    start = time.monotonic()
-    while not check():
-        assert time.monotonic() - start < limit, "the change never arrived"
-        time.sleep(0.05)
-    return time.monotonic() - start
 
 
 def bearer(token: object) -> dict[str, str]:

@@ -13,7 +13,6 @@ finish it through B.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import httpx
 import numpy as np
@@ -21,7 +20,7 @@ import pytest
 import tifffile
 from distributed import Client as DaskClient
 from distributed import LocalCluster
-from tests.helpers import add_dataset, volume
+from tests.helpers import add_dataset, seconds_until, volume
 
 from voxhub.access.accounts import create_user, issue_token
 from voxhub.catalog.register import ensure_organization
@@ -37,23 +36,6 @@ DEADLINE = 5.0
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def seconds_until(check: Callable[[], bool], limit: float = 20.0) -> float:
-    start = time.monotonic()
-    while not check():
-        assert time.monotonic() - start < limit, "the change never arrived"
-        time.sleep(0.05)
-    return time.monotonic() - start
-
-
-@pytest.fixture
-def cluster():
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None,
-    ) as local:  # fmt: skip
-        yield local
 
 
 def executed(cluster: LocalCluster) -> int:

@@ -1,25 +1,15 @@
 """A conversion job on a real ``dask.distributed.LocalCluster`` with two worker processes."""
 
 import numpy as np
-import pytest
 import tifffile
 import zarr
-from distributed import Client, LocalCluster
+from distributed import Client
 from tests.helpers import volume
 
 from voxhub.db.jobs_models import Job
 from voxhub.jobs import service
 from voxhub.jobs.dask_env import close_all
 from voxhub.jobs.runner import Worker
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None,
-    ) as local:  # fmt: skip
-        yield local
 
 
 def executed(cluster) -> list[int]:

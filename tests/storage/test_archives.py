@@ -4,22 +4,15 @@ import io
 import zipfile
 
 import pytest
+from tests.helpers import zip_of
 
 from voxhub.storage.archives import ZipLimits, inflation, read_all, read_member
 from voxhub.storage.errors import ArchiveTooLarge
 
 
-def zipped(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_one_inflation_counts_every_archive_read_in_its_context():
-    inner = zipped({"a": b"\0" * 600_000})
-    outer = zipped({"x.xlsx": inner, "y.xlsx": inner})
+    inner = zip_of({"a": b"\0" * 600_000})
+    outer = zip_of({"x.xlsx": inner, "y.xlsx": inner})
     with inflation(ZipLimits(max_bytes=1_000_000)) as budget:
         with zipfile.ZipFile(io.BytesIO(outer)) as archive:
             books = [read_member(archive, name) for name in ("x.xlsx", "y.xlsx")]
@@ -30,7 +23,7 @@ def test_one_inflation_counts_every_archive_read_in_its_context():
 
 
 def test_member_limit_and_lying_headers():
-    data = zipped({"big": b"\0" * 2**20})
+    data = zip_of({"big": b"\0" * 2**20})
     with inflation(ZipLimits(max_bytes=10 * 2**20, max_member_bytes=2**19)):
         with pytest.raises(ArchiveTooLarge, match="unpacks to"):
             read_all(data)
@@ -42,4 +35,4 @@ def test_member_limit_and_lying_headers():
 
 
 def test_without_a_context_each_read_has_library_limits():
-    assert read_all(zipped({"a": b"abc", "d/": b""})) == {"a": b"abc"}
+    assert read_all(zip_of({"a": b"abc", "d/": b""})) == {"a": b"abc"}

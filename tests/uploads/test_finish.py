@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 import pytest
 from sqlalchemy import select
-from tests.helpers import add_dataset, volume
+from tests.helpers import add_dataset, volume, zip_of
 from tests.uploads.resumable import auth, upload_files
 
 from voxhub.db.models import Dataset, Layer
@@ -32,14 +32,6 @@ def properties(mag_path: str, layer: str = "color") -> dict:
         "dataLayers": [{"name": layer, "category": "color", "boundingBox": box,
                         "elementClass": "uint8", "dataFormat": "zarr3", "mags": mags}],
     }  # fmt: skip
-
-
-def zip_of(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -6,10 +6,13 @@ Reading is in ``datasets.py``; deleting and the trash in ``trash.py``;
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from voxhub.access.principal import Principal
 from voxhub.access.secrets import server_secret
@@ -25,6 +28,7 @@ from voxhub.api.fields import Id
 from voxhub.catalog import datasets as dataset_service
 from voxhub.catalog import sharing
 from voxhub.catalog.explain import readers
+from voxhub.db.models import Dataset
 from voxhub.errors import BadName
 from voxhub.hub import Hub
 
@@ -84,6 +88,16 @@ def fresh_dataset(hub: Hub, principal: Principal, organization: str, name: str) 
     )
 
 
+@contextmanager
+def _editing(
+    hub: Hub, principal: Principal, organization: str, name: str
+) -> Iterator[tuple[Session, Dataset]]:
+    """The dataset's row in a ``changing`` transaction, once the principal may edit it."""
+    authorize_dataset(hub, principal, organization, name, "edit")
+    with changing(hub) as session:
+        yield session, dataset_service.find_dataset(session, organization, name)
+
+
 @router.patch("/{organization}/{name}", response_model=DatasetOut)
 def update_dataset(
     organization: str, name: str, body: DatasetPatch, hub: HubDep, principal: PrincipalDep
@@ -111,9 +125,7 @@ def set_teams(
     organization: str, name: str, body: TeamsIn, hub: HubDep, principal: PrincipalDep
 ) -> DatasetOut:
     """Replace the teams allowed on the dataset (team managers change only their teams)."""
-    authorize_dataset(hub, principal, organization, name, "edit")
-    with changing(hub) as session:
-        dataset = dataset_service.find_dataset(session, organization, name)
+    with _editing(hub, principal, organization, name) as (session, dataset):
         dataset_service.set_teams(session, principal, dataset, body.teamIds)
     return fresh_dataset(hub, principal, organization, name)
 
@@ -141,9 +153,7 @@ def renew_sharing_token(
     organization: str, name: str, request: Request, hub: HubDep, principal: PrincipalDep
 ) -> SharingOut:
     """A new sharing token; the previous one stops working."""
-    authorize_dataset(hub, principal, organization, name, "edit")
-    with changing(hub) as session:
-        dataset = dataset_service.find_dataset(session, organization, name)
+    with _editing(hub, principal, organization, name) as (session, dataset):
         token = sharing.renew(session, server_secret(hub.settings), principal, dataset,
                               dataset_service.label(dataset))  # fmt: skip
     return _sharing_out(request, organization, name, token)
@@ -154,9 +164,7 @@ def revoke_sharing_token(
     organization: str, name: str, hub: HubDep, principal: PrincipalDep
 ) -> Response:
     """Remove the sharing token; links with it stop working within seconds."""
-    authorize_dataset(hub, principal, organization, name, "edit")
-    with changing(hub) as session:
-        dataset = dataset_service.find_dataset(session, organization, name)
+    with _editing(hub, principal, organization, name) as (session, dataset):
         sharing.revoke(session, principal, dataset, dataset_service.label(dataset))
     return Response(status_code=204)
 

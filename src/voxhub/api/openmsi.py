@@ -33,6 +33,10 @@ router = APIRouter(prefix="/openmsi", tags=["openmsi"])
 # Accepted on every route: credentials (``voxhub.api.deps``, share links).
 CREDENTIAL_PARAMETERS = frozenset({"token", "sharingToken"})
 Text = Annotated[str | None, Query()]
+# OpenMSI's clients also say x, y, z for row, col, mz
+RowName = Annotated[str | None, Query(description="OpenMSI's name for row")]
+ColName = Annotated[str | None, Query(description="OpenMSI's name for col")]
+MzName = Annotated[str | None, Query(description="OpenMSI's name for mz")]
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -159,7 +163,7 @@ def qslice(
     address: AddressDep,
     limits: LimitsDep,
     mz: Text = None,
-    z: Annotated[str | None, Query(description="OpenMSI's name for mz")] = None,
+    z: MzName = None,
     operations: Text = None,
     reduction: Text = None,
     axis: Int64 | None = None,
@@ -185,8 +189,8 @@ def qspectrum(
     limits: LimitsDep,
     row: Text = None,
     col: Text = None,
-    x: Annotated[str | None, Query(description="OpenMSI's name for row")] = None,
-    y: Annotated[str | None, Query(description="OpenMSI's name for col")] = None,
+    x: RowName = None,
+    y: ColName = None,
     row2: Text = None,
     col2: Text = None,
     operations: Text = None,
@@ -236,9 +240,9 @@ def qcube(
     row: Text = None,
     col: Text = None,
     mz: Text = None,
-    x: Annotated[str | None, Query(description="OpenMSI's name for row")] = None,
-    y: Annotated[str | None, Query(description="OpenMSI's name for col")] = None,
-    z: Annotated[str | None, Query(description="OpenMSI's name for mz")] = None,
+    x: RowName = None,
+    y: ColName = None,
+    z: MzName = None,
     xmin: Text = None,
     xmax: Text = None,
     ymin: Text = None,

@@ -9,7 +9,6 @@ in z bands over a box of its domain, whose origin may be non-zero
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,14 +23,6 @@ if TYPE_CHECKING:
 UNITS = {"nm": "nanometer", "um": "micrometer", "µm": "micrometer", "mm": "millimeter",
          "m": "meter", "Å": "angstrom", "pm": "picometer"}  # fmt: skip
 CHANNEL_NAMES = ("c", "channel", "channels")
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def open_store(spec: dict[str, Any], path: Path) -> TensorStore:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from voxhub.errors import UnreadableInput
-from voxhub.formats._tensorstore import UNITS, axis_names, open_store, read_json, volume, voxel_size
-from voxhub.formats.source import VolumeSource
+from voxhub.formats._tensorstore import UNITS, axis_names, open_store, volume, voxel_size
+from voxhub.formats.source import VolumeSource, read_json
 
 ATTRIBUTES = "attributes.json"
 

@@ -12,7 +12,15 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from voxhub.arrays.mag import Mag
 from voxhub.errors import InvalidInput, UnreadableInput
@@ -78,6 +86,13 @@ class VoxelSize(_Model):
     unit: str = "nanometer"
 
 
+# field -> (allowed values, the field's name in the JSON document)
+_CHOICES = {
+    "element_class": (ELEMENT_CLASSES, "elementClass"),
+    "data_format": (DATA_FORMATS, "dataFormat"),
+}
+
+
 class Layer(_Model):
     name: str = Field(min_length=1)
     category: Literal["color", "segmentation"]
@@ -89,18 +104,12 @@ class Layer(_Model):
     # segment ids are uint64: 2^63 and above are real ids, not overflows
     largest_segment_id: int | None = Field(None, alias="largestSegmentId", ge=0, le=2**64 - 1)
 
-    @field_validator("element_class")
+    @field_validator("element_class", "data_format")
     @classmethod
-    def _element_class(cls, value: str) -> str:
-        if value not in ELEMENT_CLASSES:
-            raise ValueError(f"unknown elementClass {value!r}")
-        return value
-
-    @field_validator("data_format")
-    @classmethod
-    def _data_format(cls, value: str) -> str:
-        if value not in DATA_FORMATS:
-            raise ValueError(f"unknown dataFormat {value!r}")
+    def _known(cls, value: str, info: ValidationInfo) -> str:
+        allowed, alias = _CHOICES[info.field_name or ""]
+        if value not in allowed:
+            raise ValueError(f"unknown {alias} {value!r}")
         return value
 
     @property

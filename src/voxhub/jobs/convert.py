@@ -32,6 +32,15 @@ from voxhub.jobs.kinds import register_kind
 OnNew = Callable[[Session, Dataset], None]
 
 
+def _result(organization: str, dataset: str, properties: DatasourceProperties) -> dict[str, Any]:
+    """A conversion job's result: where the dataset is and which layers it has."""
+    return {
+        "organization": organization,
+        "dataset": dataset,
+        "layers": [layer.name for layer in properties.data_layers],
+    }
+
+
 def register_published(
     hub: Hub,
     organization: str,
@@ -49,11 +58,7 @@ def register_published(
         row = upsert_dataset(session, organization, dataset, properties)
         if on_new is not None and not existed:
             on_new(session, row)
-    return {
-        "organization": organization,
-        "dataset": dataset,
-        "layers": [layer.name for layer in properties.data_layers],
-    }
+    return _result(organization, dataset, properties)
 
 
 def convert_into(
@@ -99,11 +104,7 @@ def convert_into(
         marker=marker,
         register=registration(hub.sessions, organization, dataset, on_new),
     )
-    return {
-        "organization": organization,
-        "dataset": dataset,
-        "layers": [layer.name for layer in properties.data_layers],
-    }
+    return _result(organization, dataset, properties)
 
 
 def _convert_msi(

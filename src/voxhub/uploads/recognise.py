@@ -11,11 +11,9 @@ its voxel size and a full pyramid.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import zarr
 
@@ -29,6 +27,7 @@ from voxhub.formats.properties import (
     DatasourceProperties,
     read_properties,
 )
+from voxhub.formats.source import read_json
 from voxhub.formats.zarrarray import axes_of
 
 # Only Zarr layers are read in place; N5 and precomputed ones are converted (tensorstore).
@@ -46,17 +45,9 @@ class Usable:
     arrange: Arrange
 
 
-def _json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _zarr_node(path: Path) -> str | None:
     """``array``/``group`` for a Zarr v2 or v3 node, None otherwise."""
-    meta = _json(path / "zarr.json")
+    meta = read_json(path / "zarr.json")
     if meta is not None:
         return meta.get("node_type")
     if (path / ".zarray").exists():
@@ -70,7 +61,9 @@ def _is_multiscale(path: Path) -> bool:
     """An OME-Zarr image with voxhub's axes (c, z, y, x); others are converted instead."""
     if _zarr_node(path) != "group":
         return False
-    attrs = (_json(path / "zarr.json") or {}).get("attributes") or _json(path / ".zattrs") or {}
+    attrs = (
+        (read_json(path / "zarr.json") or {}).get("attributes") or read_json(path / ".zattrs") or {}
+    )
     multiscales = attrs.get("multiscales") or attrs.get("ome", {}).get("multiscales") or []
     if not multiscales:
         return False

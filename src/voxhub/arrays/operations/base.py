@@ -200,6 +200,17 @@ def operand_dict(operand: Operand | None, label: str) -> dict[str, Any]:
     return {} if operand is None else {label: operand.to_json()}
 
 
+def x1_and_kwargs(
+    x1: Operand | None, kwargs: tuple[tuple[str, Any], ...]
+) -> Iterator[tuple[str, Operand]]:
+    """The operands of a function step: ``x1``, then the keyword arguments that are operands."""
+    if x1 is not None:
+        yield "x1", x1
+    for name, value in kwargs:
+        if isinstance(value, OPERAND_TYPES):
+            yield name, value
+
+
 def param_json(value: Any) -> Any:
     if isinstance(value, OPERAND_TYPES):
         return value.to_json()

@@ -19,6 +19,7 @@ from voxhub.arrays.operations.base import (
     operand_dict,
     param_json,
     reject_extra,
+    x1_and_kwargs,
 )
 from voxhub.arrays.operations.functions import REDUCTIONS
 from voxhub.arrays.operations.operands import OPERAND_TYPES, Operand
@@ -99,11 +100,7 @@ class Reduction(Step):
         return out
 
     def operands(self) -> Iterator[tuple[str, Operand]]:
-        if self.x1 is not None:
-            yield "x1", self.x1
-        for name, value in self.kwargs:
-            if isinstance(value, OPERAND_TYPES):
-                yield name, value
+        return x1_and_kwargs(self.x1, self.kwargs)
 
     def apply(self, x: np.ndarray, run: Run, where: str) -> np.ndarray:
         x1 = np.asarray(x if self.x1 is None else run.operand(self.x1, x, f"{where}.x1"))

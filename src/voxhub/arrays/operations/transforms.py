@@ -25,6 +25,7 @@ from voxhub.arrays.operations.base import (
     operand_dict,
     param_json,
     reject_extra,
+    x1_and_kwargs,
 )
 from voxhub.arrays.operations.functions import DTYPES, DUAL, SINGLE, FunctionSpec
 from voxhub.arrays.operations.operands import OPERAND_TYPES, Operand
@@ -241,11 +242,7 @@ class SingleTransform(_Transformation):
         return self._finish_dict(out)
 
     def operands(self) -> Iterator[tuple[str, Operand]]:
-        if self.x1 is not None:
-            yield "x1", self.x1
-        for name, value in self.kwargs:
-            if isinstance(value, OPERAND_TYPES):
-                yield name, value
+        return x1_and_kwargs(self.x1, self.kwargs)
 
     def apply(self, x: np.ndarray, run: Run, where: str) -> np.ndarray:
         spec = SINGLE[self.operation]
@@ -275,10 +272,9 @@ def _reduce_axes(x: np.ndarray, axes: tuple[int, ...] | None, where: str) -> tup
 
 
 @dataclass(frozen=True)
-class DivideMax(_Transformation):
-    """Divide by the maximum (per piece with ``axes``); an all-zero piece stays as is."""
+class _Normalise(_Transformation):
+    """A normalisation: no keys but ``axes``; empty data comes back as float64."""
 
-    name: ClassVar[str] = "divideMax"
     _: KW_ONLY
     axes: tuple[int, ...] | None = None
     variable: str | None = None
@@ -292,29 +288,30 @@ class DivideMax(_Transformation):
     def apply(self, x: np.ndarray, run: Run, where: str) -> np.ndarray:
         if x.size == 0:
             return x.astype(np.float64)
-        top = np.max(x, axis=_reduce_axes(x, self.axes, where), keepdims=True)
+        return self._scale(x, _reduce_axes(x, self.axes, where))
+
+    def _scale(self, x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class DivideMax(_Normalise):
+    """Divide by the maximum (per piece with ``axes``); an all-zero piece stays as is."""
+
+    name: ClassVar[str] = "divideMax"
+
+    def _scale(self, x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+        top = np.max(x, axis=axes, keepdims=True)
         return x / np.where(top != 0, top, 1).astype(np.float64)
 
 
 @dataclass(frozen=True)
-class MinusMinDivideMax(_Transformation):
+class MinusMinDivideMax(_Normalise):
     """Subtract the minimum, then divide by the new maximum: values end in [0, 1]."""
 
     name: ClassVar[str] = "minusMinDivideMax"
-    _: KW_ONLY
-    axes: tuple[int, ...] | None = None
-    variable: str | None = None
 
-    def __post_init__(self) -> None:
-        self._post()
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._finish_dict(self._common_dict(self.name))
-
-    def apply(self, x: np.ndarray, run: Run, where: str) -> np.ndarray:
-        if x.size == 0:
-            return x.astype(np.float64)
-        axes = _reduce_axes(x, self.axes, where)
+    def _scale(self, x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
         shifted = x - np.min(x, axis=axes, keepdims=True).astype(np.float64)
         top = np.max(shifted, axis=axes, keepdims=True)
         scaled: np.ndarray = shifted / np.where(top > 0, top, 1)
