@@ -1,13 +1,19 @@
 """The viewer in headless Chromium against ``voxhub serve``: first frame, frame times, chunks.
 
-Generates a uint8 volume (``--size``³, 64³ chunks; default 512³ — see below) with a
+Generates a uint8 volume (``--size``³, 64³ chunks; default 1024³, the issue's case) with a
 uint32 segmentation, once unsharded and once sharded (256³ shards), in
-``benchmarks/.work/viewer`` (kept between runs), serves it, and for each copy:
+``benchmarks/.work/viewer/data-SIZE`` (generated once, kept between runs: 1024³ takes
+about half an hour on two cores; ``--size 256`` is a quick run), serves it, and for each copy:
 
 * time to the first complete frame (every chunk of the screen's level drawn), from
   navigation start, with an empty browser cache;
 * frame times while panning and while zooming continuously (one step per animation
-  frame, ``requestAnimationFrame`` timestamps: median, p95, max);
+  frame, ``requestAnimationFrame`` timestamps: median, p95, max), the render scale the
+  viewer chose while moving (it draws at a fraction of the resolution while frames are
+  slow, and at full resolution once the view settles), and Chromium's CPU time per frame,
+  split into the renderer (page and workers) and the GPU process (SwiftShader);
+* what one settled, full-resolution frame costs to draw (drawn and read back
+  synchronously, so the figure includes the rasterisation SwiftShader otherwise defers);
 * chunks fetched per second of panning and bytes transferred per frame;
 * where the first frame's time goes: navigation start -> first chunk request (page,
   scripts, dataset and array metadata) -> last chunk arrival (fetch + decode in workers)
@@ -21,12 +27,10 @@ uint32 segmentation, once unsharded and once sharded (256³ shards), in
   scales only when they are cached already.
 
 The whole run shares two cores with the server and SwiftShader (WebGL2 on the CPU: the
-machine has no GPU), so frame times are far from what a desktop GPU gives.
+machine has no GPU), so frame times are far from what a desktop GPU gives; the load
+average is printed with the figures.
 
-    .venv/bin/python benchmarks/bench_viewer.py [--size 512] [--seconds 4]
-
-1024³ (1 GiB of uint8 plus 4 GiB of uint32 ids) takes too long to generate on the
-two-core machine this runs on; pass ``--size 1024`` where time allows.
+    .venv/bin/python benchmarks/bench_viewer.py [--size 1024] [--seconds 4]
 """
 
 from __future__ import annotations
@@ -100,12 +104,13 @@ def prepare(size: int) -> Path:
     return data
 
 
-def browser_cpu_seconds() -> float:
-    """CPU seconds used so far by this run's Chromium processes (renderer, GPU/SwiftShader,
-    browser; found as descendants of this process): frame times on a shared machine depend
-    on the load, this much less."""
+def browser_cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this run's Chromium processes (found as descendants of
+    this process), per process type (renderer, gpu-process, browser, utility): frame times
+    on a shared machine depend on the load, this much less."""
     parent: dict[int, int] = {}
     cpu: dict[int, float] = {}
+    kind: dict[int, str] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -115,16 +120,25 @@ def browser_cpu_seconds() -> float:
         fields = text.rsplit(")", 1)[1].split()
         pid = int(stat.parent.name)
         parent[pid] = int(fields[1])
-        if b"chromium" in cmd.split(b"\0")[0].split(b" ")[0]:
+        args = cmd.replace(b"\0", b" ").split(b" ")
+        if b"chromium" in args[0]:
             cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    total = 0.0
+            # Zygote-forked processes rewrite their command line into one string.
+            types = [a[len(b"--type=") :].decode() for a in args if a.startswith(b"--type=")]
+            kind[pid] = types[0] if types else "browser"
+    total: dict[str, float] = {}
     for pid, seconds in cpu.items():
         ancestor = parent.get(pid, 0)
         while ancestor > 1 and ancestor != os.getpid():
             ancestor = parent.get(ancestor, 0)
         if ancestor == os.getpid():
-            total += seconds
+            total[kind[pid]] = total.get(kind[pid], 0.0) + seconds
     return total
+
+
+def cpu_ms_per_frame(before: dict[str, float], after: dict[str, float], frames: int) -> dict:
+    per = {k: (after[k] - before.get(k, 0.0)) * 1000 / max(1, frames) for k in after}
+    return {"total": sum(per.values()), **per}
 
 
 def spread(values: list[float]) -> str:
@@ -141,12 +155,13 @@ def spread(values: list[float]) -> str:
 MOVE = """async ([kind, seconds]) => {
   const v = window.__voxhubViewer, c = v.controller;
   const before = v.stats;
-  const times = [];
+  const times = [], scales = [];
   const start = performance.now();
   let zoomDir = 1.03;
   await new Promise((done) => {
     const step = (t) => {
       times.push(t);
+      scales.push(c.renderScale);
       if (t - start > seconds * 1000) return done();
       if (kind === "pan") {
         const p = c.state.position;
@@ -164,12 +179,30 @@ MOVE = """async ([kind, seconds]) => {
   const gaps = times.slice(1).map((t, i) => t - times[i]);
   return {
     gaps,
+    scales,
     seconds: (times[times.length - 1] - times[0]) / 1000,
     requests: after.loader.requests - before.loader.requests,
     bytes: after.store.bytes - before.store.bytes,
     cancelled: after.loader.cancelled - before.loader.cancelled,
   };
 }"""
+
+# One settled frame at full resolution, drawn and read back (one pixel) so that the time
+# includes the rasterisation, which SwiftShader defers until something reads the canvas.
+DRAW = """() => {
+  const c = window.__voxhubViewer.controller, gl = c.renderer.gl, pixel = new Uint8Array(4);
+  const once = () => { c.render(); gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel); };
+  once();
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    once();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[2], width: c.canvas.width, height: c.canvas.height };
+}"""
+
 
 # The chunks the screen needs at the level that fits it (the minimum), and what
 # neuroglancer's slice view asks for: the same at every level from the coarsest down.
@@ -214,14 +247,16 @@ def measure(browser, url: str, seconds: float) -> dict:
         "bytes": stats["store"]["bytes"],
         "uploaded_bytes": stats["renderer"]["uploadedBytes"],
     }
-    before = browser_cpu_seconds()
-    pan = page.evaluate(MOVE, ["pan", seconds])
-    pan["cpu_ms_per_frame"] = (browser_cpu_seconds() - before) * 1000 / max(1, len(pan["gaps"]))
-    before = browser_cpu_seconds()
-    zoom = page.evaluate(MOVE, ["zoom", seconds])
-    zoom["cpu_ms_per_frame"] = (browser_cpu_seconds() - before) * 1000 / max(1, len(zoom["gaps"]))
+    page.wait_for_timeout(500)  # settled: full resolution again
+    draw = page.evaluate(DRAW)
+    runs = {}
+    for kind in ("pan", "zoom"):
+        before = browser_cpu_seconds()
+        run = page.evaluate(MOVE, [kind, seconds])
+        run["cpu_ms_per_frame"] = cpu_ms_per_frame(before, browser_cpu_seconds(), len(run["gaps"]))
+        runs[kind] = run
     context.close()
-    return {"first": first, "pan": pan, "zoom": zoom}
+    return {"first": first, "draw": draw, **runs}
 
 
 def report(name: str, result: dict) -> None:
@@ -241,11 +276,23 @@ def report(name: str, result: dict) -> None:
         f"(ratio to the minimum {first['neuroglancer'] / max(1, first['minimum']):.2f}; "
         f"this viewer / neuroglancer {first['requests'] / max(1, first['neuroglancer']):.2f}x)"
     )
+    draw = result["draw"]
+    print(
+        f"settled full-resolution frame {draw['ms']:6.1f} ms to draw "
+        f"({draw['width']}x{draw['height']} canvas pixels, drawn and read back)"
+    )
     for label, run in (("panning", pan), ("zooming", zoom)):
         frames = max(1, len(run["gaps"]))
+        cpu = run["cpu_ms_per_frame"]
+        scales = sorted(run["scales"])
         print(
             f"{label:8s} frames       {spread(run['gaps'])}  "
-            f"(Chromium CPU {run['cpu_ms_per_frame']:.0f} ms per frame)"
+            f"(render scale median {statistics.median(scales) if scales else 1:.2f})"
+        )
+        print(
+            f"{label:8s} CPU/frame    {cpu['total']:6.1f} ms  (renderer "
+            f"{cpu.get('renderer', 0):.1f}, GPU process {cpu.get('gpu-process', 0):.1f}, "
+            f"browser {cpu.get('browser', 0):.1f})"
         )
         print(
             f"{label:8s} chunks/s     {run['requests'] / max(run['seconds'], 1e-9):8.1f}   "
@@ -255,12 +302,13 @@ def report(name: str, result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
     started = time.perf_counter()
     data = prepare(args.size)
     print(f"dataset {args.size}³ uint8 + uint32 ready in {time.perf_counter() - started:.0f} s")
+    print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}, 2 cores".format(*os.getloadavg()))
     server = start_server(data, {"VOXHUB_SAMPLE": "false", "VOXHUB_SCAN_INTERVAL": "0"})
     try:
         assert httpx.get(f"{server.url}/api/v1/datasets/bench/plain").status_code == 200
@@ -273,6 +321,7 @@ def main() -> None:
                 shards = ", 256³ shards" if name == "sharded" else ""
                 report(f"{name} ({args.size}³, 64³ chunks{shards})", results[name])
             browser.close()
+        print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
         out = WORK / f"result-{args.size}.json"
         out.write_text(json.dumps(results, indent=1))
         print(f"\nraw figures: {out}")

@@ -89,6 +89,7 @@ EXAMPLES = [
 ]
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_documented_examples_return_numpy_values(client, msi):
     for route, params, expected in EXAMPLES:
         body = json_of(get(client, msi, route, **params))
@@ -112,6 +113,7 @@ def test_documented_normalised_max_projection(client, msi):
     assert np.asarray(body).max() == 1.0
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_axes_and_their_labels(client, msi):
     body = json_of(get(client, msi, "qmz"))
     assert np.allclose(body["values_spectra"], MZ)
@@ -126,6 +128,7 @@ def test_axes_and_their_labels(client, msi):
     assert sum(v is not None for row in hilbert for v in row) == 300
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_png_hdf5_and_npy(client, msi):
     png = get(client, msi, "qslice", mz="118:123", format="PNG")
     assert png.headers["content-type"] == "image/png"
@@ -287,6 +290,7 @@ def test_permissions(client, hub, msi, outsider_token, tmp_path):
     assert np.array_equal(json_of(public), CUBE[:, :, 1])
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_metadata_trees(client, msi):
     """Children under OpenMSI's default ``childKey``, ``_children``."""
     tree = json_of(get(client, msi, "qmetadata", mtype="file"))
@@ -317,6 +321,7 @@ def test_metadata_trees(client, msi):
     assert "depth" in get(client, msi, "qmetadata", mtype="file", depth="deep").json()["detail"]
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_imported_analysis_is_addressable(client, msi):
     image = json_of(get(client, msi, "qslice", dataIndex=None, anaIndex=0, mz="2"))
     assert np.array_equal(image, CUBE[:, :, PEAKS[2]])

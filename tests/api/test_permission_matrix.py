@@ -153,6 +153,16 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/openmsi/client/viewer/{asset}"): "open: the viewer's static files",
     ("POST", "/api/v1/datasets/explore"): "can(edit) on the organization: test_remote.py",
     ("POST", "/api/v1/datasets/remote"): "can(edit) on the organization: test_remote_layers.py",
+    **{
+        (method, f"/api/v1/remote-credentials{path}"): "can(admin) on the organization; other "
+        "organizations get a missing one's 404: tests/api/test_remote_credentials.py"
+        for method, path in (
+            ("GET", ""),
+            ("POST", ""),
+            ("PUT", "/{credential_id}"),
+            ("DELETE", "/{credential_id}"),
+        )
+    },  # fmt: skip
     ("GET", "/"): "open: redirect to the web app",
     ("GET", "/ui"): "open: redirect to the web app",
     ("GET", "/ui/{path:path}"): "open: the app shell and assets (test_ui.py)",

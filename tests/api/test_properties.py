@@ -1,4 +1,8 @@
-"""datasource-properties.json: read, replace (validated, nothing half-written), disk view, apply."""
+"""datasource-properties.json: read, replace (validated, nothing half-written), disk view, apply.
+
+Every test runs on the data folder and on S3 (moto): the file is read and written through
+the hub's ``DataStore``, as the routes do.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import pytest
 from tests.api.world import auth, build_world
 
 URL = "/api/v1/datasets/lab/team_ds/properties"
+KEY = "lab/team_ds/datasource-properties.json"
+pytestmark = pytest.mark.storages  # the data folder and S3
 
 
 @pytest.fixture
@@ -22,9 +28,12 @@ def admin(world):
 
 
 def on_disk(hub):
-    return json.loads(
-        (hub.settings.binary_data / "lab/team_ds/datasource-properties.json").read_text()
-    )
+    return json.loads(hub.storage.read(KEY))
+
+
+def write_on_disk(hub, text: str) -> None:
+    """A hand edit of the file (on S3: of the object)."""
+    hub.storage.write(KEY, text.encode())
 
 
 def test_read_and_replace(client, world, admin, hub):
@@ -85,10 +94,9 @@ def test_disk_view_shows_hand_edits_and_applies_them(client, admin, hub):
     disk_url = URL + "/disk"
     clean = client.get(disk_url, headers=admin).json()
     assert clean["differs"] is False and clean["diff"] == []
-    path = hub.settings.binary_data / "lab/team_ds/datasource-properties.json"
     edited = on_disk(hub)
     edited["dataLayers"][0]["boundingBox"]["height"] -= 2
-    path.write_text(json.dumps(edited))
+    write_on_disk(hub, json.dumps(edited))
     view = client.get(disk_url, headers=admin).json()
     assert view["differs"] is True
     assert view["diff"] == [
@@ -107,25 +115,9 @@ def test_disk_view_shows_hand_edits_and_applies_them(client, admin, hub):
 
 
 def test_a_broken_file_on_disk_is_shown_not_applied(client, admin, hub):
-    path = hub.settings.binary_data / "lab/team_ds/datasource-properties.json"
-    path.write_text("{ broken")
+    write_on_disk(hub, "{ broken")
     view = client.get(URL + "/disk", headers=admin).json()
     assert view["differs"] is True and view["disk"] is None and "not valid JSON" in view["error"]
     refused = client.post(URL + "/disk/apply", headers=admin)
     assert refused.status_code == 400
     assert client.get("/api/v1/datasets/lab/team_ds", headers=admin).json()["status"] == "active"
-
-
-@pytest.mark.storages
-def test_editing_the_file_is_for_the_data_folder_only(client, admin, hub, storage_backend):
-    document = client.get(URL, headers=admin).json()
-    replaced = client.put(URL, json=document, headers=admin)
-    disk = client.get(f"{URL}/disk", headers=admin)
-    if storage_backend == "local":
-        assert replaced.status_code == 200 and disk.status_code == 200
-        return
-    for answer in (replaced, disk):  # refused in one line, nothing changed
-        assert answer.status_code == 400, answer.text
-        assert answer.json()["error"] == "not_on_this_storage"
-    stored = json.loads(hub.storage.read("lab/team_ds/datasource-properties.json"))
-    assert stored["dataLayers"] == document["dataLayers"]

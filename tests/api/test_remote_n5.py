@@ -1,4 +1,5 @@
-"""A remote N5 dataset (written by tensorstore, served over HTTP) registered and read by box."""
+"""A remote N5 dataset (written by tensorstore, served over HTTP) registered and read by box
+and by zarr-python through /zarr (where voxhub shows it as a Zarr v3 array)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+import zarr
 from fastapi.testclient import TestClient
+from tests.api.test_remote_layers import _asgi_store
 from tests.arrays.test_n5 import DATA, write_n5
 from tests.static_server import static_server
 
@@ -46,5 +49,20 @@ def test_register_an_n5_dataset_then_box_reads_equal_the_source(settings, tmp_pa
                 refused = client.get(route, params=box,
                                      headers={"Authorization": f"Bearer {outsider}"})  # fmt: skip
                 assert refused.status_code == 404
+                # /zarr: big-endian blocks with headers, axes reversed, cut at the edges,
+                # re-keyed to little-endian Zarr chunks a Zarr client reads
+                store = _asgi_store(client, f"/zarr/lab/em/{layer}/1", token)
+                level = zarr.open_array(store=store, mode="r", zarr_format=3)
+                assert level.shape == DATA.shape and level.chunks == (8, 16, 16)
+                assert np.array_equal(level[...], DATA)
+                assert np.array_equal(level[3:17, 20:, 40:], DATA[3:17, 20:, 40:])
+                document = client.get(f"/zarr/lab/em/{layer}/1/zarr.json", headers=headers)
+                assert document.json()["dimension_names"] == ["z", "y", "x"]
+                for key in ("c/3/0/0", "c/0/0", "0/0/0"):
+                    answer = client.get(f"/zarr/lab/em/{layer}/1/{key}", headers=headers)
+                    assert answer.status_code == 404, key
+                outside = client.get(f"/zarr/lab/em/{layer}/1/c/0/0/0",
+                                     headers={"Authorization": f"Bearer {outsider}"})  # fmt: skip
+                assert outside.status_code == 404
         finally:
             hub.close()

@@ -103,3 +103,34 @@ def test_credentials_and_object_store_urls():
         Credentials.parse({"cookie": "x"})
     assert public_https("s3://bucket/a/b") == "https://bucket.s3.amazonaws.com/a/b"
     assert public_https("gs://bucket/a") == "https://storage.googleapis.com/bucket/a"
+
+
+def test_credentials_go_only_to_the_origin_they_were_given_for(tmp_path, monkeypatch):
+    """A redirect to another host (here: another port) is followed without the secret, as
+    curl and requests do; the stored credentials of a prefix never reach another server."""
+    import tests.static_server as static
+
+    (tmp_path / "hello.txt").write_text("hello")
+    seen: list[tuple[int, str]] = []
+    original = static._Handler._get
+
+    def spy(self):
+        seen.append((self.server.server_address[1], self.headers.get("Authorization", "")))
+        original(self)
+
+    monkeypatch.setattr(static._Handler, "_get", spy)
+    with static_server(tmp_path) as other:
+        redirects = {"/away": f"{other}/hello.txt", "/here": "/hello.txt"}
+        with static_server(tmp_path, redirects) as first:
+            allowed = AllowedHosts.parse(["127.0.0.1"])
+
+            async def run(path: str) -> bytes | None:
+                lookup = {f"{first}{path}": Credentials(token="s3cret")}.get
+                async with GuardedFetcher(allowed, lookup=lookup) as fetcher:
+                    return await fetcher.get(f"{first}{path}")
+
+            assert asyncio.run(run("/here")) == b"hello"
+            assert asyncio.run(run("/away")) == b"hello"
+    first_port = int(first.rsplit(":", 1)[1])
+    assert seen[:2] == [(first_port, "Bearer s3cret"), (first_port, "Bearer s3cret")]
+    assert seen[2][1] == "Bearer s3cret" and seen[3][1] == ""  # the other port got nothing

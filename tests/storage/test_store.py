@@ -160,3 +160,58 @@ def test_a_layer_added_later_is_published_with_its_properties(hub):
     with pytest.raises(Conflict):
         import_layer(hub.data_root, source, organization="lab", dataset="em", layer="seg",
                      category="segmentation", add_to_existing=True)  # fmt: skip
+
+
+def _staging_left(hub, storage_backend) -> list[str]:
+    """What writers left in staging: local build folders, or S3 staging records."""
+    if storage_backend == "local":
+        staging = hub.settings.staging
+        return sorted(p.name for p in staging.iterdir()) if staging.exists() else []
+    import obstore
+
+    return [m["path"] for batch in obstore.list(hub.storage.meta, ".staging/") for m in batch]
+
+
+def test_two_writers_racing_for_one_name_leave_one_whole_dataset(hub, storage_backend):
+    """Two imports of the same name at once: one is published whole (every object its
+    own, none of the other's), the other is refused, and neither leaves anything behind."""
+    import threading
+
+    store = hub.storage
+    files = {writer: {f"color/1/c/0/0/{i}": writer.encode() * (100 + i) for i in range(24)}
+             for writer in ("a", "b")}  # fmt: skip
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def write(writer: str) -> None:
+        context, folder = _built(hub, files={"zarr.json": writer.encode(), **files[writer]})
+        try:
+            barrier.wait()
+            store.publish(folder, "lab/raced")
+            outcomes[writer] = "published"
+        except AlreadyExists:
+            outcomes[writer] = "refused"
+        finally:
+            context.__exit__(None, None, None)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(outcomes.values()) == ["published", "refused"], outcomes
+    winner = next(w for w, outcome in outcomes.items() if outcome == "published")
+    assert list(store.datasets()) == [("lab", "raced")]
+    assert store.read("lab/raced/zarr.json") == winner.encode()
+    for name, data in files[winner].items():
+        assert store.read(f"lab/raced/{name}") == data, name
+    assert sorted(store.list_dir("lab/raced/color/1/c/0/0")) == sorted(
+        name.rsplit("/", 1)[1] for name in files[winner]
+    )
+    assert _staging_left(hub, storage_backend) == []
+    if storage_backend == "s3":  # nothing under the key but the dataset and its marker
+        import obstore
+
+        listed = [m["path"] for b in obstore.list(store.objects, "lab/raced/") for m in b]
+        expected = {f"lab/raced/{n}" for n in ("zarr.json", *files[winner])}
+        assert set(listed) - expected == {"lab/raced/.voxhub-published.json"}

@@ -29,6 +29,7 @@ from voxhub.api import (
     people,
     properties,
     remote,
+    remote_credentials,
     server_import,
     teams,
     trash,
@@ -47,6 +48,7 @@ log = logging.getLogger("voxhub")
 # One router per surface; each handler calls the one permission check (voxhub.access.policy.can).
 ROUTERS = (
     remote.router,  # before datasets: POST /explore is not a dataset name
+    remote_credentials.router,
     datasets.router,
     zarr.router,
     jobs.router,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -25,7 +26,7 @@ from voxhub.api.folders import TeamRef, team_refs
 from voxhub.arrays.box import Box, npy_header, plan_box
 from voxhub.arrays.mag import Mag
 from voxhub.arrays.render import layer_plane_png, thumbnail_plane
-from voxhub.catalog.disk_usage import DiskUsage
+from voxhub.catalog.disk_usage import DiskUsage, Measured
 from voxhub.catalog.index import DatasetEntry, Snapshot
 from voxhub.catalog.levels import layer_box, open_level, thumbnail_level, warm_box
 from voxhub.catalog.listing import SORT_PATTERN, DatasetQuery, select_datasets
@@ -76,6 +77,14 @@ class DatasetOut(BaseModel):
     )
 
 
+def _measured(entry: DatasetEntry) -> Measured:
+    """What ``diskBytes`` measures: the dataset under its key in its ``DataStore`` (the data
+    folder or S3); a dataset held by an external datastore: its folder name, not here."""
+    if entry.storage is None:
+        return entry.path
+    return functools.partial(entry.storage.total_bytes, entry.key)
+
+
 def describe(
     entry: DatasetEntry,
     principal: Principal,
@@ -113,7 +122,7 @@ def describe(
         metadata=[MetadataEntry.model_validate(m) for m in entry.metadata],
         voxelSize=list(entry.voxel_size),
         unit=entry.unit,
-        diskBytes=disk.get(entry.id, entry.updated, entry.path) if disk is not None else None,
+        diskBytes=disk.get(entry.id, entry.updated, _measured(entry)) if disk is not None else None,
         zarrUrl=f"{base}/",
         datastoreUrl=datastore,
         layers=[

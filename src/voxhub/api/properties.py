@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -19,6 +18,7 @@ from voxhub.catalog import datasource
 from voxhub.catalog.datasets import find_dataset
 from voxhub.catalog.index import DatasetEntry
 from voxhub.storage.errors import NotOnThisStorage
+from voxhub.storage.store import DataStore
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["dataset properties"])
 
@@ -41,12 +41,11 @@ def read_properties(
         return dict(find_dataset(session, organization, name).properties)
 
 
-def _folder(entry: DatasetEntry) -> Path:
-    """The dataset's folder; editing the properties file is for the data folder only."""
-    folder = entry.storage.local_path(entry.key) if entry.storage is not None else entry.path
-    if folder is None:
-        raise NotOnThisStorage("the properties file of a dataset on S3 cannot be edited here (yet)")
-    return folder
+def _stored(entry: DatasetEntry) -> tuple[DataStore, str]:
+    """Where the dataset's file and arrays are: the data folder or S3, under its key."""
+    if entry.storage is None:
+        raise NotOnThisStorage(f"dataset {entry.organization}/{entry.name} has no files here")
+    return entry.storage, entry.key
 
 
 @router.put("/{organization}/{name}/properties")
@@ -63,7 +62,7 @@ def replace_properties(
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
         properties = datasource.replace_properties(
-            session, principal, dataset, document, _folder(entry)
+            session, principal, dataset, document, *_stored(entry)
         )
         return properties.to_json()
 
@@ -73,7 +72,7 @@ def disk_properties(organization: str, name: str, hub: HubDep, principal: Princi
     """The catalog's and the disk's version side by side, with a JSON diff."""
     entry = held_here(authorize_dataset(hub, principal, organization, name, "edit"))
     with hub.transaction() as session:
-        view = datasource.disk_view(find_dataset(session, organization, name), _folder(entry))
+        view = datasource.disk_view(find_dataset(session, organization, name), *_stored(entry))
     return DiskOut(
         differs=view.differs, catalog=view.catalog, disk=view.disk, error=view.error, diff=view.diff
     )
@@ -87,4 +86,4 @@ def apply_disk_properties(
     entry = held_here(authorize_dataset(hub, principal, organization, name, "edit"))
     with changing(hub) as session:
         dataset = find_dataset(session, organization, name)
-        return datasource.apply_disk(session, principal, dataset, _folder(entry)).to_json()
+        return datasource.apply_disk(session, principal, dataset, *_stored(entry)).to_json()

@@ -5,8 +5,10 @@ the credentials given) and proposes a ``datasource-properties.json``; the
 user reviews or edits it (layers may come from several sources) and
 registers it with ``POST /remote``, optionally storing credentials (sealed
 with the server key, never returned) for this dataset or for a URL prefix of
-the organization. Both make the server fetch URLs a user names, so only those
-who may add datasets to their organization (its managers) may do them.
+the organization. A request without credentials uses the organization's
+stored ones for the URLs' prefixes (``/api/v1/remote-credentials``). Both
+make the server fetch URLs a user names, so only those who may add datasets
+to their organization (its managers) may do them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from voxhub.access.principal import Principal
 from voxhub.api.deps import (
     HubDep,
     PrincipalDep,
@@ -30,8 +33,9 @@ from voxhub.catalog.remote import CredentialGrant, check_sources, credential_pre
 from voxhub.errors import InvalidInput
 from voxhub.formats.explore import explore
 from voxhub.formats.properties import parse_properties
+from voxhub.hub import Hub
 from voxhub.jobs import service
-from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher
+from voxhub.storage.fetch import Credentials, GuardedFetcher
 from voxhub.storage.local import check_name
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["remote"])
@@ -45,6 +49,22 @@ class ExploreIn(BaseModel):
     name: str | None = Field(None, max_length=128, description="Dataset name to propose")
 
 
+async def _fetcher(
+    hub: Hub, principal: Principal, credentials: Credentials | None, url: str | None
+) -> GuardedFetcher:
+    """A fetcher with the credentials of the request, else the organization's stored
+    ones whose prefix each URL starts with (the longest); never another organization's."""
+    lookup = None
+    if credentials is None:
+        lookup = hub.remote.lookup(principal.organization_id)
+        if url:  # reads (and caches) the organization's rows off the event loop
+            await asyncio.to_thread(lookup, url)
+    return GuardedFetcher(
+        hub.remote_allowed, credentials, lookup=lookup,
+        concurrency=hub.settings.remote_concurrency,
+    )  # fmt: skip
+
+
 class ExploreOut(BaseModel):
     properties: dict[str, Any] = Field(description="Proposed datasource-properties.json")
     warnings: list[str]
@@ -55,12 +75,7 @@ async def explore_remote(body: ExploreIn, hub: HubDep, principal: PrincipalDep) 
     """Look at a remote OME-Zarr, Zarr array, N5 or Neuroglancer precomputed source."""
     require_login(principal)
     require(principal, "edit", principal.organization_id, "the organization")
-    settings = hub.settings
-    fetcher = GuardedFetcher(
-        AllowedHosts.parse(settings.remote_allowed_hosts),
-        Credentials.parse(body.credentials),
-        concurrency=settings.remote_concurrency,
-    )
+    fetcher = await _fetcher(hub, principal, Credentials.parse(body.credentials), body.url)
     async with fetcher:
         found = await explore(fetcher, body.url, body.name)
     return ExploreOut(
@@ -114,13 +129,8 @@ async def add_remote(body: RemoteIn, hub: HubDep, principal: PrincipalDep) -> Re
     if organization is None:
         raise InvalidInput("you belong to no organization that could hold the dataset")
     credentials = Credentials.parse(body.credentials)
-    settings = hub.settings
     warnings: list[str] = []
-    fetcher = GuardedFetcher(
-        AllowedHosts.parse(settings.remote_allowed_hosts),
-        credentials,
-        concurrency=settings.remote_concurrency,
-    )
+    fetcher = await _fetcher(hub, principal, credentials, body.url)
     async with fetcher:
         if body.properties is None:
             if not body.url:

@@ -5,15 +5,18 @@ A remote layer's mags live at URLs the source chose (``…/img.zarr/s0``); on
 below a layer group whose NGFF metadata voxhub writes from the catalog, so a
 client sees a remote layer exactly as a hosted one. Array metadata and chunk
 keys below a mag are passed through unchanged (the same Zarr format, the
-same chunk key encoding). Each object is fetched after the same ``can()``
-check as a hosted chunk, through the layer's ``RemoteStore`` (SSRF guard,
-the dataset's credentials, chunk cache, coalescing) — credentials never
-reach the client.
+same chunk key encoding); N5 and Neuroglancer precomputed mags, which no
+Zarr client reads, are shown as Zarr v3 arrays (``arrays/as_zarr.py``).
+Each object is fetched after the same ``can()`` check as a hosted chunk,
+through the layer's ``RemoteStore`` (SSRF guard, the dataset's credentials,
+chunk cache, coalescing) — credentials never reach the client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 from typing import Any
 
 from fastapi import Request, Response
@@ -21,6 +24,7 @@ from fastapi.responses import JSONResponse
 
 from voxhub.api.errors import error_response, status_for
 from voxhub.api.zarr_http import range_problem, range_refusal, single_range
+from voxhub.arrays import as_zarr as rekey
 from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import DatasetEntry, LayerEntry
 from voxhub.errors import VoxhubError
@@ -84,10 +88,14 @@ class _Proxied(Response):
         self.store, self.key = store, key
         self.fixed = {k.lower(): v for k, v in headers.items()}  # sent as they are (no length yet)
 
+    async def load(self) -> bytes | None:
+        """The object's bytes (``None``: there is no such key)."""
+        return await self.store.fetch(self.key)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         cors = {k: v for k, v in self.fixed.items() if k.startswith("access-control")}
         try:
-            body = await self.store.fetch(self.key)
+            body = await self.load()
         except VoxhubError as exc:
             response: Response = error_response(status_for(exc), exc.code, exc.detail)
             response.headers.update(cors)
@@ -138,6 +146,35 @@ def _media(key: str) -> str:
     )
 
 
+class _Rekeyed(_Proxied):
+    """An N5 / precomputed mag shown as a Zarr v3 array (``as_zarr``): its ``zarr.json``
+    written by voxhub, each chunk the source's block decoded, padded and re-encoded."""
+
+    def __init__(
+        self,
+        layer: LayerEntry,
+        url: str,
+        parts: list[str],
+        headers: dict[str, str],
+        names: list[str],
+    ) -> None:
+        super().__init__(None, "/".join(parts), headers)  # type: ignore[arg-type]
+        self.layer, self.url, self.parts, self.names = layer, url, parts, names
+
+    async def load(self) -> bytes | None:
+        remote = self.layer.remote
+        assert remote is not None  # checked by serve_remote
+        array = await asyncio.to_thread(remote.open_array, self.layer, self.url)
+        if self.parts == ["zarr.json"]:
+            return json.dumps(rekey.array_document(array, self.names)).encode()
+        coords = rekey.chunk_coords(array, self.parts)
+        if coords is None:
+            return None
+        # fetched on this loop (the store's cache and coalescing apply), decoded in a thread
+        raw = await array.store.fetch(array.block_key(coords))
+        return await asyncio.to_thread(rekey.encode_chunk, array, coords, raw)
+
+
 def serve_remote(
     entry: DatasetEntry,
     layer: LayerEntry,
@@ -146,7 +183,8 @@ def serve_remote(
     not_found: Any,
 ) -> Response:
     """``parts`` below the layer (``["zarr.json"]``, ``["1", "c", "0", "0"]``)."""
-    if layer.data_format not in ("zarr", "zarr3"):
+    rekeyed = layer.data_format in rekey.FORMATS
+    if layer.data_format not in ("zarr", "zarr3") and not rekeyed:
         return not_found(f"remote {layer.data_format} layers are not served as Zarr")
     v3 = layer.data_format != "zarr"
     group = layer_group(entry, layer)
@@ -167,6 +205,9 @@ def serve_remote(
     _, mag_entry = mags[parts[0]]
     if mag_entry.path is None:  # registration refuses such remote mags; a row may predate it
         return not_found("no such key")
+    if rekeyed:
+        names = [axis["name"] for axis in group["axes"]]
+        return _Rekeyed(layer, mag_entry.path, parts[1:], headers, names)
     store = layer.remote.store(layer.organization_id, layer.dataset_id, mag_entry.path)
     return _Proxied(store, "/".join(parts[1:]), headers)
 

@@ -11,7 +11,9 @@ and file reads release the GIL), copying each piece into the result once.
 
 Chunks come from a local store's files, or from a store that fetches them
 itself (``ChunkSource``: voxhub's remote store, whose fetches run on zarr's
-event loop with many requests in flight, cached and coalesced).
+event loop with many requests in flight, cached and coalesced). Arrays of
+formats zarr does not read (N5, Neuroglancer precomputed: ``BlockSource``)
+name and decode their own blocks; everything else here is shared.
 ``fast_oindex`` returns ``None`` for any other array, and the caller falls
 back to zarr.
 """
@@ -22,8 +24,6 @@ import asyncio
 import itertools
 import math
 import os
-import struct
-import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,12 +44,6 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {
     "zstd": _ZSTD.decode,
     "gzip": _GZIP.decode,
 }
-# N5's "gzip" is gzip or (``useZlib``) zlib: wbits 47 reads either header.
-N5_DECODERS: dict[str, Callable[[bytes], Any]] = {
-    "gzip": lambda data: zlib.decompress(data, 47),
-    "zstd": _ZSTD.decode,
-    "blosc": blosc.decompress,
-}
 
 
 @runtime_checkable
@@ -57,6 +51,17 @@ class ChunkSource(Protocol):
     """A store that fetches an object by key itself (``None`` when it does not exist)."""
 
     async def fetch(self, key: str) -> bytes | None: ...
+
+
+@runtime_checkable
+class BlockSource(Protocol):
+    """An array that names and decodes its own blocks (``arrays.blocks.BlockArray``)."""
+
+    chunks: tuple[int, ...]
+
+    def block_key(self, coords: tuple[int, ...]) -> str: ...
+
+    def decode_block(self, raw: bytes, coords: tuple[int, ...]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -77,11 +82,12 @@ class _Layout:
     chunks: tuple[int, ...]
     prefix: tuple[str, ...]  # ("c",) for Zarr v3's default key encoding, () otherwise
     separator: str
-    codec: str  # a name in DECODERS, or "n5:<compression>" for N5 blocks
+    codec: str  # a name in DECODERS, or "block" for a ``BlockSource``'s own blocks
+    blocks: BlockSource | None = None
 
     def key(self, coords: tuple[int, ...]) -> str:
-        if self.codec.startswith("n5:"):  # N5 names blocks fastest axis first
-            return "/".join(p for p in (self.folder, *map(str, reversed(coords))) if p)
+        if self.blocks is not None:
+            return "/".join(p for p in (self.folder, self.blocks.block_key(coords)) if p)
         parts = (*self.prefix, *map(str, coords)) if coords else (*self.prefix, "0")
         return "/".join(p for p in (self.folder, self.separator.join(parts)) if p)
 
@@ -109,13 +115,12 @@ def _layout(array: Any) -> _Layout | None:
     local = isinstance(store, LocalStore)
     if not (local or isinstance(store, ChunkSource)) or np.dtype(array.dtype).byteorder == ">":
         return None
-    meta = array.metadata.to_dict()
     folder = str(array.path).strip("/")
-    if "n5" in meta:  # an ``N5Array``: blocks fetched by its own store
+    if isinstance(array, BlockSource):  # N5, precomputed: blocks fetched by its own store
         if local:
             return None
-        kind = (meta["n5"].get("compression") or {}).get("type", "raw")
-        return _Layout(store, folder, tuple(array.chunks), (), "/", f"n5:{kind}")
+        return _Layout(store, folder, tuple(array.chunks), (), "/", "block", array)
+    meta = array.metadata.to_dict()
     if meta.get("zarr_format") == 3:
         grid = meta.get("chunk_grid") or {}
         encoding = meta.get("chunk_key_encoding") or {}
@@ -173,29 +178,17 @@ def _read_file(path: str) -> bytes | None:
 
 
 def _decode(
-    raw: bytes | None, codec: str, shape: tuple[int, ...], dtype: np.dtype, fill: Any
+    raw: bytes | None,
+    layout: _Layout,
+    coords: tuple[int, ...],
+    dtype: np.dtype,
+    fill: Any,
 ) -> np.ndarray:
     if raw is None:
-        return np.full(shape, fill, dtype=dtype)
-    if codec.startswith("n5:"):
-        return _n5_block(raw, codec[3:], len(shape), dtype)
-    return np.frombuffer(DECODERS[codec](raw), dtype=dtype).reshape(shape)
-
-
-def _n5_block(raw: bytes, compression: str, rank: int, dtype: np.dtype) -> np.ndarray:
-    """An N5 block, slowest axis first: its header gives its own (edge-cut) size."""
-    header = 4 + 4 * rank
-    if len(raw) < header:
-        raise ValueError("an N5 block is shorter than its header")
-    mode, ndim = struct.unpack(">HH", raw[:4])
-    if mode not in (0, 1) or ndim != rank:
-        raise ValueError(f"an N5 block of mode {mode} and rank {ndim} cannot be read")
-    size = struct.unpack(f">{rank}I", raw[4:header])
-    header += 4 if mode == 1 else 0
-    payload = raw[header:]
-    data = payload if compression == "raw" else N5_DECODERS[compression](payload)
-    count = math.prod(size)
-    return np.frombuffer(data, dtype=dtype.newbyteorder(">"), count=count).reshape(size[::-1])
+        return np.full(layout.chunks, fill, dtype=dtype)
+    if layout.blocks is not None:
+        return layout.blocks.decode_block(raw, coords)
+    return np.frombuffer(DECODERS[layout.codec](raw), dtype=dtype).reshape(layout.chunks)
 
 
 def _run(
@@ -273,7 +266,7 @@ def read_oindex(
     combos = list(itertools.product(*per_axis))
 
     def place(combo: tuple[_Piece, ...], raw: bytes | None) -> None:
-        block = _decode(raw, layout.codec, chunks, dtype, fill)
+        block = _decode(raw, layout, tuple(p.chunk for p in combo), dtype, fill)
         for axis in reversed(range(len(combo))):  # index one axis at a time: outer semantics
             block = block[(slice(None),) * axis + (combo[axis].take,)]
         puts = [p.put for p in combo if p.put is not None]
@@ -294,4 +287,4 @@ def _as_indices(put: slice | np.ndarray) -> np.ndarray:
     return np.arange(put.start, put.stop) if isinstance(put, slice) else put
 
 
-__all__ = ["ChunkSource", "fast_oindex", "read_oindex"]
+__all__ = ["BlockSource", "ChunkSource", "fast_oindex", "read_oindex"]

@@ -6,73 +6,46 @@ fastest-first, ``dataType``, ``compression``) and one object per block at
 big-endian header — mode (uint16), rank (uint16), the block's own size per
 axis (uint32 each; edge blocks are cut to the array), an element count when
 the mode is 1 — followed by the compressed big-endian elements, fastest axis
-first. ``N5Array`` shows such a dataset slowest-first (as ``z, y, x``) with
-the part of zarr's array surface voxhub's readers use (``shape``, ``dtype``,
-``chunks``, ``oindex``); the blocks are fetched together and decoded in
-threads by ``chunkread``, which knows the block layout.
+first. ``N5Array`` shows such a dataset slowest-first (as ``z, y, x``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+import struct
+import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numcodecs import Zstd, blosc
 from zarr.core.sync import sync
 
-from voxhub.arrays.chunkread import ChunkSource, read_oindex
-from voxhub.arrays.errors import BadMetadata, BadSelection
+from voxhub.arrays.blocks import BlockArray
+from voxhub.arrays.chunkread import ChunkSource
+from voxhub.arrays.errors import BadMetadata
 
-# What voxhub decodes: N5's compression types with a decoder here.
-N5_COMPRESSION = frozenset({"raw", "gzip", "zstd", "blosc"})
+_ZSTD = Zstd()
+# N5's "gzip" is gzip or (``useZlib``) zlib: wbits 47 reads either header.
+N5_DECODERS: dict[str, Callable[[bytes], Any]] = {
+    "raw": bytes,
+    "gzip": lambda data: zlib.decompress(data, 47),
+    "zstd": _ZSTD.decode,
+    "blosc": blosc.decompress,
+}
+N5_COMPRESSION = frozenset(N5_DECODERS)
 N5_TYPES = frozenset(
     {"uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "float32", "float64"}
 )
-MAX_RANK = 8
 
 
-@dataclass(frozen=True)
-class N5Metadata:
-    """The dataset's attributes; ``to_dict`` marks them as N5 for ``chunkread``."""
-
-    attributes: dict[str, Any]
-    chunks: tuple[int, ...]
-    dimension_names: None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"n5": self.attributes}
-
-    def encode_chunk_key(self, coords: tuple[int, ...]) -> str:
-        return "/".join(str(c) for c in reversed(coords))
-
-
-class _OIndex:
-    def __init__(self, array: N5Array) -> None:
-        self.array = array
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        key = key if isinstance(key, tuple) else (key,)
-        dots = [i for i, k in enumerate(key) if k is Ellipsis]
-        if dots:
-            at = dots[0]
-            key = key[:at] + (slice(None),) * (self.array.ndim - len(key) + 1) + key[at + 1 :]
-        key = key + (slice(None),) * (self.array.ndim - len(key))
-        block = read_oindex(self.array, key, min_chunks=0)
-        if block is None:
-            raise IndexError(f"an N5 dataset cannot be indexed by {key!r}")
-        return block
-
-
-class N5Array:
+class N5Array(BlockArray):
     """One N5 dataset, slowest axis first, read-only."""
 
-    fill_value = 0
-    path = ""
-    shards = None
+    kind = "N5"
 
     def __init__(self, store: ChunkSource, attributes: dict[str, Any]) -> None:
-        self.store = store
         try:
             dimensions = [int(d) for d in attributes["dimensions"]]
             block = [int(b) for b in attributes["blockSize"]]
@@ -81,31 +54,40 @@ class N5Array:
             kind = str(compression.get("type", "raw"))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise BadMetadata("N5 attributes lack dimensions, blockSize or dataType") from None
-        if not 0 < len(dimensions) <= MAX_RANK or len(block) != len(dimensions):
-            raise BadMetadata(f"N5 dimensions {dimensions} and blockSize {block} do not match")
-        if min(dimensions) < 0 or min(block) <= 0:
-            raise BadMetadata(f"N5 dimensions {dimensions} or blockSize {block} are not sizes")
         if data_type not in N5_TYPES:
             raise BadMetadata(f"N5 data type {data_type!r} cannot be read")
         if kind not in N5_COMPRESSION:
             known = ", ".join(sorted(N5_COMPRESSION))
             raise BadMetadata(f"N5 compression {kind!r} cannot be read (known: {known})")
-        self.shape = tuple(reversed(dimensions))
-        self.chunks = tuple(reversed(block))
-        self.dtype = np.dtype(data_type)
-        self.ndim = len(self.shape)
-        self.metadata = N5Metadata(dict(attributes), self.chunks)
+        super().__init__(
+            store,
+            tuple(reversed(dimensions)),
+            tuple(reversed(block)),
+            np.dtype(data_type),
+            {"n5": dict(attributes)},
+        )
+        self._decompress = N5_DECODERS[kind]
 
-    @property
-    def oindex(self) -> _OIndex:
-        return _OIndex(self)
+    def block_key(self, coords: tuple[int, ...]) -> str:
+        return "/".join(str(c) for c in reversed(coords))  # N5 names blocks fastest axis first
 
-    @property
-    def vindex(self) -> Any:
-        raise BadSelection("point selections are not supported on N5 layers; select ranges")
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        return self.oindex[key]
+    def decode_block(self, raw: bytes, coords: tuple[int, ...]) -> np.ndarray:
+        """An N5 block, slowest axis first: its header gives its own (edge-cut) size."""
+        rank = self.ndim
+        header = 4 + 4 * rank
+        if len(raw) < header:
+            raise BadMetadata("an N5 block is shorter than its header")
+        mode, ndim = struct.unpack(">HH", raw[:4])
+        if mode not in (0, 1) or ndim != rank:
+            raise BadMetadata(f"an N5 block of mode {mode} and rank {ndim} cannot be read")
+        size = struct.unpack(f">{rank}I", raw[4:header])
+        if any(s > c for s, c in zip(size, reversed(self.chunks), strict=True)):
+            raise BadMetadata(f"an N5 block of size {list(size)} exceeds the block size")
+        header += 4 if mode == 1 else 0
+        data = self._decompress(raw[header:])
+        count = math.prod(size)
+        block = np.frombuffer(data, dtype=self.dtype.newbyteorder(">"), count=count)
+        return block.reshape(size[::-1])
 
 
 def open_n5(store: Any) -> N5Array:

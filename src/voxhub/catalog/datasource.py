@@ -5,6 +5,11 @@ names, bounding boxes against the real arrays), then written atomically and
 registered; a bad document changes nothing. When the file on disk was edited
 by hand, ``disk_view`` shows the catalog's and the disk's version and an
 RFC 6902 JSON Patch from one to the other; ``apply_disk`` takes the disk's.
+
+The dataset is named by its ``DataStore`` and key, so the data folder and S3
+share all of it: on S3 the file is one object, replaced by one PUT (readers
+see the old document or the new one), and the arrays are opened through the
+store to check the bounding boxes.
 """
 
 from __future__ import annotations
@@ -20,17 +25,14 @@ from sqlalchemy.orm import Session
 from voxhub.access import audit
 from voxhub.access.principal import Principal
 from voxhub.catalog.datasets import label
-from voxhub.catalog.register import describe_folder, upsert_dataset
+from voxhub.catalog.register import describe, upsert_dataset
 from voxhub.db.models import Dataset
 from voxhub.errors import VoxhubError
-from voxhub.formats.bounds import check_against_data
+from voxhub.formats.bounds import check_against_data, store_shapes
+from voxhub.formats.ingest import DataRoot
 from voxhub.formats.paths import check_layer_paths
-from voxhub.formats.properties import (
-    PROPERTIES_FILE,
-    DatasourceProperties,
-    parse_properties,
-    write_properties,
-)
+from voxhub.formats.properties import PROPERTIES_FILE, DatasourceProperties, parse_properties
+from voxhub.storage.store import DataStore
 
 
 @dataclass(frozen=True)
@@ -45,28 +47,28 @@ class DiskView:
         return self.error is not None or bool(self.diff)
 
 
-def validate(document: Any, dataset_dir: Path) -> DatasourceProperties:
+def validate(document: Any, store: DataStore, key: str) -> DatasourceProperties:
     properties = parse_properties(document, PROPERTIES_FILE)
-    check_layer_paths(properties, dataset_dir)
-    check_against_data(properties, dataset_dir)
+    check_layer_paths(properties)
+    check_against_data(properties, store_shapes(store, key))
     return properties
 
 
 def replace_properties(
-    session: Session, actor: Principal, dataset: Dataset, document: Any, dataset_dir: Path
+    session: Session, actor: Principal, dataset: Dataset, document: Any, store: DataStore, key: str
 ) -> DatasourceProperties:
     """Validate, write the file and re-register the dataset from it."""
-    properties = validate(document, dataset_dir)
-    write_properties(dataset_dir, properties)
+    properties = validate(document, store, key)
+    DataRoot(Path(), Path(), store).write_properties(key, properties)
     upsert_dataset(session, dataset.organization.name, dataset.name, properties)
     audit.record(session, actor, "dataset.properties", label(dataset), dataset.organization_id)
     return properties
 
 
-def disk_view(dataset: Dataset, dataset_dir: Path) -> DiskView:
+def disk_view(dataset: Dataset, store: DataStore, key: str) -> DiskView:
     catalog = dict(dataset.properties)
     try:
-        disk = describe_folder(dataset_dir).to_json()
+        disk = describe(store, key).to_json()
     except VoxhubError as exc:
         return DiskView(catalog, None, exc.detail, [])
     patch = jsonpatch.make_patch(catalog, disk)
@@ -74,11 +76,11 @@ def disk_view(dataset: Dataset, dataset_dir: Path) -> DiskView:
 
 
 def apply_disk(
-    session: Session, actor: Principal, dataset: Dataset, dataset_dir: Path
+    session: Session, actor: Principal, dataset: Dataset, store: DataStore, key: str
 ) -> DatasourceProperties:
     """Make the catalog match the folder (validated like a replacement)."""
-    properties = describe_folder(dataset_dir)
-    check_against_data(properties, dataset_dir)
+    properties = describe(store, key)
+    check_against_data(properties, store_shapes(store, key))
     upsert_dataset(session, dataset.organization.name, dataset.name, properties)
     audit.record(
         session, actor, "dataset.properties.apply", label(dataset), dataset.organization_id

@@ -6,34 +6,31 @@ a miss (a dataset never measured, or changed since: its ``updated`` moved)
 queues the folder for one background thread and answers ``None`` until the
 walk is done, which the dashboard shows as "measuring…" until its next poll.
 Walks run one at a time so a burst of new datasets never takes more than a
-core. Remote layers live elsewhere and are not counted; a folder that does
-not exist here (S3-hosted data) measures as ``None`` for good.
+core. Remote layers live elsewhere and are not counted. The data folder is
+walked; an S3-hosted dataset is measured by listing its objects with their
+sizes (``DataStore.total_bytes``), one request per thousand objects.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+
+from voxhub.storage.local import folder_bytes
 
 Key = tuple[int, datetime | None]  # dataset id and the ``updated`` it was measured at
 
 
-def folder_bytes(folder: Path) -> int | None:
-    """Bytes of the regular files under ``folder`` (symlinked files counted, linked dirs not)."""
-    if not folder.is_dir():
-        return None
-    total = 0
-    for root, _dirs, files in os.walk(folder, followlinks=False):
-        for name in files:
-            try:
-                total += os.stat(os.path.join(root, name)).st_size
-            except OSError:  # removed while walking, or a dangling link
-                continue
-    return total
+# What a miss measures: a folder on disk, or a function that counts (``DataStore.total_bytes``).
+Measured = Path | Callable[[], int | None]
+
+
+def measure(where: Measured) -> int | None:
+    return folder_bytes(where) if isinstance(where, Path) else where()
 
 
 class DiskUsage:
@@ -41,7 +38,7 @@ class DiskUsage:
 
     def __init__(self, max_queue: int = 10_000) -> None:
         self._sizes: dict[int, tuple[Key, int | None]] = {}
-        self._queued: dict[int, tuple[Key, Path]] = {}
+        self._queued: dict[int, tuple[Key, Measured]] = {}
         self._order: deque[int] = deque()
         self._max_queue = max_queue  # bounded: a flood of misses never grows memory without end
         self._lock = threading.Lock()
@@ -50,8 +47,8 @@ class DiskUsage:
         self._busy = False
         self.stats = {"hits": 0, "misses": 0, "walks": 0}
 
-    def get(self, dataset_id: int, updated: datetime | None, folder: Path) -> int | None:
-        """The folder's size if known for this version of the dataset; else queue a walk."""
+    def get(self, dataset_id: int, updated: datetime | None, folder: Measured) -> int | None:
+        """The dataset's size if known for this version of it; else queue a measurement."""
         key = (dataset_id, updated)
         with self._lock:
             known = self._sizes.get(dataset_id)
@@ -94,9 +91,12 @@ class DiskUsage:
                     key, folder = self._queued.pop(dataset_id)
                     self._busy = True
                 try:
-                    size = folder_bytes(folder)
+                    size = measure(folder)
                 finally:
                     with self._lock:
                         self._sizes[dataset_id] = (key, size)
                         self.stats["walks"] += 1
                         self._busy = False
+
+
+__all__ = ["DiskUsage", "Measured", "folder_bytes", "measure"]

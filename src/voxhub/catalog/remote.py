@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,12 +27,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from voxhub.access.secrets import server_secret
-from voxhub.access.vault import seal, unseal
+from voxhub.access.vault import unseal
 from voxhub.arrays.errors import BadMetadata, MagNotFound
 from voxhub.arrays.n5 import open_n5
+from voxhub.arrays.precomputed import open_precomputed
+from voxhub.catalog.credentials import add_credential, check_prefix, free_name
 from voxhub.catalog.datasets import set_initial_access
 from voxhub.catalog.register import registration
 from voxhub.config import Settings
+from voxhub.db.models import Dataset
 from voxhub.db.remote_models import RemoteCredential
 from voxhub.errors import InvalidInput
 from voxhub.formats.explore import NothingFound
@@ -46,9 +49,11 @@ from voxhub.storage.local import check_name, staging_folder
 from voxhub.storage.remote import check_remote_url
 from voxhub.storage.store import DataStore
 
-# Formats read (zarr-python for Zarr, voxhub's N5 reader); Neuroglancer precomputed is
-# registered but not yet read.
-READABLE: dict[str, Literal[2, 3, "n5"]] = {"zarr": 2, "zarr3": 3, "n5": "n5"}
+# Formats read: zarr-python for Zarr, voxhub's block readers for N5 and Neuroglancer
+# precomputed (``arrays.blocks``).
+READABLE: dict[str, Literal[2, 3, "n5", "precomputed"]] = {
+    "zarr": 2, "zarr3": 3, "n5": "n5", "neuroglancerPrecomputed": "precomputed"
+}  # fmt: skip
 MAX_OPEN_ARRAYS = 512
 MAX_SOURCES = 256  # mags of one remote dataset: each is checked by a request when registered
 METADATA = {"zarr": ".zarray", "zarr3": "zarr.json", "n5": "attributes.json"}
@@ -65,6 +70,7 @@ class CredentialGrant:
     credentials: Credentials
     url_prefix: str
     organization_wide: bool = False
+    name: str | None = None  # default: the dataset's name
 
 
 def remote_urls(properties: DatasourceProperties) -> list[str]:
@@ -133,7 +139,7 @@ class RemoteSources:
         self.cache = ChunkCache(settings.remote_cache_bytes)
         self._lock = threading.Lock()
         self._credentials: dict[int, list[tuple[int, int | None, str, Credentials]]] = {}
-        self._stores: dict[tuple[str, int | None], RemoteStore] = {}
+        self._stores: dict[tuple[str, int | None, Credentials | None], RemoteStore] = {}
         self._arrays: dict[tuple[str, int | None, int | str], Any] = {}
         _raise_zarr_concurrency(settings.remote_concurrency)
 
@@ -194,11 +200,23 @@ class RemoteSources:
                 best = (rank, row_id, credentials)
         return (best[1], best[2]) if best is not None else (None, None)
 
+    def lookup(self, organization_id: int | None) -> Callable[[str], Credentials | None]:
+        """For a fetcher exploring or checking sources for the organization: the
+        organization-wide credentials whose prefix is the longest that ``url`` starts with."""
+
+        def find(url: str) -> Credentials | None:
+            if organization_id is None:
+                return None
+            return self.credentials_for(organization_id, None, url)[1]
+
+        return find
+
     def store(self, organization_id: int, dataset_id: int | None, url: str) -> RemoteStore:
         """The store of the objects below ``url``, as this dataset may read them."""
         check_remote_url(url, self.allowed)
         row_id, credentials = self.credentials_for(organization_id, dataset_id, url)
-        key = (url.rstrip("/"), row_id)
+        # keyed by the credentials too: a rotated secret must not reuse the old store
+        key = (url.rstrip("/"), row_id, credentials)
         with self._lock:
             store = self._stores.get(key)
             if store is None:
@@ -217,12 +235,13 @@ class RemoteSources:
 
     def open_array(self, layer: Any, url: str) -> Any:
         """The array at ``url`` of a remote ``layer`` (a catalog ``LayerEntry``): a zarr
-        array, or an ``N5Array`` (read by voxhub's chunk reader through the same store)."""
+        array, or an ``N5Array`` / ``PrecomputedArray`` (read by voxhub's chunk reader
+        through the same store)."""
         zarr_format = READABLE.get(layer.data_format)
         if zarr_format is None:
             raise RemoteNotReadable(
-                f"layer {layer.name}: remote {layer.data_format} layers are registered but "
-                "cannot be read yet (Zarr, OME-Zarr and N5 layers can)"
+                f"layer {layer.name}: remote {layer.data_format} layers cannot be read "
+                "(Zarr, OME-Zarr, N5 and Neuroglancer precomputed layers can)"
             )
         store = self.store(layer.organization_id, layer.dataset_id, url)
         key = (store.url, _row(store), zarr_format)
@@ -232,6 +251,11 @@ class RemoteSources:
             try:
                 if zarr_format == "n5":
                     array = open_n5(store)
+                elif zarr_format == "precomputed":
+                    volume, _, scale = url.rstrip("/").rpartition("/")
+                    # "volume/": credentials given for the explored URL (its prefix) apply
+                    info = self.store(layer.organization_id, layer.dataset_id, volume + "/")
+                    array = open_precomputed(store, info, scale)
                 else:
                     array = zarr.open_array(store=store, mode="r", zarr_format=zarr_format)
             except FileNotFoundError:
@@ -248,16 +272,17 @@ class RemoteSources:
     def add_credentials(
         self, session: Session, organization_id: int, dataset_id: int | None, grant: CredentialGrant
     ) -> RemoteCredential:
-        check_remote_url(grant.url_prefix, self.allowed)
-        row = RemoteCredential(
-            organization_id=organization_id,
+        """Store a grant of a registration, named after the dataset unless it says."""
+        prefix = check_prefix(grant.url_prefix, self.allowed)
+        wanted = grant.name
+        if wanted is None:
+            dataset = session.get(Dataset, dataset_id) if dataset_id is not None else None
+            wanted = free_name(session, organization_id, dataset.name if dataset else "credential")
+        row = add_credential(
+            session, self.secret, organization_id, name=wanted, url_prefix=prefix,
+            credentials=grant.credentials,
             dataset_id=None if grant.organization_wide else dataset_id,
-            url_prefix=grant.url_prefix,
-            kind=grant.credentials.kind,
-            secret=seal(self.secret, organization_id, grant.credentials.to_dict()),
-        )
-        session.add(row)
-        session.flush()
+        )  # fmt: skip
         with self._lock:
             self._credentials.pop(organization_id, None)
         return row

@@ -9,9 +9,15 @@ from typing import Annotated
 
 import typer
 
+from voxhub.cli import source_credentials
 from voxhub.cli._common import clean_errors, err, out
 
 app = typer.Typer(no_args_is_help=True)
+app.add_typer(
+    source_credentials.app,
+    name="credentials",
+    help="Add, list, rotate and remove an organization's credentials of remote sources.",
+)
 
 
 @app.command()
@@ -79,8 +85,12 @@ def add(
     hub = open_hub()
     credentials = Credentials(token=sys.stdin.readline().strip()) if token_stdin else None
 
+    # without a token of its own, the organization's stored credentials for each URL
+    org_id = next((i for i, n in hub.index.snapshot().organizations.items() if n == org), None)
+    lookup = hub.remote.lookup(org_id) if credentials is None else None
+
     async def run() -> tuple[DatasourceProperties, list[str]]:
-        async with GuardedFetcher(hub.remote_allowed, credentials) as fetcher:
+        async with GuardedFetcher(hub.remote_allowed, credentials, lookup=lookup) as fetcher:
             if properties is not None:
                 document = json.loads(properties.read_text())
                 found, warnings = parse_properties(document, str(properties)), []

@@ -18,6 +18,7 @@ from voxhub.client.credentials import default_server, stored_token
 from voxhub.client.errors import ClientError, JobFailed, NotFound
 
 ProgressFn = Callable[[int, int], None]  # (done, total) in bytes
+CREDENTIALS = "/api/v1/remote-credentials"
 
 
 class Client:
@@ -236,6 +237,28 @@ class Client:
         organization, _, name = ref.partition("/")
         path = f"/api/v1/datasets/{quote(organization, safe='')}/{quote(name, safe='')}/copy"
         return self.http.json("POST", path, json={"target": target})
+
+    def remote_credentials(self) -> list[dict[str, Any]]:
+        """Your organization's stored credentials (admins): names, kinds, prefixes; no secret."""
+        return self.http.json("GET", CREDENTIALS)
+
+    def add_remote_credential(
+        self, name: str, url_prefix: str, credentials: dict[str, str], dataset: str | None = None
+    ) -> dict[str, Any]:
+        """Store credentials for a URL prefix of your organization (or one of its datasets)."""
+        body = {"name": name, "urlPrefix": url_prefix, "credentials": credentials,
+                "dataset": dataset}  # fmt: skip
+        return self.http.json("POST", CREDENTIALS, json=body)
+
+    def rotate_remote_credential(
+        self, credential_id: int, credentials: dict[str, str]
+    ) -> dict[str, Any]:
+        """Replace the secret of stored credentials."""
+        path = f"{CREDENTIALS}/{int(credential_id)}"
+        return self.http.json("PUT", path, json={"credentials": credentials})
+
+    def remove_remote_credential(self, credential_id: int) -> None:
+        self.http.request("DELETE", f"{CREDENTIALS}/{int(credential_id)}")
 
     # -- jobs -------------------------------------------------------------------------------
 

@@ -19,8 +19,8 @@ x, y and z extent. Mag paths must stay in the dataset folder. Remote mags
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import zarr
@@ -28,6 +28,7 @@ import zarr
 from voxhub.errors import UnreadableInput
 from voxhub.formats.paths import default_mag_path, mag_location
 from voxhub.formats.properties import BadProperties, DatasourceProperties, Layer, MagEntry
+from voxhub.storage.store import DataStore
 
 DEFAULT_AXES = {"x": -1, "y": -2, "z": -3}
 # How far each kind of payload can shrink what it holds (declared : stored).
@@ -82,30 +83,57 @@ def check_declared(
     )
 
 
-def _mag_path(dataset_dir: Path, layer: Layer, entry: MagEntry) -> Path | None:
-    """Where a mag's array lives; None for remote ones. ``./`` paths start at the dataset."""
-    location = mag_location(dataset_dir, layer.name, entry.path or default_mag_path(entry.mag))
-    return location if isinstance(location, Path) else None
+# A mag's array shape, or None when the mag is remote (URLs are not opened here).
+ShapeOf = Callable[[Layer, MagEntry], tuple[int, ...] | None]
 
 
-def _shape(path: Path, layer: Layer) -> tuple[int, ...]:
-    try:
-        return tuple(zarr.open_array(store=str(path), mode="r").shape)
-    except Exception:  # any reason the array cannot be opened means the mag is not there
-        raise BadProperties(
-            f"layer {layer.name}: no readable array at {path.name} for its mag"
-        ) from None
+def _unreadable(layer: Layer, shown: str) -> BadProperties:
+    return BadProperties(f"layer {layer.name}: no readable array at {shown} for its mag")
 
 
-def check_layer(dataset_dir: Path, layer: Layer) -> None:
+def folder_shapes(dataset_dir: Path) -> ShapeOf:
+    """Shapes of the arrays in a dataset folder on disk (``./`` paths start at it)."""
+
+    def shape(layer: Layer, entry: MagEntry) -> tuple[int, ...] | None:
+        location = mag_location(dataset_dir, layer.name, entry.path or default_mag_path(entry.mag))
+        if not isinstance(location, Path):
+            return None
+        try:
+            return tuple(zarr.open_array(store=str(location), mode="r").shape)
+        except Exception:  # any reason the array cannot be opened means the mag is not there
+            raise _unreadable(layer, location.name) from None
+
+    return shape
+
+
+def store_shapes(store: DataStore, dataset_key: str) -> ShapeOf:
+    """Shapes of the arrays of the dataset at ``dataset_key`` in ``store`` (disk or S3),
+    through the same path check as a folder (the key stands in for the folder)."""
+
+    def shape(layer: Layer, entry: MagEntry) -> tuple[int, ...] | None:
+        relative = entry.path or default_mag_path(entry.mag)
+        location = mag_location(Path(dataset_key), layer.name, relative)
+        if not isinstance(location, Path):
+            return None
+        try:
+            return tuple(store.open_array(PurePosixPath(location).as_posix()).shape)
+        except Exception:  # any reason the array cannot be opened means the mag is not there
+            raise _unreadable(layer, location.name) from None
+
+    return shape
+
+
+def check_layer(dataset: Path | ShapeOf, layer: Layer) -> None:
+    """The layer's box lies inside its arrays at every mag (``dataset``: its folder, or
+    the shapes of its arrays wherever they are)."""
+    shape_of = folder_shapes(dataset) if isinstance(dataset, Path) else dataset
     box = layer.bounding_box
     if any(v < 0 for v in box.top_left):
         raise BadProperties(f"layer {layer.name}: boundingBox.topLeft may not be negative")
     for entry in layer.mags:
-        path = _mag_path(dataset_dir, layer, entry)
-        if path is None:
+        shape = shape_of(layer, entry)
+        if shape is None:
             continue
-        shape = _shape(path, layer)
         axes = entry.axis_order or DEFAULT_AXES
         for axis, end, factor in zip("xyz", box.end_xyz, entry.mag, strict=True):
             index = axes.get(axis)
@@ -119,7 +147,8 @@ def check_layer(dataset_dir: Path, layer: Layer) -> None:
                 )
 
 
-def check_against_data(properties: DatasourceProperties, dataset_dir: Path) -> None:
+def check_against_data(properties: DatasourceProperties, dataset: Path | ShapeOf) -> None:
     """Raise ``BadProperties`` when a layer's bounding box lies outside its arrays."""
+    shape_of = folder_shapes(dataset) if isinstance(dataset, Path) else dataset
     for layer in properties.data_layers:
-        check_layer(dataset_dir, layer)
+        check_layer(shape_of, layer)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from voxhub.arrays.precomputed import PrecomputedInfo
 from voxhub.errors import InvalidInput
 from voxhub.formats.properties import DatasourceProperties
 from voxhub.storage.fetch import GuardedFetcher
@@ -206,26 +207,25 @@ async def _n5(fetcher: GuardedFetcher, url: str, warnings: list[str]) -> list[Fo
 
 
 async def _precomputed(fetcher: GuardedFetcher, url: str, warnings: list[str]) -> list[Found]:
-    info = await _json(fetcher, f"{url}/info")
-    if info is None or "scales" not in info:
+    body = await fetcher.get(f"{url}/info")
+    if body is None:
         return []
+    info = PrecomputedInfo.from_bytes(body)  # malformed or unbounded: BadMetadata, a 4xx
+    for scale in info.scales:
+        info.check_readable(scale)  # an encoding voxhub cannot read is refused now
     name = url.rstrip("/").rsplit("/", 1)[-1] or "color"
     levels = []
-    for scale in info["scales"]:
-        size = [int(s) for s in scale["size"]]  # x, y, z
-        resolution = [float(r) for r in scale["resolution"]]
-        if any(scale.get("voxel_offset", [0, 0, 0])):
-            warnings.append(f"{url}: scale {scale['key']} has a voxel offset; it is kept as 0")
-        shape = (int(info.get("num_channels", 1)), size[2], size[1], size[0])
-        levels.append(
-            Level(
-                f"{url}/{scale['key']}", shape, (1.0, resolution[2], resolution[1], resolution[0])
-            )
-        )
-    segmentation = info.get("type") == "segmentation"
+    for scale in info.scales:
+        x, y, z = scale.size
+        rx, ry, rz = scale.resolution
+        if any(scale.voxel_offset):
+            warnings.append(f"{url}: scale {scale.key} starts at voxel_offset "
+                            f"{list(scale.voxel_offset)}; the layer starts at 0")  # fmt: skip
+        shape = (info.num_channels, z, y, x)
+        levels.append(Level(f"{url}/{scale.key}", shape, (1.0, rz, ry, rx)))
     return [
-        Found(name, "neuroglancerPrecomputed", str(info["data_type"]), ["c", "z", "y", "x"],
-              levels, segmentation=segmentation)
+        Found(name, "neuroglancerPrecomputed", info.data_type, ["c", "z", "y", "x"],
+              levels, segmentation=info.segmentation)
     ]  # fmt: skip
 
 

@@ -79,9 +79,10 @@ class DataRoot:
         if data is None:
             raise UnreadableInput(f"{key}/{PROPERTIES_FILE}: missing")
         try:
-            return parse_properties(json.loads(data), f"{key}/{PROPERTIES_FILE}")
-        except ValueError as exc:
-            raise UnreadableInput(f"{key}/{PROPERTIES_FILE}: {exc}") from None
+            document = json.loads(data)
+        except ValueError as exc:  # as read_properties says it of a file on disk
+            raise UnreadableInput(f"{key}/{PROPERTIES_FILE}: not valid JSON ({exc})") from None
+        return parse_properties(document, f"{key}/{PROPERTIES_FILE}")
 
     def write_properties(self, key: str, properties: DatasourceProperties) -> None:
         path = self.store.local_path(key)

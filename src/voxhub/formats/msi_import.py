@@ -5,7 +5,8 @@ two chunk layouts, the m/z axis and the instrument/sample/method metadata).
 A file with one cube gives layer ``layer``; an OpenMSI file with several
 gives ``<layer>_<exp>_<data>``. Analyses stored in an OpenMSI file are kept
 under ``analyses/`` with their parameters and dependencies as provenance.
-The dataset is built in staging and published with one rename.
+The dataset is built in staging and published at once through the hub's
+``DataStore`` (a rename in the data folder, a marker object on S3).
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from voxhub.formats.dataset_import import MARKER_FILE
 from voxhub.formats.ingest import DataRoot, _write_group_marker, layer_properties
 from voxhub.formats.msi_source import MsiAnalysis, MsiSource
 from voxhub.formats.properties import DatasourceProperties, VoxelSize, write_properties
-from voxhub.storage.errors import NotOnThisStorage
-from voxhub.storage.local import check_name, publish, staging_folder
+from voxhub.storage.local import check_name, staging_folder
 
 MSI_FORMATS = (imzml, omsi)
 LayerProgress = Callable[[int, int, int], None]  # (cube index, done, total)
@@ -193,10 +193,8 @@ def import_msi(
 
     ``marker`` is left in the published folder so a retried job knows its own work.
     """
-    if root.store.local_path(root.dataset_key(organization, dataset)) is None:
-        raise NotOnThisStorage("MSI datasets are kept in the data folder only, not on S3 (yet)")
-    target = root.dataset_dir(organization, dataset)
-    if target.exists():
+    key = root.dataset_key(organization, dataset)
+    if root.exists(key):
         raise Conflict(f"dataset {organization}/{dataset} already exists")
     path = msi_file(Path(path)) or Path(path)
     cubes = open_cubes(path, layer, tolerance_ppm)
@@ -232,7 +230,7 @@ def import_msi(
             _write_group_marker(folder, layout.zarr_format)
             if marker is not None:
                 (folder / MARKER_FILE).write_text(json.dumps({"marker": marker}))
-            publish(folder, target)
+            root.store.publish(folder, key)  # a rename, or on S3 a marker object written last
     finally:
         close_cubes(cubes)
     return properties

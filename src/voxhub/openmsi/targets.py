@@ -5,25 +5,27 @@ A voxhub dataset is one OpenMSI *file* holding one *experiment*
 layers in order: one per MSI layer, one per channel of any other layer.
 Every item reads as a cube (row, col, mz) = the layer's (y, x, z) — an EM
 volume's z plays the role of m/z — through ``CubeView``, using both chunk
-layouts of MSI layers. Opened layers are cached per process, keyed by the
-modification time of their metadata so a re-import is seen at once.
+layouts of MSI layers. Layers are opened through the dataset's ``DataStore``
+(the data folder or S3) and cached per process, keyed by a stamp of their
+metadata (mtime, ETag) so a re-import is seen at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import zarr
+from zarr.storage import StorePath
 
 from voxhub.arrays.msi.cube import CubeView
 from voxhub.arrays.msi.store import MsiMetadata, MsiStore, is_msi_group, open_msi_store
 from voxhub.catalog.index import DatasetEntry, LayerEntry
 from voxhub.catalog.levels import layer_mags, open_level
 from voxhub.openmsi.errors import DataNotFound
+from voxhub.storage.store import DataStore
 
 PIXEL_LABELS = ("pixel index X", "pixel index Y")
 
@@ -61,25 +63,36 @@ def data_items(entry: DatasetEntry) -> list[DataItem]:
     return items
 
 
-def _stamp(path: Path) -> float:
-    names = ("zarr.json", ".zattrs", ".zgroup")
-    stamps = [(path / n).stat().st_mtime for n in names if (path / n).exists()]
-    if not stamps:
-        raise DataNotFound(f"layer {path.name} is missing on disk")
-    return max(stamps)
+GROUP_DOCUMENTS = ("zarr.json", ".zattrs", ".zgroup")
+
+
+def _stamp(storage: DataStore, key: str) -> str | None:
+    """Changes whenever the layer group's metadata is rewritten (mtime on disk, ETag on
+    S3); None when the layer has no group of its own (a remote layer)."""
+    stamps = [storage.stamp(f"{key}/{name}") for name in GROUP_DOCUMENTS]
+    return "|".join(s or "" for s in stamps) if any(stamps) else None
 
 
 @lru_cache(maxsize=128)
-def _msi_store(path: str, _stamp: float) -> MsiStore | None:
-    """The layer's MSI store (both chunk layouts), or None for any other layer."""
-    group = zarr.open_group(store=path, mode="r")
-    return open_msi_store(path) if is_msi_group(dict(group.attrs)) else None
+def _msi_store(storage: DataStore, key: str, _stamp: str) -> MsiStore | None:
+    """The layer's MSI store (both chunk layouts), or None for any other layer. Opened
+    through the dataset's ``DataStore``: a folder on disk, or the keys of an S3 bucket."""
+    location = storage.local_path(key) or StorePath(storage.zarr_store, key)
+    group = zarr.open_group(store=location if isinstance(location, StorePath) else str(location),
+                            mode="r")  # fmt: skip
+    return open_msi_store(location) if is_msi_group(dict(group.attrs)) else None
+
+
+def _layer_msi(layer: LayerEntry) -> MsiStore | None:
+    if layer.storage is None:
+        return None
+    stamp = _stamp(layer.storage, layer.key)
+    return _msi_store(layer.storage, layer.key, stamp) if stamp is not None else None
 
 
 def open_item(entry: DatasetEntry, item: DataItem) -> Target:
     """The cube of one data item, with its axis (m/z values, or z positions)."""
-    path = item.layer.path
-    store = _msi_store(str(path), _stamp(path))
+    store = _layer_msi(item.layer)
     if store is not None:
         replicas: tuple = store.replicas
     else:  # any other layer: its finest level, in whatever axis order it is stored

@@ -147,3 +147,17 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def folder_bytes(folder: Path) -> int | None:
+    """Bytes of the regular files under ``folder`` (symlinked files counted, linked dirs not)."""
+    if not folder.is_dir():
+        return None
+    total = 0
+    for root, _dirs, files in os.walk(folder, followlinks=False):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:  # removed while walking, or a dangling link
+                continue
+    return total

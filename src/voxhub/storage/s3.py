@@ -7,15 +7,22 @@ server-side copies after their marker is gone, so they vanish at once). S3 has
 no rename, so a dataset is published thus:
 
 1. a staging record names the target key and its writer (host, process, job);
-2. every object is uploaded under the target key (many requests in flight);
-3. the marker object ``<key>/.voxhub-published.json`` is written last.
+2. the writer claims the key: ``<key>/.voxhub-claim.json``, created only if
+   absent (a conditional PUT), so of two writers racing for one name exactly
+   one goes on and the other is refused before it writes or deletes anything
+   (without it both uploaded under the key and the winner's marker made a
+   mixture of the two visible);
+3. every object is uploaded under the target key (many requests in flight);
+4. the marker object ``<key>/.voxhub-published.json`` is written last, then the
+   claim is removed.
 
 Readers never see a dataset without its marker (``is_published``; the catalog
 registers it inside the same transaction as step 3, see ``formats.ingest``),
 so a half-uploaded dataset is invisible. A writer that dies leaves a record
-whose owner is dead; ``clean_staging`` deletes its objects (unless the marker
-made it), and a later publication of the same name first removes what an
-unmarked prefix still holds.
+whose owner is dead; ``clean_staging`` deletes its objects and its claim
+(unless the marker made it). A claim whose writer was a process of this host
+that is gone is taken over at once; a later publication of the same name
+then first removes what the unmarked prefix still holds.
 
 obstore was measured against ``FsspecStore`` over s3fs for this
 (``benchmarks/bench_s3.py``); its async API also runs on any event loop,
@@ -49,6 +56,7 @@ from voxhub.storage.local import current_owner
 from voxhub.storage.store import DataStore, IsLive, ObjectInfo, check_key
 
 PUBLISHED = ".voxhub-published.json"
+CLAIM = ".voxhub-claim.json"
 STAGING = ".staging"
 # Requests in flight while a dataset is uploaded or removed.
 CONCURRENCY = 32
@@ -174,21 +182,56 @@ class S3DataStore(DataStore):
         record = _join(STAGING, f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.json")
         owner = {**current_owner(), "target": key}
         obstore.put(self.meta, record, json.dumps(owner).encode())
+        claim = _join(key, CLAIM)
+        published = False
         try:
-            self._remove_objects(key)  # what an earlier, dead writer left unmarked
-            sync(self._upload(built, key))
-            marker = json.dumps({"published": time.time(), "host": socket.gethostname()})
+            self._claim(claim, owner)  # refused: another writer has the name
             try:
-                obstore.put(self.objects, _join(key, PUBLISHED), marker.encode(), mode="create")
-            except (AlreadyExistsError, PreconditionError):  # a racing writer won
-                raise AlreadyExists(f"{key.rsplit('/', 1)[-1]} already exists") from None
-        except AlreadyExists:  # the objects under the key are the winner's now
+                if self.is_published(key):  # published between the check above and the claim
+                    raise AlreadyExists(f"{key.rsplit('/', 1)[-1]} already exists")
+                self._remove_objects(key, keep=claim)  # what an earlier, dead writer left
+                sync(self._upload(built, key))
+                marker = json.dumps({"published": time.time(), "host": socket.gethostname()})
+                try:
+                    obstore.put(self.objects, _join(key, PUBLISHED), marker.encode(), mode="create")
+                except (AlreadyExistsError, PreconditionError):  # published without a claim
+                    raise AlreadyExists(f"{key.rsplit('/', 1)[-1]} already exists") from None
+                published = True
+            finally:
+                obstore.delete(self.objects, claim)
+        except AlreadyExists:  # nothing of ours is under the key, or it is the winner's
             raise
         except BaseException:
-            self._remove_objects(key)
+            if not published:
+                self._remove_objects(key)
             raise
         finally:
             obstore.delete(self.meta, record)
+
+    def _claim(self, claim: str, owner: dict[str, Any]) -> None:
+        """Create the claim object of a key, or raise ``AlreadyExists``: another live
+        writer holds it. A claim of a process of this host that is gone is taken over."""
+        for _attempt in range(2):
+            try:
+                obstore.put(self.objects, claim, json.dumps(owner).encode(), mode="create")
+                return
+            except (AlreadyExistsError, PreconditionError):
+                if not self._claim_is_dead(claim):
+                    break
+                obstore.delete(self.objects, claim)
+        name = claim.rsplit("/", 2)[-2]
+        raise AlreadyExists(f"{name} is being published by another writer")
+
+    def _claim_is_dead(self, claim: str) -> bool:
+        try:
+            holder = json.loads(bytes(obstore.get(self.objects, claim).bytes()))
+        except (NotFoundError, FileNotFoundError):
+            return True  # released meanwhile: try again
+        except ValueError:
+            return False
+        if not isinstance(holder, dict) or holder.get("host") != socket.gethostname():
+            return False  # another machine's writer: only its staging record's clean-up knows
+        return not _process_alive(holder.get("pid"))
 
     def unpublish(self, key: str, built: Path) -> None:
         self.remove(key)
@@ -254,6 +297,12 @@ class S3DataStore(DataStore):
 
         await asyncio.gather(*(copy(s, t) for s, t in pairs))
 
+    def total_bytes(self, key: str) -> int | None:
+        if not self.is_published(key):
+            return None
+        listing = obstore.list(self.objects, check_key(key) + "/")
+        return sum(int(meta["size"]) for batch in listing for meta in batch)
+
     def _names(self, key: str, store: S3Store | None = None) -> list[str]:
         """Every object below ``key``, relative to it."""
         prefix = key + "/"
@@ -273,11 +322,26 @@ class S3DataStore(DataStore):
 
         await asyncio.gather(*(put(p) for p in files))
 
-    def _remove_objects(self, key: str, store: S3Store | None = None) -> None:
+    def _remove_objects(
+        self, key: str, store: S3Store | None = None, keep: str | None = None
+    ) -> None:
         store = store or self.objects
-        paths = [m["path"] for batch in obstore.list(store, key + "/") for m in batch]
+        listing = obstore.list(store, key + "/")
+        paths = [m["path"] for batch in listing for m in batch if m["path"] != keep]
         for start in range(0, len(paths), 1000):  # S3's bulk delete takes 1000 keys
             obstore.delete(store, paths[start : start + 1000])
+
+
+def _process_alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 _loop: asyncio.AbstractEventLoop | None = None

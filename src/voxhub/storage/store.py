@@ -33,7 +33,7 @@ from zarr.storage import LocalStore
 
 from voxhub.errors import Conflict
 from voxhub.storage.errors import UnsafePath
-from voxhub.storage.local import NAME_PATTERN, clean_staging, publish
+from voxhub.storage.local import NAME_PATTERN, clean_staging, folder_bytes, publish
 
 # Liveness of a staging folder or record from its owner and age (see ``clean_staging``).
 IsLive = Callable[[dict[str, Any] | None, float], bool]
@@ -98,6 +98,10 @@ class DataStore(ABC):
     def open_array(self, key: str) -> zarr.Array[Any]:
         """The zarr array at ``key``, read-only."""
         return zarr.open_array(store=self.zarr_store, path=check_key(key), mode="r")
+
+    @abstractmethod
+    def total_bytes(self, key: str) -> int | None:
+        """Bytes of every object (file) under ``key``; None when nothing is there."""
 
     @abstractmethod
     def stamp(self, key: str) -> str | None:
@@ -175,6 +179,9 @@ class LocalDataStore(DataStore):
         # A store rooted at the array itself: the fast chunk reader (``chunkread``) reads
         # its files straight from disk.
         return zarr.open_array(store=str(self.local_path(key)), mode="r")
+
+    def total_bytes(self, key: str) -> int | None:
+        return folder_bytes(self.local_path(key))
 
     def stamp(self, key: str) -> str | None:
         try:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import zarr
 from zarr.codecs import BloscCodec, BloscShuffle
+from zarr.storage import StorePath
 
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.mag import Mag
@@ -242,10 +243,10 @@ def is_msi_group(attrs: Mapping[str, Any]) -> bool:
     return isinstance(value, Mapping) and isinstance(value.get("msi"), Mapping)
 
 
-def open_msi_store(path: Path | str) -> MsiStore:
-    """Open a group written by ``write_msi_cube``."""
+def open_msi_store(path: Path | str | StorePath) -> MsiStore:
+    """Open a group written by ``write_msi_cube``: a folder, or a key in any zarr store."""
     try:
-        group = zarr.open_group(store=str(path), mode="r")
+        group = zarr.open_group(store=path if isinstance(path, StorePath) else str(path), mode="r")
     except (FileNotFoundError, zarr.errors.GroupNotFoundError, ValueError) as exc:
         raise BadMetadata(f"{path}: not a Zarr group ({exc})") from None
     attrs: dict[str, Any] = dict(group.attrs)

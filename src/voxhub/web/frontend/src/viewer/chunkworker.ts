@@ -4,8 +4,14 @@
  * `ZarrChunkSource` as the main thread would; the decoded buffer is transferred back
  * (not copied), together with the worker's request counters.
  */
+import { registry } from "zarrita";
 import { ZarrChunkSource } from "./chunksource";
 import type { ToWorker } from "./workerpool";
+
+// Blosc (the codec voxhub writes) is a large lazily loaded module with WebAssembly inside:
+// loading it now, while the page still reads the dataset's metadata, takes its start-up off
+// the first chunk's path (measured: the first frame waited for it).
+void registry.get("blosc")?.().catch(() => undefined);
 
 let source: ZarrChunkSource | null = null;
 const running = new Map<number, AbortController>();

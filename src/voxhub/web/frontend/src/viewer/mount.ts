@@ -5,7 +5,7 @@
  */
 import { h, render } from "preact";
 import { ZarrChunkSource } from "./chunksource";
-import { WorkerChunkSource } from "./workerpool";
+import { spawnWorkers, WorkerChunkSource } from "./workerpool";
 import { DatasetUnavailable, loadDataset, type DatasetInfo } from "./dataset";
 import { layerHistogram, percentileRange, type Histogram } from "./histogram";
 import { Message, ViewerApp, type Extras } from "./ui";
@@ -59,17 +59,20 @@ async function msiAxis(source: ZarrChunkSource | WorkerChunkSource, info: Datase
 export async function mountViewer(root: HTMLElement, org: string, dataset: string): Promise<void> {
   document.title = `${org}/${dataset} — voxhub viewer`;
   const token = shareToken();
+  // Decoding in workers keeps frames smooth (without Worker support: on the main thread);
+  // they start now so that their start-up overlaps loading the dataset.
+  const workers = typeof Worker === "function" ? spawnWorkers() : null;
   let info: DatasetInfo;
   try {
     info = await loadDataset(org, dataset, token);
   } catch (error) {
+    for (const worker of workers ?? []) worker.terminate();
     const text = error instanceof DatasetUnavailable ? error.message : String(error);
     render(h(Message, { title: "This dataset cannot be shown", text }), root);
     window.__voxhubViewer = { error: text };
     return;
   }
-  // Decoding in workers keeps frames smooth; without Worker support, on the main thread.
-  const source = typeof Worker === "function" ? new WorkerChunkSource(info, token) : new ZarrChunkSource(info, token);
+  const source = workers ? new WorkerChunkSource(info, token, workers) : new ZarrChunkSource(info, token);
   const canvas = document.createElement("canvas");
   const base = defaultState(info, Math.min(window.innerWidth, window.innerHeight) / 2);
   let controller: ViewController;

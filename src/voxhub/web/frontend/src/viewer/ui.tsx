@@ -2,6 +2,7 @@
  * The viewer's page: toolbar, planes (WebGL canvas + overlay canvas) and the layers panel.
  * Components read the controller's state and change it only through `controller.update`.
  */
+import type { Ref } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { DatasetInfo, LayerInfo, Vec3 } from "./dataset";
 import { screenToVoxel, type PlaneId } from "./geometry";
@@ -51,7 +52,7 @@ function PositionInput({ controller, state }: { controller: ViewController; stat
   );
 }
 
-function Toolbar({ controller, state, extras, hover }: { controller: ViewController; state: ViewerState; extras: Extras; hover: string }) {
+function Toolbar({ controller, state, extras, hoverRef }: { controller: ViewController; state: ViewerState; extras: Extras; hoverRef: Ref<HTMLSpanElement> }) {
   const [saved, setSaved] = useState("");
   const info = controller.info;
   const mz = extras.mzAt?.(Math.floor(state.position[2]));
@@ -89,7 +90,7 @@ function Toolbar({ controller, state, extras, hover }: { controller: ViewControl
         </button>
       )}
       {saved && <span role="status">{saved}</span>}
-      <span id="viewer-hover" class="vx-hover">{hover}</span>
+      <span id="viewer-hover" class="vx-hover" ref={hoverRef} />
     </div>
   );
 }
@@ -189,7 +190,9 @@ export function ViewerApp({ controller, extras }: { controller: ViewController; 
   const state = useControllerState(controller);
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
-  const [hover, setHover] = useState("");
+  // The hover line changes with every mouse move: it is written into its element directly,
+  // so moving the mouse (or dragging) never re-renders the panels.
+  const hoverRef = useRef<HTMLSpanElement>(null);
   const activePlane = useRef<PlaneId>("xy");
   const hovered = useRef<{ layer: string; id: string } | null>(null);
 
@@ -199,7 +202,17 @@ export function ViewerApp({ controller, extras }: { controller: ViewController; 
     controller.canvas.classList.add("vx-gl");
     box.insertBefore(controller.canvas, overlay);
     const ctx = overlay.getContext("2d")!;
-    const redrawOverlay = () => drawOverlay(ctx, controller, window.devicePixelRatio || 1);
+    // The crosshairs are always at the planes' centres (the position is the centre): the
+    // overlay changes only with the zoom (scale bar), the layout and the size, so panning
+    // frames leave it alone instead of repainting a canvas-sized 2D layer each time.
+    let drawn = "";
+    const redrawOverlay = () => {
+      const { zoom, layout } = controller.state;
+      const key = `${zoom}|${layout}|${overlay.width}x${overlay.height}`;
+      if (key === drawn) return;
+      drawn = key;
+      drawOverlay(ctx, controller, window.devicePixelRatio || 1);
+    };
     const observer = new ResizeObserver(() => {
       const { width, height } = box.getBoundingClientRect();
       const dpr = window.devicePixelRatio || 1;
@@ -209,7 +222,7 @@ export function ViewerApp({ controller, extras }: { controller: ViewController; 
       redrawOverlay();
     });
     observer.observe(box);
-    const off = controller.onChange(redrawOverlay);
+    const off = controller.onFrame(redrawOverlay);
     return () => {
       observer.disconnect();
       off();
@@ -241,7 +254,7 @@ export function ViewerApp({ controller, extras }: { controller: ViewController; 
           parts.push(`${layer.name} ${typeof value === "number" ? +value.toPrecision(6) : value}`);
         }
       }
-      setHover(parts.join("  "));
+      if (hoverRef.current) hoverRef.current.textContent = parts.join("  ");
     };
     const down = (e: PointerEvent) => {
       const [x, y] = local(e);
@@ -313,7 +326,7 @@ export function ViewerApp({ controller, extras }: { controller: ViewController; 
 
   return (
     <div class="vx-viewer">
-      <Toolbar controller={controller} state={state} extras={extras} hover={hover} />
+      <Toolbar controller={controller} state={state} extras={extras} hoverRef={hoverRef} />
       <div class="vx-main">
         <div class="vx-planes" ref={boxRef}>
           <canvas class="vx-overlay" ref={overlayRef} />

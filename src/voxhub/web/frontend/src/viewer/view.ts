@@ -12,6 +12,7 @@ import type { DatasetInfo, LayerInfo, Vec3 } from "./dataset";
 import { levelFor, pixelSizeOf, PLANE_AXES, PLANES, screenToVoxel, shiftedView, visibleChunks, type PlaneId, type PlaneView } from "./geometry";
 import { chunkKey, ChunkLoader, magLabel, type ChunkRequest } from "./loader";
 import { Renderer, type DrawLayer, type DrawLevel, type DrawPlane } from "./renderer";
+import { MotionScale } from "./resolution";
 import { formatState, type ViewerState } from "./urlstate";
 
 export interface PlaneLayout {
@@ -47,6 +48,19 @@ function toBase64(bytes: Uint8Array): string {
 
 export type Listener = (state: ViewerState) => void;
 
+/**
+ * The panels (a Preact tree) hear of state changes at most this often while the state moves
+ * continuously: re-rendering them on every pan step cost more main-thread time per frame
+ * than drawing the planes. The last change always reaches them (trailing edge).
+ */
+const NOTIFY_MS = 100;
+
+/** Canvas pixels per CSS pixel at most: past 2, a high-density screen costs 4x the fill for detail hardly seen. */
+const MAX_DPR = 2;
+
+/** Without changes for this long (or a few frames, if slower) the view has settled: full resolution again (see `resolution.ts`). */
+const SETTLE_MS = 200;
+
 export class ViewController {
   state: ViewerState;
   readonly loader: ChunkLoader;
@@ -60,13 +74,23 @@ export class ViewController {
   #dirty = true;
   #scheduled = false;
   #listeners = new Set<Listener>();
+  #frameListeners = new Set<() => void>();
+  #lastNotify = -Infinity;
+  #notifyTimer: ReturnType<typeof setTimeout> | null = null;
   /** Sign of the last movement along x, y, z (prefetch looks that way). */
   #motion: Vec3 = [0, 0, 0];
   #hashTimer: ReturnType<typeof setTimeout> | null = null;
   #cssWidth = 0;
   #cssHeight = 0;
-  #dpr = 1;
+  /** Canvas pixels per CSS pixel now: the capped devicePixelRatio times the render scale. */
+  #ratio = 1;
   #lastFrame = 0;
+  /** The render scale while moving (learnt from frame times) and the index of the one in use. */
+  readonly motionScale = new MotionScale();
+  #step = 0;
+  #lastChange = -Infinity;
+  #settleTimer: ReturnType<typeof setTimeout> | null = null;
+  #wasMoving = false;
 
   constructor(
     readonly info: DatasetInfo,
@@ -88,9 +112,27 @@ export class ViewController {
     this.invalidate();
   }
 
+  /** Called with the state after changes, at most every NOTIFY_MS (see there). */
   onChange(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Called after every drawn frame (the overlay follows the planes frame by frame). */
+  onFrame(listener: () => void): () => void {
+    this.#frameListeners.add(listener);
+    return () => this.#frameListeners.delete(listener);
+  }
+
+  #notify(): void {
+    const wait = NOTIFY_MS - (performance.now() - this.#lastNotify);
+    const run = () => {
+      this.#notifyTimer = null;
+      this.#lastNotify = performance.now();
+      for (const listener of this.#listeners) listener(this.state);
+    };
+    if (wait <= 0 && !this.#notifyTimer) run();
+    else this.#notifyTimer ??= setTimeout(run, Math.max(0, wait));
   }
 
   /** Change the state: redraw, tell the panels, and write the URL (debounced). */
@@ -98,10 +140,11 @@ export class ViewController {
     const before = this.state.position;
     this.state = { ...this.state, ...change };
     this.complete = false; // until the next frame has drawn the new state
+    this.#moved();
     if (change.position) {
       this.#motion = [0, 1, 2].map((i) => Math.sign(change.position![i] - before[i])) as Vec3;
     }
-    for (const listener of this.#listeners) listener(this.state);
+    this.#notify();
     if (this.#hashTimer) clearTimeout(this.#hashTimer);
     this.#hashTimer = setTimeout(() => this.writeHash(), 150);
     this.invalidate();
@@ -113,12 +156,51 @@ export class ViewController {
   }
 
   resize(cssWidth: number, cssHeight: number): void {
-    this.#dpr = window.devicePixelRatio || 1;
     this.#cssWidth = cssWidth;
     this.#cssHeight = cssHeight;
-    this.canvas.width = Math.round(cssWidth * this.#dpr);
-    this.canvas.height = Math.round(cssHeight * this.#dpr);
+    this.#applyScale(true);
     this.invalidate();
+  }
+
+  /** Size the canvas for the current render scale (no-op when unchanged, unless `force`). */
+  #applyScale(force = false): void {
+    const ratio = Math.min(window.devicePixelRatio || 1, MAX_DPR) * this.motionScale.scales[this.#step];
+    if (!force && ratio === this.#ratio) return;
+    this.#ratio = ratio;
+    this.canvas.width = Math.max(1, Math.round(this.#cssWidth * ratio));
+    this.canvas.height = Math.max(1, Math.round(this.#cssHeight * ratio));
+  }
+
+  /** The state changed: draw at the motion scale until it settles, then at full resolution. */
+  #moved(): void {
+    this.#lastChange = performance.now();
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    const settle = () => {
+      const left = this.#quietMs() - (performance.now() - this.#lastChange);
+      if (left > 0) {
+        this.#settleTimer = setTimeout(settle, left);
+        return;
+      }
+      this.#settleTimer = null;
+      this.motionScale.settle();
+      this.#wasMoving = false;
+      if (this.#step !== 0) {
+        this.#step = 0;
+        this.#applyScale();
+        this.invalidate();
+      }
+    };
+    this.#settleTimer = setTimeout(settle, this.#quietMs());
+  }
+
+  /** How long without changes counts as settled: longer than a few frames, however slow they are. */
+  #quietMs(): number {
+    return Math.max(SETTLE_MS, 2.5 * this.motionScale.interval);
+  }
+
+  /** Render scale in use (1: full resolution), for the benchmark. */
+  get renderScale(): number {
+    return this.motionScale.scales[this.#step];
   }
 
   layouts(): PlaneLayout[] {
@@ -168,11 +250,21 @@ export class ViewController {
 
   #frame(time: number): void {
     this.#scheduled = false;
-    if (this.#lastFrame) this.frameTimes.push(time - this.#lastFrame);
+    const previous = this.#lastFrame;
+    if (previous) this.frameTimes.push(time - previous);
     if (this.frameTimes.length > 10000) this.frameTimes.splice(0, 5000);
     this.#lastFrame = time;
     if (!this.#dirty) return;
     this.#dirty = false;
+    const moving = performance.now() - this.#lastChange < this.#quietMs();
+    // Only the gap between two frames of one movement says how long a frame takes.
+    if (moving && this.#wasMoving && previous) this.motionScale.observe(time - previous);
+    this.#wasMoving = moving;
+    const step = moving ? this.motionScale.step : 0;
+    if (step !== this.#step) {
+      this.#step = step;
+      this.#applyScale();
+    }
     this.render();
   }
 
@@ -224,7 +316,7 @@ export class ViewController {
         }
         drawLayers.push({ layer, state, bounds, levels: drawLevels });
       }
-      const d = this.#dpr;
+      const d = this.#ratio;
       planes.push({
         view,
         rect: { x: Math.round(layout.x * d), y: Math.round(layout.y * d), width: Math.round(layout.width * d), height: Math.round(layout.height * d) },
@@ -238,7 +330,8 @@ export class ViewController {
     if (this.renderer.deferred > 0) this.invalidate(); // uploads spread over frames (arrivals invalidate by themselves)
     if (this.complete && this.firstCompleteMs === null) this.firstCompleteMs = performance.now();
     // The panels follow the state (see `update`); a frame only tells them when it completes.
-    if (this.complete !== wasComplete) for (const listener of this.#listeners) listener(this.state);
+    if (this.complete !== wasComplete) this.#notify();
+    for (const listener of this.#frameListeners) listener();
   }
 
   /** The value of a layer at a mag-1 voxel, from the finest loaded level (null if none loaded). */
@@ -298,8 +391,12 @@ export class ViewController {
   readPlane(plane: PlaneId): { width: number; height: number; base64: string; position: Vec3; pixelSize: number } | null {
     const layout = this.layouts().find((l) => l.plane === plane);
     if (!layout) return null;
+    if (this.#step !== 0) {
+      this.#step = 0; // tests read what a settled view shows
+      this.#applyScale();
+    }
     this.render();
-    const d = this.#dpr;
+    const d = this.#ratio;
     const rect = { x: Math.round(layout.x * d), y: Math.round(layout.y * d), width: Math.round(layout.width * d), height: Math.round(layout.height * d) };
     const pixels = this.renderer.readPixels(this.canvas.height, rect);
     return { width: rect.width, height: rect.height, base64: toBase64(pixels), position: [...this.state.position], pixelSize: pixelSizeOf(this.state.zoom, this.info.voxelSize) };

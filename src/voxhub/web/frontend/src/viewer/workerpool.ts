@@ -41,6 +41,15 @@ interface Pending {
   worker: number;
 }
 
+/**
+ * Start decoding workers before the dataset is known: their start-up (the worker script and
+ * the Blosc module, see `chunkworker.ts`) then overlaps loading the dataset and its metadata
+ * instead of delaying the first chunk.
+ */
+export function spawnWorkers(count = WorkerChunkSource.defaultWorkers()): Worker[] {
+  return Array.from({ length: count }, () => new Worker(new URL("./chunkworker.ts", import.meta.url), { type: "module" }));
+}
+
 export class WorkerChunkSource implements ChunkSource {
   /** Metadata (and the OpenMSI axis) are read on the main thread through this one. */
   readonly local: ZarrChunkSource;
@@ -50,10 +59,11 @@ export class WorkerChunkSource implements ChunkSource {
   #pending = new Map<number, Pending>();
   #next = 1;
 
-  constructor(info: DatasetInfo, token: string | null, workers = WorkerChunkSource.defaultWorkers()) {
+  /** `workers`: how many to start, or workers started already (see `spawnWorkers`). */
+  constructor(info: DatasetInfo, token: string | null, workers: number | Worker[] = WorkerChunkSource.defaultWorkers()) {
     this.local = new ZarrChunkSource(info, token);
-    for (let i = 0; i < workers; i++) {
-      const worker = new Worker(new URL("./chunkworker.ts", import.meta.url), { type: "module" });
+    const started = typeof workers === "number" ? spawnWorkers(workers) : workers;
+    for (const [i, worker] of started.entries()) {
       worker.onmessage = (event: MessageEvent<FromWorker>) => this.#reply(i, event.data);
       // A worker that fails (its script did not load, it crashed) fails its requests
       // instead of leaving them in flight for ever.

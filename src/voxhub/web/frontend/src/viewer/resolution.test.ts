@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { MotionScale } from "./resolution";
+
+describe("MotionScale", () => {
+  it("stays at full resolution while frames keep the display's rate", () => {
+    const m = new MotionScale();
+    for (let i = 0; i < 100; i++) m.observe(16.7);
+    expect(m.scale).toBe(1);
+  });
+
+  it("steps down while frames are slow, two steps when far too slow, and not past the last", () => {
+    const slow = new MotionScale();
+    slow.observe(40);
+    expect(slow.step).toBe(0); // one frame is no trend
+    slow.observe(40);
+    expect(slow.step).toBe(1);
+    const far = new MotionScale();
+    far.observe(300);
+    far.observe(300);
+    expect(far.step).toBe(2);
+    for (let i = 0; i < 20; i++) far.observe(300);
+    expect(far.scale).toBe(0.25);
+  });
+
+  it("tries a finer scale only after a run of fast frames", () => {
+    const m = new MotionScale();
+    for (let i = 0; i < 4; i++) m.observe(60);
+    expect(m.step).toBeGreaterThan(0);
+    const steps = [m.step];
+    for (let i = 0; i < 60; i++) {
+      m.observe(16.7);
+      steps.push(m.step);
+    }
+    // The smoothed interval lags (it may still step down at first); finer comes after 30 fast frames.
+    const finer = steps.findIndex((step, i) => i > 0 && step < steps[i - 1]);
+    expect(finer).toBeGreaterThanOrEqual(30);
+    expect(steps[steps.length - 1]).toBeLessThan(Math.max(...steps));
+  });
+
+  it("keeps the learnt step across movements but forgets the interval", () => {
+    const m = new MotionScale();
+    for (let i = 0; i < 4; i++) m.observe(100);
+    const step = m.step;
+    m.settle();
+    expect(m.interval).toBe(0);
+    expect(m.step).toBe(step);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Dynamic resolution: which fraction of the canvas' resolution to draw at while the view
+ * moves, learnt from the time between frames.
+ *
+ * Fill rate is what a frame costs on WebGL without a GPU (SwiftShader: every fragment is
+ * CPU work; measured on the two-core machine here, a settled 1009 × 764 frame of a colour
+ * and a segmentation layer took 20x as long as the JavaScript of the frame), and it falls
+ * with the square of the scale. While frames take longer than `slowMs`, the scale steps
+ * down; after `fastFrames` frames in a row at the display's rate it tries one step finer.
+ * It moves one step at a time (two when frames are several budgets long) with at least
+ * `stepFrames` frames between steps, so the canvas is not reallocated every frame. The
+ * view draws at full resolution again once it settles (see `ViewController`), so what a
+ * still view, a link or a test shows is never the reduced picture.
+ */
+export interface MotionScaleOptions {
+  /** Scales to choose from, finest first (default 1, 0.75, 0.5, 0.35, 0.25). */
+  scales?: number[];
+  /** A smoothed frame interval above this steps down (default 24 ms: past 60 Hz's 16.7). */
+  slowMs?: number;
+  /** Frames faster than this (default 18 ms) count towards stepping up. */
+  fastMs?: number;
+  /** Fast frames in a row before stepping up (default 30: half a second at 60 Hz). */
+  fastFrames?: number;
+  /** Frames between two steps at least (default 2). */
+  stepFrames?: number;
+}
+
+export class MotionScale {
+  readonly scales: number[];
+  /** Index into `scales` for the next moving frame. */
+  step = 0;
+  /** Smoothed interval between frames of one movement (ms), 0 before the first. */
+  interval = 0;
+  #slowMs: number;
+  #fastMs: number;
+  #fastFrames: number;
+  #stepFrames: number;
+  #sinceStep = 0;
+  #fastRun = 0;
+
+  constructor(options: MotionScaleOptions = {}) {
+    this.scales = options.scales ?? [1, 0.75, 0.5, 0.35, 0.25];
+    this.#slowMs = options.slowMs ?? 24;
+    this.#fastMs = options.fastMs ?? 18;
+    this.#fastFrames = options.fastFrames ?? 30;
+    this.#stepFrames = options.stepFrames ?? 2;
+  }
+
+  get scale(): number {
+    return this.scales[this.step];
+  }
+
+  /** The time between two consecutive frames of one movement. */
+  observe(intervalMs: number): void {
+    this.interval = this.interval ? this.interval * 0.7 + intervalMs * 0.3 : intervalMs;
+    this.#fastRun = intervalMs < this.#fastMs ? this.#fastRun + 1 : 0;
+    if (++this.#sinceStep < this.#stepFrames) return;
+    const last = this.scales.length - 1;
+    if (this.interval > this.#slowMs && this.step < last) {
+      this.step = Math.min(last, this.step + (this.interval > 4 * this.#slowMs ? 2 : 1));
+    } else if (this.#fastRun >= this.#fastFrames && this.step > 0) {
+      this.step--;
+    } else {
+      return;
+    }
+    this.#sinceStep = 0;
+    this.#fastRun = 0;
+  }
+
+  /** The movement ended: the next one starts from the learnt step with a fresh interval. */
+  settle(): void {
+    this.interval = 0;
+  }
+}
