@@ -1,22 +1,25 @@
 """ISA-XLSX and ISA-JSON speed: voxhub.isa against ARCtrl 3.2's Python package (``arctrl``).
 
-One assay table (default 50 000 rows × 20 columns: Input, Protocol REF,
-characteristics, unitized parameters and factors, components, comments,
-Output) is built in both libraries from the same values, then each library
-writes and reads it as an assay workbook (isa.assay.xlsx) and as ISA-JSON
-(an investigation with one study registering the assay). voxhub runs in this
-process; ARCtrl 3.2 needs Python >= 3.12 and runs in its own venv
-(``make interop-arc`` creates ``.venv-arctrl``) as a second process on the
-same files, one after the other; the ratios are what to look at, with each
-side's peak RSS::
+One assay table (default 50 000 rows x 12 columns, the shape of issue 15:
+Input, Protocol REF, characteristics, unitized parameters, a component, a
+factor, a comment, Output; ``--columns 20`` adds more of each) is built in
+both libraries from the same values, then each library writes and reads it
+as an assay workbook (isa.assay.xlsx) and as ISA-JSON (an investigation with
+one study registering the assay). Each voxhub operation runs in a fresh
+process, so its peak RSS (``ru_maxrss``, a process-lifetime figure) is that
+operation's alone: the model it writes or the text it reads plus the work.
+ARCtrl 3.2 needs Python >= 3.12 and runs in its own venv (``make
+interop-arc`` creates ``.venv-arctrl``) as a second process on the same
+files; the ratios are what to look at::
 
-    .venv/bin/python benchmarks/bench_isa.py [--rows 50000] [--repeat 1]
+    .venv/bin/python benchmarks/bench_isa.py [--rows 50000] [--columns 12] [--repeat 1]
+    .venv/bin/python benchmarks/bench_isa.py --no-arctrl     # voxhub only
 
-Before timing, each library's read result is checked against the table it
-wrote, so a fast wrong answer cannot win.
+Before timing is trusted, each library's read result is checked against the
+table it wrote, so a fast wrong answer cannot win.
 
 ARCtrl's readers and ISA-JSON writer grow faster than linearly (measured here:
-doubling 1 000 → 2 000 rows takes its xlsx read from 50 s to 192 s), so at
+doubling 1 000 -> 2 000 rows takes its xlsx read from 50 s to 192 s), so at
 50 000 rows a single operation would run for hours. Each ARCtrl operation
 therefore gets a time budget (``--budget``, seconds); one that runs over is
 stopped and reported as "> budget", which makes its ratio a lower bound.
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import signal
 import subprocess
@@ -40,7 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-COLUMNS = [
+COLUMNS_20 = [
     ("input", "Source Name"),
     ("protocol_ref", None),
     ("characteristic", ("organism", "OBI", "OBI:0100026")),
@@ -62,6 +66,11 @@ COLUMNS = [
     ("comment", "note"),
     ("output", "Sample Name"),
 ]
+# Issue 15's shape: every kind of column once or more, 12 in all.
+_IN_12 = {0, 1, 2, 3, 4, 7, 8, 9, 13, 15, 17, 19}
+COLUMNS_12 = [c for i, c in enumerate(COLUMNS_20) if i in _IN_12]
+SHAPES = {12: COLUMNS_12, 20: COLUMNS_20}
+COLUMNS = COLUMNS_12  # set by --columns before anything is built
 UNITS = [
     ("degree Celsius", "UO", "UO:0000027"),
     ("hour", "UO", "UO:0000032"),
@@ -77,7 +86,7 @@ ORGANISMS = [
 
 
 def cell_values(row: int) -> list[tuple[str, Any]]:
-    """The 20 cell values of one row, library-neutral: (kind, payload)."""
+    """The cell values of one row, library-neutral: (kind, payload)."""
     values: list[tuple[str, Any]] = []
     p = 0
     for kind, spec in COLUMNS:
@@ -145,33 +154,35 @@ def build_voxhub(rows: int):
     return inv
 
 
-def voxhub_ops(inv, folder: Path) -> dict[str, Callable[[], Any]]:
-    from voxhub.isa.isajson import dumps, loads
+def voxhub_op(op: str, rows: int, folder: Path) -> Callable[[], Any]:
+    """One voxhub operation, set up (model built, input file loaded) but not yet run.
+
+    The writers leave their output in ``folder`` for the readers (and for ARCtrl
+    when its own writer runs out of budget).
+    """
+    from voxhub.isa.isajson import dump, loads
     from voxhub.isa.xlsx import read_assay, write_assay
 
-    assay = inv.get_assay("bench")
-    path = folder / "voxhub.isa.assay.xlsx"
-    state: dict[str, Any] = {}
+    xlsx, json_file = folder / "voxhub.isa.assay.xlsx", folder / "voxhub.json"
+    if op == "xlsx write":
+        assay = build_voxhub(rows).get_assay("bench")
+        return lambda: xlsx.write_bytes(write_assay(assay))
+    if op == "json write":
+        inv = build_voxhub(rows)
 
-    def xlsx_write() -> None:
-        path.write_bytes(write_assay(assay))
+        def json_write() -> None:
+            with json_file.open("wb") as f:
+                dump(inv, f)
 
-    def xlsx_read() -> Any:
-        state["xlsx"] = read_assay(path.read_bytes(), str(path))
-        return state["xlsx"]
+        return json_write
+    if op == "xlsx read":
+        data = xlsx.read_bytes()
+        return lambda: read_assay(data, str(xlsx))
+    text = json_file.read_text(encoding="utf-8")
+    return lambda: loads(text).get_assay("bench")
 
-    def json_write() -> None:
-        state["json"] = dumps(inv)
 
-    def json_read() -> Any:
-        return loads(state["json"])
-
-    return {
-        "xlsx write": xlsx_write,
-        "xlsx read": xlsx_read,
-        "json write": json_write,
-        "json read": json_read,
-    }
+VOXHUB_OPS = ("xlsx write", "xlsx read", "json write", "json read")
 
 
 def voxhub_rows(table) -> list[list[str]]:
@@ -315,6 +326,50 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mb() -> float:
+    """The resident set now (Linux), to tell an operation's own memory from its input's."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def voxhub_worker(args: argparse.Namespace) -> int:
+    """One voxhub operation in a process of its own, so that its peak RSS is its own."""
+    run_op = voxhub_op(args.voxhub_op, args.rows, Path(args.folder))
+    gc.collect()
+    before = rss_mb()
+    cpu = time.process_time()
+    seconds, result, _ = timed(run_op, args.repeat, None)
+    # CPU seconds too: on a machine shared with other work, wall time says little
+    cpu = (time.process_time() - cpu) / args.repeat
+    if args.voxhub_op.endswith("read"):
+        check("voxhub", result, args.rows)
+    found = {"seconds": seconds, "cpu": cpu, "before": before, "peak": peak_rss_mb()}
+    print("RESULT " + json.dumps(found), flush=True)
+    return 0
+
+
+def run_voxhub(args: argparse.Namespace, folder: Path) -> dict[str, dict[str, float]]:
+    found = {}
+    for op in VOXHUB_OPS:
+        worker = subprocess.run(
+            [sys.executable, __file__, "--voxhub-op", op, "--folder", str(folder)]
+            + ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+            + ["--columns", str(args.columns)],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        line = next(x for x in worker.stdout.splitlines() if x.startswith("RESULT "))
+        found[op] = json.loads(line[len("RESULT ") :])
+        f = found[op]
+        print(
+            f"  voxhub  {op:10s} {f['seconds']:8.2f} s ({f['cpu']:.2f} s CPU)"
+            f"   peak RSS {f['peak']:6.0f} MB (input/model {f['before']:.0f} MB)",
+            flush=True,
+        )
+    return found
+
+
 def arctrl_worker(args: argparse.Namespace) -> int:
     """The ARCtrl half, run by .venv-arctrl's Python on the files voxhub wrote."""
     folder = Path(args.folder)
@@ -333,56 +388,65 @@ def arctrl_worker(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
+    global COLUMNS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--columns", type=int, choices=sorted(SHAPES), default=12)
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs per operation")
     parser.add_argument(
         "--budget", type=float, default=120, help="seconds allowed per ARCtrl operation (0: none)"
     )
-    parser.add_argument("--skip-arctrl", action="store_true", help="time voxhub only")
+    parser.add_argument(
+        "--no-arctrl", "--skip-arctrl", action="store_true", help="time voxhub only"
+    )
     parser.add_argument("--arctrl-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--voxhub-op", choices=VOXHUB_OPS, help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    COLUMNS = SHAPES[args.columns]
     if args.arctrl_worker:
         return arctrl_worker(args)
+    if args.voxhub_op:
+        return voxhub_worker(args)
     print(f"assay table: {args.rows} rows x {len(COLUMNS)} columns")
-    results: dict[str, dict[str, tuple[float, bool]]] = {}
-    rss: dict[str, float] = {}
+    arctrl: dict[str, tuple[float, bool]] = {}
+    arctrl_rss = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        start = time.perf_counter()
-        ours = build_voxhub(args.rows)
-        print(f"voxhub: built the table in {time.perf_counter() - start:.1f} s", flush=True)
-        results["voxhub"] = run("voxhub", voxhub_ops(ours, folder), args.repeat, None, args.rows)
-        rss["voxhub"] = peak_rss_mb()
-        if not args.skip_arctrl and not ARCTRL_PYTHON.exists():
+        voxhub = run_voxhub(args, folder)
+        size = (folder / "voxhub.json").stat().st_size
+        print(f"  (ISA-JSON {size / 2**20:.0f} MB, {size / args.rows / 1024:.1f} kB/row)")
+        if not args.no_arctrl and not ARCTRL_PYTHON.exists():
             print("(no .venv-arctrl: run `make interop-arc` to compare with ARCtrl 3.2)")
-        elif not args.skip_arctrl:
-            from voxhub.isa.isajson import dumps
-
-            (folder / "voxhub.json").write_text(dumps(ours), encoding="utf-8")
-            del ours
+        elif not args.no_arctrl:
             worker = subprocess.run(
                 [str(ARCTRL_PYTHON), __file__, "--arctrl-worker", "--folder", str(folder)]
                 + ["--rows", str(args.rows), "--repeat", str(args.repeat)]
-                + ["--budget", str(args.budget)],
+                + ["--budget", str(args.budget), "--columns", str(args.columns)],
                 stdout=subprocess.PIPE,
                 text=True,
             )
             for line in worker.stdout.splitlines():
                 if line.startswith("RESULT "):
                     found = json.loads(line[len("RESULT ") :])
-                    results["arctrl"] = {k: tuple(v) for k, v in found["ops"].items()}
-                    rss["arctrl"] = found["rss"]
+                    arctrl = {k: tuple(v) for k, v in found["ops"].items()}
+                    arctrl_rss = found["rss"]
                 else:
                     print(line, flush=True)
-    print("\npeak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
-    if "arctrl" in results:
-        print("ratio arctrl / voxhub (> 1: voxhub is faster; '>' : ARCtrl ran out of budget)")
-        for op, (mine, _) in results["voxhub"].items():
-            theirs_s, finished = results["arctrl"][op]
+    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'operation':10s} {'voxhub s':>9s} {'CPU s':>6s} {'peak MB':>8s}", end="")
+    print(f" {'arctrl s':>9s} {'ratio':>7s}" if arctrl else "")
+    for op, mine in voxhub.items():
+        print(f"{op:10s} {mine['seconds']:9.2f} {mine['cpu']:6.2f} {mine['peak']:8.0f}", end="")
+        if op in arctrl:
+            theirs_s, finished = arctrl[op]
             mark = " " if finished else ">"
-            print(f"  {op:10s} {mark}{theirs_s / mine:8.1f}x")
+            print(f" {mark}{theirs_s:8.1f} {mark}{theirs_s / mine['seconds']:5.1f}x")
+        else:
+            print()
+    if arctrl:
+        print(f"arctrl peak RSS (whole run, one process): {arctrl_rss:.0f} MB")
+        print("ratio = arctrl / voxhub (> 1: voxhub is faster; '>': ARCtrl ran out of budget)")
     return 0
 
 
@@ -399,17 +463,18 @@ def run(name: str, ops: dict[str, Callable[[], Any]], repeat: int, budget: float
 
 
 def check(name: str, assay: Any, rows: int) -> None:
-    """Both libraries must read back what they wrote (first and last rows compared)."""
+    """Both libraries must read back what they wrote (first and last rows compared).
+
+    Each row's texts are compared as a sorted list: ISA-JSON comes back in ARCtrl's
+    column order (components before parameters), which need not be the order written.
+    """
     expected = [cell_values(r) for r in (0, rows - 1)]
     if name == "voxhub":
         got = voxhub_rows(assay.tables.get("Imaging"))
     else:
         got = arctrl_rows(assay.GetTable("Imaging"))
-    want = [
-        [p if k == "text" else (p[0] if k == "term" else p[0]) for k, p in vals]
-        for vals in expected
-    ]
-    if len(got) != rows or [got[0], got[-1]] != want:
+    want = [sorted(p if k == "text" else p[0] for k, p in vals) for vals in expected]
+    if len(got) != rows or [sorted(got[0]), sorted(got[-1])] != want:
         raise SystemExit(f"{name} read back a different table")
 
 

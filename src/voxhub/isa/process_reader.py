@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import NoneType
 from typing import Any
 
 from voxhub.isa.cells import (
@@ -94,11 +95,16 @@ class Catalog:
             for key in ("inputs", "outputs"):
                 for k, node in enumerate(reader.array(process, key, where)):
                     if isinstance(node, dict) and len(node) > 1:
-                        self._node(_kind_of(node), node, reader, f"{where}.{key}[{k}]")
+                        self._node(None, node, reader, f"{where}.{key}[{k}]")
 
-    def _node(self, kind: str, node: Any, reader: JsonReader, path: str) -> None:
+    def _node(self, kind: str | None, node: Any, reader: JsonReader, path: str) -> None:
+        """Register a node (``kind`` None: worked out from the node, only when it is new)."""
         node = reader.obj(node, path)
-        node_id = node.get("@id") or f"#{kind}/{reader.text(node, 'name', path)}"
+        node_id = node.get("@id")
+        if node_id and node_id in self.nodes:
+            return
+        kind = kind or _kind_of(node)
+        node_id = node_id or f"#{kind}/{reader.text(node, 'name', path)}"
         self.nodes.setdefault(node_id, (kind if kind in _KIND_LABEL else "material", node))
 
     def _protocol(self, protocol: Any, reader: JsonReader, path: str) -> None:
@@ -185,9 +191,10 @@ class _Row:
         """The ``nth`` value entry of a category (characteristic, factor or parameter value)."""
         seen = 0
         for i, entry in enumerate(entries):
-            entry = self.reader.obj(entry, f"{path}[{i}]")
-            cat = entry.get("category") or {}
-            if isinstance(cat, dict) and cat.get("@id") == category:
+            if type(entry) is not dict:
+                entry = self.reader.obj(entry, f"{path}[{i}]")
+            cat = entry.get("category")
+            if type(cat) is dict and cat.get("@id") == category:
                 if seen == nth:
                     return self.value_cell(entry, f"{path}[{i}]")
                 seen += 1
@@ -196,9 +203,8 @@ class _Row:
     def value_cell(self, entry: dict[str, Any], path: str) -> CompositeCell:
         value = entry.get("value")
         # Big tables repeat the same values: build each distinct cell once.
-        unit = entry.get("unit")
         try:
-            key = (_freeze(value), "unit" in entry, _freeze(unit))
+            key = (_key(value), "unit" in entry, _key(entry.get("unit")))
             cached = self.catalog.cells.get(key)
         except TypeError:
             key, cached = None, None
@@ -222,13 +228,32 @@ class _Row:
         return TermCell(OntologyAnnotation(self.reader.scalar(value, f"{path}.value")))
 
 
-def _freeze(value: Any) -> Any:
-    """A hashable stand-in for a small JSON value (TypeError for anything else)."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+def _key(value: Any) -> Any:
+    """A hashable stand-in for a term, unit or scalar JSON value (TypeError for others).
+
+    Only the keys a cell is made of count (a term's three, a unit's ``@id`` too), and
+    a value that is not text keeps its type: 1, 1.0 and True are equal dict keys.
+    """
+    if type(value) is str:
+        return value
+    if type(value) is dict:
+        # the common case first: a term of three texts (and an @id)
+        name = value.get("annotationValue")
+        source, accession = value.get("termSource"), value.get("termAccession")
+        if type(name) is str and type(source) is str and type(accession) is str:
+            node_id = value.get("@id")
+            if len(value) == 3 + (node_id is not None) and type(node_id) in (str, NoneType):
+                return (node_id, name, source, accession)
+        if not value.keys() <= _TERM_KEYS:
+            raise TypeError("an object with other keys is not cached")
+        return tuple(_key(value.get(k)) for k in _TERM_KEY_ORDER) + (len(value),)
     if isinstance(value, list):
         raise TypeError("lists are not cached")
-    return (type(value).__name__, value)
+    return (type(value), value)
+
+
+_TERM_KEY_ORDER = ("@id", "annotationValue", "termSource", "termAccession")
+_TERM_KEYS = frozenset(_TERM_KEY_ORDER) | {"comments", "@type"}  # (these two make no cell)
 
 
 def _io_cell(
@@ -405,6 +430,21 @@ def _ordered_ids(groups: list[list[Any]]) -> list[str]:
     return list(seen)
 
 
+def _first_entries(entries: list[Any]) -> dict[str, tuple[int, Any]]:
+    """Category id → (index, entry) of its first value entry; after anything that is not
+    an object, (index, None): :meth:`_Row.entry_cell` then reports it where it stands."""
+    found: dict[str, tuple[int, Any]] = {}
+    for i, entry in enumerate(entries):
+        if type(entry) is not dict:
+            return {k: (i, None) for k in found}
+        cat = entry.get("category")
+        if type(cat) is dict:
+            cat_id = cat.get("@id")
+            if type(cat_id) is str and cat_id not in found:
+                found[cat_id] = (i, entry)
+    return found
+
+
 def _inline_term(lists: list[list[Any]], category: str, reader: JsonReader) -> OntologyAnnotation:
     """A category's term from an entry that spells the category out."""
     for entries in lists:
@@ -479,11 +519,17 @@ def _foreign_table(name: str, rows: list[_Row], catalog: Catalog) -> ArcTable | 
         columns.append((header, [_io_cell(header, n, reader, pairs[0][0].path) for n in found]))
 
     def value_columns(kind: HeaderKind, lists: list[list[Any]]) -> None:
+        # Each row's entries indexed by category once, not searched once per column.
+        firsts = [_first_entries(entries) for entries in lists]
         for cat in _ordered_ids(lists):
             term = catalog.categories.get(cat) or _inline_term(lists, cat, pairs[0][0].reader)
             cells = []
-            for (row, _), entries in zip(pairs, lists, strict=True):
-                cells.append(row.entry_cell(entries, cat, row.path))
+            for (row, _), first, entries in zip(pairs, firsts, lists, strict=True):
+                found = first.get(cat)
+                if found is None or found[1] is None:  # none, or a malformed list: look
+                    cells.append(row.entry_cell(entries, cat, row.path))
+                else:
+                    cells.append(row.value_cell(found[1], f"{row.path}[{found[0]}]"))
             columns.append((CompositeHeader(kind, term=term), cells))
 
     def text_column(header: CompositeHeader, get: Callable[[_Row], str]) -> None:

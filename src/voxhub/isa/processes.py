@@ -26,7 +26,8 @@ such as ARCtrl resolve no ``@id`` references; ``inline=False`` writes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -38,30 +39,22 @@ from voxhub.isa.cells import (
 )
 from voxhub.isa.errors import IsaConflict
 from voxhub.isa.headers import CompositeHeader, HeaderKind, IOType
+from voxhub.isa.jsonstream import LazyList
 from voxhub.isa.jsonvalues import (
     cell_json,
     component_name,
     dumps_compact,
     header_json,
-    is_json_date,
     term_json,
     value_json,
 )
 from voxhub.isa.ontology import OntologyAnnotation
+from voxhub.isa.process_rows import CELL, Refs, RowPlan
 from voxhub.isa.table import ArcTable
 
 LAYOUT = "voxhub:tables"
-CELL = "voxhub:cell:"
 FORMAT = "voxhub:format"
 SELECTOR = "voxhub:selectorFormat"
-_PROTOCOL_KINDS = (
-    HeaderKind.PROTOCOL_REF,
-    HeaderKind.PROTOCOL_TYPE,
-    HeaderKind.PROTOCOL_DESCRIPTION,
-    HeaderKind.PROTOCOL_URI,
-    HeaderKind.PROTOCOL_VERSION,
-    HeaderKind.COMPONENT,
-)
 _NODE_KIND = {
     IOType.SOURCE_LABEL: "source",
     IOType.SAMPLE_LABEL: "sample",
@@ -72,8 +65,12 @@ _NODE_KIND = {
 _NO_TYPE = {"annotationValue": "", "termSource": "", "termAccession": ""}
 
 
+_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def _q(text: str) -> str:
-    return quote(text, safe="")
+    # most names need no quoting, and quote() is slow: a 50 000-row table has 100 000 nodes
+    return text if _SAFE.fullmatch(text) else quote(text, safe="")
 
 
 def category_id(scope: str, table: str, kind: str, column: int) -> str:
@@ -154,7 +151,8 @@ class ScopeWriter:
         self.registry = registry
         self.is_study = is_study
         self.protocols: dict[tuple[Any, ...], dict[str, Any]] = {}
-        self.processes: list[dict[str, Any]] = []
+        self._tables: list[tuple[RowPlan, list[Refs]]] = []
+        self.sources: set[str] = set()  # term sources the processes and nodes use
         self.node_ids: dict[str, None] = {}
         self.units: dict[OntologyAnnotation, dict[str, Any]] = {}
         self.characteristic_categories: list[dict[str, Any]] = []
@@ -193,15 +191,19 @@ class ScopeWriter:
 
     def value_entry(self, category: dict[str, Any], cell: CompositeCell) -> dict[str, Any]:
         if isinstance(cell, UnitizedCell):
+            self.sources.add(cell.unit.term_source_ref)
             return {
                 "category": category,
                 "value": value_json(cell.value),
                 "unit": self.unit_ref(cell.unit),
             }
         assert isinstance(cell, TermCell)
+        self.sources.add(cell.term.term_source_ref)
         return {"category": category, "value": term_json(cell.term)}
 
     def add_table(self, table: ArcTable) -> None:
+        """Register the table's protocols and nodes now; its processes are made when the
+        document is written (:class:`LazyList`), once every node has all its values."""
         name = table.name
         if any(t["name"] == name for t in self.layout):
             raise IsaConflict(f"{self.scope}: two tables are named '{name}'")
@@ -225,14 +227,14 @@ class ScopeWriter:
                         "factorType": term_json(h.column_term),
                     }
                 )
-        for r, row in enumerate(table.iter_rows()):
-            self.processes.append(self._process(table, r, row))
+        plan = RowPlan(self, table)
+        # What each row's process refers to: its protocol and its input/output nodes.
+        refs = [plan.register(row) for row in table.iter_rows()]
+        self._tables.append((plan, refs))
 
-    def _protocol(
-        self, table: ArcTable, row: tuple[CompositeCell, ...], fallback: dict[int, CompositeCell]
-    ) -> str:
+    def protocol_id(self, table: ArcTable, cols: list[int], row: tuple[CompositeCell, ...]) -> str:
+        """The id of the protocol a row executes (its protocol columns' cells)."""
         headers = table.headers
-        cols = [c for c, h in enumerate(headers) if h.kind in _PROTOCOL_KINDS]
         key = (table.name, tuple(row[c] for c in cols))
         found = self.protocols.get(key)
         if found is not None:
@@ -251,8 +253,7 @@ class ScopeWriter:
             elif kind is HeaderKind.PROTOCOL_TYPE:
                 if isinstance(cell, TermCell):
                     protocol["protocolType"] = term_json(cell.term)
-                else:
-                    fallback[c] = cell
+                    self.sources.add(cell.term.term_source_ref)
             elif kind is HeaderKind.PROTOCOL_DESCRIPTION:
                 protocol["description"] = cell.text
             elif kind is HeaderKind.PROTOCOL_URI:
@@ -288,14 +289,19 @@ class ScopeWriter:
         }
         return pid
 
-    def _node(
+    def slim_protocol(self, pid: str) -> dict[str, Any]:
+        return self._slim[pid]
+
+    def node_id(
         self,
         header: CompositeHeader,
         cell: CompositeCell,
         key: str,
         values: list[tuple[dict[str, Any], CompositeCell]],
-    ) -> dict[str, Any]:
-        """The (shared) node for an Input/Output cell with its characteristic or factor values."""
+        entries: list[dict[str, Any]],
+    ) -> str:
+        """The id of the (shared) node for an Input/Output cell with its characteristic or
+        factor values (``entries``: their JSON)."""
         io = header.io_type
         assert io is not None
         kind = _NODE_KIND.get(io.label, "material")
@@ -310,8 +316,8 @@ class ScopeWriter:
                 out["characteristics"] = []
                 if kind == "sample":
                     out["factorValues"] = []
-            if values:
-                out[key] = [self.value_entry(cat, c) for cat, c in values]
+            if entries:
+                out[key] = list(entries)
             comments = []
             if isinstance(cell, DataCell) and self.notes:
                 if cell.format:
@@ -325,68 +331,18 @@ class ScopeWriter:
         parts = (cell, tuple((cat["@id"], c) for cat, c in values))
         node_id = self.registry.node(kind, cell.text, parts, body)
         self.node_ids[node_id] = None
-        node = self.registry.nodes[node_id]
+        return node_id
+
+    def node_json(self, node_id: str) -> dict[str, Any]:
+        """A node as a process names it: whole, or by ``@id``."""
         # Studies have no dataFiles list: their data nodes always travel inline.
-        if self.inline or (kind == "data" and self.is_study):
-            return node
+        if self.inline or (self.is_study and self.registry.kinds[node_id] == "data"):
+            return self.registry.nodes[node_id]
         return {"@id": node_id}
 
-    def _process(self, table: ArcTable, r: int, row: tuple[CompositeCell, ...]) -> dict[str, Any]:
-        headers = table.headers
-        fallback: dict[int, CompositeCell] = {}
-        pid = self._protocol(table, row, fallback)
-        process: dict[str, Any] = {
-            "@id": f"#process/{_q(self.scope)}/{_q(table.name)}/{r}",
-            "name": f"{table.name}_{r}",
-            "executesProtocol": self._slim[pid] if self.inline else {"@id": pid},
-        }
-        params, comments = [], []
-        characteristics: list[tuple[dict[str, Any], CompositeCell]] = []
-        factors: list[tuple[dict[str, Any], CompositeCell]] = []
-        io = {h.kind: (c, h) for c, h in enumerate(headers) if h.is_io}
-        in_col, out_col = io.get(HeaderKind.INPUT), io.get(HeaderKind.OUTPUT)
-        input_ok = in_col is not None and not row[in_col[0]].is_empty
-        output_ok = out_col is not None and not row[out_col[0]].is_empty
-        input_holds = input_ok and not in_col[1].is_data_column  # type: ignore[index]
-        output_sample = output_ok and out_col[1].io_type == IOType.sample()  # type: ignore[index]
-        for c, (h, cell) in enumerate(zip(headers, row, strict=True)):
-            kind = h.kind
-            if cell.is_empty or kind in _PROTOCOL_KINDS or h.is_io:
-                continue
-            if kind is HeaderKind.PARAMETER:
-                cat = self.category_ref(table.name, "parameter", c, h.term)  # type: ignore[arg-type]
-                params.append(self.value_entry(cat, cell))
-            elif kind is HeaderKind.CHARACTERISTIC and input_holds:
-                cat = self.category_ref(table.name, "characteristic", c, h.term)  # type: ignore[arg-type]
-                characteristics.append((cat, cell))
-            elif kind is HeaderKind.FACTOR and output_sample:
-                cat = self.category_ref(table.name, "factor", c, h.term)  # type: ignore[arg-type]
-                factors.append((cat, cell))
-            elif kind is HeaderKind.PERFORMER:
-                process["performer"] = cell.text
-            elif kind is HeaderKind.DATE and is_json_date(cell.text):
-                process["date"] = cell.text
-            elif kind is HeaderKind.COMMENT:
-                comments.append({"name": h.text, "value": cell.text})
-            else:
-                fallback[c] = cell
-        process["parameterValues"] = params  # empty or not: isatools' validator needs it
-        # Both lists always, empty or not: isatools' validator needs the keys.
-        process["inputs"], process["outputs"] = [], []
-        if input_ok:
-            c, h = in_col  # type: ignore[misc]
-            process["inputs"] = [self._node(h, row[c], "characteristics", characteristics)]
-        if output_ok:
-            c, h = out_col  # type: ignore[misc]
-            process["outputs"] = [self._node(h, row[c], "factorValues", factors)]
-        if self.notes:
-            comments += [
-                {"name": f"{CELL}{c}", "value": dumps_compact(cell_json(cell))}
-                for c, cell in sorted(fallback.items())
-            ]
-        if comments:
-            process["comments"] = comments
-        return process
+    def _processes(self) -> Iterator[dict[str, Any]]:
+        for plan, refs in self._tables:
+            yield from plan.processes(refs)
 
     def parts(self) -> dict[str, Any]:
         """The scope's ISA-JSON fields (materials, protocols, processSequence ...)."""
@@ -400,7 +356,7 @@ class ScopeWriter:
         data = [n for n in nodes if kinds[n["@id"]] == "data"]
         parts: dict[str, Any] = {
             "materials": materials,
-            "processSequence": self.processes,
+            "processSequence": LazyList(self._processes, sum(len(r) for _, r in self._tables)),
             "characteristicCategories": self.characteristic_categories,
             "unitCategories": list(self.units.values()),
         }

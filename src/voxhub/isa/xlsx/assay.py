@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from voxhub.isa.errors import InvalidIsa, IsaReadError
+from voxhub.isa.gcpause import without_gc
 from voxhub.isa.model import ArcAssay
 from voxhub.isa.ontology import OntologyAnnotation
 from voxhub.isa.xlsx.annotation_table import read_table_sheets, table_sheets, write_table_sheets
@@ -101,6 +102,7 @@ def metadata_sheet(wb: Workbook, names: Sequence[str]) -> str | None:
     return next((s for s in wb.sheet_names if s not in tables), None)
 
 
+@without_gc
 def write_assay(assay: ArcAssay, existing: bytes | None = None, source: str = "") -> bytes:
     """The assay workbook; with ``existing``, update it and keep what voxhub does not own."""
     wb = Workbook.read(existing, source) if existing else Workbook.new()
@@ -116,6 +118,7 @@ def write_assay(assay: ArcAssay, existing: bytes | None = None, source: str = ""
     return wb.to_bytes()
 
 
+@without_gc
 def read_assay(data: bytes, source: str, identifier: str | None = None) -> ArcAssay:
     """Read an assay workbook; ``identifier`` (the folder name) fills in a missing one."""
     wb = Workbook.read(data, source)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from voxhub.isa.errors import InvalidIsa, IsaReadError
+from voxhub.isa.gcpause import without_gc
 from voxhub.isa.model import ArcAssay, ArcStudy
 from voxhub.isa.xlsx.annotation_table import read_table_sheets, write_table_sheets
 from voxhub.isa.xlsx.assay import assay_rows, metadata_sheet, read_assays
@@ -134,6 +135,7 @@ def split_study_blocks(sections: Sequence[Section]) -> list[list[Section]]:
     return blocks
 
 
+@without_gc
 def write_study(
     study: ArcStudy, assays: Sequence[ArcAssay], existing: bytes | None = None, source: str = ""
 ) -> bytes:
@@ -145,6 +147,7 @@ def write_study(
     return wb.to_bytes()
 
 
+@without_gc
 def read_study(data: bytes, source: str, identifier: str | None = None) -> StudyBlock:
     wb = Workbook.read(data, source)
     try:
