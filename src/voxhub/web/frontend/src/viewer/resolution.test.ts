@@ -37,12 +37,4 @@ describe("MotionScale", () => {
     expect(steps[steps.length - 1]).toBeLessThan(Math.max(...steps));
   });
 
-  it("keeps the learnt step across movements but forgets the interval", () => {
-    const m = new MotionScale();
-    for (let i = 0; i < 4; i++) m.observe(100);
-    const step = m.step;
-    m.settle();
-    expect(m.interval).toBe(0);
-    expect(m.step).toBe(step);
-  });
 });

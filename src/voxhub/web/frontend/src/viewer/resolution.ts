@@ -29,7 +29,7 @@ export class MotionScale {
   readonly scales: number[];
   /** Index into `scales` for the next moving frame. */
   step = 0;
-  /** Smoothed interval between frames of one movement (ms), 0 before the first. */
+  /** Smoothed time a moving frame takes (ms), 0 before the first; kept across movements. */
   interval = 0;
   #slowMs: number;
   #fastMs: number;
@@ -50,7 +50,7 @@ export class MotionScale {
     return this.scales[this.step];
   }
 
-  /** The time between two consecutive frames of one movement. */
+  /** How long one frame drawn while moving took (until the next animation frame). */
   observe(intervalMs: number): void {
     this.interval = this.interval ? this.interval * 0.7 + intervalMs * 0.3 : intervalMs;
     this.#fastRun = intervalMs < this.#fastMs ? this.#fastRun + 1 : 0;
@@ -65,10 +65,5 @@ export class MotionScale {
     }
     this.#sinceStep = 0;
     this.#fastRun = 0;
-  }
-
-  /** The movement ended: the next one starts from the learnt step with a fresh interval. */
-  settle(): void {
-    this.interval = 0;
   }
 }

@@ -90,7 +90,6 @@ export class ViewController {
   #step = 0;
   #lastChange = -Infinity;
   #settleTimer: ReturnType<typeof setTimeout> | null = null;
-  #wasMoving = false;
 
   constructor(
     readonly info: DatasetInfo,
@@ -182,8 +181,6 @@ export class ViewController {
         return;
       }
       this.#settleTimer = null;
-      this.motionScale.settle();
-      this.#wasMoving = false;
       if (this.#step !== 0) {
         this.#step = 0;
         this.#applyScale();
@@ -250,22 +247,21 @@ export class ViewController {
 
   #frame(time: number): void {
     this.#scheduled = false;
-    const previous = this.#lastFrame;
-    if (previous) this.frameTimes.push(time - previous);
+    if (this.#lastFrame) this.frameTimes.push(time - this.#lastFrame);
     if (this.frameTimes.length > 10000) this.frameTimes.splice(0, 5000);
     this.#lastFrame = time;
     if (!this.#dirty) return;
     this.#dirty = false;
     const moving = performance.now() - this.#lastChange < this.#quietMs();
-    // Only the gap between two frames of one movement says how long a frame takes.
-    if (moving && this.#wasMoving && previous) this.motionScale.observe(time - previous);
-    this.#wasMoving = moving;
     const step = moving ? this.motionScale.step : 0;
     if (step !== this.#step) {
       this.#step = step;
       this.#applyScale();
     }
     this.render();
+    // How long a moving frame takes: the next animation frame comes when this one is through
+    // the pipeline (drawn, rasterised, composited), however often the state changes.
+    if (moving) requestAnimationFrame((next) => this.motionScale.observe(next - time));
   }
 
   /** Build the frame's plane list and wanted chunks; draw what is loaded. */
