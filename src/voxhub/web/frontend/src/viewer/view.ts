@@ -89,6 +89,8 @@ export class ViewController {
   readonly motionScale = new MotionScale();
   #step = 0;
   #lastChange = -Infinity;
+  /** `#lastChange` as of the last drawn frame. */
+  #drawnChange = -Infinity;
   #settleTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -252,8 +254,11 @@ export class ViewController {
     this.#lastFrame = time;
     if (!this.#dirty) return;
     this.#dirty = false;
-    const moving = performance.now() - this.#lastChange < this.#quietMs();
-    const step = moving ? this.motionScale.step : 0;
+    // A frame that draws a new state is a moving one; frames for arriving chunks keep the
+    // scale in use (the settle timer brings full resolution back).
+    const moving = this.#lastChange > this.#drawnChange;
+    this.#drawnChange = this.#lastChange;
+    const step = moving ? this.motionScale.step : this.#step;
     if (step !== this.#step) {
       this.#step = step;
       this.#applyScale();
@@ -271,7 +276,7 @@ export class ViewController {
     // takes all loaded tiles at once: every extra frame costs a whole rasterisation, which
     // (measured under SwiftShader) kept the first complete frame waiting seconds after the
     // last chunk had arrived, one 6 ms upload slice per slow frame.
-    this.renderer.uploadMs = performance.now() - this.#lastChange < this.#quietMs() ? 6 : Infinity;
+    this.renderer.uploadMs = this.#step !== 0 || performance.now() - this.#lastChange < SETTLE_MS ? 6 : Infinity;
     const wanted: ChunkRequest[] = [];
     const coarse: ChunkRequest[] = [];
     const prefetch: ChunkRequest[] = [];
