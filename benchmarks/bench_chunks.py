@@ -147,7 +147,7 @@ def main() -> None:
             print(
                 f"concurrency {connections:2}: voxhub {ours[0]:8.0f} req/s p99 {ours[1]:6.2f} ms | "
                 f"nginx {peer[0]:8.0f} req/s p99 {peer[1]:6.2f} ms | "
-                f"ratio {ours[0] / peer[0]:.2f}x (target >= 0.5x)"
+                f"ratio {ours[0] / peer[0]:.2f}x (target >= 0.5x), load {os.getloadavg()[0]:.1f}"
             )
     finally:
         nginx.terminate()

@@ -290,6 +290,7 @@ def test_permissions(client, hub, msi, outsider_token, tmp_path):
     assert np.array_equal(json_of(public), CUBE[:, :, 1])
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_metadata_trees(client, msi):
     """Children under OpenMSI's default ``childKey``, ``_children``."""
     tree = json_of(get(client, msi, "qmetadata", mtype="file"))
@@ -320,6 +321,7 @@ def test_metadata_trees(client, msi):
     assert "depth" in get(client, msi, "qmetadata", mtype="file", depth="deep").json()["detail"]
 
 
+@pytest.mark.storages  # MSI datasets on the data folder and on S3
 def test_imported_analysis_is_addressable(client, msi):
     image = json_of(get(client, msi, "qslice", dataIndex=None, anaIndex=0, mz="2"))
     assert np.array_equal(image, CUBE[:, :, PEAKS[2]])

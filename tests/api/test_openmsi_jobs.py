@@ -45,6 +45,7 @@ def analyse(client, hub, auth, kind, parameters=None, identifier=None, **address
     return job["result"]
 
 
+@pytest.mark.storages  # results published into the data folder and into the bucket
 def test_analyses_store_results_with_a_provenance_chain(client, hub, auth):
     tic = analyse(client, hub, auth, "tic_normalize", identifier="tic")
     assert tic == {"anaIndex": 1, "anaIdentifier": "tic", "outputs": ["normalized", "tic"]}

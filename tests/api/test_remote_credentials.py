@@ -202,3 +202,13 @@ def test_bad_requests_are_4xx_json(world):
     assert bare.status_code == 201 and bare.json()["urlPrefix"] == f"{host}/"  # not host.evil
     again = client.post(CREDENTIALS, json=good, headers=auth(tokens["admin"]))
     assert again.status_code == 409 and again.json()["error"] == "credential_exists"
+    # a prefix names whole path segments: ".../lab" is ".../lab/", never ".../lab-other/"
+    segment = client.post(CREDENTIALS, json={**good, "name": "seg", "urlPrefix": f"{host}/lab"},
+                          headers=auth(tokens["admin"]))  # fmt: skip
+    assert segment.status_code == 201 and segment.json()["urlPrefix"] == f"{host}/lab/"
+    lab_id = next(i for i, n in hub.index.snapshot().organizations.items() if n == "lab")
+    hub.index.refresh(force=True)  # drops the credentials this process decrypted before
+    used = {u: hub.remote.credentials_for(lab_id, None, u)[0]
+            for u in (f"{host}/lab", f"{host}/lab/x", f"{host}/lab-other/x")}  # fmt: skip
+    assert used[f"{host}/lab"] == used[f"{host}/lab/x"] == segment.json()["id"]
+    assert used[f"{host}/lab-other/x"] == bare.json()["id"]

@@ -6,19 +6,21 @@ local storage alone, unlike ``test_zarr.py``.
 
 import asyncio
 import os
+import threading
 
 from tests.helpers import add_dataset
 
+from voxhub.api import zarr
 from voxhub.api.app import create_app
 
 
-def _get(app, path, extensions):
+def _get(app, path, extensions, headers=()):
     """One GET through the ASGI app as a server offering ``extensions`` would send it."""
     scope = {
         "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
         "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
-        "query_string": b"", "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1),
-        "server": ("testserver", 80), "extensions": extensions,
+        "query_string": b"", "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 1), "server": ("testserver", 80), "extensions": extensions,
     }  # fmt: skip
     sent = []
 
@@ -51,3 +53,32 @@ def test_a_large_chunk_is_handed_to_the_server_and_a_small_one_sent_at_once(hub)
     small = _get(app, "/zarr/lab/open/color/zarr.json", {"http.response.pathsend": {}})
     assert [m["type"] for m in small[1:]] == ["http.response.body"]
     assert small[1]["body"] == (folder.parent / "zarr.json").read_bytes()
+
+
+def test_the_file_is_looked_at_off_the_event_loop(hub, monkeypatch):
+    """A slow disk (a stat or read that hangs) must not stall the loop's other requests."""
+    add_dataset(hub, "lab", "open", public=True)
+    threads = []
+    look = zarr._look
+
+    def recording(path, read_small):
+        threads.append(threading.current_thread())
+        return look(path, read_small)
+
+    monkeypatch.setattr(zarr, "_look", recording)
+    app = create_app(hub)
+    for key in ("color/zarr.json", "color/1/zarr.json"):
+        sent = _get(app, f"/zarr/lab/open/{key}", {"http.response.pathsend": {}})
+        assert sent[0]["status"] == 200
+    assert len(threads) == 2
+    assert all(t is not threading.main_thread() for t in threads)  # asyncio.run's loop thread
+
+
+def test_an_unknown_range_unit_gets_a_large_file_whole(hub):
+    add_dataset(hub, "lab", "open", public=True)
+    large = hub.settings.binary_data / "lab" / "open" / "color" / "1" / "large-chunk"
+    large.write_bytes(os.urandom(100_000))
+    scope_headers = [(b"range", b"items=0-3")]
+    sent = _get(create_app(hub), "/zarr/lab/open/color/1/large-chunk", {}, scope_headers)
+    assert sent[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == large.read_bytes()

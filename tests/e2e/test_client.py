@@ -125,3 +125,18 @@ def test_cli_login_download_and_bad_input(server, tmp_path):
     )  # fmt: skip
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "--box must be 6" in bad.stderr
+
+
+def test_remote_credentials_through_the_client(client):
+    """An admin's credentials of remote sources: added, listed without the secret, rotated,
+    removed; a removed one is a NotFound like any missing thing."""
+    added = client.add_remote_credential("bucket", "https://data.example.org/lab", {"token": "t-1"})
+    assert added["kind"] == "bearer" and added["urlPrefix"] == "https://data.example.org/lab/"
+    listed = client.remote_credentials()
+    assert [c["name"] for c in listed] == ["bucket"] and "t-1" not in str(listed + [added])
+    rotated = client.rotate_remote_credential(added["id"], {"username": "u", "password": "p"})
+    assert rotated["kind"] == "basic" and "p" not in rotated.values()
+    client.remove_remote_credential(added["id"])
+    assert client.remote_credentials() == []
+    with pytest.raises(NotFound):
+        client.remove_remote_credential(added["id"])

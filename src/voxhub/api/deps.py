@@ -48,14 +48,17 @@ def presented_token(request: Request) -> str | None:
 
 def get_principal(request: Request) -> Principal:
     """Who is asking; cached on the request so several checks cost one lookup."""
-    cached = getattr(request.state, "principal", None)
+    # request.state's dict itself: getattr on State raises (and formats) AttributeError
+    # for the first lookup of every request, a cost the /zarr hot path pays per chunk
+    state = request.scope.setdefault("state", {})
+    cached: Principal | None = state.get("principal")
     if cached is not None:
         return cached
     hub = get_hub(request)
     principal = hub.authenticator.from_token(presented_token(request))
     for resolver in getattr(request.app.state, "principal_resolvers", ()):
         principal = resolver(request, principal)
-    request.state.principal = principal
+    state["principal"] = principal
     return principal
 
 

@@ -55,10 +55,11 @@ class CredentialInfo:
 def check_prefix(prefix: str, allowed: AllowedHosts) -> str:
     """``prefix`` as credentials are matched against it, after the SSRF guard's URL check.
 
-    It names a host and a path that ends in ``/`` when it has no deeper path:
-    ``https://host`` would otherwise also match ``https://host.attacker.org/``
-    and hand the secret to another host. Dot segments are refused, since the
-    HTTP client would resolve them to a path outside the prefix.
+    It always ends in ``/``, so it names whole path segments: ``https://host``
+    would otherwise also match ``https://host.attacker.org/``, and a path-style
+    bucket ``https://s3.example.org/lab`` also ``…/lab-other/``, handing the
+    secret to someone else. Dot segments are refused, since the HTTP client
+    would resolve them to a path outside the prefix.
     """
     check_remote_url(prefix, allowed)
     parts = urlsplit(prefix)
@@ -66,7 +67,7 @@ def check_prefix(prefix: str, allowed: AllowedHosts) -> str:
         raise InvalidInput("a credential prefix is scheme://host/path, without query or fragment")
     if any(segment in (".", "..") for segment in parts.path.split("/")):
         raise InvalidInput("a credential prefix may not hold . or .. segments")
-    return prefix if parts.path else prefix + "/"
+    return prefix if prefix.endswith("/") else prefix + "/"
 
 
 def check_credential_name(name: str) -> str:

@@ -190,8 +190,9 @@ class RemoteSources:
     ) -> tuple[int | None, Credentials | None]:
         """(row id, credentials) a read of ``url`` uses: the dataset's, else the org's."""
         best: tuple[int, int, Credentials] | None = None  # (rank, id, credentials)
+        folder = url.rstrip("/") + "/"  # prefixes end in "/": the folder itself matches too
         for row_id, row_dataset, prefix, credentials in self._rows(organization_id):
-            if not url.startswith(prefix):
+            if not folder.startswith(prefix):
                 continue
             if row_dataset is not None and row_dataset != dataset_id:
                 continue

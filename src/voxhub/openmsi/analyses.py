@@ -4,8 +4,11 @@ An analysis is a folder ``<dataset>/analyses/<position>/`` (arrays and
 ``provenance.json``, see ``voxhub.arrays.msi.results``) and a row in
 ``msi_analyses``. Folders that reached the data folder some other way (an
 import, a copied dataset) are registered the first time they are looked for.
-New results are written in staging and published with one rename, so a
-failed analysis leaves nothing behind.
+New results are written in staging and published at once through the
+dataset's ``DataStore`` (a rename in the data folder; on S3 the objects and a
+marker written last), so a failed analysis leaves nothing behind. Listing and
+opening them goes through the same store, so S3-hosted datasets have their
+analyses too.
 """
 
 from __future__ import annotations
@@ -19,14 +22,17 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zarr.storage import StorePath
 
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.msi.cube import CubeView
 from voxhub.arrays.msi.results import (
     ANALYSES,
+    PROVENANCE,
     Input,
     Provenance,
     open_output,
+    parse_provenance,
     read_provenance,
     result_positions,
     software_versions,
@@ -43,7 +49,8 @@ from voxhub.openmsi.analysis_kinds import get_kind
 from voxhub.openmsi.errors import AnalysisNotFound, BadParameter
 from voxhub.openmsi.targets import Target
 from voxhub.storage.errors import AlreadyExists
-from voxhub.storage.local import publish, staging_folder
+from voxhub.storage.local import staging_folder
+from voxhub.storage.store import DataStore, LocalDataStore
 
 log = logging.getLogger("voxhub.openmsi")
 
@@ -63,7 +70,7 @@ class AnalysisInfo:
     software: dict[str, str]
     created: datetime
     job_id: int | None
-    folder: Path
+    folder: Path | StorePath  # on disk, or its place in the dataset's bucket
 
     @classmethod
     def of(cls, row: MsiAnalysis, entry: DatasetEntry) -> AnalysisInfo:
@@ -79,13 +86,46 @@ class AnalysisInfo:
             software=dict(row.software),
             created=row.created,
             job_id=row.job_id,
-            folder=entry.path / ANALYSES / str(row.position),
+            folder=_folder(entry, row.position),
         )
 
     def cube_outputs(self) -> list[str]:
         """Outputs with three axes, the primary one first (``viewerOption`` picks among them)."""
         cubes = [name for name in self.outputs if name in self.axes or name == self.primary]
         return sorted(cubes, key=lambda name: name != self.primary)
+
+
+def _stored(entry: DatasetEntry) -> tuple[DataStore, str]:
+    """The dataset's store and its analyses' key (``<org>/<name>/analyses``)."""
+    if entry.storage is not None:
+        return entry.storage, f"{entry.key}/{ANALYSES}"
+    # no store of the hub's (held elsewhere): its folder, as the catalog names it
+    return LocalDataStore(entry.path.parent, entry.path.parent), f"{entry.path.name}/{ANALYSES}"
+
+
+def _folder(entry: DatasetEntry, position: int) -> Path | StorePath:
+    storage, root = _stored(entry)
+    key = f"{root}/{position}"
+    return storage.local_path(key) or StorePath(storage.zarr_store, key)
+
+
+def _positions(entry: DatasetEntry) -> list[int]:
+    """Positions holding a provenance record, ascending."""
+    storage, root = _stored(entry)
+    local = storage.local_path(root)
+    if local is not None:
+        return result_positions(local.parent)
+    names = [n for n in storage.list_dir(root) if n.isdigit()]
+    return sorted(int(n) for n in names if storage.exists(f"{root}/{n}/{PROVENANCE}"))
+
+
+def _provenance(entry: DatasetEntry, position: int) -> Provenance:
+    storage, root = _stored(entry)
+    local = storage.local_path(f"{root}/{position}")
+    if local is not None:
+        return read_provenance(local)
+    key = f"{root}/{position}/{PROVENANCE}"
+    return parse_provenance(storage.read(key), key.rsplit("/", 1)[0])
 
 
 def _row(entry: DatasetEntry, position: int, record: Provenance, job_id: int | None) -> MsiAnalysis:
@@ -116,11 +156,11 @@ def sync(session: Session, entry: DatasetEntry) -> list[MsiAnalysis]:
     known = {row.position for row in rows}
     identifiers = {row.identifier for row in rows}
     added = False
-    for position in result_positions(entry.path):
+    for position in _positions(entry):
         if position in known:
             continue  # indexed already: its record is not read again
         try:
-            record = read_provenance(entry.path / ANALYSES / str(position))
+            record = _provenance(entry, position)
         except BadMetadata as exc:  # one broken folder must not hide the others
             log.warning("%s: analysis %d skipped: %s", entry.path, position, exc)
             continue
@@ -226,20 +266,18 @@ def run_analysis(
         axes=result.labels,
     )
     layout = MsiLayout(zarr_format=hub.settings.zarr_format)
-    root = entry.path / ANALYSES
+    storage, root = _stored(entry)
     with staging_folder(hub.settings.staging) as staging:
         built = staging / "result"
         write_results(built, record, result.outputs, axes=result.axes, layout=layout)
         for _attempt in range(20):  # another analysis may take the position first
             taken = [i.position for i in list_analyses(hub, entry)]
-            taken += (
-                [int(p.name) for p in root.iterdir() if p.name.isdigit()] if root.is_dir() else []
-            )
+            taken += [int(name) for name in storage.list_dir(root) if name.isdigit()]
             position = max(taken, default=-1) + 1
             named = replace(record, identifier=identifier or f"{kind.name}_{position}")
             write_provenance(built, named)
             try:
-                publish(built, root / str(position))
+                storage.publish(built, f"{root}/{position}")
             except AlreadyExists:
                 continue
             break

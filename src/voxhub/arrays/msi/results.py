@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import zarr
+from zarr.storage import StorePath
 
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.msi.store import MsiLayout, MsiMetadata, open_msi_store, write_msi_cube
@@ -146,9 +147,10 @@ def write_provenance(folder: Path, record: Provenance) -> None:
 
 def read_provenance(folder: Path) -> Provenance:
     try:
-        return Provenance.from_json(json.loads((folder / PROVENANCE).read_text()))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = (folder / PROVENANCE).read_bytes()
+    except OSError as exc:
         raise BadMetadata(f"{folder}: no readable {PROVENANCE} ({exc})") from None
+    return parse_provenance(data, str(folder))
 
 
 def result_positions(dataset_dir: Path) -> list[int]:
@@ -171,8 +173,26 @@ def list_results(dataset_dir: Path) -> list[tuple[int, Provenance]]:
     ]
 
 
-def open_output(folder: Path, name: str) -> Any:
-    """An output as a zarr array, or for three-axis outputs its ``MsiStore``."""
+def parse_provenance(data: bytes | None, where: str) -> Provenance:
+    """The record of ``provenance.json`` read from any store (``None``: missing)."""
+    try:
+        if data is None:
+            raise OSError("missing")
+        return Provenance.from_json(json.loads(data))
+    except (OSError, ValueError) as exc:
+        raise BadMetadata(f"{where}: no readable {PROVENANCE} ({exc})") from None
+
+
+def open_output(folder: Path | StorePath, name: str) -> Any:
+    """An output as a zarr array, or for three-axis outputs its ``MsiStore``; ``folder``
+    is the analysis folder on disk or its place in any zarr store (an S3 bucket)."""
+    if isinstance(folder, StorePath):
+        place = folder / check_output_name(name)
+        try:
+            found = zarr.open(store=place, mode="r")
+        except (FileNotFoundError, ValueError, KeyError):
+            raise BadMetadata(f"{folder.path}: output {name!r} is missing") from None
+        return open_msi_store(place) if isinstance(found, zarr.Group) else found
     path = folder / check_output_name(name)
     if not path.exists():
         raise BadMetadata(f"{folder.name}: output {name!r} is missing on disk")
@@ -204,6 +224,7 @@ __all__ = [
     "check_output_name",
     "list_results",
     "open_output",
+    "parse_provenance",
     "read_provenance",
     "result_positions",
     "software_versions",

@@ -146,7 +146,29 @@ def _function_step(table: dict[str, FunctionSpec], what: str) -> classmethod[Any
 
 
 @dataclass(frozen=True)
-class DualTransform(_Transformation):
+class _FunctionStep(_Transformation):
+    """Dual and single transforms: ``operation`` from a function table, with kwargs."""
+
+    if TYPE_CHECKING:  # fields of both subclasses (declared there, in their order)
+        operation: str
+        kwargs: tuple[tuple[str, Any], ...]
+        kind: str
+
+    def _check_function(self, table: dict[str, FunctionSpec], kinds: tuple[str, str]) -> None:
+        """``__post_init__`` of the function steps: a known operation and kind, parsed kwargs."""
+        operation, kind, kwargs = self.operation, self.kind, self.kwargs
+        if operation not in table:
+            raise BadOperation(f"unknown {kinds[0]} operation {operation!r}")
+        if kind not in kinds:
+            raise BadOperation(f"kind must be {kinds[0]} or {kinds[1]}, not {kind!r}")
+        if isinstance(kwargs, Mapping):
+            parsed = default_parser().kwargs(kwargs, table[operation], operation, "step")
+            object.__setattr__(self, "kwargs", parsed)
+        self._post()
+
+
+@dataclass(frozen=True)
+class DualTransform(_FunctionStep):
     """``arithmetic`` / ``dualDataTransform``: ``operation(x1, x2)``; both default to the input."""
 
     name: ClassVar[str] = "dualDataTransform"
@@ -163,17 +185,7 @@ class DualTransform(_Transformation):
     parse_extra = _function_step(DUAL, "dualDataTransform")
 
     def __post_init__(self) -> None:
-        if self.operation not in DUAL:
-            raise BadOperation(f"unknown dualDataTransform operation {self.operation!r}")
-        if self.kind not in ("dualDataTransform", "arithmetic"):
-            raise BadOperation(f"kind must be dualDataTransform or arithmetic, not {self.kind!r}")
-        if isinstance(self.kwargs, Mapping):
-            object.__setattr__(
-                self,
-                "kwargs",
-                default_parser().kwargs(self.kwargs, DUAL[self.operation], self.operation, "step"),
-            )
-        self._post()
+        self._check_function(DUAL, ("dualDataTransform", "arithmetic"))
 
     def to_dict(self) -> dict[str, Any]:
         out = self._common_dict(self.kind)
@@ -204,7 +216,7 @@ class DualTransform(_Transformation):
 
 
 @dataclass(frozen=True)
-class SingleTransform(_Transformation):
+class SingleTransform(_FunctionStep):
     """``singleDataTransform`` / ``scale``: ``operation(x1, **kwargs)``."""
 
     name: ClassVar[str] = "singleDataTransform"
@@ -220,19 +232,7 @@ class SingleTransform(_Transformation):
     parse_extra = _function_step(SINGLE, "singleDataTransform")
 
     def __post_init__(self) -> None:
-        if self.operation not in SINGLE:
-            raise BadOperation(f"unknown singleDataTransform operation {self.operation!r}")
-        if self.kind not in ("singleDataTransform", "scale"):
-            raise BadOperation(f"kind must be singleDataTransform or scale, not {self.kind!r}")
-        if isinstance(self.kwargs, Mapping):
-            object.__setattr__(
-                self,
-                "kwargs",
-                default_parser().kwargs(
-                    self.kwargs, SINGLE[self.operation], self.operation, "step"
-                ),
-            )
-        self._post()
+        self._check_function(SINGLE, ("singleDataTransform", "scale"))
 
     def to_dict(self) -> dict[str, Any]:
         out = self._common_dict(self.kind)
