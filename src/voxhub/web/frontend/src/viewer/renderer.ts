@@ -115,7 +115,10 @@ function missingRects(plane: PlaneId, level: DrawLevel, mosaic: Mosaic): number[
 
 export class Renderer {
   readonly gl: WebGL2RenderingContext;
-  /** Milliseconds of tile uploads per frame at most (at least one tile per frame is uploaded). */
+  /**
+   * Milliseconds of tile uploads per frame at most (at least one tile per frame is uploaded);
+   * Infinity uploads all that is loaded (the view sets it while still, see `ViewController.render`).
+   */
   uploadMs = 6;
   stats = { frames: 0, uploads: 0, uploadedBytes: 0, drawCalls: 0, textures: 0, textureBytes: 0 };
   #programs = new Map<ProgramKind, Program>();

@@ -271,6 +271,11 @@ export class ViewController {
   /** Build the frame's plane list and wanted chunks; draw what is loaded. */
   render(): void {
     if (!this.levels.size) return;
+    // Uploads are spread over frames only while moving, to keep motion smooth. A still view
+    // takes all loaded tiles at once: every extra frame costs a whole rasterisation, which
+    // (measured under SwiftShader) kept the first complete frame waiting seconds after the
+    // last chunk had arrived, one 6 ms upload slice per slow frame.
+    this.renderer.uploadMs = performance.now() - this.#lastChange < this.#quietMs() ? 6 : Infinity;
     const wanted: ChunkRequest[] = [];
     const coarse: ChunkRequest[] = [];
     const prefetch: ChunkRequest[] = [];
