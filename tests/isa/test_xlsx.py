@@ -342,3 +342,25 @@ def test_free_text_columns_of_one_name_may_repeat_as_in_arctrl():
     with pytest.raises(Exception, match="duplicate|already"):
         table.add_column(CompositeHeader.comment("c"), [CompositeCell.create_free_text("1")])
         table.add_column(CompositeHeader.comment("c"), [CompositeCell.create_free_text("2")])
+
+
+def test_new_workbooks_share_strings_and_existing_shared_strings_stay_as_they_are():
+    written = write_assay(assay_with(measure_table()))
+    fresh = zipfile.ZipFile(io.BytesIO(written))
+    sheet = next(n for n in fresh.namelist() if n.startswith("xl/worksheets/sheet"))
+    assert b't="s"' in fresh.read(sheet) and b"inlineStr" not in fresh.read(sheet)
+    assert "xl/sharedStrings.xml" in fresh.namelist()
+
+    # Sheets an update does not rewrite may refer to the existing shared strings by
+    # position: the part is kept byte for byte and rewritten sheets hold inline strings.
+    assay = read_assay(written, "a.xlsx")
+    assay.tables.add(measure_table().copy_and_rename("Second"))
+    updated = write_assay(assay, existing=written, source="a.xlsx")
+    after = zipfile.ZipFile(io.BytesIO(updated))
+    assert after.read("xl/sharedStrings.xml") == fresh.read("xl/sharedStrings.xml")
+    assert b"inlineStr" in b"".join(
+        after.read(n) for n in after.namelist() if n.startswith("xl/worksheets/sheet")
+    )
+    book = openpyxl.load_workbook(io.BytesIO(updated))
+    assert book.sheetnames == ["isa_assay", "Measurement", "Second"]
+    assert read_assay(updated, "a.xlsx") == assay

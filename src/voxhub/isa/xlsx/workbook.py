@@ -48,6 +48,8 @@ CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+STRINGS_PART = "xl/sharedStrings.xml"
 
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -134,6 +136,8 @@ class Workbook:
         self._data: bytes | None = None  # the package as read, while unchanged
         self._book: CalamineWorkbook | None = None
         self._sheets = self._read_sheets()
+        # Text → index in the shared-strings part voxhub writes (see _shared_strings).
+        self._strings: dict[str, int] | None = None
 
     # -- opening --------------------------------------------------------------
     @classmethod
@@ -227,7 +231,10 @@ class Workbook:
         else:
             looks = _sheet_looks(self.parts.get(existing.part, b""))
             self._drop_sheet_parts(existing.part)
-        xml, n_rows, header = _sheet_xml(rows, table_name is not None, looks)
+        strings = self._shared_strings()
+        xml, n_rows, header = _sheet_xml(rows, table_name is not None, looks, strings)
+        if strings is not None:
+            self.parts[STRINGS_PART] = _strings_xml(strings).encode()
         rels = f"_rels/{posixpath.basename(existing.part)}.rels"
         rels_part = posixpath.join(posixpath.dirname(existing.part), rels)
         if table_name is not None and width and n_rows:
@@ -244,6 +251,22 @@ class Workbook:
             xml += '<tableParts count="1"><tablePart r:id="rId1"/></tableParts>'
         self.parts[existing.part] = (xml + "</worksheet>").encode()
         self._write_sheets()
+
+    def _shared_strings(self) -> dict[str, int] | None:
+        """The shared strings voxhub's sheets use, or None: write inline strings.
+
+        A sheet of shared strings is some 40% smaller than one of inline strings and
+        reads about twice as fast (calamine, measured on a 20 000-row assay). A
+        workbook that has a shared-strings part already (another writer's, which
+        sheets voxhub does not rewrite refer to by position) keeps it as it is, and
+        voxhub's sheets in it hold inline strings.
+        """
+        if self._strings is None:
+            if STRINGS_PART in self.parts or self._rel_targets("xl/workbook.xml", REL_STRINGS):
+                return None
+            self._add_rel("xl/workbook.xml", REL_STRINGS, STRINGS_PART)
+            self._strings = {}
+        return self._strings
 
     def remove_sheet(self, name: str) -> None:
         info = self._sheet(name)
@@ -431,6 +454,8 @@ class Workbook:
         overrides.setdefault("xl/workbook.xml", CT_WORKBOOK)
         if "xl/styles.xml" in self.parts:
             overrides.setdefault("xl/styles.xml", CT_STYLES)
+        if STRINGS_PART in self.parts:
+            overrides.setdefault(STRINGS_PART, CT_STRINGS)
         for name in self.parts:
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 overrides.setdefault(name, CT_WORKSHEET)
@@ -529,9 +554,16 @@ def _sheet_looks(old: bytes) -> str:
 
 
 def _sheet_xml(
-    rows: Iterable[Sequence[str]], unique_header: bool, looks: str = ""
+    rows: Iterable[Sequence[str]],
+    unique_header: bool,
+    looks: str = "",
+    strings: dict[str, int] | None = None,
 ) -> tuple[str, int, list[str]]:
-    """The worksheet XML without its closing tag; the row count; the (unique) header row."""
+    """The worksheet XML without its closing tag; the row count; the (unique) header row.
+
+    With ``strings`` (text → index, extended here) cells refer to shared strings,
+    otherwise they hold inline strings.
+    """
     parts = [
         f'{_XML_DECL}<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">{looks}<sheetData>',
     ]
@@ -541,11 +573,11 @@ def _sheet_xml(
     letters: list[str] = []
 
     def text(value: str) -> str:
-        found = escape_cell(value)
-        if value[0].isspace() or value[-1].isspace():
-            found = f'<t xml:space="preserve">{found}</t>'
+        if strings is not None:
+            index = strings.setdefault(value, len(strings))
+            found = f'" t="s"><v>{index}</v></c>'
         else:
-            found = f"<t>{found}</t>"
+            found = f'" t="inlineStr"><is>{_t(value)}</is></c>'
         if len(cache) < 100_000:
             cache[value] = found
         return found
@@ -556,17 +588,32 @@ def _sheet_xml(
             header = list(row)
         while len(letters) < len(row):
             letters.append(_letter(len(letters)))
-        # One comprehension per row: 1.6 million cells for a 50 000-row assay.
-        parts.append(f'<row r="{n}">')
-        parts += [
-            f'<c r="{letter}{n}" t="inlineStr"><is>'
-            f"{cache[value] if value in cache else text(value)}</is></c>"
-            for letter, value in zip(letters, row, strict=False)
-            if value
-        ]
-        parts.append("</row>")
+        # One comprehension per row (1.6 million cells for a 50 000-row assay), joined at
+        # once: a list of every cell's string would hold some 150 MB until the end.
+        cells = "".join(
+            [
+                f'<c r="{letter}{n}{cache[value] if value in cache else text(value)}'
+                for letter, value in zip(letters, row, strict=False)
+                if value
+            ]
+        )
+        parts.append(f'<row r="{n}">{cells}</row>')
     parts.append("</sheetData>")
     return "".join(parts), n, header
+
+
+def _t(value: str) -> str:
+    """A ``<t>`` element holding ``value`` (spaces at either end kept)."""
+    text = escape_cell(value)
+    if value[0].isspace() or value[-1].isspace():
+        return f'<t xml:space="preserve">{text}</t>'
+    return f"<t>{text}</t>"
+
+
+def _strings_xml(strings: dict[str, int]) -> str:
+    """The shared-strings part (``strings`` in index order, as dicts keep insertion order)."""
+    items = "".join(f"<si>{_t(value)}</si>" for value in strings)
+    return f'{_XML_DECL}<sst xmlns="{NS_MAIN}" uniqueCount="{len(strings)}">{items}</sst>'
 
 
 def _unique_texts(row: Sequence[str]) -> list[str]:
