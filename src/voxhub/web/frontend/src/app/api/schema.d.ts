@@ -2814,6 +2814,188 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/remote-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Remote Credentials
+         * @description The organization's credentials: names, kinds, prefixes, dates; never a secret.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Organization (superusers); default: your own */
+                    organization?: string | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialOut"][];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add Remote Credential
+         * @description Store credentials for a URL prefix of the organization (or for one of its datasets).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Organization (superusers); default: your own */
+                    organization?: string | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CredentialIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/remote-credentials/{credential_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rotate Remote Credential
+         * @description Replace the secret of stored credentials (name, prefix and scope stay).
+         */
+        put: {
+            parameters: {
+                query?: {
+                    /** @description Organization (superusers); default: your own */
+                    organization?: string | null;
+                };
+                header?: never;
+                path: {
+                    credential_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RotateIn"];
+                };
+            };
+            responses: {
+                /** @description Successful Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialOut"];
+                    };
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Remove Remote Credential
+         * @description Remove stored credentials; datasets that used them read without (or with another).
+         */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description Organization (superusers); default: your own */
+                    organization?: string | null;
+                };
+                header?: never;
+                path: {
+                    credential_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Validation Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HTTPValidationError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scan": {
         parameters: {
             query?: never;
@@ -4717,6 +4899,52 @@ export interface components {
              */
             target: string;
         };
+        /** CredentialIn */
+        CredentialIn: {
+            /**
+             * Credentials
+             * @description {"username", "password"}, {"token"} or {"accessKeyId", "secretAccessKey", "region"}; stored encrypted with the server key, never returned
+             */
+            credentials: {
+                [key: string]: string;
+            };
+            /**
+             * Dataset
+             * @description Only this dataset of the organization uses it
+             */
+            dataset?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Urlprefix
+             * @description http(s)://, s3://, gs://
+             */
+            urlPrefix: string;
+        };
+        /** CredentialOut */
+        CredentialOut: {
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /**
+             * Dataset
+             * @description The one dataset it is for; null: organization-wide
+             */
+            dataset: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description basic, bearer or s3
+             */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Urlprefix */
+            urlPrefix: string;
+        };
         /** DatasetOut */
         DatasetOut: {
             /**
@@ -5480,6 +5708,16 @@ export interface components {
                 number,
                 number
             ] | null;
+        };
+        /** RotateIn */
+        RotateIn: {
+            /**
+             * Credentials
+             * @description {"username", "password"}, {"token"} or {"accessKeyId", "secretAccessKey", "region"}; stored encrypted with the server key, never returned
+             */
+            credentials: {
+                [key: string]: string;
+            };
         };
         /** ScanOut */
         ScanOut: {
