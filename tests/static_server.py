@@ -2,12 +2,15 @@
 
 ``requests`` (path -> count) records every GET, and ``delay`` seconds are
 added to each, so tests can see how many fetches a reader made and how many
-it kept in flight (``peak``).
+it kept in flight (``peak``). ``Range: bytes=a-b`` is answered with 206 and
+the bytes asked for (``ranged`` counts such answers).
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import re
 import threading
 import time
 from collections import Counter
@@ -23,6 +26,7 @@ class Traffic:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.peak = 0
+        self.ranged = 0  # Range requests answered with 206
         self._current = 0
         self._lock = threading.Lock()
 
@@ -60,7 +64,30 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        wanted = re.fullmatch(r"bytes=(\d+)-(\d+)", self.headers.get("Range", ""))
+        if wanted is not None and os.path.isfile(self.translate_path(self.path)):
+            self._range(int(wanted[1]), int(wanted[2]))
+            return
         super().do_GET()
+
+    def _range(self, first: int, last: int) -> None:
+        """A ``Range: bytes=first-last`` answer (206), as object stores and nginx give."""
+        with open(self.translate_path(self.path), "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if first >= size:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{size}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            f.seek(first)
+            body = f.read(min(last, size - 1) - first + 1)
+        self.traffic.ranged += 1
+        self.send_response(206)
+        self.send_header("Content-Range", f"bytes {first}-{first + len(body) - 1}/{size}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, *_args: object) -> None:
         pass

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from tests.api.test_remote_layers import _asgi_store, auth
 from tests.arrays.test_precomputed import DATA, scale_key, write_precomputed
+from tests.arrays.test_precomputed_sharded import LABELS, sharding
 from tests.static_server import static_server
 
 from voxhub.access.accounts import create_user, issue_token
@@ -33,9 +34,14 @@ def world(settings, tmp_path: Path):
     write_precomputed(volume, COARSE, offset=(1, 2, 7), resolution=(8.0, 8.0, 40.0))
     (tmp_path / "src" / "bad").mkdir()
     (tmp_path / "src" / "bad" / "info").write_text(json.dumps({"type": "image", "scales": 3}))
-    write_precomputed(tmp_path / "src" / "seg", DATA.astype(np.uint32), kind="segmentation",
+    write_precomputed(tmp_path / "src" / "seg", LABELS, kind="segmentation",
                       encoding="compressed_segmentation",
-                      extra={"compressed_segmentation_block_size": [8, 8, 8]})  # fmt: skip
+                      extra={"compressed_segmentation_block_size": [8, 8, 8],
+                             **sharding("murmurhash3_x86_128")})  # fmt: skip
+    jxl = json.loads((tmp_path / "src" / "seg" / "info").read_text())
+    jxl["scales"][0]["encoding"] = "jpegxl"
+    (tmp_path / "src" / "jxl").mkdir()
+    (tmp_path / "src" / "jxl" / "info").write_text(json.dumps(jxl))
     with static_server(tmp_path / "src") as base:
         allowed = settings.model_copy(update={"remote_allowed_hosts": (urlsplit(base).netloc,)})
         hub = Hub(allowed).prepare()
@@ -106,9 +112,27 @@ def test_register_then_box_thumbnail_and_zarr_reads_equal_the_source(world):
     assert client.get("/zarr/lab/em/em/1/c/0/0/0/0", headers=stranger).status_code == 404
 
 
+def test_a_sharded_compressed_segmentation_reads_by_box_and_zarr(world):
+    client, tokens, base, _ = world
+    added = client.post("/api/v1/datasets/remote", json={"name": "seg", "url": f"{base}/seg"},
+                        headers=auth(tokens["admin"]))  # fmt: skip
+    assert added.status_code == 201, added.text
+    layer = client.get("/api/v1/datasets/lab/seg", headers=auth(tokens["admin"])).json()
+    assert "segmentation" in json.dumps(layer) and "uint64" in json.dumps(layer)
+    box = {"x": 5, "y": 3, "z": 2, "width": 40, "height": 34, "depth": 18}
+    got = client.get("/api/v1/datasets/lab/seg/layers/seg/data", params=box,
+                     headers=auth(tokens["admin"]))  # fmt: skip
+    assert got.status_code == 200, got.text
+    block = np.frombuffer(got.content, np.uint64).reshape(1, 18, 34, 40)
+    assert np.array_equal(block, LABELS[:, 2:20, 3:37, 5:45])
+    store = _asgi_store(client, "/zarr/lab/seg/seg/1", tokens["admin"])
+    level = zarr.open_array(store=store, mode="r", zarr_format=3)
+    assert level.dtype == np.uint64 and np.array_equal(level[...], LABELS)
+
+
 def test_unreadable_or_malformed_volumes_are_4xx_at_explore(world):
     client, tokens, base, _ = world
-    for name, words in (("seg", "compressed_segmentation"), ("bad", "data_type")):
+    for name, words in (("jxl", "jpegxl"), ("bad", "data_type")):
         answer = client.post("/api/v1/datasets/explore", json={"url": f"{base}/{name}"},
                              headers=auth(tokens["admin"]))  # fmt: skip
         assert 400 <= answer.status_code < 500, answer.text

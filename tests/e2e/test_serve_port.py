@@ -7,7 +7,7 @@ import subprocess
 
 import httpx
 
-from voxhub.testing import VOXHUB, start_server
+from voxhub.testing import VOXHUB, free_port, start_server
 
 
 def test_a_second_serve_on_the_same_port_refuses_and_the_first_keeps_it(tmp_path):
@@ -33,3 +33,29 @@ def test_a_second_serve_on_the_same_port_refuses_and_the_first_keeps_it(tmp_path
             assert httpx.get(f"{first.url}/api/v1/auth/me", headers=headers).status_code == 200
     finally:
         first.stop()
+
+
+def test_the_listening_line_comes_once_the_port_accepts_connections(tmp_path):
+    """Scripts wait for the line and connect at once: no retry may be needed after it."""
+    port = free_port()
+    env = {
+        **os.environ, "VOXHUB_DATA": str(tmp_path / "data"), "VOXHUB_PORT": str(port),
+        "VOXHUB_HOST": "127.0.0.1", "VOXHUB_SAMPLE": "false",
+    }  # fmt: skip
+    process = subprocess.Popen(
+        [VOXHUB, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if "listening" in line:
+                break
+        assert "listening" in printed[-1], "".join(printed)
+        answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=60)
+        assert answer.status_code == 200
+    finally:
+        os.killpg(process.pid, 9)
+        process.wait()

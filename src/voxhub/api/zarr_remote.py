@@ -171,7 +171,7 @@ class _Rekeyed(_Proxied):
         if coords is None:
             return None
         # fetched on this loop (the store's cache and coalescing apply), decoded in a thread
-        raw = await array.store.fetch(array.block_key(coords))
+        raw = await array.fetch_block(coords)
         return await asyncio.to_thread(rekey.encode_chunk, array, coords, raw)
 
 

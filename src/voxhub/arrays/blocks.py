@@ -64,7 +64,7 @@ class BlockArray:
     kind = "block"
     fill_value = 0
     path = ""
-    shards = None
+    shards: tuple[int, ...] | None = None  # set when blocks are not one object each
 
     def __init__(
         self,
@@ -95,6 +95,10 @@ class BlockArray:
     def block_key(self, coords: tuple[int, ...]) -> str:
         """The store key of the block at grid position ``coords`` (slowest axis first)."""
         raise NotImplementedError
+
+    async def fetch_block(self, coords: tuple[int, ...]) -> bytes | None:
+        """The stored bytes of the block at ``coords`` (``None`` when it is missing)."""
+        return await self.store.fetch(self.block_key(coords))
 
     def decode_block(self, raw: bytes, coords: tuple[int, ...]) -> np.ndarray:
         """The block's voxels, slowest axis first; edge blocks may be cut to the array."""

@@ -50,7 +50,7 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {
 class ChunkSource(Protocol):
     """A store that fetches an object by key itself (``None`` when it does not exist)."""
 
-    async def fetch(self, key: str) -> bytes | None: ...
+    async def fetch(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes | None: ...
 
 
 @runtime_checkable
@@ -60,6 +60,8 @@ class BlockSource(Protocol):
     chunks: tuple[int, ...]
 
     def block_key(self, coords: tuple[int, ...]) -> str: ...
+
+    async def fetch_block(self, coords: tuple[int, ...]) -> bytes | None: ...
 
     def decode_block(self, raw: bytes, coords: tuple[int, ...]) -> np.ndarray: ...
 
@@ -212,7 +214,11 @@ def _run(
         loop = asyncio.get_running_loop()
 
         async def one(combo: tuple[_Piece, ...]) -> None:
-            raw = await store.fetch(layout.key(tuple(p.chunk for p in combo)))
+            coords = tuple(p.chunk for p in combo)
+            if layout.blocks is not None:  # N5, precomputed: the array finds its block
+                raw = await layout.blocks.fetch_block(coords)
+            else:
+                raw = await store.fetch(layout.key(coords))
             await loop.run_in_executor(_POOL, place, combo, raw)
 
         async with asyncio.TaskGroup() as group:  # one failure cancels the rest

@@ -11,8 +11,14 @@ c, z, y, x), possibly gzip-compressed as a whole (as uploaded with
 ``Content-Encoding: gzip``, or stored as gzip files). ``jpeg`` and ``png``
 chunks are one image x wide and y·z high, one colour component per channel.
 
+``compressed_segmentation`` chunks (uint32 or uint64 labels in blocks of
+``compressed_segmentation_block_size``) are decoded by ``arrays.cseg``. A
+scale with a ``sharding`` object keeps its chunks in shards
+(``arrays.sharding``): each chunk is then found by byte ranges of its shard,
+and is raw or gzip (``data_encoding``) around the scale's encoding.
+
 ``PrecomputedArray`` shows one scale as (c, z, y, x) with its origin at the
-scale's ``voxel_offset``. Sharded scales and ``compressed_segmentation`` are
+scale's ``voxel_offset``. Encodings voxhub cannot read (``jpegxl``) are
 refused with a clear message by ``PrecomputedInfo.check_readable``.
 """
 
@@ -28,19 +34,22 @@ from typing import Any
 import numpy as np
 from zarr.core.sync import sync
 
+from voxhub.arrays import cseg
 from voxhub.arrays.blocks import BlockArray
 from voxhub.arrays.chunkread import ChunkSource
 from voxhub.arrays.errors import BadMetadata
+from voxhub.arrays.sharding import ShardingSpec, ShardReader, compressed_morton, inflate
 
 DATA_TYPES = frozenset({"uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "float32"})
-READ_ENCODINGS = frozenset({"raw", "jpeg", "png"})
-KNOWN_ENCODINGS = READ_ENCODINGS | {"compressed_segmentation", "jpegxl"}
+READ_ENCODINGS = frozenset({"raw", "jpeg", "png", "compressed_segmentation"})
+KNOWN_ENCODINGS = READ_ENCODINGS | {"jpegxl"}
 # Image encodings: (data types, channel counts) their images can hold.
 IMAGE_KINDS = {"jpeg": (("uint8",), (1, 3)), "png": (("uint8", "uint16"), (1, 2, 3, 4))}
 MAX_SIDE = 2**40  # voxels along one axis (as tensorstore's own bound on a domain)
 MAX_CHANNELS = 4096
 MAX_SCALES = 64
 MAX_KEY = 256
+SEGMENTATION_TYPES = ("uint32", "uint64")
 
 
 def _triple(value: Any, what: str, kind: type = int) -> tuple[Any, Any, Any]:
@@ -63,7 +72,12 @@ class PrecomputedScale:
     resolution: tuple[float, float, float]  # nanometres
     chunk_size: tuple[int, int, int]
     encoding: str
-    sharded: bool
+    sharding: ShardingSpec | None = None
+    block_size: tuple[int, int, int] | None = None  # compressed_segmentation's, x, y, z
+
+    @property
+    def sharded(self) -> bool:
+        return self.sharding is not None
 
     @classmethod
     def parse(cls, document: Any) -> PrecomputedScale:
@@ -89,7 +103,15 @@ class PrecomputedScale:
         if not isinstance(encoding, str):
             raise BadMetadata(f"precomputed scale {key} names no encoding")
         sharding = document.get("sharding")
-        return cls(key, size, offset, resolution, chunk, encoding, sharding is not None)
+        spec = ShardingSpec.parse(sharding) if sharding is not None else None
+        block = None
+        if encoding == "compressed_segmentation":
+            block = _triple(document.get("compressed_segmentation_block_size"),
+                            f"scale {key} compressed_segmentation_block_size")  # fmt: skip
+            if min(block) <= 0 or math.prod(block) > math.prod(chunk):
+                raise BadMetadata(f"precomputed scale {key}: compressed_segmentation block "
+                                  f"size {list(block)} is not within a chunk")  # fmt: skip
+        return cls(key, size, offset, resolution, chunk, encoding, spec, block)
 
 
 @dataclass(frozen=True)
@@ -139,9 +161,6 @@ class PrecomputedInfo:
 
     def check_readable(self, scale: PrecomputedScale) -> None:
         """Refuse, with the reason, a scale voxhub cannot read."""
-        if scale.sharded:
-            raise BadMetadata(f"precomputed scale {scale.key} is sharded; voxhub reads "
-                              "unsharded precomputed volumes only")  # fmt: skip
         if scale.encoding not in READ_ENCODINGS:
             known = ", ".join(sorted(READ_ENCODINGS))
             raise BadMetadata(f"precomputed scale {scale.key} is {scale.encoding!r}-encoded; "
@@ -152,6 +171,9 @@ class PrecomputedInfo:
         ):
             raise BadMetadata(f"precomputed scale {scale.key}: {scale.encoding} chunks of "
                               f"{self.num_channels} {self.data_type} channels")  # fmt: skip
+        if scale.encoding == "compressed_segmentation" and self.data_type not in SEGMENTATION_TYPES:
+            raise BadMetadata(f"precomputed scale {scale.key}: compressed_segmentation holds "
+                              f"uint32 or uint64, not {self.data_type}")  # fmt: skip
 
 
 class PrecomputedArray(BlockArray):
@@ -173,6 +195,19 @@ class PrecomputedArray(BlockArray):
             ("c", "z", "y", "x"),
         )
         self.info, self.scale = info, scale
+        self.grid = tuple(-(-n // c) for n, c in zip(scale.size, scale.chunk_size, strict=True))
+        self._shards: ShardReader | None = None
+        if scale.sharding is not None:
+            # the sharded chunk's stored bytes: at most its encoded size, gzip or not
+            most = 2 * _encoded_bound(scale, channels, self.dtype.itemsize) + 2**16
+            self._shards = ShardReader(scale.sharding, store.fetch, most)
+            self.shards = self.chunks  # sharded: whole-object prefetching does not apply
+
+    async def fetch_block(self, coords: tuple[int, ...]) -> bytes | None:
+        if self._shards is None:
+            return await super().fetch_block(coords)
+        _, iz, iy, ix = coords
+        return await self._shards.chunk(compressed_morton((ix, iy, iz), self.grid))
 
     def block_key(self, coords: tuple[int, ...]) -> str:
         _, iz, iy, ix = coords
@@ -187,14 +222,29 @@ class PrecomputedArray(BlockArray):
 
     def decode_block(self, raw: bytes, coords: tuple[int, ...]) -> np.ndarray:
         shape = self.block_shape(coords)
-        if self.scale.encoding == "raw":
+        scale = self.scale
+        if scale.sharding is not None and scale.sharding.data_encoding == "gzip":
+            most = _encoded_bound(scale, shape[0], self.dtype.itemsize)
+            raw = inflate(raw, most, f"precomputed chunk {self.block_key(coords)}")
+        if scale.encoding == "raw":
             expected = math.prod(shape) * self.dtype.itemsize
             if len(raw) != expected and raw[:2] == b"\x1f\x8b":
                 raw = _gunzip(raw, expected)
+            full = (shape[0], *self.chunks[1:])
+            if len(raw) == math.prod(full) * self.dtype.itemsize != expected:
+                # a writer may store edge chunks whole (the sharded spec allows it): cut here
+                block = np.frombuffer(raw, dtype=self.dtype).reshape(full)
+                return block[tuple(slice(0, n) for n in shape)]
             if len(raw) != expected:
                 raise BadMetadata(f"precomputed chunk {self.block_key(coords)} holds "
                                   f"{len(raw)} bytes, not {expected}")  # fmt: skip
             return np.frombuffer(raw, dtype=self.dtype).reshape(shape)
+        if scale.encoding == "compressed_segmentation":
+            assert scale.block_size is not None  # parsed with the encoding
+            _, z, y, x = shape
+            if raw[:2] == b"\x1f\x8b":  # stored as gzip files (unsharded)
+                raw = _gunzip(raw, _encoded_bound(scale, shape[0], self.dtype.itemsize))
+            return cseg.decode(raw, (x, y, z), shape[0], scale.block_size, self.dtype)
         return self._image(raw, coords, shape)
 
     def _image(self, raw: bytes, coords: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
@@ -218,6 +268,17 @@ class PrecomputedArray(BlockArray):
                               f"{pixels.shape[-1]} colour components, not {channels}")  # fmt: skip
         block = pixels.astype(self.dtype, copy=False).reshape(z, y, x, channels)
         return block.transpose(3, 0, 1, 2)
+
+
+def _encoded_bound(scale: PrecomputedScale, channels: int, itemsize: int) -> int:
+    """The most bytes a chunk of ``scale`` can take encoded (compressed_segmentation at
+    32 bits per voxel plus a label per voxel and the headers is the largest)."""
+    voxels = math.prod(scale.chunk_size)
+    if scale.block_size is None:
+        return voxels * channels * itemsize
+    block = math.prod(scale.block_size)
+    blocks = math.prod(-(-c // b) for c, b in zip(scale.chunk_size, scale.block_size, strict=True))
+    return 4 * channels * (1 + 2 * blocks + blocks * block * (1 + itemsize // 4))
 
 
 def _gunzip(raw: bytes, expected: int) -> bytes:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import errno
 import socket
 import sys
+import threading
+import time
 from collections.abc import Callable
 
 from voxhub.cli.errors import AddressInUse
@@ -67,15 +69,46 @@ def claim_address(host: str, port: int) -> None:
     check_address_free(host, port)
 
 
+def _connectable(host: str, port: int) -> tuple[str, int]:
+    """The address a client of ``host:port`` connects to (a wildcard means this machine)."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1", port
+    if host == "::":
+        return "::1", port
+    return host, port
+
+
+def announce_when_accepting(host: str, port: int, announce: Callable[[], None]) -> None:
+    """Call ``announce`` from a background thread once ``host:port`` accepts connections.
+
+    Neither server binds before ``announce`` could run where it hands control
+    over: granian's workers each bind their own socket after they started and
+    loaded the app, uvicorn binds inside ``run``. Announcing earlier told scripts
+    waiting for the line to connect while the port still refused them.
+    """
+    address = _connectable(host, port)
+
+    def wait() -> None:
+        while True:
+            try:
+                with socket.create_connection(address, timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        announce()
+
+    threading.Thread(target=wait, name="voxhub-announce", daemon=True).start()
+
+
 def run_server(
     server: str, host: str, port: int, workers: int, announce: Callable[[], None]
 ) -> None:
-    """Serve the app; ``announce`` runs once the server has bound its address."""
+    """Serve the app; ``announce`` runs once the server accepts connections."""
     target = "voxhub.api.app:app_from_env"
     check_address_free(host, port)  # again: the sample dataset may have taken minutes
     if server == "uvicorn":
         uvicorn = optional("uvicorn", "uvicorn", "VOXHUB_SERVER=uvicorn")
-        announce()  # uvicorn binds in ``run``; the probe above just bound the same address
+        announce_when_accepting(host, port, announce)
         uvicorn.run(
             target, host=host, port=port, factory=True, workers=workers, log_level="warning"
         )
@@ -93,5 +126,6 @@ def run_server(
         workers=workers,
         log_level=LogLevels.warning,
     )
-    granian.on_startup(announce)  # called after granian's own bind succeeded
+    # granian's startup hooks run in the main process before the workers bind
+    granian.on_startup(lambda: announce_when_accepting(host, port, announce))
     granian.serve()

@@ -263,6 +263,8 @@ class GuardedFetcher:
                             continue
                         if response.status in (403, 404, 410):
                             return None
+                        if response.status == 416 and byte_range is not None:
+                            return b""  # a range past the object's end: nothing there
                         if response.status not in (200, 206):
                             raise RemoteUnreachable(
                                 f"{_shown(url)}: the remote server answered {response.status}"
