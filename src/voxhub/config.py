@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     remote_concurrency: int = Field(
         64, ge=1, le=1024, description="Requests in flight per remote read"
     )
+    remote_box_concurrency: int = Field(
+        256, ge=1, le=4096,
+        description="Requests in flight for one large box read of a remote layer (up to its "
+        "number of chunks; never fewer than VOXHUB_REMOTE_CONCURRENCY)",
+    )  # fmt: skip
     remote_cache_bytes: int = Field(
         256 * 2**20, ge=0, description="Memory for chunks of remote layers kept per process"
     )

@@ -14,6 +14,7 @@ from zarr.abc.store import RangeByteRequest
 from zarr.core.buffer import default_buffer_prototype
 
 from voxhub.storage import ChunkCache, RemoteStore
+from voxhub.storage._remote import prefetch
 from voxhub.storage.errors import UnsafePath
 from voxhub.storage.fetch import AllowedHosts
 
@@ -51,6 +52,20 @@ def test_many_requests_in_flight_but_no_more_than_allowed(tmp_path: Path):
             array = zarr.open_array(store=store, mode="r", zarr_format=3)
             assert np.array_equal(array[...], DATA)  # 32 chunks
     assert 4 <= traffic.peak <= 8, traffic.peak
+
+
+def test_a_box_prefetch_is_one_burst_beyond_the_ordinary_bound(tmp_path: Path):
+    write(tmp_path, 3)
+    traffic = Traffic()
+    with static_server(tmp_path, delay=0.3, traffic=traffic) as base:
+        store = store_for(base, concurrency=4, burst=24, cache=ChunkCache(2**24))
+        array = zarr.open_array(store=store, mode="r", zarr_format=3)
+        assert prefetch(array, (slice(None), slice(None), slice(None))) == 32
+        with zarr.config.set({"async.concurrency": 64}):
+            assert np.array_equal(array[...], DATA)  # joins the burst's fetches
+        store.close()
+    assert 12 <= traffic.peak <= 24, traffic.peak  # more than 4, never more than the burst
+    assert max(traffic.requests.values()) == 1  # every chunk fetched once
 
 
 def test_two_readers_of_one_chunk_make_one_fetch(tmp_path: Path):

@@ -228,6 +228,7 @@ class RemoteSources:
                     allowed=self.allowed,
                     credentials=credentials,
                     concurrency=self.settings.remote_concurrency,
+                    burst=self.settings.remote_box_concurrency,
                     cache=self.cache,
                     identity=f"credential-{row_id}" if row_id is not None else "",
                 )

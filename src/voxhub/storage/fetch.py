@@ -183,12 +183,16 @@ class GuardedFetcher:
     lookup: Callable[[str], Credentials | None] | None = None
     timeout: float = 30.0
     concurrency: int = 64
+    # connections one burst of requests (a large box read, with its own ``slots``) may
+    # hold: the pool holds max(concurrency, burst), ordinary gets at most ``concurrency``
+    burst: int = 0
     _session: aiohttp.ClientSession | None = None
     _slots: asyncio.Semaphore | None = None
     _resolved: dict[tuple[str, int], tuple[str, float]] = field(default_factory=dict)
 
     async def __aenter__(self) -> GuardedFetcher:
-        connector = aiohttp.TCPConnector(limit=self.concurrency, use_dns_cache=False)
+        limit = max(self.concurrency, self.burst)
+        connector = aiohttp.TCPConnector(limit=limit, use_dns_cache=False)
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -235,15 +239,22 @@ class GuardedFetcher:
         return pinned, headers, host if parts.scheme == "https" else None
 
     async def get(
-        self, url: str, *, limit: int = METADATA_BYTES, byte_range: tuple[int, int] | None = None
+        self,
+        url: str,
+        *,
+        limit: int = METADATA_BYTES,
+        byte_range: tuple[int, int] | None = None,
+        slots: asyncio.Semaphore | None = None,
     ) -> bytes | None:
-        """The body at ``url`` (``None`` when it does not exist), at most ``limit`` bytes."""
+        """The body at ``url`` (``None`` when it does not exist), at most ``limit`` bytes.
+
+        ``slots`` bounds a burst of requests by itself instead of ``concurrency``."""
         assert self._session is not None and self._slots is not None, "use `async with`"
         credentials = self.credentials
         if credentials is None and self.lookup is not None:
             credentials = self.lookup(url)
         origin = _origin(url)
-        async with self._slots:
+        async with slots or self._slots:
             for _hop in range(MAX_REDIRECTS + 1):
                 pinned, headers, tls_name = await self._pinned(url)
                 if credentials is not None and _origin(url) == origin:
