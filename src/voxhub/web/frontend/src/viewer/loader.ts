@@ -21,8 +21,11 @@ export interface ChunkRequest {
 }
 
 export interface LoaderOptions {
-  /** Requests kept in flight at once (default 24: HTTP/1.1 browsers allow 6 per host, but
-   * voxhub is usually reached over HTTP/2 or loopback, and decoding overlaps waiting). */
+  /** Requests kept in flight at once (default 64: HTTP/1.1 browsers allow 6 per host, but
+   * voxhub is usually reached over HTTP/2 or loopback, and decoding overlaps waiting). A
+   * request counts until its decoded chunk reaches the page, so while the page's thread is
+   * busy (a frame under SwiftShader: 100-200 ms at 1024³) the workers go on fetching and
+   * decoding only as far as this reaches: 24 let them idle there. */
   maxInFlight?: number;
   /** Bytes of decoded chunks kept (default 512 MiB); evicted chunks also leave the GPU. */
   cacheBytes?: number;
@@ -80,7 +83,7 @@ export class ChunkLoader {
 
   constructor(source: ChunkSource, options: LoaderOptions = {}) {
     this.#source = source;
-    this.#maxInFlight = options.maxInFlight ?? 24;
+    this.#maxInFlight = options.maxInFlight ?? 64;
     this.#onChunk = options.onChunk;
     this.cache = new LruCache<Chunk>({
       maxCost: options.cacheBytes ?? 512 * 2 ** 20,

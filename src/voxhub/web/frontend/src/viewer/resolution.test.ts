@@ -37,4 +37,15 @@ describe("MotionScale", () => {
     expect(steps[steps.length - 1]).toBeLessThan(Math.max(...steps));
   });
 
+  it("starts a movement at the scale a still frame predicts, and steps up only where predicted to fit", () => {
+    const m = new MotionScale();
+    m.observeStill(56); // 56 × 0.75² = 31.5 > 24; 56 × 0.5² = 14
+    expect(m.scale).toBe(0.5);
+    for (let i = 0; i < 100; i++) m.observe(16.7);
+    expect(m.scale).toBe(0.5); // fast frames at 0.5 do not make 0.75 fit
+    m.observeStill(10); // the machine got faster: full resolution fits again
+    m.observeStill(10);
+    for (let i = 0; i < 40; i++) m.observe(16.7);
+    expect(m.scale).toBeGreaterThan(0.5);
+  });
 });

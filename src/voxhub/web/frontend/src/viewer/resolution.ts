@@ -11,6 +11,12 @@
  * `stepFrames` frames between steps, so the canvas is not reallocated every frame. The
  * view draws at full resolution again once it settles (see `ViewController`), so what a
  * still view, a link or a test shows is never the reduced picture.
+ *
+ * Still frames teach it too: fill rate falls with the square of the scale, so a full-resolution
+ * frame of `fullMs` predicts `fullMs × scale²` at a scale. A movement starts at the finest scale
+ * predicted to fit (measured under SwiftShader: starting at full resolution cost the first three
+ * frames of every pan 70-100 ms), and a finer scale is tried only when predicted to fit (else
+ * it was tried after every run of fast frames and dropped again after a slow one).
  */
 export interface MotionScaleOptions {
   /** Scales to choose from, finest first (default 1, 0.75, 0.5, 0.35, 0.25). */
@@ -31,6 +37,8 @@ export class MotionScale {
   step = 0;
   /** Smoothed time a moving frame takes (ms), 0 before the first; kept across movements. */
   interval = 0;
+  /** Smoothed time a still full-resolution frame takes (ms), 0 before the first. */
+  fullMs = 0;
   #slowMs: number;
   #fastMs: number;
   #fastFrames: number;
@@ -50,6 +58,22 @@ export class MotionScale {
     return this.scales[this.step];
   }
 
+  /** How long a still frame at full resolution took: moving starts no finer than predicted to fit. */
+  observeStill(intervalMs: number): void {
+    // Falls at once, rises slowly: a still frame that also uploaded tiles or compiled shaders
+    // (the first ones do) is slower than drawing alone.
+    this.fullMs = this.fullMs && intervalMs > this.fullMs ? this.fullMs * 0.8 + intervalMs * 0.2 : intervalMs;
+    let fit = 0;
+    while (fit < this.scales.length - 1 && !this.#fits(fit)) fit++;
+    // Before any movement this is all there is to go by; after, moving frames may know better.
+    this.step = this.interval ? Math.max(this.step, fit) : fit;
+  }
+
+  /** Whether a full-resolution frame's time predicts that scale `step` keeps within `slowMs`. */
+  #fits(step: number): boolean {
+    return this.fullMs === 0 || this.fullMs * this.scales[step] ** 2 <= this.#slowMs;
+  }
+
   /** How long one frame drawn while moving took (until the next animation frame). */
   observe(intervalMs: number): void {
     this.interval = this.interval ? this.interval * 0.7 + intervalMs * 0.3 : intervalMs;
@@ -58,7 +82,7 @@ export class MotionScale {
     const last = this.scales.length - 1;
     if (this.interval > this.#slowMs && this.step < last) {
       this.step = Math.min(last, this.step + (this.interval > 4 * this.#slowMs ? 2 : 1));
-    } else if (this.#fastRun >= this.#fastFrames && this.step > 0) {
+    } else if (this.#fastRun >= this.#fastFrames && this.step > 0 && this.#fits(this.step - 1)) {
       this.step--;
     } else {
       return;

@@ -61,6 +61,16 @@ const MAX_DPR = 2;
 /** Without changes for this long (or a few frames, if slower) the view has settled: full resolution again (see `resolution.ts`). */
 const SETTLE_MS = 200;
 
+/**
+ * While chunks stream in to a still view, a frame that does not complete the screen's level
+ * is drawn at most this often; the chunk that completes it is drawn at once. Redrawing on
+ * every arrival cost more than the chunks: measured with SwiftShader on 256³, 22 frames in
+ * the first 4.5 s, each tens of ms of rasterisation in the GPU process, with the page's main
+ * thread blocked 2.4 s in the compositor's read-back of the canvas (software compositing)
+ * while decoded chunks waited in its message queue.
+ */
+const PROGRESS_MS = 300;
+
 export class ViewController {
   state: ViewerState;
   readonly loader: ChunkLoader;
@@ -92,6 +102,11 @@ export class ViewController {
   /** `#lastChange` as of the last drawn frame. */
   #drawnChange = -Infinity;
   #settleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Chunks of the screen's level that the last frame lacked (drawn at once when the last arrives). */
+  #awaited = new Set<string>();
+  #progressTimer: ReturnType<typeof setTimeout> | null = null;
+  /** performance.now() of the last drawn frame. */
+  #drawnAt = -Infinity;
 
   constructor(
     readonly info: DatasetInfo,
@@ -101,8 +116,9 @@ export class ViewController {
   ) {
     this.state = state;
     this.renderer = new Renderer(canvas);
+    this.renderer.warmUp(info.layers);
     this.loader = new ChunkLoader(source, {
-      onChunk: () => this.invalidate(),
+      onChunk: (key) => this.#arrived(key),
     });
   }
 
@@ -239,6 +255,25 @@ export class ViewController {
     return magLabel(layer.mags[this.levelIndex(layer, this.state.layout === "ortho" ? "xy" : this.state.layout)].mag);
   }
 
+  /** A chunk arrived: redraw now if it completes the picture or the view moves, else soon (see PROGRESS_MS). */
+  #arrived(key: string): void {
+    const awaited = this.#awaited.delete(key);
+    if ((awaited && this.#awaited.size === 0) || performance.now() - this.#lastChange < SETTLE_MS) {
+      this.invalidate();
+      return;
+    }
+    if (this.#progressTimer || this.#scheduled) return;
+    const wait = PROGRESS_MS - (performance.now() - this.#drawnAt);
+    if (wait <= 0) {
+      this.invalidate();
+      return;
+    }
+    this.#progressTimer = setTimeout(() => {
+      this.#progressTimer = null;
+      this.invalidate();
+    }, wait);
+  }
+
   invalidate(): void {
     this.#dirty = true;
     if (!this.#scheduled) {
@@ -258,7 +293,12 @@ export class ViewController {
     // scale in use (the settle timer brings full resolution back).
     const moving = this.#lastChange > this.#drawnChange;
     this.#drawnChange = this.#lastChange;
-    const step = moving ? this.motionScale.step : this.#step;
+    // While chunks of the screen's level are still on their way, the picture is drawn again
+    // when the last one arrives: the frames before it are drawn at the motion scale too (at
+    // 1024³ a full-resolution frame of two layers cost 200 ms of SwiftShader, during which the
+    // page could not even take the decoded chunks from its workers).
+    const loading = this.#awaited.size > 0;
+    const step = moving || loading ? this.motionScale.step : this.#settleTimer === null ? 0 : this.#step;
     if (step !== this.#step) {
       this.#step = step;
       this.#applyScale();
@@ -267,6 +307,7 @@ export class ViewController {
     // How long a moving frame takes: the next animation frame comes when this one is through
     // the pipeline (drawn, rasterised, composited), however often the state changes.
     if (moving) requestAnimationFrame((next) => this.motionScale.observe(next - time));
+    else if (step === 0) requestAnimationFrame((next) => this.motionScale.observeStill(next - time));
   }
 
   /** Build the frame's plane list and wanted chunks; draw what is loaded. */
@@ -330,6 +371,12 @@ export class ViewController {
       });
     }
     this.loader.want([...coarse, ...wanted, ...prefetch]);
+    this.#awaited.clear();
+    for (const request of wanted) {
+      const key = chunkKey(request.layer.name, request.level, request.coords);
+      if (!this.loader.peek(key)) this.#awaited.add(key);
+    }
+    this.#drawnAt = performance.now();
     const missing = this.renderer.draw(this.canvas.height, planes, this.state.interpolation, (key) => this.loader.peek(key));
     const wasComplete = this.complete;
     this.complete = missing === 0;
