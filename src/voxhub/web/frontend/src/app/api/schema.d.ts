@@ -5150,6 +5150,11 @@ export interface components {
              */
             name?: string | null;
             /**
+             * Organization
+             * @description Organization (default: yours); its credentials apply
+             */
+            organization?: string | null;
+            /**
              * Url
              * @description http(s)://, s3:// or gs://
              */
@@ -5646,6 +5651,11 @@ export interface components {
              * @description Name of the new dataset
              */
             name: string;
+            /**
+             * Organization
+             * @description Organization to hold it (default: your own)
+             */
+            organization?: string | null;
             /**
              * Properties
              * @description The reviewed datasource-properties.json (mag paths are URLs; layers may come from several sources); explored from `url` when left out
