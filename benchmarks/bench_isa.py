@@ -178,8 +178,9 @@ def voxhub_op(op: str, rows: int, folder: Path) -> Callable[[], Any]:
     if op == "xlsx read":
         data = xlsx.read_bytes()
         return lambda: read_assay(data, str(xlsx))
-    text = json_file.read_text(encoding="utf-8")
-    return lambda: loads(text).get_assay("bench")
+    # bytes, as an upload arrives: a str would hold the text twice while it is decoded
+    data = json_file.read_bytes()
+    return lambda: loads(data).get_assay("bench")
 
 
 VOXHUB_OPS = ("xlsx write", "xlsx read", "json write", "json read")

@@ -17,11 +17,9 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-import orjson
-
-from voxhub.isa import jsonstream
+from voxhub.isa import jsonlazy, jsonstream
 from voxhub.isa.datamap_json import datamap_json, read_datamap_json
-from voxhub.isa.errors import InvalidIsa, InvalidTable, IsaConflict, IsaReadError
+from voxhub.isa.errors import InvalidIsa, InvalidTable, IsaConflict
 from voxhub.isa.gcpause import without_gc
 from voxhub.isa.jsonstream import materialize
 from voxhub.isa.jsonvalues import (
@@ -435,7 +433,7 @@ def from_isa_json(data: Any, source: str = "isa.json") -> ArcInvestigation:
             unregistered = json.loads(own[_UNREGISTERED[len(PREFIX) :]])
         except json.JSONDecodeError as exc:
             raise r.fail("$.comments", f"broken unregistered-assays note ({exc})") from None
-    catalog = Catalog()
+    catalog = Catalog(source)
     for i, study in enumerate(studies):
         catalog.add_scope(study, r, f"$.studies[{i}]")
         for k, assay in enumerate(r.array(study, "assays", f"$.studies[{i}]")):
@@ -517,18 +515,10 @@ def _read_study(data: dict[str, Any], catalog: Catalog, r: JsonReader, path: str
 
 @without_gc
 def loads(text: str | bytes, source: str = "isa.json") -> ArcInvestigation:
-    try:
-        try:
-            data = orjson.loads(text)  # some 3x faster than json on big documents
-        except orjson.JSONDecodeError:
-            # orjson refuses a few things the standard library reads (integers past
-            # 64 bits, NaN); the standard library decides, and names what is wrong.
-            data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        where = f"line {line} column {getattr(exc, 'colno', '?')}" if line else None
-        raise IsaReadError(source, where, f"not valid JSON ({exc})") from None
-    return from_isa_json(data, source)
+    """Read ISA-JSON text. Long arrays (processes, materials) are decoded one item at a
+    time as the model is built (:mod:`voxhub.isa.jsonlazy`), so a big document never
+    stands in memory as dicts all at once."""
+    return from_isa_json(jsonlazy.parse(text, source), source)
 
 
 __all__ = ["dump", "dumps", "from_isa_json", "loads", "person_json", "to_isa_json"]
