@@ -22,7 +22,12 @@ from tests.static_server import Traffic, static_server
 
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.precomputed import PrecomputedInfo
-from voxhub.arrays.sharding import MAX_MINISHARD_INDEX, ShardingSpec, compressed_morton
+from voxhub.arrays.sharding import (
+    MAX_MINISHARD_INDEX,
+    ShardingSpec,
+    compressed_morton,
+    parse_minishard_index,
+)
 
 # few labels per block, beyond 32 bits (as uint32: 5 to 13)
 LABELS = (DATA // 7000).astype(np.uint64) * (2**33 + 1) + 5
@@ -137,6 +142,8 @@ def _shard(index: bytes, data: bytes = b"", end: int | None = None) -> bytes:
      (lambda raw: _shard(_index([(0, 0, 10)]), end=2**40), "bounded range"),
      (lambda raw: _shard(_index([(0, 0, 10)]), end=2**64 - 1), "bounded range"),
      (lambda raw: _shard(_index([(0, 2**64 - 5, 10)])), "points past"),
+     (lambda raw: _shard(_index([(0, 0, 4), (2**64 - 1, 0, 4), (2, 0, 4)]), b"a" * 12),
+      "ids overflow"),
      (lambda raw: _shard(_index([(0, 2**63, 10)])), "truncated"),
      (lambda raw: _shard(_index([(0, 0, 2**62)])), "more than"),
      (lambda raw: _shard(_index([(0, 0, 2**30)])), "more than"),
@@ -144,7 +151,7 @@ def _shard(index: bytes, data: bytes = b"", end: int | None = None) -> bytes:
      (lambda raw: _shard(b"\x01" * 25), "whole number of entries"),
      # the same chunk listed again and again, pointing backwards: the first entry counts
      (lambda raw: _shard(_index([(0, 0, 4)] + [(0, 0, 4)] * 1000), b"abcd"), "holds 4 bytes")],
-    ids=["truncated", "no-index", "index-past-end", "index-huge", "offset-overflow",
+    ids=["truncated", "no-index", "index-past-end", "index-huge", "offset-overflow", "id-overflow",
          "offset-past-end", "size-huge", "chunk-huge", "chunk-past-end", "ragged-index",
          "repeated-ids"],
 )  # fmt: skip
@@ -154,6 +161,17 @@ def test_hostile_shards_are_refused_with_a_reason(tmp_path, make, message):
     shard.write_bytes(make(shard.read_bytes()))
     with pytest.raises(BadMetadata, match=message):
         _read_first_chunk(tmp_path)
+
+
+def test_a_big_minishard_index_is_kept_as_columns_and_looked_up_by_bisection():
+    """A million chunks in one minishard: 24 MB of columns, not a million dict entries."""
+    count = 10**6
+    ids = np.arange(0, 3 * count, 3, dtype="<u8")
+    entries = np.stack([np.diff(ids, prepend=0), np.zeros(count, "<u8"), np.full(count, 7, "<u8")])
+    index = parse_minishard_index(entries.astype("<u8").tobytes())
+    assert index.nbytes == 24 * count
+    assert index.find(0) == (0, 7) and index.find(3 * 1234) == (7 * 1234, 7)
+    assert index.find(3 * 1234 + 1) is None and index.find(3 * count) is None
 
 
 def test_a_minishard_index_gzip_bomb_is_refused_before_it_is_inflated_whole(tmp_path):

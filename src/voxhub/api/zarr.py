@@ -103,7 +103,11 @@ class _DiskFile(Response):
     """
 
     def __init__(self, path: str, cache_control: str) -> None:
-        super().__init__(status_code=200)
+        # Not Response.__init__: its header list (content-length of an empty body) is
+        # never sent, since __call__ below builds the headers, and cost ~4 us per chunk.
+        self.status_code = 200
+        self.background = None
+        self.raw_headers: list[tuple[bytes, bytes]] = []
         self.path = path
         self.cache_control = cache_control
 
@@ -201,9 +205,9 @@ def _send_key(request: Request, entry: DatasetEntry, key: str) -> Response:
     """A file of the dataset: handed over from disk, or fetched from the object store."""
     storage = entry.storage
     assert storage is not None
-    path = storage.local_path(key)
+    path = storage.local_file(key)
     if path is not None:
-        return _send_file(request, entry, str(path))
+        return _send_file(request, entry, path)
     media = _media_type(key.rsplit("/", 1)[-1])
     return send_object(storage, key, _cache_control(entry), media, get_hub(request).settings)
 
