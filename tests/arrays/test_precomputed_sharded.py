@@ -20,6 +20,7 @@ from tests.arrays.test_precomputed import (
 )
 from tests.static_server import Traffic, static_server
 
+from voxhub.arrays import cseg
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.precomputed import PrecomputedInfo
 from voxhub.arrays.sharding import (
@@ -89,6 +90,20 @@ def test_a_second_scale_and_a_jpeg_sharded_scale_read(tmp_path):
         other, more = open_remote(base, "v", second)
         assert np.array_equal(other[...], coarse)
         for store in (*stores, *more):
+            store.close()
+
+
+@pytest.mark.parametrize("batch", [1, 5, 64, 2**20])
+def test_compressed_segmentation_decodes_the_same_in_any_batch_size(tmp_path, monkeypatch, batch):
+    """Blocks are decoded a few (or part of one) at a time: the pieces join up exactly."""
+    monkeypatch.setattr(cseg, "BATCH_VOXELS", batch)
+    data = np.concatenate([LABELS, LABELS[:, ::-1]])
+    write_precomputed(tmp_path / "v", data, encoding="compressed_segmentation",
+                      kind="segmentation", extra=CSEG)  # fmt: skip
+    with static_server(tmp_path) as base:
+        array, stores = open_remote(base, "v", scale_key(tmp_path / "v"))
+        assert np.array_equal(array[...], data)
+        for store in stores:
             store.close()
 
 
