@@ -221,6 +221,29 @@ def test_anonymous_members_and_other_organizations_cannot_register_or_read(world
                       headers=auth(tokens["stranger"])).status_code == 404  # fmt: skip
 
 
+def test_the_organization_named_must_be_one_the_caller_may_edit(world):
+    client, hub, tokens, url, _ = world
+    with hub.transaction() as session:
+        lab = ensure_organization(session, "lab")
+        root = create_user(session, email="root@x.org", organization=lab, is_superuser=True)
+        root_token = issue_token(session, root, "t").token
+    # a lab admin cannot put a dataset into another organization, nor learn that it exists
+    for org in ("other", "nowhere"):
+        refused = register(client, tokens["admin"], url, organization=org)
+        assert refused.status_code == 404 and set(refused.json()) == {"error", "detail"}
+        explored = client.post("/api/v1/datasets/explore", json={"url": url, "organization": org},
+                               headers=auth(tokens["admin"]))  # fmt: skip
+        assert explored.status_code == 404
+    assert client.get("/api/v1/datasets/other/borrowed", headers=auth(tokens["stranger"])
+                      ).status_code == 404  # fmt: skip
+    # a superuser can, and the dataset is the other organization's
+    made = register(client, root_token, url, organization="other")
+    assert made.status_code == 201 and made.json()["organization"] == "other", made.text
+    box = "/api/v1/datasets/other/borrowed/layers/cells/data?width=4&height=4&depth=2"
+    assert client.get(box, headers=auth(tokens["stranger"])).status_code == 200
+    assert client.get(box, headers=auth(tokens["admin"])).status_code == 404
+
+
 @pytest.mark.parametrize(
     "url", ["http://127.0.0.1:9/x.zarr", "http://169.254.169.254/latest/meta-data",
             "http://localhost/x", "file:///etc/passwd"],

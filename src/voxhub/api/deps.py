@@ -77,6 +77,26 @@ def require(principal: Principal, action: Action, resource: object, what: str) -
     raise Hidden(f"{what} not found")
 
 
+def target_organization(
+    hub: Hub, principal: Principal, name: str | None, action: Action
+) -> tuple[int, str]:
+    """The organization a request names (default: the principal's own), once ``principal``
+    may ``action`` it; a missing one and one that may not be seen answer the same 404."""
+    organizations = hub.index.snapshot().organizations
+    if name is None:
+        org_id = principal.organization_id
+        if org_id is None or org_id not in organizations:
+            raise Hidden("you belong to no organization")
+        name = organizations[org_id]
+    else:
+        found = next((i for i, n in organizations.items() if n == name), None)
+        if found is None:
+            raise Hidden(f"organization {name} not found")
+        org_id = found
+    require(principal, action, org_id, f"organization {name}")
+    return org_id, name
+
+
 def require_login(principal: Principal) -> Principal:
     if not principal.is_authenticated:
         raise LoginRequired("log in or send an API token")

@@ -19,13 +19,13 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from voxhub.access.principal import Principal
 from voxhub.api.deps import (
     HubDep,
     PrincipalDep,
     authorize_dataset,
     require,
     require_login,
+    target_organization,
 )
 from voxhub.api.jobs import JobOut
 from voxhub.api.zarr_remote import is_remote_layer
@@ -47,16 +47,19 @@ class ExploreIn(BaseModel):
         None, description='{"username", "password"} or {"token"}; used for this request only'
     )
     name: str | None = Field(None, max_length=128, description="Dataset name to propose")
+    organization: str | None = Field(
+        None, max_length=128, description="Organization (default: yours); its credentials apply"
+    )
 
 
 async def _fetcher(
-    hub: Hub, principal: Principal, credentials: Credentials | None, url: str | None
+    hub: Hub, organization_id: int, credentials: Credentials | None, url: str | None
 ) -> GuardedFetcher:
     """A fetcher with the credentials of the request, else the organization's stored
     ones whose prefix each URL starts with (the longest); never another organization's."""
     lookup = None
     if credentials is None:
-        lookup = hub.remote.lookup(principal.organization_id)
+        lookup = hub.remote.lookup(organization_id)
         if url:  # reads (and caches) the organization's rows off the event loop
             await asyncio.to_thread(lookup, url)
     return GuardedFetcher(
@@ -74,8 +77,8 @@ class ExploreOut(BaseModel):
 async def explore_remote(body: ExploreIn, hub: HubDep, principal: PrincipalDep) -> ExploreOut:
     """Look at a remote OME-Zarr, Zarr array, N5 or Neuroglancer precomputed source."""
     require_login(principal)
-    require(principal, "edit", principal.organization_id, "the organization")
-    fetcher = await _fetcher(hub, principal, Credentials.parse(body.credentials), body.url)
+    org_id, _ = target_organization(hub, principal, body.organization, "edit")
+    fetcher = await _fetcher(hub, org_id, Credentials.parse(body.credentials), body.url)
     async with fetcher:
         found = await explore(fetcher, body.url, body.name)
     return ExploreOut(
@@ -86,6 +89,9 @@ async def explore_remote(body: ExploreIn, hub: HubDep, principal: PrincipalDep) 
 
 class RemoteIn(BaseModel):
     name: str = Field(min_length=1, max_length=128, description="Name of the new dataset")
+    organization: str | None = Field(
+        None, max_length=128, description="Organization to hold it (default: your own)"
+    )
     properties: dict[str, Any] | None = Field(
         None,
         description="The reviewed datasource-properties.json (mag paths are URLs; layers may "
@@ -124,13 +130,10 @@ class RemoteOut(BaseModel):
 async def add_remote(body: RemoteIn, hub: HubDep, principal: PrincipalDep) -> RemoteOut:
     """Register a remote dataset (read-only, never copied) from reviewed properties."""
     require_login(principal)
-    require(principal, "edit", principal.organization_id, "the organization")
-    organization = hub.index.snapshot().organizations.get(principal.organization_id or -1)
-    if organization is None:
-        raise InvalidInput("you belong to no organization that could hold the dataset")
+    org_id, organization = target_organization(hub, principal, body.organization, "edit")
     credentials = Credentials.parse(body.credentials)
     warnings: list[str] = []
-    fetcher = await _fetcher(hub, principal, credentials, body.url)
+    fetcher = await _fetcher(hub, org_id, credentials, body.url)
     async with fetcher:
         if body.properties is None:
             if not body.url:

@@ -18,9 +18,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from voxhub.access import audit
-from voxhub.access.errors import Hidden
 from voxhub.access.principal import Principal
-from voxhub.api.deps import HubDep, UserDep, changing, require
+from voxhub.api.deps import HubDep, UserDep, changing, target_organization
 from voxhub.api.fields import Id
 from voxhub.catalog.credentials import (
     CredentialInfo,
@@ -79,19 +78,7 @@ class RotateIn(BaseModel):
 
 def _organization(hub: Hub, principal: Principal, name: str | None) -> tuple[int, str]:
     """The organization whose credentials are asked for, once ``principal`` may admin it."""
-    organizations = hub.index.snapshot().organizations
-    if name is None:
-        org_id = principal.organization_id
-        if org_id is None or org_id not in organizations:
-            raise Hidden("organization not found")
-        name = organizations[org_id]
-    else:
-        org_id = next((i for i, n in organizations.items() if n == name), None)
-        if org_id is None:
-            raise Hidden(f"organization {name} not found")
-    # the words of a missing organization's 404, so refusals do not tell which exist
-    require(principal, "admin", org_id, f"organization {name}")
-    return org_id, name
+    return target_organization(hub, principal, name, "admin")
 
 
 def _secret(fields: dict[str, str]) -> Credentials:

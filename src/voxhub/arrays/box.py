@@ -11,6 +11,7 @@ import io
 import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +118,17 @@ class BoxRead:
                 end = min(sz.stop, (z // thick + 1) * thick)
                 yield self.level[slice(channel, channel + 1), slice(z, end), sy, sx]
                 z = end
+
+    def bytes_ahead(self, band_bytes: int) -> Iterator[bytes]:
+        """``bands`` as bytes, each next band read (and copied out) in a thread while
+        the caller sends the current one, so decoding overlaps sending (memory: two
+        bands). Closing the iterator waits for the band being read, then stops."""
+        bands = (band.tobytes() for band in self.bands(band_bytes))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="voxhub-band") as pool:
+            pending = pool.submit(next, bands, None)
+            while (band := pending.result()) is not None:
+                pending = pool.submit(next, bands, None)
+                yield band
 
 
 def plan_box(level: LevelView, box: Box, max_voxels: int, max_bytes: int | None = None) -> BoxRead:

@@ -207,10 +207,15 @@ class Client:
     # -- remote sources ---------------------------------------------------------------------
 
     def explore_remote(
-        self, url: str, credentials: dict[str, str] | None = None, name: str | None = None
+        self,
+        url: str,
+        credentials: dict[str, str] | None = None,
+        name: str | None = None,
+        organization: str | None = None,
     ) -> dict[str, Any]:
-        """The server's proposed ``datasource-properties.json`` for a remote source."""
-        body = {"url": url, "credentials": credentials, "name": name}
+        """The server's proposed ``datasource-properties.json`` for a remote source
+        (``organization``'s stored credentials apply; default: your own)."""
+        body = {"url": url, "credentials": credentials, "name": name, "organization": organization}
         return self.http.json("POST", "/api/v1/datasets/explore", json=body)
 
     def add_remote(
@@ -222,12 +227,15 @@ class Client:
         credentials: dict[str, str] | None = None,
         credential_scope: str = "dataset",
         credential_prefix: str | None = None,
+        organization: str | None = None,
     ) -> Dataset:
         """Register a remote source (explored from ``url``, or the reviewed ``properties``)
-        as a read-only dataset of your organization; credentials are stored encrypted."""
+        as a read-only dataset of your organization (or ``organization``, which you may
+        edit); credentials are stored encrypted."""
         body = {
             "name": name, "url": url, "properties": properties, "credentials": credentials,
             "credentialScope": credential_scope, "credentialPrefix": credential_prefix,
+            "organization": organization,
         }  # fmt: skip
         added = self.http.json("POST", "/api/v1/datasets/remote", json=body)
         return self.dataset(f"{added['organization']}/{added['name']}")

@@ -4,6 +4,7 @@ staging folders, atomic publishing and remote stores."""
 from voxhub.storage._remote import ChunkCache, FetchStats, RemoteStore
 from voxhub.storage.errors import AlreadyExists, NotOnThisStorage, UnsafePath
 from voxhub.storage.local import check_name, clean_staging, publish, safe_join, staging_folder
+from voxhub.storage.offload import Offload
 from voxhub.storage.s3 import S3DataStore
 from voxhub.storage.store import DataStore, LocalDataStore, ObjectInfo, check_key
 
@@ -15,6 +16,7 @@ __all__ = [
     "LocalDataStore",
     "NotOnThisStorage",
     "ObjectInfo",
+    "Offload",
     "RemoteStore",
     "S3DataStore",
     "UnsafePath",

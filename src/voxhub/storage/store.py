@@ -42,7 +42,8 @@ IsLive = Callable[[dict[str, Any] | None, float], bool]
 def check_key(key: str) -> str:
     """A relative ``/``-separated key without ``..``, empty segments, backslashes or NUL."""
     parts = key.split("/")
-    if not key or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
+    # list membership and substring tests run in C: this runs once per chunk GET
+    if not key or "" in parts or "." in parts or ".." in parts or "\\" in key or "\x00" in key:
         raise UnsafePath(f"storage key {key!r} is not allowed")
     return key
 
@@ -70,6 +71,11 @@ class DataStore(ABC):
     def local_path(self, key: str) -> Path | None:
         """The file or folder of ``key`` when the bytes are on this machine's disk."""
         return None
+
+    def local_file(self, key: str) -> str | None:
+        """``local_path`` as a string, for the chunk hot path (a backend may build it faster)."""
+        path = self.local_path(key)
+        return None if path is None else str(path)
 
     def sign(self, key: str, seconds: float) -> str | None:
         """A short-lived URL a client may GET ``key`` from directly, when the backend has one."""
@@ -161,6 +167,7 @@ class LocalDataStore(DataStore):
 
     def __init__(self, binary_data: Path, staging: Path) -> None:
         self.root = binary_data
+        self._prefix = os.path.join(str(binary_data), "")
         self.staging = staging
         self.url = str(binary_data)
         self._store: LocalStore | None = None
@@ -174,6 +181,10 @@ class LocalDataStore(DataStore):
 
     def local_path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
+
+    def local_file(self, key: str) -> str:
+        # A string join, not pathlib (~8 us per chunk GET); the key is checked the same way.
+        return self._prefix + check_key(key).replace("/", os.sep)
 
     def open_array(self, key: str) -> zarr.Array[Any]:
         # A store rooted at the array itself: the fast chunk reader (``chunkread``) reads

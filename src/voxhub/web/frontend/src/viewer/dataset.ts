@@ -175,17 +175,33 @@ export function tokenQuery(token: string | null): string {
   return token ? `?token=${encodeURIComponent(token)}` : "";
 }
 
-/** Fetch and parse a dataset; access problems become a `DatasetUnavailable` with a readable text. */
+/** The share token of the page's `?token=` (or WEBKNOSSOS' `?sharingToken=`), if any. */
+export function shareToken(): string | null {
+  const params = new URLSearchParams(location.search);
+  return params.get("token") ?? params.get("sharingToken");
+}
+
+/** Start fetching a dataset's description (`loadDataset` takes the answer). */
+export function requestDataset(org: string, name: string, token: string | null, fetcher: typeof fetch = fetch): Promise<Response> {
+  const url = `/api/v1/datasets/${encodeURIComponent(org)}/${encodeURIComponent(name)}${tokenQuery(token)}`;
+  return fetcher(url, { credentials: "same-origin" });
+}
+
+/**
+ * Fetch and parse a dataset; access problems become a `DatasetUnavailable` with a readable text.
+ * `requested`: the answer of a `requestDataset` started earlier (the page starts it while the
+ * viewer's code still loads: one round trip less before the first chunk).
+ */
 export async function loadDataset(
   org: string,
   name: string,
   token: string | null,
   fetcher: typeof fetch = fetch,
+  requested?: Promise<Response>,
 ): Promise<DatasetInfo> {
-  const url = `/api/v1/datasets/${encodeURIComponent(org)}/${encodeURIComponent(name)}${tokenQuery(token)}`;
   let response: Response;
   try {
-    response = await fetcher(url, { credentials: "same-origin" });
+    response = await (requested ?? requestDataset(org, name, token, fetcher));
   } catch {
     throw new DatasetUnavailable("The server could not be reached.", 0);
   }

@@ -857,7 +857,8 @@ export interface paths {
          *
          *     ``raw`` returns C-order bytes of shape (c, depth, height, width) (the
          *     ``X-Shape`` and ``X-Dtype`` headers say which); ``npy`` a NumPy file.
-         *     Large boxes are streamed band by band (memory: one band, not the box),
+         *     Large boxes are streamed band by band, the next band read while one is sent
+         *     (memory: two bands, not the box),
          *     and only ``VOXHUB_BOX_CONCURRENCY`` of them run at once per process.
          */
         get: {
@@ -5149,6 +5150,11 @@ export interface components {
              */
             name?: string | null;
             /**
+             * Organization
+             * @description Organization (default: yours); its credentials apply
+             */
+            organization?: string | null;
+            /**
              * Url
              * @description http(s)://, s3:// or gs://
              */
@@ -5645,6 +5651,11 @@ export interface components {
              * @description Name of the new dataset
              */
             name: string;
+            /**
+             * Organization
+             * @description Organization to hold it (default: your own)
+             */
+            organization?: string | null;
             /**
              * Properties
              * @description The reviewed datasource-properties.json (mag paths are URLs; layers may come from several sources); explored from `url` when left out
