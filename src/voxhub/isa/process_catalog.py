@@ -296,6 +296,16 @@ class Row:
         self, entries: list[Any], category: str, path: str, nth: int = 0
     ) -> CompositeCell:
         """The ``nth`` value entry of a category (characteristic, factor or parameter value)."""
+        if not entries:
+            return EMPTY_TERM_CELL
+        # a lazily parsed document shares each distinct list: look each cell up once
+        found: dict[tuple[str, int], CompositeCell] = self.catalog.once("entries", entries, dict)
+        cell = found.get((category, nth))
+        if cell is None:
+            cell = found[(category, nth)] = self._entry_cell(entries, category, path, nth)
+        return cell
+
+    def _entry_cell(self, entries: list[Any], category: str, path: str, nth: int) -> CompositeCell:
         seen = 0
         for i, entry in enumerate(entries):
             if type(entry) is not dict:
