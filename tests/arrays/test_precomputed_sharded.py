@@ -20,9 +20,15 @@ from tests.arrays.test_precomputed import (
 )
 from tests.static_server import Traffic, static_server
 
+from voxhub.arrays import cseg
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.precomputed import PrecomputedInfo
-from voxhub.arrays.sharding import MAX_MINISHARD_INDEX, ShardingSpec, compressed_morton
+from voxhub.arrays.sharding import (
+    MAX_MINISHARD_INDEX,
+    ShardingSpec,
+    compressed_morton,
+    parse_minishard_index,
+)
 
 # few labels per block, beyond 32 bits (as uint32: 5 to 13)
 LABELS = (DATA // 7000).astype(np.uint64) * (2**33 + 1) + 5
@@ -87,6 +93,20 @@ def test_a_second_scale_and_a_jpeg_sharded_scale_read(tmp_path):
             store.close()
 
 
+@pytest.mark.parametrize("batch", [1, 5, 64, 2**20])
+def test_compressed_segmentation_decodes_the_same_in_any_batch_size(tmp_path, monkeypatch, batch):
+    """Blocks are decoded a few (or part of one) at a time: the pieces join up exactly."""
+    monkeypatch.setattr(cseg, "BATCH_VOXELS", batch)
+    data = np.concatenate([LABELS, LABELS[:, ::-1]])
+    write_precomputed(tmp_path / "v", data, encoding="compressed_segmentation",
+                      kind="segmentation", extra=CSEG)  # fmt: skip
+    with static_server(tmp_path) as base:
+        array, stores = open_remote(base, "v", scale_key(tmp_path / "v"))
+        assert np.array_equal(array[...], data)
+        for store in stores:
+            store.close()
+
+
 def test_a_missing_shard_reads_as_zero(tmp_path):
     write_precomputed(tmp_path / "v", extra=sharding())
     (tmp_path / "v" / scale_key(tmp_path / "v") / "0.shard").unlink()
@@ -137,6 +157,8 @@ def _shard(index: bytes, data: bytes = b"", end: int | None = None) -> bytes:
      (lambda raw: _shard(_index([(0, 0, 10)]), end=2**40), "bounded range"),
      (lambda raw: _shard(_index([(0, 0, 10)]), end=2**64 - 1), "bounded range"),
      (lambda raw: _shard(_index([(0, 2**64 - 5, 10)])), "points past"),
+     (lambda raw: _shard(_index([(0, 0, 4), (2**64 - 1, 0, 4), (2, 0, 4)]), b"a" * 12),
+      "ids overflow"),
      (lambda raw: _shard(_index([(0, 2**63, 10)])), "truncated"),
      (lambda raw: _shard(_index([(0, 0, 2**62)])), "more than"),
      (lambda raw: _shard(_index([(0, 0, 2**30)])), "more than"),
@@ -144,7 +166,7 @@ def _shard(index: bytes, data: bytes = b"", end: int | None = None) -> bytes:
      (lambda raw: _shard(b"\x01" * 25), "whole number of entries"),
      # the same chunk listed again and again, pointing backwards: the first entry counts
      (lambda raw: _shard(_index([(0, 0, 4)] + [(0, 0, 4)] * 1000), b"abcd"), "holds 4 bytes")],
-    ids=["truncated", "no-index", "index-past-end", "index-huge", "offset-overflow",
+    ids=["truncated", "no-index", "index-past-end", "index-huge", "offset-overflow", "id-overflow",
          "offset-past-end", "size-huge", "chunk-huge", "chunk-past-end", "ragged-index",
          "repeated-ids"],
 )  # fmt: skip
@@ -154,6 +176,17 @@ def test_hostile_shards_are_refused_with_a_reason(tmp_path, make, message):
     shard.write_bytes(make(shard.read_bytes()))
     with pytest.raises(BadMetadata, match=message):
         _read_first_chunk(tmp_path)
+
+
+def test_a_big_minishard_index_is_kept_as_columns_and_looked_up_by_bisection():
+    """A million chunks in one minishard: 24 MB of columns, not a million dict entries."""
+    count = 10**6
+    ids = np.arange(0, 3 * count, 3, dtype="<u8")
+    entries = np.stack([np.diff(ids, prepend=0), np.zeros(count, "<u8"), np.full(count, 7, "<u8")])
+    index = parse_minishard_index(entries.astype("<u8").tobytes())
+    assert index.nbytes == 24 * count
+    assert index.find(0) == (0, 7) and index.find(3 * 1234) == (7 * 1234, 7)
+    assert index.find(3 * 1234 + 1) is None and index.find(3 * count) is None
 
 
 def test_a_minishard_index_gzip_bomb_is_refused_before_it_is_inflated_whole(tmp_path):

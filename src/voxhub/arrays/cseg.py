@@ -14,7 +14,8 @@ Every block is decoded at once (the gathers are numpy's, so the GIL is free
 most of the time), and every offset is checked against the chunk's length
 before it is used: a hostile chunk is a ``BadMetadata``, never a read past
 its end. The PyPI ``compressed-segmentation`` package decodes this too, but
-its C++ decoder trusts the offsets it reads.
+its C++ decoder is given no input length and reads wherever the chunk's
+offsets point, unchecked.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from voxhub.arrays.errors import BadMetadata
 
 WIDTHS = (0, 1, 2, 4, 8, 16, 32)
+BATCH_VOXELS = 2**20  # voxels decoded per gather: bounds the temporaries to ~30 MB
 
 
 def decode(
@@ -72,34 +74,58 @@ def _channel(
     last = values + (voxels * bits + 31) // 32 - 1
     if ((bits > 0) & ((values < start) | (last >= len(words)))).any():
         raise BadMetadata("a compressed_segmentation block's values lie outside the chunk")
-    wide = dtype.itemsize // 4
-    out_index = np.zeros((blocks, voxels), dtype=np.int64)
-    for width in np.unique(bits).tolist():  # at most 7 groups: one gather each
-        if width == 0:
-            continue
+    labels = np.empty((blocks, voxels), dtype=dtype)
+    # a few blocks at a time: the gathers' index arrays are 8 bytes a voxel, so a whole
+    # chunk at once would take several times the chunk's own size in temporaries
+    step = max(1, BATCH_VOXELS // voxels)  # blocks a batch (parts of one, if it is bigger)
+    part = min(voxels, BATCH_VOXELS)
+    for width in np.unique(bits).tolist():  # at most 7 widths: one gather per batch each
         rows = np.flatnonzero(bits == width)
-        position = np.arange(voxels, dtype=np.int64) * width
-        at = values[rows, None] + (position >> 5)[None, :]
-        shift = (position & 31).astype(np.uint32)
-        mask = np.uint32((1 << width) - 1) if width < 32 else np.uint32(0xFFFFFFFF)
-        out_index[rows] = (words[at] >> shift[None, :]) & mask
-    # every block's table must hold its largest index (a table past the end is refused)
-    top = out_index.max(axis=1)
-    if ((table < start) | (table + (top + 1) * wide > len(words))).any():
-        raise BadMetadata("a compressed_segmentation block's lookup table lies outside the chunk")
-    entry = table[:, None] + out_index * wide
-    if wide == 1:
-        labels = words[entry]
-    else:
-        low = words[entry].astype(np.uint64)
-        labels = low | (words[entry + 1].astype(np.uint64) << np.uint64(32))
+        for at in range(0, len(rows), step):
+            batch = rows[at : at + step]
+            for first in range(0, voxels, part):
+                span = range(first, min(first + part, voxels))
+                labels[batch, span.start : span.stop] = _lookup(
+                    words, start, table[batch], values[batch], width, span, dtype
+                )
     bx, by, bz = block_size
     gx, gy, gz = grid
     full = labels.reshape(gz, gy, gx, bz, by, bx).transpose(0, 3, 1, 4, 2, 5)
     full = full.reshape(gz * bz, gy * by, gx * bx)
     x, y, z = shape
     cut: np.ndarray = full[:z, :y, :x]
-    return cut.astype(dtype, copy=False)
+    return cut
+
+
+def _lookup(
+    words: np.ndarray,
+    start: int,
+    table: np.ndarray,
+    values: np.ndarray,
+    width: int,
+    voxels: range,
+    dtype: np.dtype,
+) -> np.ndarray:
+    """The labels of ``voxels`` of blocks whose values are ``width`` bits wide, every
+    table entry checked to lie within the chunk."""
+    if width == 0:
+        index = np.zeros((len(table), len(voxels)), dtype=np.int64)
+    else:
+        position = np.arange(voxels.start, voxels.stop, dtype=np.int64) * width
+        at = values[:, None] + (position >> 5)[None, :]
+        shift = (position & 31).astype(np.uint32)
+        mask = np.uint32((1 << width) - 1) if width < 32 else np.uint32(0xFFFFFFFF)
+        index = ((words[at] >> shift[None, :]) & mask).astype(np.int64)
+    # every block's table must hold its largest index (a table past the end is refused)
+    wide = dtype.itemsize // 4
+    top = index.max(axis=1)
+    if ((table < start) | (table + (top + 1) * wide > len(words))).any():
+        raise BadMetadata("a compressed_segmentation block's lookup table lies outside the chunk")
+    entry = table[:, None] + index * wide
+    if wide == 1:
+        return words[entry]
+    low = words[entry].astype(np.uint64)
+    return low | (words[entry + 1].astype(np.uint64) << np.uint64(32))
 
 
 __all__ = ["decode"]

@@ -41,9 +41,8 @@ MAX_MINISHARD_BITS = 32  # the shard index is 16 << minishard_bits bytes: read b
 # A minishard index lists at most every chunk of the scale, 24 bytes each; past this it is
 # refused before it is fetched or inflated (4 million chunks to one minishard).
 MAX_MINISHARD_INDEX = 96 * 2**20
-_MASK64 = (1 << 64) - 1
-# Parsed minishard indexes kept per scale (each maps chunk id -> (offset, size)).
-MINISHARD_CACHE = 256
+# Parsed minishard indexes kept per scale, by their size (24 bytes a chunk).
+MINISHARD_CACHE_BYTES = 32 * 2**20
 
 Fetch = Callable[[str, tuple[int, int]], Awaitable[bytes | None]]
 
@@ -131,40 +130,68 @@ def inflate(raw: bytes, most: int, what: str) -> bytes:
     return out
 
 
-def parse_minishard_index(raw: bytes, shard_data_size: int | None) -> dict[int, tuple[int, int]]:
-    """chunk id -> (start, size) in bytes from the end of the shard index."""
+@dataclass(frozen=True)
+class MinishardIndex:
+    """One minishard's chunks as sorted columns (24 bytes a chunk, not a dict entry each)."""
+
+    ids: np.ndarray  # uint64, non-decreasing
+    starts: np.ndarray  # uint64, bytes from the end of the shard index
+    sizes: np.ndarray  # uint64
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.starts.nbytes + self.sizes.nbytes
+
+    def find(self, chunk_id: int) -> tuple[int, int] | None:
+        """(start, size) of ``chunk_id``'s first entry, ``None`` when the minishard lacks it."""
+        at = int(np.searchsorted(self.ids, np.uint64(chunk_id), side="left"))
+        if at == len(self.ids) or int(self.ids[at]) != chunk_id:
+            return None
+        return int(self.starts[at]), int(self.sizes[at])
+
+
+EMPTY_MINISHARD = MinishardIndex(*(np.zeros(0, dtype=np.uint64) for _ in range(3)))
+
+
+def parse_minishard_index(raw: bytes) -> MinishardIndex:
+    """A minishard index's (chunk id, start, size) columns, delta-decoded and checked.
+
+    Ids and starts are delta-encoded (a start counts from the end of the previous
+    chunk). uint64 sums wrap silently, so every sum is checked for a wrap: ids must
+    come out non-decreasing (lookups bisect them) and chunk ends must not wrap,
+    whatever the remote shard says; a range past the shard's end is then a short read.
+    """
     if len(raw) % 24:
         raise BadMetadata("a precomputed minishard index is not a whole number of entries")
-    columns = np.frombuffer(raw, dtype="<u8").reshape(3, -1)
-    # uint64 wraps on overflow where Python ints would not: sums are checked in Python ints
-    ids = np.cumsum(columns[0], dtype=np.uint64)
-    sizes = columns[2].astype(object)
-    found: dict[int, tuple[int, int]] = {}
-    end = 0
-    for chunk_id, delta, size in zip(ids.tolist(), columns[1].tolist(), sizes, strict=True):
-        start = end + delta
-        end = start + int(size)
-        if end > _MASK64 or (shard_data_size is not None and end > shard_data_size):
-            raise BadMetadata("a precomputed minishard index points past its shard")
-        found.setdefault(chunk_id, (start, int(size)))
-    return found
+    columns = np.frombuffer(raw, dtype="<u8").reshape(3, -1).astype(np.uint64)
+    deltas, starts_delta, sizes = columns
+    ids = np.cumsum(deltas, dtype=np.uint64)
+    if len(ids) > 1 and bool((ids[1:] < ids[:-1]).any()):
+        raise BadMetadata("a precomputed minishard index's chunk ids overflow")
+    steps = starts_delta + sizes  # each chunk's end minus the previous chunk's end
+    ends = np.cumsum(steps, dtype=np.uint64)
+    wrapped = (steps < sizes).any() or (len(ends) > 1 and (ends[1:] < ends[:-1]).any())
+    if bool(wrapped):
+        raise BadMetadata("a precomputed minishard index points past its shard")
+    return MinishardIndex(ids, ends - sizes, sizes.copy())
 
 
 class ShardReader:
     """Finds chunks in one scale's shards through ``fetch(key, (start, end))``.
 
-    Parsed minishard indexes are kept (bounded LRU); the raw byte ranges are
-    cached and coalesced by the store ``fetch`` goes through.
+    Parsed minishard indexes are kept (an LRU bounded by their bytes); the raw
+    byte ranges are cached and coalesced by the store ``fetch`` goes through.
     """
 
     def __init__(self, spec: ShardingSpec, fetch: Fetch, max_chunk_bytes: int) -> None:
         self.spec = spec
         self.fetch = fetch
         self.max_chunk_bytes = max_chunk_bytes
-        self._minishards: OrderedDict[tuple[str, int], dict[int, tuple[int, int]]] = OrderedDict()
+        self._minishards: OrderedDict[tuple[str, int], MinishardIndex] = OrderedDict()
+        self._cached_bytes = 0
         self._lock = threading.Lock()
 
-    async def minishard(self, shard: str, minishard: int) -> dict[int, tuple[int, int]]:
+    async def minishard(self, shard: str, minishard: int) -> MinishardIndex:
         key = (shard, minishard)
         with self._lock:
             known = self._minishards.get(key)
@@ -173,14 +200,14 @@ class ShardReader:
                 return known
         entry = await self.fetch(shard, (16 * minishard, 16 * minishard + 16))
         if entry is None:  # no shard: every chunk it would hold is missing
-            return {}
+            return EMPTY_MINISHARD
         if len(entry) != 16:
             raise BadMetadata(f"precomputed shard {shard} is shorter than its index")
         start, end = (int(v) for v in np.frombuffer(entry, dtype="<u8"))
         if end < start or end - start > MAX_MINISHARD_INDEX:
             raise BadMetadata(f"precomputed shard {shard}: minishard index range "
                               f"{start}-{end} is not a bounded range")  # fmt: skip
-        found: dict[int, tuple[int, int]] = {}
+        found = EMPTY_MINISHARD
         if end > start:
             base = self.spec.index_bytes
             raw = await self.fetch(shard, (base + start, base + end))
@@ -188,17 +215,19 @@ class ShardReader:
                 raise BadMetadata(f"precomputed shard {shard} is truncated (minishard index)")
             if self.spec.minishard_index_encoding == "gzip":
                 raw = inflate(raw, MAX_MINISHARD_INDEX, f"precomputed shard {shard}'s index")
-            found = parse_minishard_index(raw, None)
+            found = parse_minishard_index(raw)
         with self._lock:
-            self._minishards[key] = found
-            while len(self._minishards) > MINISHARD_CACHE:
-                self._minishards.popitem(last=False)
+            if key not in self._minishards:
+                self._minishards[key] = found
+                self._cached_bytes += found.nbytes
+            while self._cached_bytes > MINISHARD_CACHE_BYTES and len(self._minishards) > 1:
+                self._cached_bytes -= self._minishards.popitem(last=False)[1].nbytes
         return found
 
     async def chunk(self, chunk_id: int) -> bytes | None:
         """The chunk's stored bytes (still ``data_encoding``-encoded), ``None`` if absent."""
         shard, minishard = self.spec.locate(chunk_id)
-        place = (await self.minishard(shard, minishard)).get(chunk_id)
+        place = (await self.minishard(shard, minishard)).find(chunk_id)
         if place is None:
             return None
         start, size = place
@@ -213,6 +242,7 @@ class ShardReader:
 
 
 __all__ = [
+    "MinishardIndex",
     "ShardReader",
     "ShardingSpec",
     "compressed_morton",

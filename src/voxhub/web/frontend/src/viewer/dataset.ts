@@ -40,7 +40,8 @@ export interface LayerInfo {
   topLeft: Vec3;
   size: Vec3;
   mags: MagInfo[];
-  largestSegmentId: number | null;
+  /** Its decimal digits, exact: uint64 ids go past what a JS number holds. */
+  largestSegmentId: string | null;
 }
 
 export interface LayerViewConfig {
@@ -137,7 +138,7 @@ export function parseDataset(raw: DatasetJson): DatasetInfo {
       topLeft: vec3(box.topLeft ?? [0, 0, 0], "topLeft"),
       size: vec3([box.width, box.height, box.depth], "boundingBox size"),
       mags,
-      largestSegmentId: layer.largestSegmentId ?? null,
+      largestSegmentId: layer.largestSegmentId == null ? null : String(layer.largestSegmentId),
     });
   }
   const base: string = raw.zarrUrl ?? `/zarr/${raw.organization}/${raw.name}/`;
@@ -175,17 +176,33 @@ export function tokenQuery(token: string | null): string {
   return token ? `?token=${encodeURIComponent(token)}` : "";
 }
 
-/** Fetch and parse a dataset; access problems become a `DatasetUnavailable` with a readable text. */
+/** The share token of the page's `?token=` (or WEBKNOSSOS' `?sharingToken=`), if any. */
+export function shareToken(): string | null {
+  const params = new URLSearchParams(location.search);
+  return params.get("token") ?? params.get("sharingToken");
+}
+
+/** Start fetching a dataset's description (`loadDataset` takes the answer). */
+export function requestDataset(org: string, name: string, token: string | null, fetcher: typeof fetch = fetch): Promise<Response> {
+  const url = `/api/v1/datasets/${encodeURIComponent(org)}/${encodeURIComponent(name)}${tokenQuery(token)}`;
+  return fetcher(url, { credentials: "same-origin" });
+}
+
+/**
+ * Fetch and parse a dataset; access problems become a `DatasetUnavailable` with a readable text.
+ * `requested`: the answer of a `requestDataset` started earlier (the page starts it while the
+ * viewer's code still loads: one round trip less before the first chunk).
+ */
 export async function loadDataset(
   org: string,
   name: string,
   token: string | null,
   fetcher: typeof fetch = fetch,
+  requested?: Promise<Response>,
 ): Promise<DatasetInfo> {
-  const url = `/api/v1/datasets/${encodeURIComponent(org)}/${encodeURIComponent(name)}${tokenQuery(token)}`;
   let response: Response;
   try {
-    response = await fetcher(url, { credentials: "same-origin" });
+    response = await (requested ?? requestDataset(org, name, token, fetcher));
   } catch {
     throw new DatasetUnavailable("The server could not be reached.", 0);
   }
@@ -201,5 +218,14 @@ export async function loadDataset(
   if (!response.ok) {
     throw new DatasetUnavailable(`The server answered ${response.status} for dataset ${org}/${name}.`, response.status);
   }
-  return parseDataset((await response.json()) as DatasetOut);
+  return parseDataset(parseDatasetText(await response.text()));
+}
+
+/**
+ * The dataset's JSON with each layer's largestSegmentId kept as its exact digits:
+ * JSON.parse would round a uint64 id above 2^53 to the nearest double.
+ */
+export function parseDatasetText(text: string): DatasetOut {
+  const exact = text.replace(/("largestSegmentId"\s*:\s*)(\d+)/g, '$1"$2"');
+  return JSON.parse(exact) as DatasetOut;
 }

@@ -6,7 +6,7 @@
 import { h, render } from "preact";
 import { ZarrChunkSource } from "./chunksource";
 import { spawnWorkers, WorkerChunkSource } from "./workerpool";
-import { DatasetUnavailable, loadDataset, type DatasetInfo } from "./dataset";
+import { DatasetUnavailable, loadDataset, shareToken, type DatasetInfo } from "./dataset";
 import { layerHistogram, percentileRange, type Histogram } from "./histogram";
 import { Message, ViewerApp, type Extras } from "./ui";
 import { defaultState, parseState, toViewConfiguration } from "./urlstate";
@@ -20,10 +20,6 @@ declare global {
   }
 }
 
-function shareToken(): string | null {
-  const params = new URLSearchParams(location.search);
-  return params.get("token") ?? params.get("sharingToken");
-}
 
 function csrfToken(): string {
   const found = document.cookie.split("; ").find((c) => c.startsWith("voxhub_csrf="));
@@ -56,7 +52,8 @@ async function msiAxis(source: ZarrChunkSource | WorkerChunkSource, info: Datase
   return (z) => (z >= 0 && z < values.length ? values[z] : null);
 }
 
-export async function mountViewer(root: HTMLElement, org: string, dataset: string): Promise<void> {
+/** `requested`: the dataset's description, asked for by the page while this module loaded. */
+export async function mountViewer(root: HTMLElement, org: string, dataset: string, requested?: Promise<Response>): Promise<void> {
   document.title = `${org}/${dataset} — voxhub viewer`;
   const token = shareToken();
   // Decoding in workers keeps frames smooth (without Worker support: on the main thread);
@@ -64,7 +61,7 @@ export async function mountViewer(root: HTMLElement, org: string, dataset: strin
   const workers = typeof Worker === "function" ? spawnWorkers() : null;
   let info: DatasetInfo;
   try {
-    info = await loadDataset(org, dataset, token);
+    info = await loadDataset(org, dataset, token, fetch, requested);
   } catch (error) {
     for (const worker of workers ?? []) worker.terminate();
     const text = error instanceof DatasetUnavailable ? error.message : String(error);
