@@ -14,7 +14,8 @@ Every block is decoded at once (the gathers are numpy's, so the GIL is free
 most of the time), and every offset is checked against the chunk's length
 before it is used: a hostile chunk is a ``BadMetadata``, never a read past
 its end. The PyPI ``compressed-segmentation`` package decodes this too, but
-its C++ decoder trusts the offsets it reads.
+its C++ decoder is given no input length and reads wherever the chunk's
+offsets point, unchecked.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from typing import Any
 
 from voxhub.isa.cells import EMPTY_TERM_CELL, CompositeCell, FreeTextCell, TermCell, UnitizedCell
 from voxhub.isa.errors import InvalidTable, IsaConflict
+from voxhub.isa.gcpause import CHECKPOINT, checkpoint
 from voxhub.isa.headers import CompositeHeader, HeaderKind, IOType
 from voxhub.isa.jsonvalues import JsonReader
 from voxhub.isa.ontology import OntologyAnnotation
@@ -102,6 +103,9 @@ class _Node:
         return FreeTextCell(self.name)
 
 
+_TEXTS = ("name", "description", "uri", "version")
+
+
 class _Line:
     """One process as a table needs it (see the module docstring)."""
 
@@ -122,8 +126,10 @@ class _Line:
     def __init__(self, row: Row, nodes: dict[tuple[str, str], _Node]) -> None:
         reader, path, process = row.reader, row.path, row.process
         self.reader, self.path = reader, path
-        keys = ("name", "description", "uri", "version")
-        self.protocol = tuple(reader.text(row.protocol, key, path) for key in keys)
+        protocol = row.protocol
+        self.protocol = row.catalog.once(
+            "protocol", protocol, lambda: tuple(reader.text(protocol, k, path) for k in _TEXTS)
+        )
         self.protocol_type = _given(row.protocol.get("protocolType"))
         self.components = row.components
         params = process.get("parameterValues") or []
@@ -187,6 +193,8 @@ def foreign_tables(
     groups: dict[str, list[_Line]] = {}
     nodes: dict[tuple[str, str], _Node] = {}
     for i, process in enumerate(processes):
+        if i % CHECKPOINT == CHECKPOINT - 1:
+            checkpoint()
         where = f"{path}.processSequence[{i}]"
         row = Row(reader.obj(process, where), catalog, reader, where)
         # ARCtrl names processes <table>_<row>; otherwise the protocol names the table.

@@ -52,8 +52,10 @@ class Catalog:
     """Everything processes refer to by ``@id``, across the whole investigation."""
 
     source: str = "isa.json"  # named in errors
-    # id -> (kind, the node: a dict, or its text from a lazily parsed list)
-    nodes: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    # id -> the node (a dict, or its text from a lazily parsed list), and its kind
+    # (two dicts, not one of pairs: 100 000 tuples would cost the garbage collector)
+    nodes: dict[str, Any] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
     protocols: dict[str, dict[str, Any]] = field(default_factory=dict)
     units: dict[str, OntologyAnnotation] = field(default_factory=dict)
     categories: dict[str, OntologyAnnotation] = field(default_factory=dict)
@@ -67,12 +69,14 @@ class Catalog:
     def node(self, node_id: str) -> tuple[str, dict[str, Any]] | None:
         """A node's kind and body by ``@id`` (None: not declared)."""
         found = self.nodes.get(node_id)
-        if found is None or type(found[1]) is dict:
-            return found
+        if found is None:
+            return None
+        if type(found) is dict:
+            return self.kinds[node_id], found
         if self._last is not None and self._last[0] == node_id:
             return self._last[1]
         assert self._decoder is not None  # set with the first node kept as text
-        decoded = (found[0], self._decoder.item(found[1]))
+        decoded = (self.kinds[node_id], self._decoder.item(found))
         self._last = (node_id, decoded)
         return decoded
 
@@ -192,7 +196,9 @@ class Catalog:
         kind = kind or kind_of(node)
         node_id = node_id or f"#{kind}/{reader.text(node, 'name', path)}"
         body = node if kept is None else kept
-        self.nodes.setdefault(node_id, (kind if kind in KIND_LABEL else "material", body))
+        if node_id not in self.nodes:
+            self.nodes[node_id] = body
+            self.kinds[node_id] = kind if kind in KIND_LABEL else "material"
 
     def _protocol(self, protocol: Any, reader: JsonReader, path: str) -> None:
         protocol = reader.obj(protocol, path)
@@ -290,6 +296,16 @@ class Row:
         self, entries: list[Any], category: str, path: str, nth: int = 0
     ) -> CompositeCell:
         """The ``nth`` value entry of a category (characteristic, factor or parameter value)."""
+        if not entries:
+            return EMPTY_TERM_CELL
+        # a lazily parsed document shares each distinct list: look each cell up once
+        found: dict[tuple[str, int], CompositeCell] = self.catalog.once("entries", entries, dict)
+        cell = found.get((category, nth))
+        if cell is None:
+            cell = found[(category, nth)] = self._entry_cell(entries, category, path, nth)
+        return cell
+
+    def _entry_cell(self, entries: list[Any], category: str, path: str, nth: int) -> CompositeCell:
         seen = 0
         for i, entry in enumerate(entries):
             if type(entry) is not dict:

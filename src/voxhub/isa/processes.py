@@ -38,6 +38,7 @@ from voxhub.isa.cells import (
     UnitizedCell,
 )
 from voxhub.isa.errors import IsaConflict
+from voxhub.isa.gcpause import CHECKPOINT, checkpoint
 from voxhub.isa.headers import CompositeHeader, HeaderKind, IOType
 from voxhub.isa.jsonstream import LazyList
 from voxhub.isa.jsonvalues import (
@@ -229,7 +230,11 @@ class ScopeWriter:
                 )
         plan = RowPlan(self, table)
         # What each row's process refers to: its protocol and its input/output nodes.
-        refs = [plan.register(row) for row in table.iter_rows()]
+        refs = []
+        for r, row in enumerate(table.iter_rows()):
+            if r % CHECKPOINT == CHECKPOINT - 1:
+                checkpoint()  # the nodes made so far live on: collections skip them
+            refs.append(plan.register(row))
         self._tables.append((plan, refs))
 
     def protocol_id(self, table: ArcTable, cols: list[int], row: tuple[CompositeCell, ...]) -> str:

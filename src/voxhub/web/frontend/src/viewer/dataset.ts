@@ -40,7 +40,8 @@ export interface LayerInfo {
   topLeft: Vec3;
   size: Vec3;
   mags: MagInfo[];
-  largestSegmentId: number | null;
+  /** Its decimal digits, exact: uint64 ids go past what a JS number holds. */
+  largestSegmentId: string | null;
 }
 
 export interface LayerViewConfig {
@@ -137,7 +138,7 @@ export function parseDataset(raw: DatasetJson): DatasetInfo {
       topLeft: vec3(box.topLeft ?? [0, 0, 0], "topLeft"),
       size: vec3([box.width, box.height, box.depth], "boundingBox size"),
       mags,
-      largestSegmentId: layer.largestSegmentId ?? null,
+      largestSegmentId: layer.largestSegmentId == null ? null : String(layer.largestSegmentId),
     });
   }
   const base: string = raw.zarrUrl ?? `/zarr/${raw.organization}/${raw.name}/`;
@@ -217,5 +218,14 @@ export async function loadDataset(
   if (!response.ok) {
     throw new DatasetUnavailable(`The server answered ${response.status} for dataset ${org}/${name}.`, response.status);
   }
-  return parseDataset((await response.json()) as DatasetOut);
+  return parseDataset(parseDatasetText(await response.text()));
+}
+
+/**
+ * The dataset's JSON with each layer's largestSegmentId kept as its exact digits:
+ * JSON.parse would round a uint64 id above 2^53 to the nearest double.
+ */
+export function parseDatasetText(text: string): DatasetOut {
+  const exact = text.replace(/("largestSegmentId"\s*:\s*)(\d+)/g, '$1"$2"');
+  return JSON.parse(exact) as DatasetOut;
 }
