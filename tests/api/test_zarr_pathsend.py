@@ -82,3 +82,31 @@ def test_an_unknown_range_unit_gets_a_large_file_whole(hub):
     sent = _get(create_app(hub), "/zarr/lab/open/color/1/large-chunk", {}, scope_headers)
     assert sent[0]["status"] == 200
     assert b"".join(m.get("body", b"") for m in sent[1:]) == large.read_bytes()
+
+
+def test_no_key_reaches_a_file_outside_the_dataset(hub):
+    """Paths as a server hands them over, percent-decoded (``%2e%2e`` arrives as ``..``,
+    ``%2F`` as ``/``): none may name a file outside the layer, nor a file at all."""
+    add_dataset(hub, "lab", "open", public=True)
+    secret = hub.settings.binary_data / "lab" / "secret.txt"
+    secret.write_text("not a chunk")
+    app = create_app(hub)
+    attacks = [
+        "/zarr/lab/open/color/../../secret.txt",  # ``..`` or ``%2e%2e``
+        "/zarr/lab/open/color/1/../../../secret.txt",
+        "/zarr/lab/open/color/./../../secret.txt",
+        f"/zarr/lab/open/color/{secret}",  # an absolute path: ``color//…``
+        f"/zarr/lab/open/color/1/{secret}",
+        "/zarr/lab/open/color/..\\..\\secret.txt",  # ``%5C``
+        "/zarr/lab/open/color/1/c//0/0/0/0",
+        "/zarr/lab/open/../open/color/zarr.json",
+        "/zarr/lab/../lab/open/color/zarr.json",
+    ]
+    for path in attacks:
+        sent = _get(app, path, {"http.response.pathsend": {}})
+        assert sent[0]["status"] == 404, path
+        assert [m["type"] for m in sent[1:]] == ["http.response.body"], path
+        assert b"not a chunk" not in sent[1]["body"], path
+    # the same file names without the tricks are served
+    sent = _get(app, "/zarr/lab/open/color/1/c/0/0/0/0", {"http.response.pathsend": {}})
+    assert sent[0]["status"] == 200

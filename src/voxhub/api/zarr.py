@@ -2,8 +2,9 @@
 
 This is the hot path. A request resolves ``org/dataset/layer`` in the
 in-memory catalog index, asks ``can()`` (the principal is cached by token),
-stats one file in a thread and hands it to the server (ASGI ``pathsend`` where the server
-offers it). No database query per chunk in the steady state.
+stats one file in a thread (``voxhub.storage.offload``) and hands it to the
+server (ASGI ``pathsend`` where the server offers it). No database query per
+chunk in the steady state.
 """
 
 from __future__ import annotations
@@ -89,17 +90,16 @@ def _look(path: str, read_small: bool) -> tuple[os.stat_result, bytes | None] | 
 class _DiskFile(Response):
     """A file of a dataset on disk, answered as HTTP says (conditional GETs, ranges).
 
-    Its stat (and a small file's bytes) are read in a thread (``DISK``) when sent, so a slow disk
-    (NFS, a spun-down drive) stalls only the requests that wait for it, never the event
-    loop. A plain GET of a larger file hands the path to the server (ASGI ``pathsend``:
+    Its stat (and a small file's bytes) are read in a thread (``DISK``, which costs ~3 us
+    per call where ``asyncio.to_thread`` cost 26) when sent, so a slow disk (NFS, a
+    spun-down drive) stalls only the requests that wait for it, never the event loop.
+    A plain GET of a larger file hands the path to the server (ASGI ``pathsend``:
     granian reads and sends it outside Python); without pathsend it is read in a thread.
-    Plain GETs are answered with headers built here: Starlette's ``FileResponse`` (an md5
-    ETag it does not use, a header object, range parsing) cost more per chunk than the
-    thread hop. bench_chunks, server CPU per 219 kB chunk at concurrency 64 on a 2-core
-    machine at load 13: stat on the loop + FileResponse 1,054-1,074 us, this 942-1,004 us,
-    this with the stat on the loop 810 us (cheaper, but a slow disk would stall the loop).
-    A second A/B at load 6-9 gave old 865-1,096 us, this 1,160 us: on a shared machine the
-    difference is within the noise; what is sure is that the loop no longer waits on disk.
+    Reading files up to 1 MiB in the stat's thread and sending bytes instead measured
+    the same server CPU per 242 kB chunk (284 vs 278 us), so pathsend stays. Plain GETs
+    are answered with headers built here: Starlette's ``FileResponse`` (an md5 ETag it
+    does not use, a header object, range parsing) cost more per chunk. Where the rest of
+    a chunk GET's CPU goes (mostly granian): docs/scaling.md.
     """
 
     def __init__(self, path: str, cache_control: str) -> None:
