@@ -13,7 +13,7 @@ from tests.static_server import Traffic, static_server
 
 from voxhub.arrays.errors import BadMetadata
 from voxhub.arrays.precomputed import PrecomputedInfo, open_precomputed
-from voxhub.storage import RemoteStore
+from voxhub.storage import ChunkCache, RemoteStore
 from voxhub.storage.fetch import AllowedHosts
 
 # c, z, y, x; chunks of 16x16x8 (x, y, z) leave cut chunks at the far edge of every axis
@@ -52,9 +52,9 @@ def gzip_chunks(scale: Path) -> None:
         chunk.write_bytes(gzip.compress(chunk.read_bytes()))
 
 
-def open_remote(base: str, volume: str, key: str):
+def open_remote(base: str, volume: str, key: str, cache_bytes: int = 0):
     allowed = AllowedHosts.parse([base.split("//", 1)[1]])
-    store = RemoteStore(f"{base}/{volume}/{key}", allowed=allowed)
+    store = RemoteStore(f"{base}/{volume}/{key}", allowed=allowed, cache=ChunkCache(cache_bytes))
     info = RemoteStore(f"{base}/{volume}", allowed=allowed)
     return open_precomputed(store, info, key), (store, info)
 

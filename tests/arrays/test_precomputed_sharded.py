@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
+import time
 import zlib
 from pathlib import Path
 
@@ -29,6 +31,8 @@ from voxhub.arrays.sharding import (
     compressed_morton,
     parse_minishard_index,
 )
+from voxhub.storage import _remote
+from voxhub.storage._remote import prefetch
 
 # few labels per block, beyond 32 bits (as uint32: 5 to 13)
 LABELS = (DATA // 7000).astype(np.uint64) * (2**33 + 1) + 5
@@ -105,6 +109,29 @@ def test_compressed_segmentation_decodes_the_same_in_any_batch_size(tmp_path, mo
         assert np.array_equal(array[...], data)
         for store in stores:
             store.close()
+
+
+@pytest.mark.parametrize("case", ["sharded-raw-murmur-plain", "sharded-cseg-uint64"])
+def test_a_prefetch_puts_a_sharded_box_in_the_cache_before_it_is_read(tmp_path, case):
+    """A box read of a sharded layer finds every index and chunk range already fetched."""
+    data, encoding, extra = CASES[case]
+    write_precomputed(tmp_path / "v", data, encoding=encoding, kind="segmentation", extra=extra)
+    with static_server(tmp_path) as base:
+        array, stores = open_remote(base, "v", scale_key(tmp_path / "v"), cache_bytes=2**26)
+        store = stores[0]
+        asked = prefetch(array, (slice(None),) * 4)
+        assert asked == math.prod(
+            -(-n // c) for n, c in zip(array.shape, array.chunks, strict=True)
+        )
+        deadline = time.monotonic() + 60
+        while _remote._BACKGROUND and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _remote._BACKGROUND and store.stats.fetches > 0
+        fetched = store.stats.fetches
+        assert np.array_equal(array[...], data)
+        assert store.stats.fetches == fetched  # nothing left to fetch: all from the cache
+        for each in stores:
+            each.close()
 
 
 def test_a_missing_shard_reads_as_zero(tmp_path):

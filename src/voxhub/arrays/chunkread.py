@@ -48,9 +48,15 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {
 
 @runtime_checkable
 class ChunkSource(Protocol):
-    """A store that fetches an object by key itself (``None`` when it does not exist)."""
+    """A store that fetches an object by key itself (``None`` when it does not exist);
+    ``slots`` bounds a burst of fetches (a prefetch) instead of the store's own limit."""
 
-    async def fetch(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes | None: ...
+    async def fetch(
+        self,
+        key: str,
+        byte_range: tuple[int, int] | None = None,
+        slots: asyncio.Semaphore | None = None,
+    ) -> bytes | None: ...
 
 
 @runtime_checkable

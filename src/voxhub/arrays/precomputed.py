@@ -24,6 +24,7 @@ refused with a clear message by ``PrecomputedInfo.check_readable``.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import math
@@ -201,13 +202,25 @@ class PrecomputedArray(BlockArray):
             # the sharded chunk's stored bytes: at most its encoded size, gzip or not
             most = 2 * _encoded_bound(scale, channels, self.dtype.itemsize) + 2**16
             self._shards = ShardReader(scale.sharding, store.fetch, most)
-            self.shards = self.chunks  # sharded: whole-object prefetching does not apply
+            self.shards = self.chunks  # sharded: whole-object prefetching does not apply,
+            self.prefetch_block = self._prefetch_block  # but this, chunk by chunk, does
 
     async def fetch_block(self, coords: tuple[int, ...]) -> bytes | None:
         if self._shards is None:
             return await super().fetch_block(coords)
         _, iz, iy, ix = coords
         return await self._shards.chunk(compressed_morton((ix, iy, iz), self.grid))
+
+    async def _prefetch_block(self, coords: tuple[int, ...], slots: asyncio.Semaphore) -> None:
+        """Fetch a sharded chunk's index entries and bytes into the store's cache, counting
+        each request in a burst's ``slots`` (see ``storage._remote.prefetch``)."""
+        assert self._shards is not None
+
+        async def fetch(key: str, byte_range: tuple[int, int]) -> bytes | None:
+            return await self.store.fetch(key, byte_range, slots=slots)
+
+        _, iz, iy, ix = coords
+        await self._shards.chunk(compressed_morton((ix, iy, iz), self.grid), fetch)
 
     def block_key(self, coords: tuple[int, ...]) -> str:
         _, iz, iy, ix = coords

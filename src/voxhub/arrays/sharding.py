@@ -191,14 +191,17 @@ class ShardReader:
         self._cached_bytes = 0
         self._lock = threading.Lock()
 
-    async def minishard(self, shard: str, minishard: int) -> MinishardIndex:
+    async def minishard(
+        self, shard: str, minishard: int, fetch: Fetch | None = None
+    ) -> MinishardIndex:
+        fetch = fetch or self.fetch
         key = (shard, minishard)
         with self._lock:
             known = self._minishards.get(key)
             if known is not None:
                 self._minishards.move_to_end(key)
                 return known
-        entry = await self.fetch(shard, (16 * minishard, 16 * minishard + 16))
+        entry = await fetch(shard, (16 * minishard, 16 * minishard + 16))
         if entry is None:  # no shard: every chunk it would hold is missing
             return EMPTY_MINISHARD
         if len(entry) != 16:
@@ -210,7 +213,7 @@ class ShardReader:
         found = EMPTY_MINISHARD
         if end > start:
             base = self.spec.index_bytes
-            raw = await self.fetch(shard, (base + start, base + end))
+            raw = await fetch(shard, (base + start, base + end))
             if raw is None or len(raw) != end - start:
                 raise BadMetadata(f"precomputed shard {shard} is truncated (minishard index)")
             if self.spec.minishard_index_encoding == "gzip":
@@ -224,10 +227,12 @@ class ShardReader:
                 self._cached_bytes -= self._minishards.popitem(last=False)[1].nbytes
         return found
 
-    async def chunk(self, chunk_id: int) -> bytes | None:
-        """The chunk's stored bytes (still ``data_encoding``-encoded), ``None`` if absent."""
+    async def chunk(self, chunk_id: int, fetch: Fetch | None = None) -> bytes | None:
+        """The chunk's stored bytes (still ``data_encoding``-encoded), ``None`` if absent
+        (``fetch``: instead of the reader's own, e.g. to count in a burst's slots)."""
+        fetch = fetch or self.fetch
         shard, minishard = self.spec.locate(chunk_id)
-        place = (await self.minishard(shard, minishard)).find(chunk_id)
+        place = (await self.minishard(shard, minishard, fetch)).find(chunk_id)
         if place is None:
             return None
         start, size = place
@@ -235,7 +240,7 @@ class ShardReader:
             raise BadMetadata(f"precomputed shard {shard}: chunk {chunk_id} is {size} bytes, "
                               f"more than {self.max_chunk_bytes}")  # fmt: skip
         base = self.spec.index_bytes + start
-        raw = await self.fetch(shard, (base, base + size))
+        raw = await fetch(shard, (base, base + size))
         if raw is None or len(raw) != size:
             raise BadMetadata(f"precomputed shard {shard} is truncated (chunk {chunk_id})")
         return raw

@@ -17,7 +17,7 @@ as :func:`voxhub.isa.isajson.loads` always has.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, SupportsIndex, overload
 
 import msgspec
@@ -68,6 +68,10 @@ class ItemDecoder:
     def __init__(self, source: str) -> None:
         self.source = source
         self._memo: dict[bytes, Any] = {}
+        # Whether a node id is declared elsewhere (a reader's catalog): a process's
+        # inputs and outputs with such an id come back as ``{"@id": ...}`` alone, as
+        # the reader takes the declared node and never looks at the rest.
+        self.known: Callable[[str], bool] | None = None
 
     def item(self, raw: Raw) -> Any:
         parts = fields(raw)
@@ -87,8 +91,16 @@ class ItemDecoder:
         if key in _NODES:
             nodes = items(raw)
             if nodes is not None:
-                return [self.item(node) for node in nodes]
+                return [self._node(node) for node in nodes]
         return decode(raw, self.source)
+
+    def _node(self, raw: Raw) -> Any:
+        parts = fields(raw) if self.known is not None else None
+        if parts is not None and "@id" in parts and len(parts) > 1:
+            node_id = decode(parts["@id"], self.source)
+            if type(node_id) is str and self.known(node_id):  # type: ignore[misc]
+                return {"@id": node_id}
+        return self.item(raw)
 
 
 class RawList(list):  # type: ignore[type-arg]

@@ -153,6 +153,7 @@ class Catalog:
         (then only its ``@id`` and name are decoded here, the rest when a row names it)."""
         if isinstance(nodes, RawList):
             self._decoder = nodes.decoder
+            nodes.decoder.known = self.nodes.__contains__
             return ((_id_and_name(raw, nodes.source), raw) for raw in nodes.raw_items())
         return ((node, None) for node in nodes)
 

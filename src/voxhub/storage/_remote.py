@@ -32,9 +32,9 @@ import math
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from zarr.abc.store import (
@@ -91,6 +91,9 @@ class ChunkCache:
         with self._lock:
             self._entries.clear()
             self._size = 0
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -249,17 +252,24 @@ class RemoteStore(Store):
         ``concurrency`` of ordinary reads), so a box read waits about one round
         trip, not one per ``concurrency`` chunks."""
         missing = [k for k in keys if self.cache.get((self.identity, self.url, k, "None")) is None]
-        if not missing:
-            return
+        if missing:
+            self.start_reading(lambda key, slots: self.fetch(key, slots=slots), missing)
 
-        async def fetch_all() -> None:  # errors surface in the reads that join these fetches
-            slots = asyncio.Semaphore(min(len(missing), self.burst))
-            await asyncio.gather(
-                *(self.fetch(k, slots=slots) for k in missing), return_exceptions=True
-            )
+    def start_reading(
+        self,
+        read: Callable[[T, asyncio.Semaphore], Awaitable[object]],
+        items: list[T],
+    ) -> None:
+        """Run ``read(item, slots)`` for every item on zarr's event loop, as one burst of
+        at most ``burst`` at once, and return at once (errors surface in the reads that
+        later join the same fetches)."""
+
+        async def read_all() -> None:
+            slots = asyncio.Semaphore(min(len(items), self.burst))
+            await asyncio.gather(*(read(item, slots) for item in items), return_exceptions=True)
 
         async def start() -> None:
-            task = asyncio.ensure_future(fetch_all())
+            task = asyncio.ensure_future(read_all())
             _BACKGROUND.add(task)
             task.add_done_callback(_BACKGROUND.discard)
 
@@ -307,20 +317,24 @@ class RemoteStore(Store):
 
 
 def prefetch(array: Any, key: tuple[Any, ...]) -> int:
-    """Start fetching every chunk object ``array[key]`` touches, all at once, and return.
+    """Start fetching every chunk ``array[key]`` touches, all at once, and return.
 
     A reader that goes through a big box band by band would otherwise wait one
     round trip per band; this puts the whole box's requests in flight together
-    (``concurrency`` at a time, in the order the bands will want them), as far
-    as the cache can hold them (half of it, counting chunks at their
-    uncompressed size). The band reads that follow join these fetches
-    (coalescing) or find them cached, so decoding overlaps fetching. ``key``
-    holds ints and unit slices in stored order. Returns how many chunks were
-    asked for (0 when the array is not remote, or sharded: shards are read by
-    ranges).
+    (``burst`` at a time, in the order the bands will want them), as far as the
+    cache can hold them (half of it, counting chunks at their uncompressed
+    size). The band reads that follow join these fetches (coalescing) or find
+    them cached, so decoding overlaps fetching. ``key`` holds ints and unit
+    slices in stored order. A block array whose chunks lie in shards
+    (``prefetch_block``) fetches each chunk's index and byte range the way its
+    reads will. Returns how many chunks were asked for (0 when the array is not
+    remote, or a Zarr array with a sharding codec).
     """
     store = getattr(array, "store", None)
-    if not isinstance(store, RemoteStore) or getattr(array, "shards", None) is not None:
+    if not isinstance(store, RemoteStore):
+        return 0
+    by_block = getattr(array, "prefetch_block", None)
+    if by_block is None and getattr(array, "shards", None) is not None:
         return 0
     meta = array.metadata
     grid = getattr(getattr(meta, "chunk_grid", None), "chunk_shape", None) or meta.chunks
@@ -333,13 +347,16 @@ def prefetch(array: Any, key: tuple[Any, ...]) -> int:
             ranges.append(range(int(k) // chunk, int(k) // chunk + 1))
     chunk_bytes = math.prod(grid) * np.dtype(array.dtype).itemsize
     most = max(1, store.cache.max_bytes // 2 // max(1, chunk_bytes))
-    keys = [
-        f"{array.path}/{meta.encode_chunk_key(c)}".lstrip("/")
-        for c in itertools.islice(itertools.product(*ranges), most)
-    ]
-    if len(keys) >= 2:
-        store.start_fetching(keys)
-    return len(keys)
+    coords = list(itertools.islice(itertools.product(*ranges), most))
+    if len(coords) < 2:
+        return len(coords)
+    if by_block is not None:
+        store.start_reading(by_block, coords)
+    else:
+        store.start_fetching(
+            [f"{array.path}/{meta.encode_chunk_key(c)}".lstrip("/") for c in coords]
+        )
+    return len(coords)
 
 
 def _is_metadata(key: str) -> bool:
