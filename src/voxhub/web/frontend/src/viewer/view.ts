@@ -79,6 +79,7 @@ export class ViewController {
   readonly loader: ChunkLoader;
   readonly renderer: Renderer;
   levels = new Map<string, Level[]>();
+  #levels: Promise<Level[][]>;
   /** Set when every chunk of the screen's level is drawn. */
   complete = false;
   /** performance.now() (ms since navigation start) of the first complete frame. */
@@ -130,6 +131,10 @@ export class ViewController {
     state: ViewerState,
   ) {
     this.state = state;
+    // The array metadata is asked for before the WebGL context is made: creating it waits for
+    // the GPU process (its start-up, under SwiftShader 50-100 ms), which the requests now overlap.
+    this.#levels = Promise.all(info.layers.map((layer) => source.levels(layer)));
+    this.#levels.catch(() => undefined); // `start` reports it
     this.renderer = new Renderer(canvas);
     this.loader = new ChunkLoader(source, {
       onChunk: (key) => this.#arrived(key),
@@ -140,7 +145,7 @@ export class ViewController {
     // All layers' levels at once: a frame drawn while only some were known left the others
     // out, found nothing missing and counted as complete (test_show_only_the_selected_segment
     // read that black frame about once in fifteen runs).
-    const levels = await Promise.all(this.info.layers.map((layer) => this.source.levels(layer)));
+    const levels = await this.#levels;
     this.levels = new Map(this.info.layers.map((layer, i) => [layer.name, levels[i]]));
     this.invalidate();
   }
