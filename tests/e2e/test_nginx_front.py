@@ -206,6 +206,17 @@ def test_conditional_and_ranged_gets(front):
         assert theirs.status_code == ours.status_code, header
         if ours.headers.get("content-type") == "application/json":
             assert theirs.json() == ours.json()
+    # a browser's preflight (it sends Authorization): voxhub's CORS answer, not nginx's 405
+    preflight = {"Origin": "http://viewer.example", "Access-Control-Request-Method": "GET",
+                 "Access-Control-Request-Headers": "authorization,range"}  # fmt: skip
+    ours = httpx.options(server.url + CHUNK, headers=preflight)
+    theirs = httpx.options(nginx.url + CHUNK, headers=preflight)
+    assert theirs.status_code == ours.status_code == 200
+    assert (
+        theirs.headers["access-control-allow-headers"]
+        == ours.headers["access-control-allow-headers"]
+    )
+    assert httpx.delete(nginx.url + CHUNK, headers=auth).status_code == 405
     head = httpx.head(nginx.url + CHUNK, headers=auth)
     assert head.status_code == 200 and head.headers["content-length"] == str(len(whole.content))
 

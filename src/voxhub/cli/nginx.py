@@ -49,7 +49,7 @@ def _chunk_location(pattern: str, binary: str, token: str) -> str:
     return f"""
     location ~ "{pattern}" {{
         {token}
-        # an odd URL, several ranges or If-Match/If-Unmodified-Since: voxhub answers
+        # not a GET/HEAD, an odd URL, several ranges, If-Match/-Unmodified-Since: voxhub answers
         if ($voxhub_front = 0) {{ return 418; }}
         error_page 418 416 = @voxhub;
         auth_request /_voxhub_access;
@@ -70,6 +70,7 @@ def _chunk_location(pattern: str, binary: str, token: str) -> str:
 
 
 PROXY = """proxy_pass http://voxhub_upstream;
+        proxy_ignore_headers X-Accel-Redirect;
         proxy_http_version 1.1;
         proxy_set_header Connection "";
         proxy_set_header Host $http_host;
@@ -87,7 +88,9 @@ def render(settings: Settings, options: FrontOptions) -> str:
     """The nginx configuration (http-level maps and cache, one server) for ``settings``."""
     binary = os.path.abspath(settings.binary_data)
     secret = front_secret(settings)
-    seconds = math.floor(settings.access_cache_seconds)
+    # nginx keeps an answer while its whole-second clock has not passed "stored + N", so up
+    # to N + 1 s: N is one less than the window, and a window under 2 s is not cached.
+    seconds = math.floor(settings.access_cache_seconds) - 1
     # Every credential voxhub reads (path token, headers, cookies) and the layer asked for.
     key = f"{CREDENTIALS}|$voxhub_org/$voxhub_dataset/$voxhub_layer"
     cache = (
@@ -98,7 +101,7 @@ def render(settings: Settings, options: FrontOptions) -> str:
         proxy_cache_lock_timeout 2s;
         proxy_ignore_headers Cache-Control Expires X-Accel-Expires Set-Cookie Vary;"""
         if seconds >= 1
-        else "# VOXHUB_ACCESS_CACHE_SECONDS < 1: every chunk GET asks voxhub"
+        else "# VOXHUB_ACCESS_CACHE_SECONDS < 2: every chunk GET asks voxhub"
     )
     names = (
         f"(?<voxhub_org>{SEGMENT})/(?<voxhub_dataset>{SEGMENT})/(?<voxhub_layer>{SEGMENT})/"
@@ -137,8 +140,13 @@ map $http_if_match$http_if_unmodified_since $voxhub_plain_condition {{
     "" 1;
     default 0;
 }}
-map $voxhub_plain_uri$voxhub_plain_range$voxhub_plain_condition $voxhub_front {{
-    111 1;
+map $request_method $voxhub_plain_method {{
+    GET 1;
+    HEAD 1;
+    default 0;
+}}
+map $voxhub_plain_method$voxhub_plain_uri$voxhub_plain_range$voxhub_plain_condition $voxhub_front {{
+    1111 1;
     default 0;
 }}
 # The file: below the layer folder voxhub named, or none (the data folder itself,
