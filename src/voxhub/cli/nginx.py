@@ -116,6 +116,8 @@ def render(settings: Settings, options: FrontOptions) -> str:
 # /etc/nginx/conf.d/voxhub.conf). It holds the secret voxhub's access route checks,
 # and nginx's cache below holds credentials: keep both readable by root and nginx only.
 # nginx's user must be able to read {binary}.
+# Run voxhub with VOXHUB_TRUSTED_PROXIES=<nginx's address> so that login throttling
+# counts the client's address (X-Forwarded-For), not nginx's.
 
 proxy_cache_path {options.cache_dir} levels=1:2 keys_zone=voxhub_access:10m max_size=256m
                  inactive=60s use_temp_path=off;
