@@ -10,7 +10,7 @@ import threading
 
 from tests.helpers import add_dataset
 
-from voxhub.api import zarr
+from voxhub.api import zarr_disk
 from voxhub.api.app import create_app
 
 
@@ -59,13 +59,13 @@ def test_the_file_is_looked_at_off_the_event_loop(hub, monkeypatch):
     """A slow disk (a stat or read that hangs) must not stall the loop's other requests."""
     add_dataset(hub, "lab", "open", public=True)
     threads = []
-    look = zarr._look
+    look = zarr_disk._look
 
     def recording(path, read_small):
         threads.append(threading.current_thread())
         return look(path, read_small)
 
-    monkeypatch.setattr(zarr, "_look", recording)
+    monkeypatch.setattr(zarr_disk, "_look", recording)
     app = create_app(hub)
     for key in ("color/zarr.json", "color/1/zarr.json"):
         sent = _get(app, f"/zarr/lab/open/{key}", {"http.response.pathsend": {}})

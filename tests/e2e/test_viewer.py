@@ -313,20 +313,25 @@ def test_anonymous_visitor_of_a_private_dataset_sees_a_message_and_no_data(page,
     page.screenshot(path=str(ARTIFACTS / "viewer-denied.png"))
 
 
-def test_an_editor_saves_the_view_as_the_default(browser, server):
+def logged_in(browser, server, email: str, height: int = 700):
+    """A new admin of lab, and a browser page logged in as them."""
+    password = f"a long enough password for {email}"
     subprocess.run(
-        [VOXHUB, "user", "add", "editor@lab.org", "--org", "lab", "--role", "admin",
-         "--password-stdin"],
-        input="a long enough password 42\n", env=server.env, check=True, capture_output=True,
-        text=True, timeout=120,
+        [VOXHUB, "user", "add", email, "--org", "lab", "--role", "admin", "--password-stdin"],
+        input=f"{password}\n", env=server.env, check=True, capture_output=True, text=True,
+        timeout=120,
     )  # fmt: skip
-    context = browser.new_context(viewport={"width": 1100, "height": 700})
+    context = browser.new_context(viewport={"width": 1100, "height": height})
     page = context.new_page()
     login = page.request.post(
-        f"{server.url}/api/v1/auth/login",
-        data={"email": "editor@lab.org", "password": "a long enough password 42"},
+        f"{server.url}/api/v1/auth/login", data={"email": email, "password": password}
     )
     assert login.ok, login.text()
+    return context, page
+
+
+def test_an_editor_saves_the_view_as_the_default(browser, server):
+    context, page = logged_in(browser, server, "editor@lab.org")
     page.goto(f"{server.url}/ui/view/lab/synth#pos=120,80,12&zoom=2&layout=xy&l.segmentation=0")
     wait_complete(page)
     page.click("#viewer-save-default")
@@ -340,3 +345,41 @@ def test_an_editor_saves_the_view_as_the_default(browser, server):
     url = f"{server.url}/api/v1/datasets/lab/synth"
     assert httpx.patch(url, headers=headers, json={"viewConfiguration": {}}).status_code == 200
     context.close()
+
+
+def test_the_properties_editor_keeps_a_uint64_largest_segment_id_exact(browser, server):
+    """2^64 - 2 has no double: a number input or JSON.parse would save 2^64 instead."""
+    huge, top = 2**64 - 2, 2**64 - 1
+    headers = {"Authorization": f"Bearer {server.admin_token}"}
+    url = f"{server.url}/api/v1/datasets/lab/synth/properties"
+    before = httpx.get(url, headers=headers).json()
+
+    def largest() -> int:
+        layers = httpx.get(url, headers=headers).json()["dataLayers"]  # Python ints: exact
+        seg = next(layer for layer in layers if layer["name"] == "segmentation")
+        return seg["largestSegmentId"]
+
+    context, page = logged_in(browser, server, "properties@lab.org", height=900)
+    try:
+        page.goto(f"{server.url}/ui/datasets/lab/synth/settings/data")
+        field = page.get_by_label("Largest segment id")
+        field.fill(str(huge))
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_selector("text=Saved.", timeout=20_000)
+        assert largest() == huge
+        page.reload()
+        assert page.get_by_label("Largest segment id").input_value() == str(huge)
+        page.get_by_role("button", name="Advanced").click()
+        editor = page.get_by_label("datasource-properties.json")
+        text = editor.input_value()
+        assert f'"largestSegmentId": {huge}\n' in text
+        editor.fill(text.replace(str(huge), str(top)))
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_selector("text=Saved.", timeout=20_000)
+        assert largest() == top
+        assert f'"largestSegmentId": {top}\n' in editor.input_value()
+        page.get_by_role("button", name="Simple").click()
+        assert page.get_by_label("Largest segment id").input_value() == str(top)
+    finally:
+        context.close()
+        assert httpx.put(url, headers=headers, json=before).status_code == 200  # as it was

@@ -22,6 +22,7 @@ from voxhub.api import (
     docs,
     errors,
     folders,
+    front,
     isa,
     jobs,
     openmsi,
@@ -37,6 +38,8 @@ from voxhub.api import (
     uploads,
     zarr,
 )
+from voxhub.api.zarr_fast import ZarrFastPath
+from voxhub.api.zarr_http import EXPOSED_HEADERS
 from voxhub.catalog.scan import scan
 from voxhub.catalog.trash import SERVER, purge_expired
 from voxhub.datastore import DatastoreNode, HubAccess, HubLink
@@ -51,6 +54,7 @@ ROUTERS = (
     remote_credentials.router,
     datasets.router,
     zarr.router,
+    front.router,
     jobs.router,
     uploads.router,
     auth.router,
@@ -72,7 +76,7 @@ ROUTERS = (
 
 
 # An external datastore node serves only reads of the datasets on its own disk.
-DATASTORE_ROUTERS = (datasets.router, zarr.router)
+DATASTORE_ROUTERS = (datasets.router, zarr.router, front.router)
 
 
 def _periodic_scan(hub: Hub, stop: threading.Event) -> None:
@@ -141,13 +145,13 @@ def create_app(hub: Hub | None = None) -> FastAPI:
             "If-Modified-Since",
             "Content-Type",
         ],
-        expose_headers=zarr.EXPOSED_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
         max_age=3600,
     )
     # Outermost: chunk GETs skip routing. ``app_from_env`` wraps a second one around the
     # whole app for servers, so they skip the middleware stack too; this one serves
     # in-process clients (TestClient), which are handed the FastAPI app itself.
-    app.add_middleware(zarr.ZarrFastPath)
+    app.add_middleware(ZarrFastPath)
 
     @app.get("/health", tags=["meta"], include_in_schema=True)
     def health() -> dict[str, str]:
@@ -182,7 +186,7 @@ def iter_routes(routes: Iterable[BaseRoute]) -> Iterator[Route]:
             yield from iter_routes(route.routes)
 
 
-def app_from_env() -> zarr.ZarrFastPath:
+def app_from_env() -> ZarrFastPath:
     """Factory for ASGI servers (``voxhub.api.app:app_from_env``): settings from the env.
 
     The /zarr fast path is also wrapped around the whole app, so chunk GETs skip
@@ -192,4 +196,4 @@ def app_from_env() -> zarr.ZarrFastPath:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(Hub().prepare())
-    return zarr.ZarrFastPath(app, root=app)
+    return ZarrFastPath(app, root=app)

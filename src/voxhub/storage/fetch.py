@@ -10,7 +10,10 @@ Every request a remote layer makes goes through ``GuardedFetcher.get``:
   address when checked and to 127.0.0.1 when fetched (DNS rebinding);
 - redirects are followed by hand, each target checked the same way, and
   credentials go only to the origin (scheme, host, port) they were given for:
-  a redirect elsewhere is followed without them;
+  a redirect elsewhere is followed without them. The exception is S3's
+  regional redirect (the bucket lives in another region): S3 keys sign the
+  request again for the new endpoint and region (``s3_regions.s3_moved``); a SigV4
+  signature names its host, so it is worth nothing to any other server;
 - answers are read up to a size limit, and errors never echo the remote
   server's body (it may be an internal page the guard kept us from reaching).
 
@@ -43,6 +46,7 @@ from yarl import URL
 from voxhub.errors import BadGateway, InvalidInput, TooLarge
 from voxhub.storage.errors import UnsafePath
 from voxhub.storage.remote import AllowedHosts, check_address, check_remote_url
+from voxhub.storage.s3_regions import s3_moved
 
 MAX_REDIRECTS = 5
 METADATA_BYTES = 16 * 1024 * 1024
@@ -113,10 +117,13 @@ class Credentials:
         ), strict=True))  # fmt: skip
         return {k: v for k, v in names.items() if v is not None}
 
-    def headers(self, url: str = "") -> dict[str, str]:
-        """The authorization headers of a GET of ``url`` (its public HTTPS form)."""
+    def headers(self, url: str = "", region: str | None = None) -> dict[str, str]:
+        """The authorization headers of a GET of ``url`` (its public HTTPS form); S3 keys
+        sign for ``region`` when given (a bucket's region learnt from a redirect)."""
         if self.access_key_id and self.secret_access_key:
-            return sigv4_headers(url, self.access_key_id, self.secret_access_key, self.region)
+            return sigv4_headers(
+                url, self.access_key_id, self.secret_access_key, region or self.region
+            )
         if self.token:
             return {"Authorization": f"Bearer {self.token}"}
         if self.username is not None:
@@ -265,11 +272,14 @@ class GuardedFetcher:
         if credentials is None and self.lookup is not None:
             credentials = self.lookup(url)
         origin = _origin(url)
+        region: str | None = None  # the bucket's region, once an S3 redirect told it
+        moved = False  # the last hop was an S3 regional redirect: sign for its target
         async with slots or self._slots:
             for _hop in range(MAX_REDIRECTS + 1):
                 pinned, headers, tls_name = await self._pinned(url)
-                if credentials is not None and _origin(url) == origin:
-                    headers.update(credentials.headers(public_https(url)))
+                signed = credentials is not None and (moved or _origin(url) == origin)
+                if credentials is not None and signed:
+                    headers.update(credentials.headers(public_https(url), region))
                 if byte_range is not None:
                     headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1] - 1}"
                 try:
@@ -277,6 +287,14 @@ class GuardedFetcher:
                         URL(pinned, encoded=True), headers=headers, allow_redirects=False,
                         server_hostname=tls_name,
                     ) as response:  # fmt: skip
+                        resign = s3_moved(
+                            response.status, response.headers, public_https(url),
+                            _s3_region(credentials, region) if signed else None,
+                        )  # fmt: skip
+                        moved = resign is not None
+                        if resign is not None:
+                            url, region = resign
+                            continue
                         if response.status in (301, 302, 303, 307, 308):
                             target = response.headers.get("location")
                             if not target:
@@ -323,6 +341,13 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int, url: str) -
         if len(body) > limit:
             raise TooLarge(f"{_shown(url)}: more than the {limit} bytes allowed")
     return bytes(body)
+
+
+def _s3_region(credentials: Credentials | None, region: str | None) -> str | None:
+    """The region a request is signed for with S3 keys (``None``: not signed with S3 keys)."""
+    if credentials is None or credentials.kind != "s3":
+        return None
+    return region or credentials.region or "us-east-1"
 
 
 def _literal(host: str) -> str | None:

@@ -11,7 +11,8 @@ no rename, so a dataset is published thus:
    absent (a conditional PUT), so of two writers racing for one name exactly
    one goes on and the other is refused before it writes or deletes anything
    (without it both uploaded under the key and the winner's marker made a
-   mixture of the two visible);
+   mixture of the two visible). The claim is a lease the writer renews while
+   it uploads (``s3_claims``);
 3. every object is uploaded under the target key (many requests in flight);
 4. the marker object ``<key>/.voxhub-published.json`` is written last, then the
    claim is removed.
@@ -20,9 +21,11 @@ Readers never see a dataset without its marker (``is_published``; the catalog
 registers it inside the same transaction as step 3, see ``formats.ingest``),
 so a half-uploaded dataset is invisible. A writer that dies leaves a record
 whose owner is dead; ``clean_staging`` deletes its objects and its claim
-(unless the marker made it). A claim whose writer was a process of this host
-that is gone is taken over at once; a later publication of the same name
-then first removes what the unmarked prefix still holds.
+(unless the marker made it, or a live writer claims the key now). A claim
+that was not renewed within its lease (a crashed writer on any host), or whose
+writer was a process of this host that is gone, is taken over by the next
+writer of the name at any time; it first removes what the unmarked prefix
+still holds.
 
 obstore was measured against ``FsspecStore`` over s3fs for this
 (``benchmarks/bench_s3.py``); its async API also runs on any event loop,
@@ -53,6 +56,7 @@ from zarr.storage import ObjectStore
 from voxhub.errors import InvalidInput
 from voxhub.storage.errors import AlreadyExists
 from voxhub.storage.local import current_owner
+from voxhub.storage.s3_claims import CLAIM_SECONDS, ClaimLease, acquire, dead_claim
 from voxhub.storage.store import DataStore, IsLive, ObjectInfo, check_key
 
 PUBLISHED = ".voxhub-published.json"
@@ -89,8 +93,10 @@ class S3DataStore(DataStore):
         secret_access_key: str | None = None,
         region: str | None = None,
         session_token: str | None = None,
+        claim_seconds: float = CLAIM_SECONDS,
     ) -> None:
         self.url = url
+        self.claim_seconds = claim_seconds  # the lease of a publication's claim (s3_claims)
         self.bucket, self.prefix = parse_s3_url(url)
         env = os.environ
         region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
@@ -182,56 +188,41 @@ class S3DataStore(DataStore):
         record = _join(STAGING, f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.json")
         owner = {**current_owner(), "target": key}
         obstore.put(self.meta, record, json.dumps(owner).encode())
-        claim = _join(key, CLAIM)
-        published = False
         try:
-            self._claim(claim, owner)  # refused: another writer has the name
+            lease = acquire(self.objects, _join(key, CLAIM), owner, self.claim_seconds)
             try:
-                if self.is_published(key):  # published between the check above and the claim
-                    raise AlreadyExists(f"{key.rsplit('/', 1)[-1]} already exists")
-                self._remove_objects(key, keep=claim)  # what an earlier, dead writer left
-                sync(self._upload(built, key))
-                marker = json.dumps({"published": time.time(), "host": socket.gethostname()})
-                try:
-                    obstore.put(self.objects, _join(key, PUBLISHED), marker.encode(), mode="create")
-                except (AlreadyExistsError, PreconditionError):  # published without a claim
-                    raise AlreadyExists(f"{key.rsplit('/', 1)[-1]} already exists") from None
-                published = True
+                self._publish_claimed(built, key, lease)
+            except AlreadyExists:  # nothing of ours is under the key, or it is the winner's
+                raise
+            except BaseException:
+                if not lease.lost:  # the name is still ours alone: leave nothing under it
+                    self._remove_objects(key, keep=lease.claim)
+                raise
             finally:
-                obstore.delete(self.objects, claim)
-        except AlreadyExists:  # nothing of ours is under the key, or it is the winner's
-            raise
-        except BaseException:
-            if not published:
-                self._remove_objects(key)
-            raise
+                lease.release()
         finally:
             obstore.delete(self.meta, record)
 
-    def _claim(self, claim: str, owner: dict[str, Any]) -> None:
-        """Create the claim object of a key, or raise ``AlreadyExists``: another live
-        writer holds it. A claim of a process of this host that is gone is taken over."""
-        for _attempt in range(2):
-            try:
-                obstore.put(self.objects, claim, json.dumps(owner).encode(), mode="create")
-                return
-            except (AlreadyExistsError, PreconditionError):
-                if not self._claim_is_dead(claim):
-                    break
-                obstore.delete(self.objects, claim)
-        name = claim.rsplit("/", 2)[-2]
-        raise AlreadyExists(f"{name} is being published by another writer")
-
-    def _claim_is_dead(self, claim: str) -> bool:
+    def _publish_claimed(self, built: Path, key: str, lease: ClaimLease) -> None:
+        name = key.rsplit("/", 1)[-1]
+        if self.is_published(key):  # published between the check in publish and the claim
+            raise AlreadyExists(f"{name} already exists")
+        self._remove_objects(key, keep=lease.claim)  # what an earlier, dead writer left
+        sync(self._upload(built, key))
+        if not lease.renew():  # it expired while we uploaded, and was taken over
+            raise AlreadyExists(f"{name} was taken over by another writer")
+        marker = json.dumps({"published": time.time(), "host": socket.gethostname()})
         try:
-            holder = json.loads(bytes(obstore.get(self.objects, claim).bytes()))
-        except (NotFoundError, FileNotFoundError):
-            return True  # released meanwhile: try again
-        except ValueError:
+            obstore.put(self.objects, _join(key, PUBLISHED), marker.encode(), mode="create")
+        except (AlreadyExistsError, PreconditionError):  # published without a claim
+            raise AlreadyExists(f"{name} already exists") from None
+
+    def _abandoned(self, key: str) -> bool:
+        """Whether ``key`` holds a dead writer's leftovers: no marker, no live claim."""
+        if self.is_published(key):
             return False
-        if not isinstance(holder, dict) or holder.get("host") != socket.gethostname():
-            return False  # another machine's writer: only its staging record's clean-up knows
-        return not _process_alive(holder.get("pid"))
+        claim = _join(key, CLAIM)
+        return dead_claim(self.objects, claim, self.claim_seconds) is not None
 
     def unpublish(self, key: str, built: Path) -> None:
         self.remove(key)
@@ -254,7 +245,7 @@ class S3DataStore(DataStore):
                 if is_live(owner if isinstance(owner, dict) else None, age):
                     continue
                 target = owner.get("target") if isinstance(owner, dict) else None
-                if isinstance(target, str) and not self.is_published(target):
+                if isinstance(target, str) and self._abandoned(target):
                     self._remove_objects(target)
                 obstore.delete(self.meta, meta["path"])
                 removed += 1
@@ -330,18 +321,6 @@ class S3DataStore(DataStore):
         paths = [m["path"] for batch in listing for m in batch if m["path"] != keep]
         for start in range(0, len(paths), 1000):  # S3's bulk delete takes 1000 keys
             obstore.delete(store, paths[start : start + 1000])
-
-
-def _process_alive(pid: object) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
 
 
 _loop: asyncio.AbstractEventLoop | None = None

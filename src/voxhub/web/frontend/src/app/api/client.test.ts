@@ -91,6 +91,26 @@ describe("call", () => {
     expect(seen[0].headers.get("X-CSRF-Token")).toBe("abc=");
     expect(await seen[0].json()).toEqual({ tags: ["x"] });
   });
+  it("sends JSON text as it is and reads the answer with a given parser", async () => {
+    const seen: Request[] = [];
+    const digits = '{"dataLayers":[{"largestSegmentId":18446744073709551614}]}';
+    const transport: Transport = {
+      cookies: () => "",
+      fetch: async (input, init) => {
+        seen.push(new Request(new URL(String(input), "http://hub.test"), init));
+        return new Response(digits, { status: 200, headers: { "Content-Type": "application/json" } });
+      },
+    };
+    const result = await call(
+      "put",
+      "/api/v1/datasets/{organization}/{name}/properties",
+      { path: { organization: "a", name: "b" }, jsonText: digits, parse: (text) => ({ text }) },
+      transport,
+    );
+    expect(result).toEqual({ text: digits });
+    expect(seen[0].headers.get("Content-Type")).toBe("application/json");
+    expect(await seen[0].text()).toBe(digits);
+  });
   it("resolves empty answers to undefined", async () => {
     const result = await call(
       "delete",

@@ -46,6 +46,10 @@ export interface CallOptions<O> {
   json?: RequestJson<O>;
   /** A raw body (a file, a FormData) instead of `json`. */
   body?: BodyInit;
+  /** JSON already written as text, sent as `application/json` (exact uint64 digits). */
+  jsonText?: string;
+  /** Reads the answer's JSON text instead of `JSON.parse` (to keep uint64 digits exact). */
+  parse?: (text: string) => unknown;
   signal?: AbortSignal;
 }
 
@@ -164,16 +168,16 @@ export function requestHeaders(method: string, cookies: string, json: boolean): 
 export async function send(
   method: string,
   url: string,
-  init: { json?: unknown; body?: BodyInit; signal?: AbortSignal } = {},
+  init: { json?: unknown; jsonText?: string; body?: BodyInit; signal?: AbortSignal } = {},
   transport: Transport = browser,
 ): Promise<Response> {
-  const hasJson = init.json !== undefined;
+  const hasJson = init.json !== undefined || init.jsonText !== undefined;
   let response: Response;
   try {
     response = await transport.fetch(url, {
       method,
       headers: requestHeaders(method, transport.cookies(), hasJson),
-      body: hasJson ? JSON.stringify(init.json) : init.body,
+      body: init.jsonText ?? (hasJson ? JSON.stringify(init.json) : init.body),
       credentials: "same-origin",
       signal: init.signal,
     });
@@ -206,11 +210,12 @@ export async function call<P extends keyof paths, M extends Method>(
   const response = await send(
     method.toUpperCase(),
     url,
-    { json: options.json, body: options.body, signal: options.signal },
+    { json: options.json, jsonText: options.jsonText, body: options.body, signal: options.signal },
     transport,
   );
   if (response.status === 204) return undefined as Result<P, M>;
   const type = response.headers.get("Content-Type") ?? "";
   if (!type.includes("json")) return undefined as Result<P, M>;
+  if (options.parse) return options.parse(await response.text()) as Result<P, M>;
   return (await response.json()) as Result<P, M>;
 }

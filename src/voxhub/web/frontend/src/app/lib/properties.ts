@@ -2,6 +2,11 @@
  * `datasource-properties.json` in the settings page: the Simple form's edits, and the
  * checks the Advanced JSON editor runs before anything is sent (the server checks again,
  * against the data, and refuses what does not fit).
+ *
+ * A layer's `largestSegmentId` is a uint64: above 2^53 a JavaScript number cannot hold it
+ * (JSON.parse would round 18446744073709551614 to 18446744073709551616). The document keeps
+ * it as its decimal digits, a string: read with {@link parsePropertiesText}, written as a
+ * JSON number with the same digits by {@link propertiesText}.
  */
 
 export interface BoundingBox {
@@ -16,7 +21,8 @@ export interface PropertiesLayer {
   category: "color" | "segmentation";
   boundingBox: BoundingBox;
   elementClass: string;
-  largestSegmentId?: number | null;
+  /** Decimal digits (a number only when a caller built the document by hand). */
+  largestSegmentId?: string | number | null;
   [key: string]: unknown;
 }
 
@@ -34,6 +40,28 @@ const ELEMENT_CLASSES = new Set([
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const UINT64_MAX = 18446744073709551615n;
+
+/** Whether `v` is a uint64 segment id: decimal digits up to 2^64 - 1, or a safe whole number. */
+export function isSegmentId(v: unknown): boolean {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0;
+  return typeof v === "string" && /^\d{1,20}$/.test(v) && BigInt(v) <= UINT64_MAX;
+}
+
+// A largestSegmentId's number in JSON text (a key: a quote in a string is always escaped),
+// up to where the value ends, so 1e3 or 1.5 stay numbers (and are then refused).
+const ID_NUMBER = /("largestSegmentId"\s*:\s*)(\d+)(?=\s*[,}\]])/g;
+const ID_DIGITS = /("largestSegmentId"\s*:\s*)"(\d+)"/g;
+
+/** Parse properties JSON with each largestSegmentId kept as its exact digits (a string). */
+export function parsePropertiesText(text: string): unknown {
+  return JSON.parse(text.replace(ID_NUMBER, '$1"$2"'));
+}
+
+/** The document as JSON text, each largestSegmentId written as a number of its exact digits. */
+export function propertiesText(doc: unknown, indent?: number): string {
+  return JSON.stringify(doc, null, indent).replace(ID_DIGITS, "$1$2");
+}
 
 /** Problems with a document, as readable lines (empty: it may be sent). */
 export function validateProperties(doc: unknown): string[] {
@@ -72,8 +100,8 @@ export function validateProperties(doc: unknown): string[] {
       problems.push(`${where}.boundingBox needs topLeft [x, y, z] and whole width, height, depth.`);
     }
     if (layer.largestSegmentId !== undefined && layer.largestSegmentId !== null &&
-        !isCount(layer.largestSegmentId)) {
-      problems.push(`${where}.largestSegmentId must be a whole number ≥ 0.`);
+        !isSegmentId(layer.largestSegmentId)) {
+      problems.push(`${where}.largestSegmentId must be a whole number from 0 to 2^64 - 1.`);
     }
   });
   return problems;
@@ -83,7 +111,7 @@ export function validateProperties(doc: unknown): string[] {
 export function parseEditor(text: string): { doc: Properties | null; problems: string[] } {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = parsePropertiesText(text);
   } catch (error) {
     return { doc: null, problems: [`Not valid JSON: ${(error as Error).message}`] };
   }

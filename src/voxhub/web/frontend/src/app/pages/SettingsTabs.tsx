@@ -8,6 +8,8 @@ import { useAction, useLoad } from "../lib/hooks";
 import {
   type Properties,
   parseEditor,
+  parsePropertiesText,
+  propertiesText,
   validateProperties,
   withLayer,
   withVoxelSize,
@@ -35,6 +37,21 @@ export function NumberInput({ label, value, onChange, min, step = "any", integer
       {label}
       <input type="number" value={value ?? ""} min={min} step={integer ? "1" : step} required
         onInput={(e) => onChange(Number(e.currentTarget.value))} />
+    </label>
+  );
+}
+
+/** A uint64 as typed digits: a number input would round it to a double above 2^53. */
+export function DigitsInput({ label, value, onChange }: {
+  label: string;
+  value: string | number | null | undefined;
+  onChange: (v: string | null) => void;
+}) {
+  return (
+    <label class="num">
+      {label}
+      <input type="text" inputMode="numeric" pattern="[0-9]{1,20}" value={value ?? ""}
+        onInput={(e) => onChange(e.currentTarget.value.trim() || null)} />
     </label>
   );
 }
@@ -78,7 +95,7 @@ function DiskNotice({ dataset, onApplied }: { dataset: Dataset; onApplied: () =>
 export function DataTab({ dataset, onChange }: TabProps) {
   const props = useLoad(
     async () => (await call("get", "/api/v1/datasets/{organization}/{name}/properties", {
-      path: path(dataset),
+      path: path(dataset), parse: parsePropertiesText,
     })) as unknown as Properties,
     [dataset.name],
   );
@@ -91,14 +108,14 @@ export function DataTab({ dataset, onChange }: TabProps) {
   useEffect(() => {
     if (props.data) {
       setDoc(props.data);
-      setText(JSON.stringify(props.data, null, 2));
+      setText(propertiesText(props.data, 2));
     }
   }, [props.data]);
   if (props.error) return <ErrorNote error={props.error} />;
   if (!doc) return <Loading what="Loading the properties" />;
   const factor = (Array.isArray(doc.scale) ? doc.scale : doc.scale.factor) as [number, number, number];
   const switchMode = (toAdvanced: boolean) => {
-    if (toAdvanced) setText(JSON.stringify(doc, null, 2));
+    if (toAdvanced) setText(propertiesText(doc, 2));
     else {
       const parsed = parseEditor(text);
       if (!parsed.doc) {
@@ -126,12 +143,12 @@ export function DataTab({ dataset, onChange }: TabProps) {
     }
     const stored = await action.run(() =>
       call("put", "/api/v1/datasets/{organization}/{name}/properties", {
-        path: path(dataset), json: next as never,
+        path: path(dataset), jsonText: propertiesText(next), parse: parsePropertiesText,
       }));
     if (stored) {
       const fresh = stored as unknown as Properties;
       setDoc(fresh);
-      setText(JSON.stringify(fresh, null, 2));
+      setText(propertiesText(fresh, 2));
       setSaved(true);
       onChange(await call("get", "/api/v1/datasets/{organization}/{name}", { path: path(dataset) }));
     }
@@ -185,7 +202,7 @@ export function DataTab({ dataset, onChange }: TabProps) {
                 ))}
               </div>
               {layer.category === "segmentation" ? (
-                <NumberInput label="Largest segment id" value={layer.largestSegmentId} integer min={0}
+                <DigitsInput label="Largest segment id" value={layer.largestSegmentId}
                   onChange={(v) => setDoc(withLayer(doc, layer.name, { largestSegmentId: v }))} />
               ) : null}
             </fieldset>
