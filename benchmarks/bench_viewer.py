@@ -227,14 +227,36 @@ MINIMUM = """() => {
 }"""
 
 
+def settle_browser(page, most_s: float = 6.0) -> None:
+    """Wait until this run's Chromium is idle (under 10 % of a core over 300 ms).
+
+    Each new context of a headless Chromium opens a window whose omnibox popup (a WebUI page,
+    chrome://omnibox-popup.top-chrome) starts its own renderer and spends ~0.5 s of CPU
+    (1.5 s when traced) loading its scripts. A visitor's browser did that long before it
+    opened a viewer link; measured from a fresh context it took one of the two cores for
+    the first 700 ms of the first frame."""
+    page.goto("about:blank")
+    deadline = time.perf_counter() + most_s
+    before = sum(browser_cpu_seconds().values())
+    while time.perf_counter() < deadline:
+        time.sleep(0.3)
+        now = sum(browser_cpu_seconds().values())
+        if now - before < 0.03:
+            return
+        before = now
+
+
 def measure(browser, url: str, seconds: float) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
+    settle_browser(page)
+    cpu_before = browser_cpu_seconds()
     page.goto(url)
     page.wait_for_function(
         "(v => v && v.stats && v.stats.complete && v.stats.pending === 0)(window.__voxhubViewer)",
         timeout=120_000,
     )
+    first_cpu = cpu_ms_per_frame(cpu_before, browser_cpu_seconds(), 1)
     stats = page.evaluate("window.__voxhubViewer.stats")
     minimum, neuroglancer = page.evaluate(MINIMUM)
     first = {
@@ -246,6 +268,7 @@ def measure(browser, url: str, seconds: float) -> dict:
         "neuroglancer": neuroglancer,
         "bytes": stats["store"]["bytes"],
         "uploaded_bytes": stats["renderer"]["uploadedBytes"],
+        "cpu_ms": first_cpu,
     }
     page.wait_for_timeout(500)  # settled: full resolution again
     draw = page.evaluate(DRAW)
@@ -266,6 +289,12 @@ def report(name: str, result: dict) -> None:
         f"first complete frame   {first['first_complete_ms']:8.0f} ms after navigation start "
         f"(first chunk request {first['first_request_ms']:.0f} ms, last arrival "
         f"{first['last_arrival_ms']:.0f} ms; {first['uploaded_bytes'] / 1e6:.1f} MB to the GPU)"
+    )
+    cpu = first["cpu_ms"]
+    print(
+        f"CPU to that frame      {cpu['total']:8.0f} ms  (renderer {cpu.get('renderer', 0):.0f}, "
+        f"GPU process {cpu.get('gpu-process', 0):.0f}, browser {cpu.get('browser', 0):.0f}, "
+        f"utility {cpu.get('utility', 0):.0f}; Chromium only, the server not counted)"
     )
     print(
         f"requests for 1 screen  {first['requests']:8d}  (minimum {first['minimum']}, "

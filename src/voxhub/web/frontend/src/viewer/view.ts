@@ -99,6 +99,14 @@ export class ViewController {
   readonly motionScale = new MotionScale();
   #step = 0;
   #lastChange = -Infinity;
+  /** performance.now() of the last change of position, zoom or layout (not of a layer setting). */
+  #lastMove = -Infinity;
+  /** Whether the shaders were compiled yet (see `render`). */
+  #warmedUp = false;
+  /** Whether any frame was drawn yet (see `render`). */
+  #drawnOnce = false;
+  /** Set while `#frame` draws a new state (see `render`). */
+  #movingFrame = false;
   /** `#lastChange` as of the last drawn frame. */
   #drawnChange = -Infinity;
   #settleTimer: ReturnType<typeof setTimeout> | null = null;
@@ -116,7 +124,6 @@ export class ViewController {
   ) {
     this.state = state;
     this.renderer = new Renderer(canvas);
-    this.renderer.warmUp(info.layers);
     this.loader = new ChunkLoader(source, {
       onChunk: (key) => this.#arrived(key),
     });
@@ -160,6 +167,7 @@ export class ViewController {
     this.state = { ...this.state, ...change };
     this.complete = false; // until the next frame has drawn the new state
     this.#moved();
+    if (change.position || change.zoom !== undefined || change.layout) this.#lastMove = performance.now();
     if (change.position) {
       this.#motion = [0, 1, 2].map((i) => Math.sign(change.position![i] - before[i])) as Vec3;
     }
@@ -257,10 +265,16 @@ export class ViewController {
     return magLabel(layer.mags[this.levelIndex(layer, this.state.layout === "ortho" ? "xy" : this.state.layout)].mag);
   }
 
-  /** A chunk arrived: redraw now if it completes the picture or the view moves, else soon (see PROGRESS_MS). */
+  /**
+   * A chunk arrived: redraw now if it completes the picture or the view moves, else soon (see
+   * PROGRESS_MS). A change of a layer's settings (the first intensity range, from the histogram,
+   * comes while chunks stream in) is no movement: counted as one, every arrival in the next
+   * 200 ms was a frame of its own (measured at 1024³: seven frames 100 ms apart, each blocking the
+   * page 60-100 ms in the compositor's read-back, before the first complete frame).
+   */
   #arrived(key: string): void {
     const awaited = this.#awaited.delete(key);
-    if ((awaited && this.#awaited.size === 0) || performance.now() - this.#lastChange < SETTLE_MS) {
+    if ((awaited && this.#awaited.size === 0) || performance.now() - this.#lastMove < SETTLE_MS) {
       this.invalidate();
       return;
     }
@@ -305,7 +319,9 @@ export class ViewController {
       this.#step = step;
       this.#applyScale();
     }
+    this.#movingFrame = moving;
     this.render();
+    this.#movingFrame = false;
     // How long a moving frame takes: the next animation frame comes when this one is through
     // the pipeline (drawn, rasterised, composited), however often the state changes.
     if (moving) requestAnimationFrame((next) => this.motionScale.observe(next - time));
@@ -315,11 +331,13 @@ export class ViewController {
   /** Build the frame's plane list and wanted chunks; draw what is loaded. */
   render(): void {
     if (!this.levels.size) return;
-    // Uploads are spread over frames only while moving, to keep motion smooth. A still view
-    // takes all loaded tiles at once: every extra frame costs a whole rasterisation, which
-    // (measured under SwiftShader) kept the first complete frame waiting seconds after the
-    // last chunk had arrived, one 6 ms upload slice per slow frame.
-    this.renderer.uploadMs = this.#step !== 0 || performance.now() - this.#lastChange < SETTLE_MS ? 6 : Infinity;
+    // Uploads are spread over frames only in a frame that draws a new state, to keep motion
+    // smooth. Any other frame (a still view, chunks arriving, at whatever render scale) takes
+    // all loaded tiles at once: every extra frame costs a whole rasterisation, which (measured
+    // under SwiftShader) kept the first complete frame waiting seconds after the last chunk
+    // had arrived, one 6 ms upload slice per slow frame; deciding this by the render scale
+    // chained frames while a still view loaded at the motion scale.
+    this.renderer.uploadMs = this.#movingFrame ? 6 : Infinity;
     const wanted: ChunkRequest[] = [];
     const coarse: ChunkRequest[] = [];
     const prefetch: ChunkRequest[] = [];
@@ -373,11 +391,27 @@ export class ViewController {
       });
     }
     this.loader.want([...coarse, ...wanted, ...prefetch]);
+    // The shaders are compiled once the first chunks are asked for, not before: the compile
+    // (100-400 ms of SwiftShader) blocks the page's thread at its next commit, which read
+    // back the canvas and waited for it; before, that held up the array metadata the first
+    // requests need, now it overlaps their fetching and decoding in the workers.
+    if (!this.#warmedUp) {
+      this.#warmedUp = true;
+      this.renderer.warmUp(this.info.layers);
+    }
     this.#awaited.clear();
     for (const request of wanted) {
       const key = chunkKey(request.layer.name, request.level, request.coords);
       if (!this.loader.peek(key)) this.#awaited.add(key);
     }
+    // Until the first chunk arrives there is nothing to draw but black (the canvas' background
+    // is black already), and every frame drawn costs a rasterisation that the page's next
+    // commit waits for.
+    if (!this.#drawnOnce && wanted.length > 0 && !planes.some((p) => p.layers.some((l) => l.levels.some((level) => level.chunks.some((c) => this.loader.peek(c.key)))))) {
+      this.complete = false;
+      return;
+    }
+    this.#drawnOnce = true;
     this.#drawnAt = performance.now();
     const missing = this.renderer.draw(this.canvas.height, planes, this.state.interpolation, (key) => this.loader.peek(key));
     const wasComplete = this.complete;
