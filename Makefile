@@ -21,7 +21,7 @@ WEB := src/voxhub/web/frontend
 WEB_BUILT := src/voxhub/web/dist/index.html
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(addprefix $(WEB)/,index.html vite.config.ts tsconfig.json package.json)
 
-.PHONY: serve test lint format install interop interop-arc interop-isatools browser bench clean docs web
+.PHONY: serve test lint format install interop interop-arc interop-isatools browser nginx bench clean docs web
 
 install: $(STAMP)
 
@@ -78,6 +78,10 @@ $(ISATOOLS_STAMP):
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# Debian's nginx for the "voxhub behind nginx" tests (tests/e2e/test_nginx_front.py).
+nginx:
+	@test -x /usr/sbin/nginx || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+
 lint: $(STAMP) $(WEB)/node_modules/.installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
@@ -88,7 +92,7 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: $(STAMP) interop interop-arc interop-isatools browser lint web
+test: $(STAMP) interop interop-arc interop-isatools browser nginx lint web
 	cd $(WEB) && npx vitest run
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 

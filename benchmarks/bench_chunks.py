@@ -1,10 +1,14 @@
 """Chunk GETs/s and p99 latency: ``voxhub serve`` (access check on) vs nginx on the same files.
 
-Both servers run on loopback with two workers each (this machine has two
-cores); wrk drives them with the same list of chunk URLs at concurrency 1 and
-64. voxhub is asked with an API token for a private dataset, so every request
-goes through the permission check. Needs Debian's ``nginx-light`` and ``wrk``
-(installed with apt-get when missing). Prints the ratios.
+Three servers on loopback, two workers each (this machine has two cores): plain
+nginx serving the folder (the peer), voxhub alone, and voxhub behind nginx
+(``voxhub nginx-config``: nginx sends the files after voxhub's access answer,
+cached for the access window). wrk drives them with the same list of chunk URLs
+at concurrency 1 and 64, interleaved and repeated (``VOXHUB_BENCH_ROUNDS``,
+default 3) because nginx itself swings under other load. voxhub is asked with an
+API token for a private dataset, so every request goes through the permission
+check. Needs Debian's ``nginx-light`` and ``wrk`` (installed with apt-get when
+missing). Prints each round and the median ratios.
 """
 
 from __future__ import annotations
@@ -12,13 +16,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 
 import httpx
 
-from voxhub.testing import free_port, start_server, wait_until_answers
+from voxhub.testing import (
+    NGINX,
+    free_port,
+    nginx_main_config,
+    start_front,
+    start_server,
+    wait_until_answers,
+)
 
 WORK = Path(__file__).parent / ".work" / "chunks"
 DATASET = "sample_organization/sample_cells"
@@ -57,41 +69,47 @@ def ensure_tools() -> None:
 
 
 def start_nginx(root: Path, port: int) -> subprocess.Popen:
+    """The peer: nginx serving the data folder itself, the same main config as the front."""
     conf_dir = Path(tempfile.mkdtemp(prefix="nginx-"))
-    (conf_dir / "nginx.conf").write_text(
-        f"""
-worker_processes 2;
-pid {conf_dir}/nginx.pid;
-error_log {conf_dir}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  client_body_temp_path {conf_dir}/body;
-  proxy_temp_path {conf_dir}/proxy;
-  fastcgi_temp_path {conf_dir}/fastcgi;
-  uwsgi_temp_path {conf_dir}/uwsgi;
-  scgi_temp_path {conf_dir}/scgi;
-  server {{
-    listen 127.0.0.1:{port};
-    root {root};
-    location /zarr/ {{ alias {root}/; }}
-  }}
-}}
-"""
+    server = conf_dir / "plain.conf"
+    server.write_text(
+        f"server {{ listen 127.0.0.1:{port}; root {root}; location /zarr/ {{ alias {root}/; }} }}\n"
     )
-    process = subprocess.Popen(["nginx", "-c", str(conf_dir / "nginx.conf"), "-g", "daemon off;"])
+    conf = nginx_main_config(conf_dir, server)
+    process = subprocess.Popen([NGINX, "-p", str(conf_dir), "-c", str(conf), "-g", "daemon off;"])
     if not wait_until_answers(f"http://127.0.0.1:{port}/", process, timeout=10, pause=0.1):
         raise SystemExit("nginx did not start")
     return process
 
 
+def cpu_seconds(roots: list[int]) -> float:
+    """User + system CPU of the processes ``roots`` and all their descendants."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total = 0.0
+    for pid, seconds in times.items():
+        ancestor = pid
+        while ancestor > 1 and ancestor not in roots:
+            ancestor = parents.get(ancestor, 1)
+        if ancestor in roots:
+            total += seconds
+    return total
+
+
 def wrk(
     base: str, paths_file: Path, connections: int, auth: str | None, seconds: int = 8
-) -> tuple[float, float]:
-    """Requests/s and p99 latency (ms)."""
+) -> tuple[float, float, int]:
+    """Requests/s, p99 latency (ms) and the number of requests."""
     script = WORK / "paths.lua"
     script.write_text(LUA)
     threads = 1 if connections == 1 else 2
@@ -110,7 +128,7 @@ def wrk(
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
     if errors:
         raise SystemExit(f"{base}: {errors.group(1)} failed requests\n{result.stdout}")
-    return rps, p99
+    return rps, p99, int(re.search(r"(\d+) requests in", result.stdout).group(1))
 
 
 def main() -> None:
@@ -123,6 +141,7 @@ def main() -> None:
     )
     nginx_port = free_port()
     nginx = start_nginx(WORK / "data" / "binaryData", nginx_port)
+    front = start_front(server, WORK / "front")
     try:
         layer = WORK / "data" / "binaryData" / DATASET / "color"
         chunks = sorted(
@@ -141,15 +160,43 @@ def main() -> None:
             and httpx.get(f"{server.url}/zarr/{DATASET}/color/{chunks[0]}").status_code == 404
         )
         print(f"{len(chunks)} chunk files of {DATASET}/color mag 1, private dataset, token auth")
+        bases = {"nginx": f"http://127.0.0.1:{nginx_port}", "voxhub": server.url,
+                 "behind nginx": front.url}  # fmt: skip
+        # whose CPU a run costs: voxhub's access answers count for the front
+        servers = {"nginx": [nginx.pid], "voxhub": [server.process.pid],
+                   "behind nginx": [front.process.pid, server.process.pid]}  # fmt: skip
+        assert httpx.get(front.url + paths.read_text().split()[0], headers={"Authorization": auth})
+        rounds = int(os.environ.get("VOXHUB_BENCH_ROUNDS", "3"))
         for connections in (1, 64):
-            ours = wrk(server.url, paths, connections, auth)
-            peer = wrk(f"http://127.0.0.1:{nginx_port}", paths, connections, None)
+            ratios: dict[str, list[float]] = {"voxhub": [], "behind nginx": []}
+            cpu: dict[str, list[float]] = {name: [] for name in bases}
+            for _ in range(rounds):
+                rps: dict[str, float] = {}
+                for name, base in bases.items():
+                    before = cpu_seconds(servers[name])
+                    rps[name], p99, count = wrk(
+                        base, paths, connections, None if name == "nginx" else auth
+                    )
+                    cpu[name].append((cpu_seconds(servers[name]) - before) / count * 1e6)
+                    print(
+                        f"  c{connections:<2} {name:12} {rps[name]:8.0f} req/s p99 {p99:6.2f} ms "
+                        f"server CPU {cpu[name][-1]:5.0f} us/request"
+                    )
+                for name, values in ratios.items():
+                    values.append(rps[name] / rps["nginx"])
+            summary = ", ".join(
+                f"{name} {statistics.median(values):.2f}x nginx ({min(values):.2f}-"
+                f"{max(values):.2f}, CPU/request {statistics.median(cpu[name]):.0f} vs "
+                f"{statistics.median(cpu['nginx']):.0f} us)"
+                for name, values in ratios.items()
+            )
             print(
-                f"concurrency {connections:2}: voxhub {ours[0]:8.0f} req/s p99 {ours[1]:6.2f} ms | "
-                f"nginx {peer[0]:8.0f} req/s p99 {peer[1]:6.2f} ms | "
-                f"ratio {ours[0] / peer[0]:.2f}x (target >= 0.5x), load {os.getloadavg()[0]:.1f}"
+                f"concurrency {connections:2}: {summary}; target >= 0.5x; "
+                f"load {os.getloadavg()[0]:.1f}",
+                flush=True,
             )
     finally:
+        front.stop()
         nginx.terminate()
         server.stop()
 

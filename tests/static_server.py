@@ -3,7 +3,10 @@
 ``requests`` (path -> count) records every GET, and ``delay`` seconds are
 added to each, so tests can see how many fetches a reader made and how many
 it kept in flight (``peak``). ``Range: bytes=a-b`` is answered with 206 and
-the bytes asked for (``ranged`` counts such answers).
+the bytes asked for (``ranged`` counts such answers). ``missing`` is the status
+of a path with no file (403 as S3 answers when the credentials may not list the
+bucket), and paths starting with one of ``refused`` (a list a test may change
+while the server runs) are answered 403 whether they exist or not.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class _Handler(SimpleHTTPRequestHandler):
     redirects: dict[str, str] = {}
     traffic: Traffic = Traffic()
     delay: float = 0.0
+    missing: int = 404
+    refused: list[str] = []
     protocol_version = "HTTP/1.1"  # keep-alive, as object stores and nginx answer
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -61,6 +66,13 @@ class _Handler(SimpleHTTPRequestHandler):
         if target is not None:
             self.send_response(302)
             self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        refused = any(self.path.startswith(p) for p in self.refused)
+        absent = not os.path.exists(self.translate_path(self.path))
+        if refused or (absent and self.missing != 404):
+            self.send_response(403 if refused else self.missing)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -100,13 +112,18 @@ def static_server(
     *,
     delay: float = 0.0,
     traffic: Traffic | None = None,
+    missing: int = 404,
+    refused: list[str] | None = None,
 ) -> Iterator[str]:
     """Serve ``root`` on a free loopback port; yields the base URL."""
     handler = type(
         "Handler",
         (_Handler,),
-        {"redirects": dict(redirects or {}), "delay": delay, "traffic": traffic or Traffic()},
-    )
+        {
+            "redirects": dict(redirects or {}), "delay": delay, "traffic": traffic or Traffic(),
+            "missing": missing, "refused": refused if refused is not None else [],
+        },
+    )  # fmt: skip
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

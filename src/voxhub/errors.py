@@ -13,7 +13,9 @@ maps each class (by walking its MRO) to a status code, and the CLI prints
     ├── Unauthenticated   no or bad credentials
     ├── PermissionDenied  credentials fine, action not allowed
     ├── TooLarge          the request exceeds a configured limit
-    └── TooManyRequests   a rate limit was hit; try again later
+    ├── TooManyRequests   a rate limit was hit; try again later
+    ├── Unavailable       something the server needs is not there yet
+    └── BadGateway        a server voxhub reads from refused or failed the request
 """
 
 from __future__ import annotations
@@ -78,7 +80,15 @@ class Unavailable(VoxhubError):
     code = "unavailable"
 
 
+class BadGateway(VoxhubError):
+    """A server voxhub reads from on the user's behalf (a remote layer's source) refused
+    or failed the request: nothing the user sent was wrong, and voxhub itself is fine."""
+
+    code = "bad_gateway"
+
+
 __all__ = [
+    "BadGateway",
     "BadName",
     "Conflict",
     "InvalidInput",

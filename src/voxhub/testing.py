@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from voxhub.hub import Hub
 
 VOXHUB = str(Path(sys.executable).parent / "voxhub")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # Debian's nginx-light (`make nginx`)
 
 
 def free_port() -> int:
@@ -59,6 +61,15 @@ def _kill_group(process: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+
+
+def _stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Ask a server to stop; kill it and its group when it does not within ``timeout`` s."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
 
 
 @dataclass
@@ -166,11 +177,7 @@ class Moto:
         client.create_bucket(Bucket=name)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            _kill_group(self.process)
+        _stop(self.process)
 
 
 def start_moto(log: Path | None = None, timeout: float = 60) -> Moto:
@@ -187,3 +194,59 @@ def start_moto(log: Path | None = None, timeout: float = 60) -> Moto:
     how = "exited" if process.poll() is not None else "did not start"
     _kill_group(process)
     raise RuntimeError(f"moto_server {how}")
+
+
+@dataclass
+class Front:
+    """nginx with ``voxhub nginx-config``'s configuration in front of a ``Server``."""
+
+    process: subprocess.Popen
+    url: str
+    folder: Path
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def nginx_main_config(folder: Path, include: Path, workers: int = 2) -> Path:
+    """A whole nginx.conf of its own in ``folder`` (no root needed) including ``include``."""
+    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    conf = folder / "nginx.conf"
+    # As root nginx's workers would run as nobody, which cannot enter pytest's 0700 folders.
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    conf.write_text(
+        f"{user}worker_processes {workers};\npid {folder}/nginx.pid;\n"
+        f"error_log {folder}/error.log;\n"
+        "events { worker_connections 1024; }\n"
+        "http {\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n"
+        "  keepalive_requests 100000;\n"
+        + "".join(f"  {name}_temp_path {path};\n" for name, path in temp.items()).replace(
+            "body_temp_path", "client_body_temp_path"
+        )
+        + f"  include {include};\n}}\n"
+    )
+    return conf
+
+
+def start_front(server: Server, folder: Path, workers: int = 2, timeout: float = 10) -> Front:
+    """Write ``voxhub nginx-config`` for ``server`` into ``folder`` and run nginx with it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    upstream = server.url.removeprefix("http://")
+    generated = subprocess.run(
+        [VOXHUB, "nginx-config", "--listen", f"127.0.0.1:{port}", "--upstream", upstream,
+         "--cache-dir", str(folder / "cache")],
+        env=server.env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    (folder / "voxhub.conf").write_text(generated.stdout)
+    conf = nginx_main_config(folder, folder / "voxhub.conf", workers)
+    log = open(folder / "nginx.log", "w")  # noqa: SIM115 (kept open for the process)
+    process = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    if not wait_until_answers(f"{url}/health", process, timeout, pause=0.1, status=200):
+        _kill_group(process)
+        raise RuntimeError(f"nginx did not start: {(folder / 'error.log').read_text()}")
+    return Front(process, url, folder)

@@ -372,3 +372,31 @@ def test_make_local_copy_job(world):
     member = client.post("/api/v1/datasets/lab/borrowed/copy", json={"target": "m"},
                          headers=auth(tokens["member"]))  # fmt: skip
     assert member.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("max_box_bytes", [2**28, 2**16], ids=["whole", "streamed"])
+def test_a_source_refusing_chunks_is_a_502_not_an_empty_volume(settings, tmp_path, max_box_bytes):
+    """403 for chunks from a source that answers 404 for missing keys: the credentials
+    are wrong or lack a permission. The box read fails with a JSON 502 naming the
+    refusal (also when the box would stream: the first band is read before answering)."""
+    root = zarr.open_group(str(tmp_path / "src" / "cells.ome.zarr"), mode="w")
+    write_image(IMAGE, root, axes="czyx", fmt=FormatV05(), scale_factors=(2,),
+                storage_options={"chunks": (1, 8, 16, 16)})  # fmt: skip
+    refused: list[str] = []
+    with static_server(tmp_path / "src", refused=refused) as base:
+        update = {"remote_allowed_hosts": (urlsplit(base).netloc,), "max_box_bytes": max_box_bytes}
+        hub = Hub(settings.model_copy(update=update)).prepare()
+        with hub.transaction() as session:
+            user = create_user(session, email="a@x.org", role="admin",
+                               organization=ensure_organization(session, "lab"))  # fmt: skip
+            token = issue_token(session, user, "t").token
+        with TestClient(create_app(hub)) as client:
+            assert register(client, token, f"{base}/cells.ome.zarr").status_code == 201
+            refused.append("/cells.ome.zarr/s0/c/")
+            answer = client.get("/api/v1/datasets/lab/borrowed/layers/cells/data",
+                                params={"width": 40, "height": 48, "depth": 20},
+                                headers=auth(token))  # fmt: skip
+        hub.close()
+    assert answer.status_code == 502, answer.text
+    assert answer.json()["error"] == "remote_refused"
+    assert "refused access (403)" in answer.json()["detail"]

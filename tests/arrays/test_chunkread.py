@@ -127,3 +127,30 @@ def test_remote_chunks_are_fetched_together_and_read_like_zarr(tmp_path, zarr_fo
     assert np.array_equal(whole, expected)
     assert np.all(whole[0, 8:16, 8:12, 15:17] == 7) and not np.all(whole == 7)
     assert 8 <= traffic.peak <= 16, traffic.peak  # many chunks in flight, never more than allowed
+
+
+@pytest.mark.parametrize("codec", ["zstd", "blosc"])
+def test_a_chunk_that_decodes_short_fails_and_leaves_no_other_chunks_voxels(tmp_path, codec):
+    """Chunks are decoded into a reused per-thread buffer only when their header claims
+    exactly one chunk's bytes (checked by the codec): a chunk holding fewer bytes fails
+    as before, whatever the buffer held from the chunk decoded before it."""
+    compressor = ZstdCodec() if codec == "zstd" else BloscCodec(cname="lz4")
+    array = make(tmp_path / "a", compressors=[compressor])
+    key = (slice(None), slice(None), slice(None), slice(None))
+    assert np.array_equal(fast_oindex(array, key), DATA)  # the buffers now hold voxels
+    short = (Zstd() if codec == "zstd" else Blosc(cname="lz4")).encode(np.zeros(10, np.uint16))
+    (tmp_path / "a" / "c" / "1" / "2" / "1" / "1").write_bytes(short)
+    with pytest.raises(ValueError):
+        fast_oindex(array, key)
+
+
+def test_a_cut_blosc_chunk_is_refused_before_blosc_reads_past_it(tmp_path):
+    """Blosc trusts its header's sizes: a chunk cut short (or lying about its length) would
+    make it read past the buffer, silently or crashing. Its length is checked first."""
+    array = make(tmp_path / "a", compressors=[BloscCodec(cname="lz4")])
+    chunk = tmp_path / "a" / "c" / "1" / "2" / "1" / "1"
+    whole = chunk.read_bytes()
+    for cut in (whole[: len(whole) // 2], whole[:-1], whole[:10], whole + b"\0"):
+        chunk.write_bytes(cut)
+        with pytest.raises(ValueError, match="Blosc chunk whose header"):
+            fast_oindex(array, (slice(None),) * 4)

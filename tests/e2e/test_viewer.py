@@ -272,6 +272,13 @@ def test_segment_id_under_the_cursor(page, server, share):
     assert page.input_value("#viewer-selected") == str(BIG_ID)
 
 
+def test_the_dataset_page_shows_a_uint64_largest_segment_id_exactly(page, server, share):
+    """2^53 + 1 has no double: JSON.parse showed 9007199254740992."""
+    page.goto(f"{server.url}/ui/datasets/lab/synth?token={share}")
+    page.wait_for_selector(f"text=largest segment {BIG_ID}", timeout=20_000)
+    assert f"largest segment {BIG_ID - 1}" not in page.inner_text("body")
+
+
 def test_show_only_the_selected_segment(page, server, share):
     # BIG_ID's block (x, y < 25, z < 10) alone is drawn; its neighbour 2**53 (no such
     # segment; what a double would make of BIG_ID) selects nothing
@@ -367,7 +374,14 @@ def test_the_properties_editor_keeps_a_uint64_largest_segment_id_exact(browser, 
         page.get_by_role("button", name="Save").click()
         page.wait_for_selector("text=Saved.", timeout=20_000)
         assert largest() == huge
-        page.reload()
+        # the dataset page and the viewer show the saved digits, not JSON.parse's 2^64
+        page.goto(f"{server.url}/ui/datasets/lab/synth")
+        page.wait_for_selector(f"text=largest segment {huge}", timeout=20_000)
+        assert f"largest segment {2**64}" not in page.inner_text("body")
+        page.goto(f"{server.url}/ui/view/lab/synth")
+        wait_complete(page)
+        page.wait_for_selector(f"text=largest id {huge}", timeout=20_000)
+        page.goto(f"{server.url}/ui/datasets/lab/synth/settings/data")
         assert page.get_by_label("Largest segment id").input_value() == str(huge)
         page.get_by_role("button", name="Advanced").click()
         editor = page.get_by_label("datasource-properties.json")

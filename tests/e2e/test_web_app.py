@@ -23,7 +23,7 @@ import pytest
 import tifffile
 import zarr
 from ome_zarr.format import FormatV04
-from ome_zarr.writer import write_image
+from ome_zarr.writer import write_image, write_labels
 from tests.static_server import static_server
 
 from voxhub.testing import VOXHUB, start_server
@@ -58,6 +58,12 @@ def _server(tmp_path_factory, stack):
     image = np.arange(2 * 8 * 24 * 32, dtype=np.uint16).reshape(2, 8, 24, 32)
     group = zarr.open_group(str(remote / "img.zarr"), mode="w", zarr_format=2)
     write_image(image, group, axes="czyx", fmt=FormatV04(), scale_factors=(2,))
+    labelled = zarr.open_group(str(remote / "labelled.zarr"), mode="w", zarr_format=2)
+    write_image(image[0], labelled, axes="zyx", fmt=FormatV04(), scale_factors=(2,))
+    ids = np.full((8, 24, 32), 2**64 - 2, dtype=np.uint64)  # a uint64 id no double holds
+    write_labels(
+        ids, labelled, name="ids", axes="zyx", fmt=FormatV04(), scale_factors=(2,), scaler=None
+    )
     source = stack.enter_context(static_server(remote))
     env = {
         "VOXHUB_WORKERS": "0", "VOXHUB_ACCESS_CACHE_SECONDS": "0.2", "VOXHUB_SCAN_INTERVAL": "0",
@@ -592,6 +598,30 @@ def test_remote_source_is_explored_reviewed_and_registered(browser, server):
     shot(page, "add-remote-registered")
     [layer] = dataset(server, "borrowed")["layers"]
     assert layer["numChannels"] == 2 and layer["boundingBox"]["width"] == 32
+    page.context.close()
+
+
+def test_a_remote_uint64_largest_segment_id_is_registered_and_shown_exactly(browser, server):
+    """2^64 - 2 has no double: JSON.parse (explore answer, dataset page) made it 2^64."""
+    huge = 2**64 - 2
+    page = login(browser, server)
+    page.goto("/ui/add/remote")
+    page.get_by_label("Source URL").fill(server.remote_url.replace("img.zarr", "labelled.zarr"))
+    page.get_by_label("Dataset name").fill("labelled")
+    page.get_by_role("button", name="Explore").click()
+    editor = page.get_by_label("datasource-properties.json")
+    expect(editor).to_have_value(re.compile(r'"elementClass": "uint64"'))
+    text = editor.input_value()
+    segmentation = '"category": "segmentation",'
+    assert text.count(segmentation) == 1
+    editor.fill(text.replace(segmentation, f'{segmentation} "largestSegmentId": {huge},'))
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("Registered")).to_be_visible()
+    layers = {layer["category"]: layer for layer in dataset(server, "labelled")["layers"]}
+    assert layers["segmentation"]["largestSegmentId"] == huge  # Python reads JSON ints exactly
+    page.get_by_role("link", name="sample_organization/labelled").click()
+    expect(page.get_by_text(f"largest segment {huge}")).to_be_visible()
+    assert f"largest segment {2**64}" not in page.inner_text("body")
     page.context.close()
 
 

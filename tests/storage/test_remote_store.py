@@ -147,3 +147,46 @@ def test_ranges_are_exact_even_from_a_server_that_ignores_range(tmp_path: Path):
         )
         store.close()
     assert got.to_bytes() == whole[5:17]
+
+
+def test_a_missing_chunk_answered_403_reads_as_the_fill_value_where_the_source_proved_it(
+    tmp_path: Path,
+):
+    """S3 answers 403 for a missing key when the credentials may not list the bucket:
+    the metadata still reads and a key that cannot exist is refused too, so a 403 is
+    a missing chunk there."""
+    write(tmp_path, 3)
+    (tmp_path / "a.zarr" / "c" / "0" / "0" / "0").unlink()
+    with static_server(tmp_path, missing=403) as base:
+        array = zarr.open_array(store=store_for(base), mode="r", zarr_format=3)
+        expected = DATA.copy()
+        expected[:16, :16, :16] = 0
+        assert np.array_equal(array[...], expected)
+
+
+def test_a_refused_chunk_is_an_error_not_zeros(tmp_path: Path):
+    """A source that answers 404 for missing keys but 403 for a chunk refuses access
+    (wrong or insufficient credentials): the read fails, naming the refusal."""
+    from voxhub.storage.fetch import RemoteRefused
+
+    write(tmp_path, 3)
+    with static_server(tmp_path, refused=["/a.zarr/c/0/"]) as base:
+        array = zarr.open_array(store=store_for(base), mode="r", zarr_format=3)
+        assert np.array_equal(array[16:, :, :], DATA[16:])  # the chunks it may read
+        with pytest.raises(RemoteRefused, match=r"refused access \(403\)") as raised:
+            array[...]
+        assert raised.value.code == "remote_refused"
+
+
+def test_credentials_refused_after_the_metadata_was_read_are_an_error(tmp_path: Path):
+    """Everything refused once the array was opened (a revoked key, S3-style 403 for
+    missing keys too): the metadata no longer reads, so a 403 is not a missing chunk."""
+    from voxhub.storage.fetch import RemoteRefused
+
+    write(tmp_path, 3)
+    refused: list[str] = []
+    with static_server(tmp_path, missing=403, refused=refused) as base:
+        array = zarr.open_array(store=store_for(base), mode="r", zarr_format=3)
+        refused.append("/")
+        with pytest.raises(RemoteRefused):
+            array[...]

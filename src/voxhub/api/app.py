@@ -22,6 +22,7 @@ from voxhub.api import (
     docs,
     errors,
     folders,
+    front,
     isa,
     jobs,
     openmsi,
@@ -53,6 +54,7 @@ ROUTERS = (
     remote_credentials.router,
     datasets.router,
     zarr.router,
+    front.router,
     jobs.router,
     uploads.router,
     auth.router,
@@ -74,7 +76,7 @@ ROUTERS = (
 
 
 # An external datastore node serves only reads of the datasets on its own disk.
-DATASTORE_ROUTERS = (datasets.router, zarr.router)
+DATASTORE_ROUTERS = (datasets.router, zarr.router, front.router)
 
 
 def _periodic_scan(hub: Hub, stop: threading.Event) -> None:

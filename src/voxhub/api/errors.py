@@ -27,6 +27,7 @@ STATUS: dict[type[errors.VoxhubError], int] = {
     errors.TooLarge: 413,
     errors.TooManyRequests: 429,
     errors.Unavailable: 503,
+    errors.BadGateway: 502,
     errors.VoxhubError: 400,
 }
 
@@ -40,6 +41,7 @@ HTTP_CODES = {
     413: "too_large",
     416: "range_not_satisfiable",
     429: "too_many_requests",
+    502: "bad_gateway",
     503: "unavailable",
 }
 

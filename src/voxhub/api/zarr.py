@@ -37,12 +37,12 @@ router = APIRouter(prefix="/zarr", tags=["zarr"])
 ROOT_FILES = {"zarr.json", ".zgroup", ".zattrs", PROPERTIES_FILE}
 
 
-def _cache_control(entry: DatasetEntry) -> str:
+def cache_control(entry: DatasetEntry) -> str:
     return ("public" if entry.is_public else "private") + ", max-age=60"
 
 
 def _send_file(request: Request, entry: DatasetEntry, path: str) -> Response:
-    return DiskFile(path, _cache_control(entry))
+    return DiskFile(path, cache_control(entry))
 
 
 def _split(key: str) -> list[str] | None:
@@ -56,7 +56,7 @@ def _split(key: str) -> list[str] | None:
 def _dataset_listing(entry: DatasetEntry, base: str) -> JSONResponse:
     layers = [{"name": name, "url": f"{base}/{name}/"} for name in entry.layers]
     body = {"organization": entry.organization, "dataset": entry.name, "layers": layers}
-    return JSONResponse(body, headers={**CORS, "Cache-Control": _cache_control(entry)})
+    return JSONResponse(body, headers={**CORS, "Cache-Control": cache_control(entry)})
 
 
 def _send_key(request: Request, entry: DatasetEntry, key: str) -> Response:
@@ -67,7 +67,7 @@ def _send_key(request: Request, entry: DatasetEntry, key: str) -> Response:
     if path is not None:
         return _send_file(request, entry, path)
     media = media_type(key.rsplit("/", 1)[-1])
-    return send_object(storage, key, _cache_control(entry), media, get_hub(request).settings)
+    return send_object(storage, key, cache_control(entry), media, get_hub(request).settings)
 
 
 def _root_file(request: Request, entry: DatasetEntry, name: str) -> Response:
@@ -80,7 +80,7 @@ def _root_file(request: Request, entry: DatasetEntry, name: str) -> Response:
     # made up, unless the dataset is Zarr v2 (a client must not see two formats at once).
     if name == "zarr.json" and not os.path.isfile(os.path.join(entry.path, ".zgroup")):
         document = {"zarr_format": 3, "node_type": "group", "attributes": {}}
-        return JSONResponse(document, headers={**CORS, "Cache-Control": _cache_control(entry)})
+        return JSONResponse(document, headers={**CORS, "Cache-Control": cache_control(entry)})
     return _not_found("no such key")
 
 
@@ -118,7 +118,7 @@ def serve(
             headers=CORS,
         )
     if is_remote_layer(layer):
-        headers = {**CORS, "Cache-Control": _cache_control(entry)}
+        headers = {**CORS, "Cache-Control": cache_control(entry)}
         return serve_remote(entry, layer, parts[1:], headers, _not_found)
     return _send_key(request, entry, "/".join([layer.key, *parts[1:]]))
 

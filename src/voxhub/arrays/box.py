@@ -8,10 +8,12 @@ WEBKNOSSOS's data routes.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,13 +101,8 @@ class BoxRead:
     def read(self) -> np.ndarray:
         return self.level[(slice(None), *self.box.level_slices())]
 
-    def bands(self, band_bytes: int) -> Iterator[np.ndarray]:
-        """The (c, z, y, x) block in C order as consecutive (1, t, y, x) bands.
-
-        ``t`` keeps a band within ``band_bytes`` (at least one plane) and, when
-        a band holds whole chunks along z, band edges fall on chunk edges so
-        no chunk is decoded twice.
-        """
+    def band_keys(self, band_bytes: int) -> Iterator[tuple[slice, slice, slice, slice]]:
+        """The (c, z, y, x) keys of ``bands``, in order."""
         sz, sy, sx = self.box.level_slices()
         plane = (sy.stop - sy.start) * (sx.stop - sx.start) * self.dtype.itemsize
         thick = max(1, band_bytes // plane)
@@ -116,19 +113,45 @@ class BoxRead:
             z = sz.start
             while z < sz.stop:
                 end = min(sz.stop, (z // thick + 1) * thick)
-                yield self.level[slice(channel, channel + 1), slice(z, end), sy, sx]
+                yield slice(channel, channel + 1), slice(z, end), sy, sx
                 z = end
 
-    def bytes_ahead(self, band_bytes: int) -> Iterator[bytes]:
-        """``bands`` as bytes, each next band read (and copied out) in a thread while
-        the caller sends the current one, so decoding overlaps sending (memory: two
-        bands). Closing the iterator waits for the band being read, then stops."""
-        bands = (band.tobytes() for band in self.bands(band_bytes))
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="voxhub-band") as pool:
-            pending = pool.submit(next, bands, None)
-            while (band := pending.result()) is not None:
-                pending = pool.submit(next, bands, None)
-                yield band
+    def bands(self, band_bytes: int) -> Iterator[np.ndarray]:
+        """The (c, z, y, x) block in C order as consecutive (1, t, y, x) bands.
+
+        ``t`` keeps a band within ``band_bytes`` (at least one plane) and, when
+        a band holds whole chunks along z, band edges fall on chunk edges so
+        no chunk is decoded twice.
+        """
+        for key in self.band_keys(band_bytes):
+            yield self.level[key]
+
+    def bytes_ahead(self, band_bytes: int, ahead: int = 1) -> Generator[bytes, None, None]:
+        """``bands`` as bytes, the next ``ahead`` bands read (and copied out) in threads
+        while the caller sends the current one, so decoding overlaps sending and, for a
+        remote level, each chunk of those bands is decoded as it arrives (memory:
+        ``ahead`` + 1 bands). Closing the iterator waits for the bands being read, then
+        stops."""
+        keys = self.band_keys(band_bytes)
+
+        def read(key: tuple[slice, ...]) -> bytes:
+            return self.level[key].tobytes()
+
+        ahead = max(1, ahead)
+        with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="voxhub-band") as pool:
+            pending: deque[Future[bytes]] = deque(
+                pool.submit(read, key) for key in itertools.islice(keys, ahead)
+            )
+            try:
+                while pending:
+                    band = pending.popleft().result()
+                    key = next(keys, None)
+                    if key is not None:
+                        pending.append(pool.submit(read, key))
+                    yield band
+            finally:
+                for future in pending:
+                    future.cancel()
 
 
 def plan_box(level: LevelView, box: Box, max_voxels: int, max_bytes: int | None = None) -> BoxRead:

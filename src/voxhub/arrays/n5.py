@@ -19,11 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numcodecs import Zstd, blosc
+from numcodecs import Zstd
 from zarr.core.sync import sync
 
 from voxhub.arrays.blocks import BlockArray
-from voxhub.arrays.chunkread import ChunkSource
+from voxhub.arrays.chunkread import ChunkSource, blosc_decompress
 from voxhub.arrays.errors import BadMetadata
 
 _ZSTD = Zstd()
@@ -32,7 +32,7 @@ N5_DECODERS: dict[str, Callable[[bytes], Any]] = {
     "raw": bytes,
     "gzip": lambda data: zlib.decompress(data, 47),
     "zstd": _ZSTD.decode,
-    "blosc": blosc.decompress,
+    "blosc": blosc_decompress,
 }
 N5_COMPRESSION = frozenset(N5_DECODERS)
 N5_TYPES = frozenset(

@@ -273,6 +273,35 @@ def scan() -> None:
         out.print(f"  unreadable: {key}: {reason}", highlight=False)
 
 
+@app.command("nginx-config")
+@clean_errors
+def nginx_config(
+    listen: Annotated[str, typer.Option(help="nginx's listen address (port, host:port)")] = "80",
+    server_name: Annotated[
+        str | None, typer.Option(help="Public host name (default: VOXHUB_PUBLIC_URL's)")
+    ] = None,
+    upstream: Annotated[
+        str | None, typer.Option(help="voxhub's address (default: VOXHUB_HOST:VOXHUB_PORT)")
+    ] = None,
+    cache_dir: Annotated[
+        str, typer.Option(help="nginx's cache of access answers (holds credentials)")
+    ] = "/var/cache/nginx/voxhub",
+) -> None:
+    """Print an nginx config for nginx in front: chunk files by sendfile after voxhub's check."""
+    from dataclasses import replace
+
+    from voxhub.cli.nginx import default_options, render
+    from voxhub.config import get_settings
+
+    settings = get_settings()
+    options = replace(default_options(settings), listen=listen, cache_dir=cache_dir)
+    if server_name:
+        options = replace(options, server_name=server_name)
+    if upstream:
+        options = replace(options, upstream=upstream)
+    print(render(settings, options), end="")
+
+
 # Commands against a server over HTTP (login, datasets, upload, download, jobs).
 importlib.import_module("voxhub.cli.remote").register(app)
 

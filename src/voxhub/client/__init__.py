@@ -13,6 +13,7 @@ from voxhub.client._client import Client
 from voxhub.client._dataset import Dataset, Layer
 from voxhub.client.errors import (
     ApiError,
+    BadAnswer,
     BadRequest,
     ClientError,
     Conflict,
@@ -28,6 +29,7 @@ from voxhub.client.errors import (
 
 __all__ = [
     "ApiError",
+    "BadAnswer",
     "BadRequest",
     "Client",
     "ClientError",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import math
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import httpx
 import numpy as np
+
+from voxhub.client.errors import BadAnswer
 
 if TYPE_CHECKING:
     from voxhub.client._client import Client
@@ -75,7 +78,9 @@ class Layer:
 
         ``offset`` is in mag-1 voxels (x, y, z), ``size`` in voxels of ``mag``
         (x, y, z), as on the server's data route; both default to the layer's
-        bounding box.
+        bounding box. Each band's raw bytes are written into the result as they
+        arrive (no copy of the whole answer); an answer of another shape or
+        type, or cut short, raises ``BadAnswer`` (or ``TransportError``).
         """
         factors = _mag_factors(mag)
         offset = offset or self.top_left
@@ -87,24 +92,27 @@ class Layer:
             )
         assert size is not None
         width, height, depth = size
-        itemsize = np.dtype(self.element_class).itemsize
-        plane = max(1, width * height * self.num_channels * itemsize)
+        dtype = np.dtype(self.element_class)
+        plane = max(1, width * height * self.num_channels * dtype.itemsize)
         band = max(1, min(depth, BAND_BYTES // plane))
         starts = list(range(0, depth, band))
         client = self.dataset.client
-        out = np.empty((self.num_channels, depth, height, width), dtype=self.element_class)
+        out = np.empty((self.num_channels, depth, height, width), dtype=dtype)
 
         def fetch(start: int) -> None:
             count = min(band, depth - start)
             params = {
                 "x": offset[0], "y": offset[1], "z": offset[2] + start * factors[2],
                 "width": width, "height": height, "depth": count,
-                "mag": mag_name(mag), "format": "npy",
+                "mag": mag_name(mag), "format": "raw",
             }  # fmt: skip
-            answer = client.http.request(
-                "GET", f"{self.data_root}{self.api_path}/data", params=params
-            )
-            out[:, start : start + count] = np.load(io.BytesIO(answer.content))
+            # the answer is (c, count, height, width) in C order: one contiguous run per channel
+            runs = [out[c, start : start + count] for c in range(self.num_channels)]
+            path = f"{self.data_root}{self.api_path}/data"
+            with client.http.stream("GET", path, params=params) as answer:
+                shape = (self.num_channels, count, height, width)
+                _check_raw(answer, shape, dtype)
+                _read_into(answer, [run.data.cast("B") for run in runs])
 
         with ThreadPoolExecutor(max_workers=client.parallel) as pool:
             for done in pool.map(fetch, starts):
@@ -137,6 +145,38 @@ class Layer:
         if mag is None:
             return zarr.open_group(self.zarr_url, mode="r")
         return zarr.open_array(f"{self.zarr_url}/{mag_name(mag)}", mode="r")
+
+
+def _check_raw(answer: httpx.Response, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """The raw answer's declared shape, type and length are those asked for."""
+    said = answer.headers.get("x-shape", "")
+    if said != ",".join(map(str, shape)) or answer.headers.get("x-dtype") != str(dtype):
+        raise BadAnswer(
+            f"asked for {shape} {dtype}, the server answered shape {said or '?'} "
+            f"{answer.headers.get('x-dtype') or '?'}"
+        )
+    length = answer.headers.get("content-length")
+    if length is not None and length != str(math.prod(shape) * dtype.itemsize):
+        raise BadAnswer(f"the answer is {length} bytes, not {math.prod(shape) * dtype.itemsize}")
+
+
+def _read_into(answer: httpx.Response, targets: Sequence[memoryview]) -> None:
+    """Copy the body, as it arrives, into ``targets`` (byte views) one after the other."""
+    total = sum(t.nbytes for t in targets)
+    queue = iter(targets)
+    target, at, got = next(queue, None), 0, 0
+    for piece in answer.iter_raw():
+        view = memoryview(piece)
+        while view:
+            if target is None:
+                raise BadAnswer(f"the answer holds more than the {total} bytes asked for")
+            n = min(len(view), target.nbytes - at)
+            target[at : at + n] = view[:n]
+            view, at, got = view[n:], at + n, got + n
+            if at == target.nbytes:
+                target, at = next(queue, None), 0
+    if got != total:
+        raise BadAnswer(f"the answer ended after {got} of {total} bytes")
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -29,12 +31,20 @@ class Http:
         except httpx.TransportError as exc:
             raise TransportError(f"{self.url}: {exc}") from exc
         if response.status_code >= 400:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-            raise error_for(response.status_code, body)
+            raise _error(response)
         return response
+
+    @contextmanager
+    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """The answer with its body still to read (``iter_raw``); errors as ``request``'s."""
+        try:
+            with self._http.stream(method, path, **kwargs) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                yield response
+        except httpx.TransportError as exc:  # also a body cut short while it is read
+            raise TransportError(f"{self.url}: {exc}") from exc
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
@@ -42,3 +52,11 @@ class Http:
 
     def close(self) -> None:
         self._http.close()
+
+
+def _error(response: httpx.Response) -> Exception:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return error_for(response.status_code, body)

@@ -4,6 +4,7 @@
 
     ClientError                    (voxhub.errors.VoxhubError)
      +-- TransportError            the server could not be reached
+     +-- BadAnswer                 an answer that is not what was asked for (cut short, …)
      +-- ApiError                  the server answered 4xx/5xx: .status, .code, .detail
           +-- BadRequest           400 (bad input, unreadable file, …)
           +-- Unauthenticated      401 (missing, bad or revoked token)
@@ -29,6 +30,13 @@ class ClientError(VoxhubError):
 
 class TransportError(ClientError):
     code = "transport_error"
+
+
+class BadAnswer(ClientError):
+    """The server's answer does not fit the request: another shape or type, too few or
+    too many bytes (a stream cut short, a proxy's page)."""
+
+    code = "bad_answer"
 
 
 class ApiError(ClientError):
@@ -106,6 +114,7 @@ def error_for(status: int, body: Any) -> ApiError:
 
 __all__ = [
     "ApiError",
+    "BadAnswer",
     "BadRequest",
     "ClientError",
     "Conflict",

@@ -18,6 +18,13 @@ with three things around it:
 - request coalescing: readers asking for a value already being fetched wait
   for that fetch instead of starting another one.
 
+A chunk the source answers 404 for is missing (the fill value). A 403 is an
+error (``RemoteRefused``, 502) unless the store proved that this source
+answers 403 for keys that do not exist (S3 when the credentials may not list
+the bucket): the metadata it read is still readable with the same
+credentials, and a key that cannot exist is refused too. Wrong or
+insufficient credentials must never read as an empty volume.
+
 Cache and coalescing keys hold the store's ``identity`` (which credentials it
 uses), so a value fetched with one organization's credentials is never
 answered to a store that lacks them. ``stats`` counts what the store did, for
@@ -29,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import secrets
 import threading
 import weakref
 from collections import OrderedDict
@@ -47,7 +55,15 @@ from zarr.abc.store import (
 from zarr.core.buffer import Buffer, BufferPrototype
 from zarr.core.sync import sync
 
-from voxhub.storage.fetch import METADATA_BYTES, AllowedHosts, Credentials, GuardedFetcher
+from voxhub.errors import TooLarge
+from voxhub.storage.fetch import (
+    METADATA_BYTES,
+    AllowedHosts,
+    Credentials,
+    GuardedFetcher,
+    RemoteRefused,
+    RemoteUnreachable,
+)
 
 # The largest single object a remote layer may answer (a shard of a big array).
 MAX_OBJECT_BYTES = 1024 * 2**20
@@ -111,6 +127,8 @@ class FetchStats:
 class _LoopState:
     fetcher: GuardedFetcher
     inflight: dict[tuple[str, ...], asyncio.Future[bytes | None]] = field(default_factory=dict)
+    # whether the source answers 403 for missing keys, being found out on this loop
+    refusals: asyncio.Future[bool] | None = None
 
 
 class RemoteStore(Store):
@@ -142,6 +160,8 @@ class RemoteStore(Store):
         self.identity = identity
         self.timeout = timeout
         self.stats = FetchStats()
+        self._metadata_key: str | None = None  # a metadata object this store has read
+        self._refused_is_missing: bool | None = None  # see ``_refusal_means_missing``
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
             weakref.WeakKeyDictionary()
         )
@@ -226,11 +246,19 @@ class RemoteStore(Store):
         state.inflight[cache_key] = future
         try:
             self.stats.fetches += 1
-            limit = METADATA_BYTES if _is_metadata(key) else MAX_OBJECT_BYTES
-            value = await state.fetcher.get(
-                f"{self.url}/{key}", limit=limit, byte_range=byte_range, slots=slots
-            )
+            metadata = _is_metadata(key)
+            try:
+                value = await state.fetcher.get(
+                    f"{self.url}/{key}", limit=METADATA_BYTES if metadata else MAX_OBJECT_BYTES,
+                    byte_range=byte_range, slots=slots, refused_is_missing=metadata,
+                )  # fmt: skip
+            except RemoteRefused:
+                if not await self._refusal_means_missing(state):
+                    raise
+                value = None
             if value is not None:
+                if metadata and byte_range is None:
+                    self._metadata_key = key
                 self.cache.put(cache_key, value)
             future.set_result(value)
             return value
@@ -243,6 +271,35 @@ class RemoteStore(Store):
             raise
         finally:
             state.inflight.pop(cache_key, None)
+
+    async def _refusal_means_missing(self, state: _LoopState) -> bool:
+        """Whether a 403 of this source means a missing key; found out once per store."""
+        if self._refused_is_missing is None:
+            if state.refusals is None:
+                state.refusals = asyncio.ensure_future(self._probe_refusals(state.fetcher))
+            self._refused_is_missing = await asyncio.shield(state.refusals)
+        return self._refused_is_missing
+
+    async def _probe_refusals(self, fetcher: GuardedFetcher) -> bool:
+        """True when the metadata this store read is readable now, with the same
+        credentials, and a key that cannot exist is refused (403) all the same."""
+        proof = self._metadata_key
+        if proof is None:
+            return False
+        try:
+            readable = await fetcher.get(f"{self.url}/{proof}", refused_is_missing=False)
+        except RemoteUnreachable:
+            return False
+        if readable is None:
+            return False
+        absent = f"{self.url}/voxhub-absent-{secrets.token_hex(8)}"
+        try:
+            await fetcher.get(absent, refused_is_missing=False)
+        except RemoteRefused:
+            return True
+        except (RemoteUnreachable, TooLarge):
+            return False
+        return False
 
     def start_fetching(self, keys: list[str]) -> None:
         """Put ``keys`` in flight on zarr's event loop and return at once; readers that ask

@@ -43,7 +43,7 @@ from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunspli
 import aiohttp
 from yarl import URL
 
-from voxhub.errors import InvalidInput, TooLarge
+from voxhub.errors import BadGateway, InvalidInput, TooLarge
 from voxhub.storage.errors import UnsafePath
 from voxhub.storage.remote import AllowedHosts, check_address, check_remote_url
 from voxhub.storage.s3_regions import s3_moved
@@ -57,6 +57,13 @@ class RemoteUnreachable(InvalidInput):
     """The remote source did not answer as expected (never with its body)."""
 
     code = "remote_unreachable"
+
+
+class RemoteRefused(BadGateway, RemoteUnreachable):
+    """The remote source answered 403 where the object should be readable (502): its
+    credentials are wrong or lack a permission, and that must not read as missing data."""
+
+    code = "remote_refused"
 
 
 @dataclass(frozen=True)
@@ -252,10 +259,14 @@ class GuardedFetcher:
         limit: int = METADATA_BYTES,
         byte_range: tuple[int, int] | None = None,
         slots: asyncio.Semaphore | None = None,
+        refused_is_missing: bool = True,
     ) -> bytes | None:
         """The body at ``url`` (``None`` when it does not exist), at most ``limit`` bytes.
 
-        ``slots`` bounds a burst of requests by itself instead of ``concurrency``."""
+        ``slots`` bounds a burst of requests by itself instead of ``concurrency``. A 403
+        reads as missing (S3 answers 403 for a missing key when the credentials may not
+        list the bucket: exploring probes names that may not exist) unless
+        ``refused_is_missing`` is false: then it raises ``RemoteRefused``."""
         assert self._session is not None and self._slots is not None, "use `async with`"
         credentials = self.credentials
         if credentials is None and self.lookup is not None:
@@ -290,6 +301,11 @@ class GuardedFetcher:
                                 raise RemoteUnreachable(f"{_shown(url)}: redirect without a target")
                             url = urljoin(public_https(url), target)
                             continue
+                        if response.status == 403 and not refused_is_missing:
+                            raise RemoteRefused(
+                                f"{_shown(url)}: the remote server refused access (403); "
+                                "check the credentials stored for this source"
+                            )
                         if response.status in (403, 404, 410):
                             return None
                         if response.status == 416 and byte_range is not None:
@@ -357,6 +373,7 @@ __all__ = [
     "AllowedHosts",
     "Credentials",
     "GuardedFetcher",
+    "RemoteRefused",
     "RemoteUnreachable",
     "public_https",
     "sigv4_headers",

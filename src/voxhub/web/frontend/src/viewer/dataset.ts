@@ -10,9 +10,11 @@
  * the voxel size is in the dataset's unit (nanometres for microscopy).
  */
 import type { components } from "../app/api/schema";
+import { type Exact, parseExactJson, uint64Digits } from "../app/lib/exactjson";
 
-type DatasetOut = components["schemas"]["DatasetOut"];
-type LayerOut = components["schemas"]["LayerOut"];
+/** The answer as {@link parseDatasetText} reads it: a uint64 `largestSegmentId` as its digits. */
+type DatasetOut = Exact<components["schemas"]["DatasetOut"]>;
+type LayerOut = Exact<components["schemas"]["LayerOut"]>;
 
 /** What `parseDataset` reads of the API's answer: the schema's fields (tests pass fewer). */
 export type DatasetJson = Pick<DatasetOut, "organization" | "name"> &
@@ -122,6 +124,16 @@ function parseMag(raw: MagJson, layer: string): MagInfo {
   return { mag, path, axisOrder: { c: order.c, x: order.x, y: order.y, z: order.z } };
 }
 
+/** A largest segment id as its exact digits: a uint64, or null; anything else is refused. */
+function segmentId(value: unknown, layer: string): string | null {
+  if (value === null || value === undefined) return null;
+  const digits = uint64Digits(value);
+  if (digits === null) {
+    throw new Error(`layer ${layer}: largestSegmentId ${JSON.stringify(value)} is not a whole number from 0 to 2^64 - 1`);
+  }
+  return digits;
+}
+
 /** Parse the JSON of the dataset route (only what the viewer uses; unknown keys ignored). */
 export function parseDataset(raw: DatasetJson): DatasetInfo {
   const layers: LayerInfo[] = [];
@@ -138,7 +150,7 @@ export function parseDataset(raw: DatasetJson): DatasetInfo {
       topLeft: vec3(box.topLeft ?? [0, 0, 0], "topLeft"),
       size: vec3([box.width, box.height, box.depth], "boundingBox size"),
       mags,
-      largestSegmentId: layer.largestSegmentId == null ? null : String(layer.largestSegmentId),
+      largestSegmentId: segmentId(layer.largestSegmentId, layer.name),
     });
   }
   const base: string = raw.zarrUrl ?? `/zarr/${raw.organization}/${raw.name}/`;
@@ -223,9 +235,9 @@ export async function loadDataset(
 
 /**
  * The dataset's JSON with each layer's largestSegmentId kept as its exact digits:
- * JSON.parse would round a uint64 id above 2^53 to the nearest double.
+ * JSON.parse would round a uint64 id above 2^53 to the nearest double. A value that is not
+ * plain digits (`1e3`, `12.5`, `-1`) stays a number, which {@link parseDataset} checks.
  */
 export function parseDatasetText(text: string): DatasetOut {
-  const exact = text.replace(/("largestSegmentId"\s*:\s*)(\d+)/g, '$1"$2"');
-  return JSON.parse(exact) as DatasetOut;
+  return parseExactJson(text) as DatasetOut;
 }

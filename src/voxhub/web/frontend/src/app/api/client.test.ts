@@ -111,6 +111,28 @@ describe("call", () => {
     expect(seen[0].headers.get("Content-Type")).toBe("application/json");
     expect(await seen[0].text()).toBe(digits);
   });
+  it("reads uint64 fields of any answer as exact digits and sends such digits as numbers", async () => {
+    const seen: Request[] = [];
+    const answer = '{"organization": "a", "name": "b", "description": "\\"largestSegmentId\\": 1",' +
+      ' "layers": [{"name": "seg", "largestSegmentId": 18446744073709551614}]}';
+    const transport: Transport = {
+      cookies: () => "",
+      fetch: async (input, init) => {
+        seen.push(new Request(new URL(String(input), "http://hub.test"), init));
+        return new Response(answer, { status: 201, headers: { "Content-Type": "application/json" } });
+      },
+    };
+    const properties = { dataLayers: [{ name: "seg", largestSegmentId: "18446744073709551614" }] };
+    await call("post", "/api/v1/datasets/remote", {
+      json: { name: "b", url: "https://data.test/x.zarr", properties, credentialScope: "dataset" },
+    }, transport);
+    expect(await seen[0].text()).toContain('"largestSegmentId":18446744073709551614}');
+    const dataset: Dataset = await call("get", "/api/v1/datasets/{organization}/{name}", {
+      path: { organization: "a", name: "b" },
+    }, transport);
+    expect(dataset.layers[0].largestSegmentId).toBe("18446744073709551614");
+    expect(dataset.description).toBe('"largestSegmentId": 1');
+  });
   it("resolves empty answers to undefined", async () => {
     const result = await call(
       "delete",

@@ -7,7 +7,12 @@
  * body when it sent one, otherwise a description of what went wrong — never raw JSON or a
  * stack trace. Writes made with the session cookie carry the CSRF token the server set in
  * the readable `voxhub_csrf` cookie, in the `X-CSRF-Token` header it checks.
+ *
+ * uint64 fields (`largestSegmentId`) are exact both ways: answers are read with their digits
+ * as strings (the types say so: {@link Exact}), and such strings in `json` are sent as JSON
+ * numbers with the same digits.
  */
+import { type Exact, exactJsonText, parseExactJson } from "../lib/exactjson";
 import type { paths } from "./schema";
 
 export const CSRF_COOKIE = "voxhub_csrf";
@@ -21,15 +26,18 @@ type Operation<P extends keyof paths, M extends Method> = paths[P][M] extends in
   : never;
 
 type JsonBody<R> = R extends { content: { "application/json": infer T } } ? T : undefined;
-/** What a successful call returns: the JSON of its 200/201/202 answer, `undefined` for 204. */
+/**
+ * What a successful call returns: the JSON of its 200/201/202 answer (uint64 fields as
+ * digits), `undefined` for 204.
+ */
 export type Result<P extends keyof paths, M extends Method> =
   Operation<P, M>["responses"] extends infer R
     ? R extends { 200: infer Ok }
-      ? JsonBody<Ok>
+      ? Exact<JsonBody<Ok>>
       : R extends { 201: infer Created }
-        ? JsonBody<Created>
+        ? Exact<JsonBody<Created>>
         : R extends { 202: infer Accepted }
-          ? JsonBody<Accepted>
+          ? Exact<JsonBody<Accepted>>
           : undefined
     : never;
 
@@ -48,7 +56,7 @@ export interface CallOptions<O> {
   body?: BodyInit;
   /** JSON already written as text, sent as `application/json` (exact uint64 digits). */
   jsonText?: string;
-  /** Reads the answer's JSON text instead of `JSON.parse` (to keep uint64 digits exact). */
+  /** Reads the answer's JSON text (default: {@link parseExactJson}, uint64 digits exact). */
   parse?: (text: string) => unknown;
   signal?: AbortSignal;
 }
@@ -177,7 +185,7 @@ export async function send(
     response = await transport.fetch(url, {
       method,
       headers: requestHeaders(method, transport.cookies(), hasJson),
-      body: init.jsonText ?? (hasJson ? JSON.stringify(init.json) : init.body),
+      body: init.jsonText ?? (hasJson ? exactJsonText(init.json) : init.body),
       credentials: "same-origin",
       signal: init.signal,
     });
@@ -216,6 +224,5 @@ export async function call<P extends keyof paths, M extends Method>(
   if (response.status === 204) return undefined as Result<P, M>;
   const type = response.headers.get("Content-Type") ?? "";
   if (!type.includes("json")) return undefined as Result<P, M>;
-  if (options.parse) return options.parse(await response.text()) as Result<P, M>;
-  return (await response.json()) as Result<P, M>;
+  return (options.parse ?? parseExactJson)(await response.text()) as Result<P, M>;
 }

@@ -1,9 +1,11 @@
 /** Names for the schema's response and request shapes the pages use. */
+import type { Exact } from "../lib/exactjson";
 import type { components } from "./schema";
 
 type S = components["schemas"];
-export type Dataset = S["DatasetOut"];
-export type Layer = S["LayerOut"];
+/** A dataset as the client reads it: a layer's uint64 `largestSegmentId` as its exact digits. */
+export type Dataset = Exact<S["DatasetOut"]>;
+export type Layer = Exact<S["LayerOut"]>;
 export type Folder = S["FolderOut"];
 export type TeamRef = S["TeamRef"];
 export type Team = S["TeamOut"];

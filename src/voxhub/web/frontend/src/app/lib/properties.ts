@@ -6,8 +6,9 @@
  * A layer's `largestSegmentId` is a uint64: above 2^53 a JavaScript number cannot hold it
  * (JSON.parse would round 18446744073709551614 to 18446744073709551616). The document keeps
  * it as its decimal digits, a string: read with {@link parsePropertiesText}, written as a
- * JSON number with the same digits by {@link propertiesText}.
+ * JSON number with the same digits by {@link propertiesText} (both from `exactjson`).
  */
+import { exactJsonText, parseExactJson, uint64Digits } from "./exactjson";
 
 export interface BoundingBox {
   topLeft: [number, number, number];
@@ -40,27 +41,19 @@ const ELEMENT_CLASSES = new Set([
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
-const UINT64_MAX = 18446744073709551615n;
-
 /** Whether `v` is a uint64 segment id: decimal digits up to 2^64 - 1, or a safe whole number. */
 export function isSegmentId(v: unknown): boolean {
-  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0;
-  return typeof v === "string" && /^\d{1,20}$/.test(v) && BigInt(v) <= UINT64_MAX;
+  return uint64Digits(v) !== null;
 }
-
-// A largestSegmentId's number in JSON text (a key: a quote in a string is always escaped),
-// up to where the value ends, so 1e3 or 1.5 stay numbers (and are then refused).
-const ID_NUMBER = /("largestSegmentId"\s*:\s*)(\d+)(?=\s*[,}\]])/g;
-const ID_DIGITS = /("largestSegmentId"\s*:\s*)"(\d+)"/g;
 
 /** Parse properties JSON with each largestSegmentId kept as its exact digits (a string). */
 export function parsePropertiesText(text: string): unknown {
-  return JSON.parse(text.replace(ID_NUMBER, '$1"$2"'));
+  return parseExactJson(text);
 }
 
 /** The document as JSON text, each largestSegmentId written as a number of its exact digits. */
 export function propertiesText(doc: unknown, indent?: number): string {
-  return JSON.stringify(doc, null, indent).replace(ID_DIGITS, "$1$2");
+  return exactJsonText(doc, indent);
 }
 
 /** Problems with a document, as readable lines (empty: it may be sent). */

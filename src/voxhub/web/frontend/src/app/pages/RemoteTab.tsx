@@ -1,13 +1,15 @@
 /**
  * Add dataset › Remote: explore a Zarr / N5 / Neuroglancer-precomputed source by URL (with
  * credentials when it needs them), review the proposed `datasource-properties.json`, then
- * register it. Remote data is only referenced, never copied.
+ * register it. Remote data is only referenced, never copied. A uint64 `largestSegmentId`
+ * keeps its exact digits from the proposal, through the editor, to what is registered (the
+ * client reads and sends it through `exactjson`).
  */
 import { useState } from "preact/hooks";
 import { call } from "../api/client";
 import { Empty, ErrorNote, Loading, Notice } from "../components/ui";
 import { useAction } from "../lib/hooks";
-import { parseEditor } from "../lib/properties";
+import { parseEditor, propertiesText } from "../lib/properties";
 import { href, viewerHref } from "../lib/route";
 import { isManager, useSession } from "../session";
 
@@ -40,7 +42,7 @@ export function RemoteTab() {
       json: { url, credentials, name: name || null },
     }));
     if (found) {
-      setProposal(JSON.stringify(found.properties, null, 2));
+      setProposal(propertiesText(found.properties, 2)); // a uint64 largestSegmentId's exact digits
       setWarnings(found.warnings);
       setRegistered(null);
       setProblem(null);

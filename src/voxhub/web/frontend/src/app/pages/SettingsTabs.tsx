@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { call } from "../api/client";
 import type { Dataset, DiskProperties, Team } from "../api/types";
 import { ErrorNote, Loading, Notice } from "../components/ui";
+import { exactJsonText } from "../lib/exactjson";
 import { formatVoxelSize } from "../lib/format";
 import { useAction, useLoad } from "../lib/hooks";
 import {
@@ -80,7 +81,7 @@ function DiskNotice({ dataset, onApplied }: { dataset: Dataset; onApplied: () =>
           <ul class="diff">
             {disk.data.diff.map((op, i) => (
               <li key={i} class="mono small">
-                {String(op.op)} {String(op.path)}{"value" in op ? ` → ${JSON.stringify(op.value)}` : ""}
+                {String(op.op)} {String(op.path)}{"value" in op ? ` → ${exactJsonText(op.value)}` : ""}
               </li>
             ))}
           </ul>

@@ -1,0 +1,189 @@
+"""``voxhub nginx-config``: the nginx server that puts nginx in front of ``voxhub serve``.
+
+nginx answers chunk GETs of local datasets from disk with ``sendfile`` after
+voxhub's one permission check said yes (``voxhub.api.front``: an ``auth_request``
+whose answer nginx caches per credential and layer for the access-cache window);
+everything else, and every chunk GET that is not plain (an odd URL, a query
+string, several ranges, ``If-Match``, a missing file, a symlink), goes to voxhub,
+which answers it as it would without nginx. Why: docs/scaling.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from voxhub.api.front import ACCESS_PATH, front_secret
+from voxhub.api.zarr_http import EXPOSED_HEADERS
+from voxhub.config import Settings
+
+# A /zarr URL nginx may answer itself: exactly as normalized (nothing percent-encoded,
+# no dot segment, no empty segment, no query), key below a layer, names nginx can pass.
+PLAIN_URI = r"^/zarr/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*(/[A-Za-z0-9_.~-]+)+$"
+SEGMENT = r"[A-Za-z0-9_.~-]+"
+CREDENTIALS = "$voxhub_token|$http_authorization|$http_x_auth_token|$http_cookie"
+
+
+@dataclass(frozen=True)
+class FrontOptions:
+    """Where nginx listens and what it answers to; the rest comes from the settings."""
+
+    listen: str = "80"
+    server_name: str = "_"
+    upstream: str = "127.0.0.1:8000"
+    cache_dir: str = "/var/cache/nginx/voxhub"
+
+
+def default_options(settings: Settings) -> FrontOptions:
+    """Upstream from ``VOXHUB_HOST``/``VOXHUB_PORT``, name from ``VOXHUB_PUBLIC_URL``."""
+    host = settings.host if settings.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+    name = urlsplit(settings.public_url).hostname if settings.public_url else None
+    bracketed = f"[{host}]" if ":" in host else host
+    return FrontOptions(server_name=name or "_", upstream=f"{bracketed}:{settings.port}")
+
+
+def _chunk_location(pattern: str, binary: str, token: str) -> str:
+    expose = ", ".join(EXPOSED_HEADERS)
+    return f"""
+    location ~ "{pattern}" {{
+        {token}
+        # not a GET/HEAD, an odd URL, several ranges, If-Match/-Unmodified-Since: voxhub answers
+        if ($voxhub_front = 0) {{ return 418; }}
+        error_page 418 416 = @voxhub;
+        auth_request /_voxhub_access;
+        auth_request_set $voxhub_dir $upstream_http_x_voxhub_dir;
+        auth_request_set $voxhub_cache_control $upstream_http_x_voxhub_cache_control;
+        root {binary};
+        disable_symlinks on from={binary};
+        try_files $voxhub_file @voxhub;
+        etag on;
+        if_modified_since before;
+        max_ranges 1;
+        types {{ application/json json zattrs zarray; }}
+        default_type application/octet-stream;
+        add_header Cache-Control $voxhub_cache_control;
+        add_header Access-Control-Allow-Origin "*";
+        add_header Access-Control-Expose-Headers "{expose}";
+    }}"""
+
+
+PROXY = """proxy_pass http://voxhub_upstream;
+        proxy_ignore_headers X-Accel-Redirect;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Voxhub-Front "";
+        proxy_set_header X-Voxhub-Path-Token "";
+        proxy_buffering off;
+        proxy_request_buffering off;
+        proxy_read_timeout 3600s;
+        proxy_send_timeout 3600s;"""
+
+
+def render(settings: Settings, options: FrontOptions) -> str:
+    """The nginx configuration (http-level maps and cache, one server) for ``settings``."""
+    binary = os.path.abspath(settings.binary_data)
+    secret = front_secret(settings)
+    # nginx keeps an answer while its whole-second clock has not passed "stored + N", so up
+    # to N + 1 s: N is one less than the window, and a window under 2 s is not cached.
+    seconds = math.floor(settings.access_cache_seconds) - 1
+    # No proxy_cache_lock: its waiters poll every 500 ms, which stalled every connection
+    # when an answer expired (p99 of 300-600 ms at concurrency 64). Without it, the GETs
+    # arriving while the answer is renewed each ask voxhub (a few per window).
+    # Every credential voxhub reads (path token, headers, cookies) and the layer asked for.
+    key = f"{CREDENTIALS}|$voxhub_org/$voxhub_dataset/$voxhub_layer"
+    cache = (
+        f"""proxy_cache voxhub_access;
+        proxy_cache_key "{key}";
+        proxy_cache_valid 200 {seconds}s;
+        proxy_ignore_headers Cache-Control Expires X-Accel-Expires Set-Cookie Vary;"""
+        if seconds >= 1
+        else "# VOXHUB_ACCESS_CACHE_SECONDS < 2: every chunk GET asks voxhub"
+    )
+    names = (
+        f"(?<voxhub_org>{SEGMENT})/(?<voxhub_dataset>{SEGMENT})/(?<voxhub_layer>{SEGMENT})/"
+        f"(?<voxhub_key>{SEGMENT}(/{SEGMENT})*)$"
+    )
+    with_token = _chunk_location(
+        f"^/zarr/token/(?<voxhub_token>[A-Za-z0-9_-]+)/{names}", binary, ""
+    )
+    plain = _chunk_location(f"^/zarr/(?!token/){names}", binary, 'set $voxhub_token "";')
+    return f"""# voxhub behind nginx, written by `voxhub nginx-config` for the data folder
+# {os.path.abspath(settings.data)}. Include it in nginx's http block (e.g. as
+# /etc/nginx/conf.d/voxhub.conf). It holds the secret voxhub's access route checks,
+# and nginx's cache below holds credentials: keep both readable by root and nginx only.
+# nginx's user must be able to read {binary}.
+# Run voxhub with VOXHUB_TRUSTED_PROXIES=<nginx's address> so that login throttling
+# counts the client's address (X-Forwarded-For), not nginx's.
+
+proxy_cache_path {options.cache_dir} levels=1:2 keys_zone=voxhub_access:10m max_size=256m
+                 inactive=60s use_temp_path=off;
+
+upstream voxhub_upstream {{
+    server {options.upstream};
+    keepalive 64;
+}}
+
+# Chunk GETs nginx may answer itself once voxhub said yes; all others go to voxhub.
+map $request_uri $voxhub_plain_uri {{
+    "~/\\.\\.?(/|$)" 0;
+    "~{PLAIN_URI}" 1;
+    default 0;
+}}
+map $http_range $voxhub_plain_range {{
+    "" 1;
+    "~^bytes=([0-9]+-[0-9]*|-[0-9]+)$" 1;
+    default 0;
+}}
+map $http_if_match$http_if_unmodified_since $voxhub_plain_condition {{
+    "" 1;
+    default 0;
+}}
+map $request_method $voxhub_plain_method {{
+    GET 1;
+    HEAD 1;
+    default 0;
+}}
+map $voxhub_plain_method$voxhub_plain_uri$voxhub_plain_range$voxhub_plain_condition $voxhub_front {{
+    1111 1;
+    default 0;
+}}
+# The file: below the layer folder voxhub named, or none (the data folder itself,
+# which is no file) when voxhub named none.
+map $voxhub_dir $voxhub_file {{
+    "" "";
+    default /$voxhub_dir/$voxhub_key;
+}}
+
+server {{
+    listen {options.listen};
+    server_name {options.server_name};
+    client_max_body_size 0;  # voxhub limits uploads itself
+
+    location / {{
+        {PROXY}
+    }}
+
+    location @voxhub {{
+        {PROXY}
+    }}
+
+    location = /_voxhub_access {{
+        internal;
+        proxy_pass http://voxhub_upstream{ACCESS_PATH}/$voxhub_org/$voxhub_dataset/$voxhub_layer;
+        proxy_pass_request_body off;
+        proxy_set_header Content-Length "";
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header X-Voxhub-Front "{secret}";
+        proxy_set_header X-Voxhub-Path-Token $voxhub_token;
+        {cache}
+    }}
+{with_token}
+{plain}
+}}
+"""
