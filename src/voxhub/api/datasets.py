@@ -231,6 +231,9 @@ def read_data(
     # a band is at most a quarter of the largest box, so the largest streams in pieces
     band_bytes = min(BAND_BYTES, max(1, settings.max_box_bytes // 4))
     if plan.nbytes <= band_bytes:
+        # a remote level: its chunks in flight as one burst, not at the ordinary bound that
+        # the parallel band requests of one client read share (4 x 64 chunks: 4 round trips)
+        warm_box(level, box)
         return Response(header + plan.read().tobytes(), media_type=media_type, headers=headers)
     release = hub.box_slots.take()
     try:
