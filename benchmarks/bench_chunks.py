@@ -82,10 +82,34 @@ def start_nginx(root: Path, port: int) -> subprocess.Popen:
     return process
 
 
+def cpu_seconds(roots: list[int]) -> float:
+    """User + system CPU of the processes ``roots`` and all their descendants."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total = 0.0
+    for pid, seconds in times.items():
+        ancestor = pid
+        while ancestor > 1 and ancestor not in roots:
+            ancestor = parents.get(ancestor, 1)
+        if ancestor in roots:
+            total += seconds
+    return total
+
+
 def wrk(
     base: str, paths_file: Path, connections: int, auth: str | None, seconds: int = 8
-) -> tuple[float, float]:
-    """Requests/s and p99 latency (ms)."""
+) -> tuple[float, float, int]:
+    """Requests/s, p99 latency (ms) and the number of requests."""
     script = WORK / "paths.lua"
     script.write_text(LUA)
     threads = 1 if connections == 1 else 2
@@ -104,7 +128,7 @@ def wrk(
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
     if errors:
         raise SystemExit(f"{base}: {errors.group(1)} failed requests\n{result.stdout}")
-    return rps, p99
+    return rps, p99, int(re.search(r"(\d+) requests in", result.stdout).group(1))
 
 
 def main() -> None:
@@ -138,25 +162,37 @@ def main() -> None:
         print(f"{len(chunks)} chunk files of {DATASET}/color mag 1, private dataset, token auth")
         bases = {"nginx": f"http://127.0.0.1:{nginx_port}", "voxhub": server.url,
                  "behind nginx": front.url}  # fmt: skip
+        # whose CPU a run costs: voxhub's access answers count for the front
+        servers = {"nginx": [nginx.pid], "voxhub": [server.process.pid],
+                   "behind nginx": [front.process.pid, server.process.pid]}  # fmt: skip
         assert httpx.get(front.url + paths.read_text().split()[0], headers={"Authorization": auth})
         rounds = int(os.environ.get("VOXHUB_BENCH_ROUNDS", "3"))
         for connections in (1, 64):
-            alone: list[float] = []
-            behind: list[float] = []
+            ratios: dict[str, list[float]] = {"voxhub": [], "behind nginx": []}
+            cpu: dict[str, list[float]] = {name: [] for name in bases}
             for _ in range(rounds):
                 rps: dict[str, float] = {}
                 for name, base in bases.items():
-                    rps[name], p99 = wrk(
+                    before = cpu_seconds(servers[name])
+                    rps[name], p99, count = wrk(
                         base, paths, connections, None if name == "nginx" else auth
                     )
-                    print(f"  c{connections:<2} {name:12} {rps[name]:8.0f} req/s p99 {p99:6.2f} ms")
-                alone.append(rps["voxhub"] / rps["nginx"])
-                behind.append(rps["behind nginx"] / rps["nginx"])
+                    cpu[name].append((cpu_seconds(servers[name]) - before) / count * 1e6)
+                    print(
+                        f"  c{connections:<2} {name:12} {rps[name]:8.0f} req/s p99 {p99:6.2f} ms "
+                        f"server CPU {cpu[name][-1]:5.0f} us/request"
+                    )
+                for name, values in ratios.items():
+                    values.append(rps[name] / rps["nginx"])
+            summary = ", ".join(
+                f"{name} {statistics.median(values):.2f}x nginx ({min(values):.2f}-"
+                f"{max(values):.2f}, CPU/request {statistics.median(cpu[name]):.0f} vs "
+                f"{statistics.median(cpu['nginx']):.0f} us)"
+                for name, values in ratios.items()
+            )
             print(
-                f"concurrency {connections:2}: voxhub alone {statistics.median(alone):.2f}x nginx "
-                f"({min(alone):.2f}-{max(alone):.2f}), voxhub behind nginx "
-                f"{statistics.median(behind):.2f}x ({min(behind):.2f}-{max(behind):.2f}) "
-                f"(target >= 0.5x), load {os.getloadavg()[0]:.1f}",
+                f"concurrency {connections:2}: {summary}; target >= 0.5x; "
+                f"load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
     finally:

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = Field(
         20, description="Failed logins from one address (any account) before it must wait"
     )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Addresses of reverse proxies (nginx in front) whose X-Forwarded-For "
+        "names the client, e.g. 127.0.0.1 (comma-separated)",
+    )
     login_window_seconds: float = Field(
         900.0, description="How long failed logins count; the longest wait (from 30 s, doubling)"
     )
@@ -166,7 +171,7 @@ class Settings(BaseSettings):
         # From the environment a Literal[2, 3] arrives as "2", which pydantic does not coerce.
         return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
-    @field_validator("remote_allowed_hosts", mode="before")
+    @field_validator("remote_allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
     def _parse_hosts(cls, value: object) -> object:
         if isinstance(value, str):

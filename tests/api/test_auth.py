@@ -284,3 +284,24 @@ def test_an_account_without_a_password_sets_one_and_renames_itself(client, world
     assert client.patch(ME, json={"name": ""}, headers=headers).status_code == 400
     client.cookies.clear()
     assert client.patch(ME, json={"newPassword": "x" * 10}).status_code == 401
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_throttled(client, world, hub):
+    hub.settings.login_attempts_per_address = 3
+    hub.settings.trusted_proxies = ("10.9.9.9",)
+    proxy = from_address(client, "10.9.9.9")  # nginx in front: every request comes from it
+
+    def via(address, *args, spoofed="", **kwargs):
+        proxy.headers["X-Forwarded-For"] = f"{spoofed}{address}"
+        return login(proxy, *args, **kwargs)
+
+    for i in range(3):
+        assert via("203.0.113.7", f"user{i}@lab.org", "guess").status_code == 401
+    assert via("203.0.113.7").status_code == 429
+    # the attacker's own X-Forwarded-For entry is not believed: nginx appends what it saw
+    assert via("203.0.113.7", spoofed="198.51.100.2, ").status_code == 429
+    assert via("198.51.100.2").status_code == 200  # other people behind the same proxy go on
+    # an untrusted peer's X-Forwarded-For is ignored altogether
+    direct = from_address(client, "192.0.2.1")
+    direct.headers["X-Forwarded-For"] = "203.0.113.7"
+    assert login(direct).status_code == 200

@@ -18,7 +18,7 @@ from voxhub.api.credentials import (
     session_id_of,
     set_session_cookies,
 )
-from voxhub.api.deps import HubDep, PrincipalDep, changing, require_login
+from voxhub.api.deps import HubDep, PrincipalDep, changing, client_address, get_hub, require_login
 from voxhub.api.fields import Id
 from voxhub.api.people import UserOut, describe_user
 from voxhub.db.models import ApiToken
@@ -76,7 +76,7 @@ def _token_out(row: ApiToken) -> dict:
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request, get_hub(request).settings.trusted_proxies)
 
 
 def _me(hub: Hub, user_id: int, csrf: str | None) -> MeOut:

@@ -46,6 +46,20 @@ def presented_token(request: Request) -> str | None:
     return request.query_params.get("token") or None
 
 
+def client_address(request: Request, trusted_proxies: tuple[str, ...]) -> str:
+    """The client's address: the peer's, or when the peer is a trusted proxy (nginx in
+    front), the last address in ``X-Forwarded-For`` that is not one (the proxy appends
+    the address it saw; earlier entries are the client's own say)."""
+    peer = request.client.host if request.client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    for hop in reversed(hops):
+        if hop and hop not in trusted_proxies:
+            return hop[:64]
+    return peer
+
+
 def get_principal(request: Request) -> Principal:
     """Who is asking; cached on the request so several checks cost one lookup."""
     # request.state's dict itself: getattr on State raises (and formats) AttributeError

@@ -91,14 +91,15 @@ def render(settings: Settings, options: FrontOptions) -> str:
     # nginx keeps an answer while its whole-second clock has not passed "stored + N", so up
     # to N + 1 s: N is one less than the window, and a window under 2 s is not cached.
     seconds = math.floor(settings.access_cache_seconds) - 1
+    # No proxy_cache_lock: its waiters poll every 500 ms, which stalled every connection
+    # when an answer expired (p99 of 300-600 ms at concurrency 64). Without it, the GETs
+    # arriving while the answer is renewed each ask voxhub (a few per window).
     # Every credential voxhub reads (path token, headers, cookies) and the layer asked for.
     key = f"{CREDENTIALS}|$voxhub_org/$voxhub_dataset/$voxhub_layer"
     cache = (
         f"""proxy_cache voxhub_access;
         proxy_cache_key "{key}";
         proxy_cache_valid 200 {seconds}s;
-        proxy_cache_lock on;
-        proxy_cache_lock_timeout 2s;
         proxy_ignore_headers Cache-Control Expires X-Accel-Expires Set-Cookie Vary;"""
         if seconds >= 1
         else "# VOXHUB_ACCESS_CACHE_SECONDS < 2: every chunk GET asks voxhub"
@@ -116,6 +117,8 @@ def render(settings: Settings, options: FrontOptions) -> str:
 # /etc/nginx/conf.d/voxhub.conf). It holds the secret voxhub's access route checks,
 # and nginx's cache below holds credentials: keep both readable by root and nginx only.
 # nginx's user must be able to read {binary}.
+# Run voxhub with VOXHUB_TRUSTED_PROXIES=<nginx's address> so that login throttling
+# counts the client's address (X-Forwarded-For), not nginx's.
 
 proxy_cache_path {options.cache_dir} levels=1:2 keys_zone=voxhub_access:10m max_size=256m
                  inactive=60s use_temp_path=off;
