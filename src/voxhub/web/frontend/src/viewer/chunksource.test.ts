@@ -63,6 +63,23 @@ describe("ZarrChunkSource", () => {
     expect(source.store.stats.notFound).toBe(1);
     expect(source.store.stats.bytes).toBeGreaterThan(0);
   });
+
+  it("hands the array metadata it read to another source, which then reads chunks without asking for it", async () => {
+    const { info, values, fetcher, requested } = await writeDataset();
+    const main = new ZarrChunkSource(info, null, fetcher);
+    await main.levels(info.layers[0]);
+    expect([...main.store.metadata.keys()]).toEqual(["/color/1/zarr.json"]);
+    const worker = new ZarrChunkSource(info, null, fetcher);
+    for (const [key, bytes] of main.store.metadata) worker.store.metadata.set(key, bytes);
+    requested.length = 0;
+    const chunk = await worker.chunk(info.layers[0], 0, [0, 0, 0]);
+    expect(requested.map((url) => url.replace(/^\/zarr\/lab\/cells/, ""))).toEqual(["/color/1/c/0/0/0/0"]);
+    expect(chunk.data[3 * 64 + 2 * 8 + 1]).toBe(values[3 * 512 + 2 * 32 + 1]);
+    // Metadata that the server refuses is not kept: the next read asks again.
+    const refused = new ZarrChunkSource(info, null, (async () => new Response("{}", { status: 404 })) as typeof fetch);
+    await expect(refused.levels(info.layers[0])).rejects.toThrow();
+    expect(refused.store.metadata.size).toBe(0);
+  });
 });
 
 describe("ChunkLoader", () => {

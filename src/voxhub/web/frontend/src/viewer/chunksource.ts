@@ -61,8 +61,15 @@ export class CountingStore {
     return body;
   }
 
-  get(key: AbsolutePath, opts?: { signal?: AbortSignal }): Promise<Uint8Array | undefined> {
-    return this.#request(key, {}, opts?.signal);
+  /** Array metadata (`…/zarr.json`) read through this store, by key: handed to the decoding workers. */
+  readonly metadata = new Map<string, Uint8Array>();
+
+  async get(key: AbsolutePath, opts?: { signal?: AbortSignal }): Promise<Uint8Array | undefined> {
+    const known = this.metadata.get(key);
+    if (known) return known.slice();
+    const body = await this.#request(key, {}, opts?.signal);
+    if (body && key.endsWith("/zarr.json")) this.metadata.set(key, body.slice());
+    return body;
   }
 
   getRange(key: AbsolutePath, range: RangeQuery, opts?: { signal?: AbortSignal }): Promise<Uint8Array | undefined> {

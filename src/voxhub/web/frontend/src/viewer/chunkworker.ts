@@ -20,6 +20,8 @@ const scope = self as unknown as { onmessage: ((e: MessageEvent<ToWorker>) => vo
 scope.onmessage = ({ data: message }) => {
   if (message.type === "open") {
     source = new ZarrChunkSource({ zarrUrl: message.zarrUrl }, message.token, undefined, message.origin);
+  } else if (message.type === "metadata" && source) {
+    for (const [key, bytes] of message.files) source.store.metadata.set(key, bytes);
   } else if (message.type === "cancel") {
     running.get(message.id)?.abort();
   } else if (message.type === "chunk" && source) {

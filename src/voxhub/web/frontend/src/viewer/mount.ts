@@ -117,6 +117,19 @@ export async function mountViewer(root: HTMLElement, org: string, dataset: strin
       draw();
     });
   }
+  // The m/z axis waits for the first complete picture (or 3 s): its layer group's metadata took
+  // one of the browser's six connections to the server for 300-500 ms while the first chunks
+  // were loading, and only an MSI layer has one.
+  await new Promise<void>((resolve) => {
+    if (controller.complete) return resolve();
+    const timer = setTimeout(done, 3000);
+    const off = controller.onChange(() => controller.complete && done());
+    function done() {
+      clearTimeout(timer);
+      off();
+      resolve();
+    }
+  });
   msiAxis(source, info).then((mzAt) => {
     if (!mzAt) return;
     extras.mzAt = mzAt;

@@ -71,11 +71,15 @@ const SETTLE_MS = 200;
  */
 const PROGRESS_MS = 300;
 
+/** Levels coarser than the one that fits that a plane whose slice sweeps shows while moving (see `render`). */
+const SIDE_COARSER = 2;
+
 export class ViewController {
   state: ViewerState;
   readonly loader: ChunkLoader;
   readonly renderer: Renderer;
   levels = new Map<string, Level[]>();
+  #levels: Promise<Level[][]>;
   /** Set when every chunk of the screen's level is drawn. */
   complete = false;
   /** performance.now() (ms since navigation start) of the first complete frame. */
@@ -101,6 +105,10 @@ export class ViewController {
   #lastChange = -Infinity;
   /** performance.now() of the last change of position, zoom or layout (not of a layer setting). */
   #lastMove = -Infinity;
+  /** How far the last change moved the position along x, y, z (mag-1 voxels). */
+  #lastStep: Vec3 = [0, 0, 0];
+  /** Whether the last frame drew a plane at its coarser level while moving (see `SIDE_COARSER`). */
+  #coarseSides = false;
   /** Whether the shaders were compiled yet (see `render`). */
   #warmedUp = false;
   /** Whether any frame was drawn yet (see `render`). */
@@ -123,6 +131,10 @@ export class ViewController {
     state: ViewerState,
   ) {
     this.state = state;
+    // The array metadata is asked for before the WebGL context is made: creating it waits for
+    // the GPU process (its start-up, under SwiftShader 50-100 ms), which the requests now overlap.
+    this.#levels = Promise.all(info.layers.map((layer) => source.levels(layer)));
+    this.#levels.catch(() => undefined); // `start` reports it
     this.renderer = new Renderer(canvas);
     this.loader = new ChunkLoader(source, {
       onChunk: (key) => this.#arrived(key),
@@ -133,7 +145,7 @@ export class ViewController {
     // All layers' levels at once: a frame drawn while only some were known left the others
     // out, found nothing missing and counted as complete (test_show_only_the_selected_segment
     // read that black frame about once in fifteen runs).
-    const levels = await Promise.all(this.info.layers.map((layer) => this.source.levels(layer)));
+    const levels = await this.#levels;
     this.levels = new Map(this.info.layers.map((layer, i) => [layer.name, levels[i]]));
     this.invalidate();
   }
@@ -168,6 +180,7 @@ export class ViewController {
     this.complete = false; // until the next frame has drawn the new state
     this.#moved();
     if (change.position || change.zoom !== undefined || change.layout) this.#lastMove = performance.now();
+    this.#lastStep = change.position ? ([0, 1, 2].map((i) => Math.abs(change.position![i] - before[i])) as Vec3) : [0, 0, 0];
     if (change.position) {
       this.#motion = [0, 1, 2].map((i) => Math.sign(change.position![i] - before[i])) as Vec3;
     }
@@ -201,7 +214,8 @@ export class ViewController {
   /** The state changed: draw at the motion scale until it settles, then at full resolution. */
   #moved(): void {
     this.#lastChange = performance.now();
-    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    // A timer already running looks again when it fires (one timer per movement, not one per step).
+    if (this.#settleTimer) return;
     const settle = () => {
       const left = this.#quietMs() - (performance.now() - this.#lastChange);
       if (left > 0) {
@@ -209,7 +223,7 @@ export class ViewController {
         return;
       }
       this.#settleTimer = null;
-      if (this.#step !== 0) {
+      if (this.#step !== 0 || this.#coarseSides) {
         this.#step = 0;
         this.#applyScale();
         this.invalidate();
@@ -342,6 +356,7 @@ export class ViewController {
     const coarse: ChunkRequest[] = [];
     const prefetch: ChunkRequest[] = [];
     const planes: DrawPlane[] = [];
+    let coarseSides = false;
     for (const layout of this.layouts()) {
       const view = this.planeView(layout);
       const drawLayers: DrawLayer[] = [];
@@ -349,7 +364,15 @@ export class ViewController {
         const state = this.state.layers[layer.name];
         const levels = this.levels.get(layer.name);
         if (!state || !state.visible || !levels) continue;
-        const target = this.levelIndex(layer, layout.plane);
+        const fits = this.levelIndex(layer, layout.plane);
+        const w = PLANE_AXES[layout.plane][2];
+        // A plane whose slice sweeps by more than one voxel of its level per step shows a
+        // different picture every frame: every tile is uploaded again (under SwiftShader the
+        // slicing and uploads of the side planes were most of a pan frame's script) and its
+        // chunks are fetched only to be passed. While the view moves, it shows a coarser level.
+        const sweeping = this.#settleTimer !== null && this.#lastStep[w] > levels[fits].mag[w];
+        const target = sweeping ? Math.min(levels.length - 1, fits + SIDE_COARSER) : fits;
+        coarseSides ||= target !== fits;
         const drawLevels: DrawLevel[] = [];
         const bounds = { min: layer.topLeft, max: [0, 1, 2].map((i) => layer.topLeft[i] + layer.size[i]) as Vec3 };
         const add = (index: number, list: ChunkRequest[] | null) => {
@@ -364,7 +387,7 @@ export class ViewController {
         // Coarser levels already loaded show through until the target arrives; the coarsest
         // is asked for too (a handful of chunks) so something is drawn at once.
         for (let index = target + 1; index < levels.length; index++) add(index, index === levels.length - 1 ? coarse : null);
-        const [u, v, w] = PLANE_AXES[layout.plane];
+        const [u, v] = PLANE_AXES[layout.plane];
         const motion = this.#motion;
         const level = levels[target];
         if (motion[w] !== 0) {
@@ -390,6 +413,7 @@ export class ViewController {
         layers: drawLayers,
       });
     }
+    this.#coarseSides = coarseSides;
     this.loader.want([...coarse, ...wanted, ...prefetch]);
     // The shaders are compiled once the first chunks are asked for, not before: the compile
     // (100-400 ms of SwiftShader) blocks the page's thread at its next commit, which read
@@ -484,6 +508,7 @@ export class ViewController {
       this.#step = 0; // tests read what a settled view shows
       this.#applyScale();
     }
+    this.#lastStep = [0, 0, 0]; // every plane at the level that fits
     this.render();
     const d = this.#ratio;
     const rect = { x: Math.round(layout.x * d), y: Math.round(layout.y * d), width: Math.round(layout.width * d), height: Math.round(layout.height * d) };

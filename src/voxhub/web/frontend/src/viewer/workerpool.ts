@@ -12,6 +12,7 @@ import type { DatasetInfo, LayerInfo, MagInfo, Vec3 } from "./dataset";
 
 export type ToWorker =
   | { type: "open"; zarrUrl: string; token: string | null; origin: string }
+  | { type: "metadata"; files: [string, Uint8Array][] }
   | { type: "chunk"; id: number; path: string; axisOrder: MagInfo["axisOrder"]; coords: Vec3 }
   | { type: "cancel"; id: number };
 
@@ -87,8 +88,16 @@ export class WorkerChunkSource implements ChunkSource {
     return this.local.store;
   }
 
-  levels(layer: LayerInfo): Promise<Level[]> {
-    return this.local.levels(layer);
+  /**
+   * Read on the main thread; the array metadata it read goes to the workers, which then open
+   * the arrays without asking the server again (it was one more request per level, each
+   * before that level's first chunk, competing for the browser's six connections).
+   */
+  async levels(layer: LayerInfo): Promise<Level[]> {
+    const levels = await this.local.levels(layer);
+    const files = [...this.local.store.metadata];
+    for (const worker of this.#workers) worker.postMessage({ type: "metadata", files } satisfies ToWorker);
+    return levels;
   }
 
   chunk(layer: LayerInfo, level: number, coords: Vec3, signal?: AbortSignal): Promise<Chunk> {
