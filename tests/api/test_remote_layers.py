@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -374,29 +376,65 @@ def test_make_local_copy_job(world):
     assert member.status_code in (403, 404)
 
 
+@contextmanager
+def admin_client(settings, base: str, **update) -> Iterator[tuple[TestClient, str]]:
+    """A hub allowing the server at ``base`` (settings changed by ``update``), its admin's token."""
+    update = {"remote_allowed_hosts": (urlsplit(base).netloc,), **update}
+    hub = Hub(settings.model_copy(update=update)).prepare()
+    with hub.transaction() as session:
+        user = create_user(session, email="a@x.org", role="admin",
+                           organization=ensure_organization(session, "lab"))  # fmt: skip
+        token = issue_token(session, user, "t").token
+    try:
+        with TestClient(create_app(hub)) as client:
+            yield client, token
+    finally:
+        hub.close()
+
+
+def write_cells(folder: Path) -> None:
+    root = zarr.open_group(str(folder / "cells.ome.zarr"), mode="w")
+    write_image(IMAGE, root, axes="czyx", fmt=FormatV05(), scale_factors=(2,),
+                storage_options={"chunks": (1, 8, 16, 16)})  # fmt: skip
+
+
 @pytest.mark.parametrize("max_box_bytes", [2**28, 2**16], ids=["whole", "streamed"])
 def test_a_source_refusing_chunks_is_a_502_not_an_empty_volume(settings, tmp_path, max_box_bytes):
     """403 for chunks from a source that answers 404 for missing keys: the credentials
     are wrong or lack a permission. The box read fails with a JSON 502 naming the
     refusal (also when the box would stream: the first band is read before answering)."""
-    root = zarr.open_group(str(tmp_path / "src" / "cells.ome.zarr"), mode="w")
-    write_image(IMAGE, root, axes="czyx", fmt=FormatV05(), scale_factors=(2,),
-                storage_options={"chunks": (1, 8, 16, 16)})  # fmt: skip
+    write_cells(tmp_path / "src")
     refused: list[str] = []
-    with static_server(tmp_path / "src", refused=refused) as base:
-        update = {"remote_allowed_hosts": (urlsplit(base).netloc,), "max_box_bytes": max_box_bytes}
-        hub = Hub(settings.model_copy(update=update)).prepare()
-        with hub.transaction() as session:
-            user = create_user(session, email="a@x.org", role="admin",
-                               organization=ensure_organization(session, "lab"))  # fmt: skip
-            token = issue_token(session, user, "t").token
-        with TestClient(create_app(hub)) as client:
-            assert register(client, token, f"{base}/cells.ome.zarr").status_code == 201
-            refused.append("/cells.ome.zarr/s0/c/")
-            answer = client.get("/api/v1/datasets/lab/borrowed/layers/cells/data",
-                                params={"width": 40, "height": 48, "depth": 20},
-                                headers=auth(token))  # fmt: skip
-        hub.close()
+    with (
+        static_server(tmp_path / "src", refused=refused) as base,
+        admin_client(settings, base, max_box_bytes=max_box_bytes) as (client, token),
+    ):
+        assert register(client, token, f"{base}/cells.ome.zarr").status_code == 201
+        refused.append("/cells.ome.zarr/s0/c/")
+        answer = client.get("/api/v1/datasets/lab/borrowed/layers/cells/data",
+                            params={"width": 40, "height": 48, "depth": 20},
+                            headers=auth(token))  # fmt: skip
     assert answer.status_code == 502, answer.text
     assert answer.json()["error"] == "remote_refused"
     assert "refused access (403)" in answer.json()["detail"]
+
+
+def test_a_small_box_puts_its_chunks_in_flight_as_one_burst(settings, tmp_path):
+    """A box read whole (not streamed: one of a client's parallel band requests) fetches
+    its chunks as one burst (``remote_box_concurrency``), not ``remote_concurrency`` at
+    a time, which the parallel requests of one read would share."""
+    write_cells(tmp_path / "src")
+    traffic = Traffic()
+    with (
+        static_server(tmp_path / "src", delay=0.3, traffic=traffic) as base,
+        admin_client(settings, base, remote_concurrency=2, remote_box_concurrency=32)
+        as (client, token),
+    ):  # fmt: skip
+        assert register(client, token, f"{base}/cells.ome.zarr").status_code == 201
+        traffic.peak = 0
+        answer = client.get("/api/v1/datasets/lab/borrowed/layers/cells/data",
+                            params={"width": 40, "height": 48, "depth": 20},
+                            headers=auth(token))  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert np.frombuffer(answer.content, np.uint8).tobytes() == IMAGE.tobytes()
+    assert traffic.peak > 2, traffic.peak  # 3 x 3 x 3 = 27 chunks, more than 2 at once

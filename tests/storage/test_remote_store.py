@@ -63,6 +63,7 @@ def test_a_box_prefetch_is_one_burst_beyond_the_ordinary_bound(tmp_path: Path):
         assert prefetch(array, (slice(None), slice(None), slice(None))) == 32
         with zarr.config.set({"async.concurrency": 64}):
             assert np.array_equal(array[...], DATA)  # joins the burst's fetches
+        assert prefetch(array, (slice(None), slice(None), slice(None))) == 0  # all cached
         store.close()
     assert 12 <= traffic.peak <= 24, traffic.peak  # more than 4, never more than the burst
     assert max(traffic.requests.values()) == 1  # every chunk fetched once

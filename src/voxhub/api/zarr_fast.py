@@ -10,6 +10,7 @@ from fastapi import Request, Response
 
 from voxhub.api.deps import get_hub
 from voxhub.api.errors import error_response, status_for
+from voxhub.api.front import ACCESS_PATH, dispatch_access
 from voxhub.api.zarr import dispatch
 from voxhub.api.zarr_http import CORS
 from voxhub.errors import VoxhubError
@@ -23,7 +24,8 @@ def _has_nul(scope: Any) -> bool:
 
 
 class ZarrFastPath:
-    """ASGI middleware answering chunk and metadata GETs of ``/zarr`` directly.
+    """ASGI middleware answering chunk and metadata GETs of ``/zarr`` (and nginx's access
+    questions, ``voxhub.api.front``) directly.
 
     The same ``serve`` (and so the same ``can()`` check) as the documented
     routes of ``voxhub.api.zarr``, minus FastAPI's routing and dependency
@@ -42,11 +44,14 @@ class ZarrFastPath:
             refusal.headers.update(CORS)
             await refusal(scope, receive, send)
             return
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or not scope["path"].startswith("/zarr/")
-        ):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith("/zarr/"):
+            handler = dispatch
+        elif scope["path"].startswith(ACCESS_PATH + "/"):  # nginx in front asking
+            handler = dispatch_access
+        else:
             await self.app(scope, receive, send)
             return
         if self.root is not None:
@@ -57,9 +62,9 @@ class ZarrFastPath:
             if getattr(get_hub(request).authenticator, "asks_hub", False):
                 # a datastore node may ask the hub (a network round trip) on a cache
                 # miss: off the event loop, so other requests keep being answered
-                response = await asyncio.to_thread(dispatch, request)
+                response = await asyncio.to_thread(handler, request)
             else:
-                response = dispatch(request)
+                response = handler(request)
         except VoxhubError as exc:
             response = error_response(status_for(exc), exc.code, exc.detail)
             response.headers.update(CORS)

@@ -144,7 +144,8 @@ def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:
 
 def warm_box(level: LevelView, box: Box) -> int:
     """Before a remote level is read band by band, put all the box's chunk requests in
-    flight at once (into the chunk cache); nothing for hosted levels. Chunks asked for."""
+    flight at once (into the chunk cache); nothing for hosted levels. Chunks put in
+    flight (0: hosted, or every chunk cached already)."""
     return prefetch(level.array, level.stored_key((slice(None), *box.level_slices())))
 
 

@@ -16,6 +16,7 @@ from voxhub.cli._common import (
     OrgOption,
     VoxelSizeOption,
     clean_errors,
+    err,
     open_hub,
     out,
     progress_bar,
@@ -299,6 +300,12 @@ def nginx_config(
         options = replace(options, server_name=server_name)
     if upstream:
         options = replace(options, upstream=upstream)
+    if not settings.data.is_absolute():
+        err.print(
+            f"note: VOXHUB_DATA is relative ({settings.data}); the config names "
+            f"{settings.data.resolve()}: run this where `voxhub serve` runs",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
     print(render(settings, options), end="")
 
 

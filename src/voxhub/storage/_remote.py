@@ -301,16 +301,17 @@ class RemoteStore(Store):
             return False
         return False
 
-    def start_fetching(self, keys: list[str]) -> None:
+    def start_fetching(self, keys: list[str]) -> int:
         """Put ``keys`` in flight on zarr's event loop and return at once; readers that ask
         for them later join these fetches (coalescing) or find them cached.
 
         They are one burst: up to ``burst`` of them in flight at once (not the
         ``concurrency`` of ordinary reads), so a box read waits about one round
-        trip, not one per ``concurrency`` chunks."""
+        trip, not one per ``concurrency`` chunks. Returns how many were not cached."""
         missing = [k for k in keys if self.cache.get((self.identity, self.url, k, "None")) is None]
         if missing:
             self.start_reading(lambda key, slots: self.fetch(key, slots=slots), missing)
+        return len(missing)
 
     def start_reading(
         self,
@@ -384,8 +385,9 @@ def prefetch(array: Any, key: tuple[Any, ...]) -> int:
     them cached, so decoding overlaps fetching. ``key`` holds ints and unit
     slices in stored order. A block array whose chunks lie in shards
     (``prefetch_block``) fetches each chunk's index and byte range the way its
-    reads will. Returns how many chunks were asked for (0 when the array is not
-    remote, or a Zarr array with a sharding codec).
+    reads will. Returns how many chunks were put in flight (0 when the array is
+    not remote, is a Zarr array with a sharding codec, or every chunk is cached
+    already; a block array's chunks are all asked for).
     """
     store = getattr(array, "store", None)
     if not isinstance(store, RemoteStore):
@@ -409,11 +411,10 @@ def prefetch(array: Any, key: tuple[Any, ...]) -> int:
         return len(coords)
     if by_block is not None:
         store.start_reading(by_block, coords)
-    else:
-        store.start_fetching(
-            [f"{array.path}/{meta.encode_chunk_key(c)}".lstrip("/") for c in coords]
-        )
-    return len(coords)
+        return len(coords)
+    return store.start_fetching(
+        [f"{array.path}/{meta.encode_chunk_key(c)}".lstrip("/") for c in coords]
+    )
 
 
 def _is_metadata(key: str) -> bool:
