@@ -80,7 +80,10 @@ def test_register_then_box_reads_equal_the_source(world):
     assert answer.status_code == 201, answer.text
     assert answer.json()["layers"] == ["cells", "cells_segmentation"]
     folder = hub.settings.binary_data / "lab" / "borrowed"
-    assert [p.name for p in folder.iterdir()] == ["datasource-properties.json"]  # nothing copied
+    # nothing copied: the properties, and the mags' metadata documents as read
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".remote-metadata.json", "datasource-properties.json"
+    ]  # fmt: skip
     box = {"x": 3, "y": 5, "z": 2, "width": 30, "height": 40, "depth": 15}
     data = client.get("/api/v1/datasets/lab/borrowed/layers/cells/data", params=box,
                       headers=auth(tokens["admin"]))  # fmt: skip

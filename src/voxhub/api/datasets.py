@@ -220,10 +220,16 @@ def read_data(
     entry = authorize_dataset(hub, principal, organization, name)
     if (moved := elsewhere(hub, entry, request)) is not None:
         return moved
-    level = open_level(layer_of(entry, layer), mag)
+    # a remote level not open yet: opened with the metadata kept at registration while the
+    # source's is fetched, the box's chunks in flight meanwhile; confirmed before answering
+    level = open_level(layer_of(entry, layer), mag, speculative=True)
     box = Box((x, y, z), (width, height, depth), Mag.parse(mag))
     settings = hub.settings
     plan = plan_box(level, box, settings.max_box_voxels, settings.max_box_bytes)
+    arriving = warm_box(level, box) > 0
+    if level.confirm():  # stale: what was read is dropped, the box is planned anew
+        plan = plan_box(level, box, settings.max_box_voxels, settings.max_box_bytes)
+        arriving = warm_box(level, box) > 0
     header = npy_header(plan.shape, plan.dtype) if format == "npy" else b""
     headers = {
         "X-Shape": ",".join(map(str, plan.shape)),
@@ -234,14 +240,11 @@ def read_data(
     # a band is at most a quarter of the largest box, so the largest streams in pieces
     band_bytes = min(BAND_BYTES, max(1, settings.max_box_bytes // 4))
     if plan.nbytes <= band_bytes:
-        # a remote level: its chunks in flight as one burst, not at the ordinary bound that
-        # the parallel band requests of one client read share (4 x 64 chunks: 4 round trips)
-        warm_box(level, box)
+        # (a remote level's chunks went in flight above as one burst, not at the ordinary
+        # bound that the parallel band requests of one client read share)
         return Response(header + plan.read().tobytes(), media_type=media_type, headers=headers)
     release = hub.box_slots.take()
     try:
-        # a remote level: every chunk not yet cached in flight now, not band by band
-        arriving = warm_box(level, box) > 0
         # bytes, not memoryviews: granian sends a memoryview several times slower
         ahead = max(1, READ_AHEAD_BYTES // band_bytes) if arriving else 1
         bands = plan.bytes_ahead(band_bytes, ahead)

@@ -142,15 +142,16 @@ async def add_remote(body: RemoteIn, hub: HubDep, principal: PrincipalDep) -> Re
             properties, warnings = found.properties, found.warnings
         else:
             properties = parse_properties(body.properties, "properties")
-        await check_sources(fetcher, properties)
+        documents = await check_sources(fetcher, properties)
     grants = []
     if credentials is not None:
         prefix = body.credential_prefix or credential_prefix(properties, body.url)
         wide = body.credential_scope == "organization"
         grants.append(CredentialGrant(credentials, prefix, wide))
     await asyncio.to_thread(
-        hub.remote.register, organization, body.name, properties, grants, principal.user_id
-    )
+        hub.remote.register, organization, body.name, properties, grants, principal.user_id,
+        documents,
+    )  # fmt: skip
     hub.index.invalidate()
     return RemoteOut(
         organization=organization,

@@ -14,7 +14,7 @@ unnamed ones) are pinned to index 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,7 +140,8 @@ class LevelView:
         voxel_size: Sequence[float] = (1.0, 1.0, 1.0),
         end_xyz: Sequence[int] | None = None,
     ) -> None:
-        self.array = array
+        self._array = array
+        self._confirm: Callable[[], LevelView | None] | None = None
         self.axes = axes or AxisMap.default(len(array.shape))
         if len(self.axes.names) != len(array.shape):
             raise BadMetadata(
@@ -159,6 +160,35 @@ class LevelView:
         self.ndim = 4
         self.oindex = Indexer(self, points=False)
         self.vindex = Indexer(self, points=True)
+
+    @property
+    def array(self) -> Any:
+        """The stored array, once its metadata is confirmed (see ``speculate``)."""
+        self.confirm()
+        return self._array
+
+    @property
+    def speculative_array(self) -> Any:
+        """The stored array before its metadata is confirmed: only to put requests in
+        flight, never to answer values."""
+        return self._array
+
+    def speculate(self, confirm: Callable[[], LevelView | None]) -> None:
+        """This view was opened with metadata that ``confirm`` checks before any value is
+        read: it answers None when it held, else the view opened with the fresh metadata."""
+        self._confirm = confirm
+
+    def confirm(self) -> bool:
+        """Check the metadata this view was opened with (once); True when it was stale and
+        the view now reads the fresh array (its shape, dtype and chunks may differ)."""
+        confirm, self._confirm = self._confirm, None
+        if confirm is None:
+            return False
+        fresh = confirm()
+        if fresh is None:
+            return False
+        self.__dict__.update(fresh.__dict__)
+        return True
 
     @property
     def shape_xyz(self) -> tuple[int, int, int]:
@@ -203,6 +233,7 @@ class LevelView:
         The result has the kept (non-integer) axes in (c, z, y, x) order, or in
         ``order`` (as for ``np.transpose``) when given.
         """
+        self.confirm()
         key = self._bounded(key)
         missing = [a for a in CANONICAL if a not in self.axes.names]  # length 1 each
         stored = self._stored_key(key)
@@ -231,6 +262,7 @@ class LevelView:
 
     def read_points(self, key: Any) -> np.ndarray:
         """Vectorised (point) selection: one broadcastable integer array per (c, z, y, x) axis."""
+        self.confirm()
         arrays = list(
             np.broadcast_arrays(*self._bounded(tuple(np.asarray(k) for k in _normalise(key))))
         )
@@ -242,6 +274,7 @@ class LevelView:
 
     def to_dask(self) -> Any:
         """A lazy (c, z, y, x) dask array reading through this view, chunk-aligned."""
+        self.confirm()
         import dask.array as da
 
         return da.from_array(self, chunks=self.chunks, asarray=True, fancy=False)

@@ -109,23 +109,30 @@ def _axis_names(array: zarr.Array[Any], storage: DataStore, group: str) -> tuple
     return _group_axes(storage, group, stamp) if stamp is not None else None
 
 
-def _open_remote(layer: LayerEntry, url: str) -> Any:
+def _open_remote(layer: LayerEntry, url: str, speculative: bool) -> tuple[Any, Any]:
     if layer.remote is None:
         raise MagNotFound(f"layer {layer.name} is remote ({url}) and cannot be read here")
-    return layer.remote.open_array(layer, url)  # a zarr array, or an N5Array
+    if speculative:
+        return layer.remote.open_speculative(layer, url)  # type: ignore[no-any-return]
+    return layer.remote.open_array(layer, url), None  # a zarr array, or an N5Array
 
 
-def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:
+def open_level(layer: LayerEntry, mag: Mag | str, speculative: bool = False) -> LevelView:
     """One level of ``layer`` as a (c, z, y, x) view, trimmed to the bounding box's end.
 
     A mag whose path is a URL (a remote layer) is read through the hub's remote
-    sources (SSRF guard, credentials, parallel fetching), read-only.
+    sources (SSRF guard, credentials, parallel fetching), read-only. ``speculative``:
+    a remote level not open yet may be opened with its metadata as kept at
+    registration while the source's is fetched (``warm_box`` can put chunks in
+    flight meanwhile); the view confirms it before the first value is read, and
+    reads the fresh array when it changed (``LevelView.confirm``).
     """
     mag = Mag.parse(mag)
     entry = _mag_entry(layer, mag)
     order = entry.axis_order
+    confirm = None
     if entry.path is not None and is_remote(entry.path):
-        array = _open_remote(layer, entry.path)
+        array, confirm = _open_remote(layer, entry.path, speculative)
         names = getattr(array.metadata, "dimension_names", None)
         axes = AxisMap.resolve(array.ndim, order, names if names and all(names) else None)
     else:
@@ -139,14 +146,17 @@ def open_level(layer: LayerEntry, mag: Mag | str) -> LevelView:
         axes = AxisMap.resolve(array.ndim, order, _axis_names(array, storage, group))
     box = layer_box(layer)
     end = tuple(t + s for t, s in zip(*box, strict=True)) if box is not None else None
-    return LevelView(array, axes, mag, layer.voxel_size, end)
+    view = LevelView(array, axes, mag, layer.voxel_size, end)
+    if confirm is not None:
+        view.speculate(lambda: open_level(layer, mag) if confirm() else None)
+    return view
 
 
 def warm_box(level: LevelView, box: Box) -> int:
     """Before a remote level is read band by band, put all the box's chunk requests in
     flight at once (into the chunk cache); nothing for hosted levels. Chunks put in
     flight (0: hosted, or every chunk cached already)."""
-    return prefetch(level.array, level.stored_key((slice(None), *box.level_slices())))
+    return prefetch(level.speculative_array, level.stored_key((slice(None), *box.level_slices())))
 
 
 def layer_box(layer: LayerEntry) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:

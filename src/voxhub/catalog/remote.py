@@ -16,15 +16,21 @@ organization's; never another organization's.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import json
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from pathlib import PurePosixPath
+from typing import Any, Literal, cast
 
 import zarr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from zarr.core.array import AsyncArray
+from zarr.core.common import ZarrFormat
+from zarr.storage import StorePath
 
 from voxhub.access.secrets import server_secret
 from voxhub.access.vault import unseal
@@ -57,6 +63,12 @@ READABLE: dict[str, Literal[2, 3, "n5", "precomputed"]] = {
 MAX_OPEN_ARRAYS = 512
 MAX_SOURCES = 256  # mags of one remote dataset: each is checked by a request when registered
 METADATA = {"zarr": ".zarray", "zarr3": "zarr.json", "n5": "attributes.json"}
+# Each mag's metadata document as read when the dataset was registered, in the dataset's
+# folder: {mag URL: document}. Bounded: documents over MAX_KEPT_DOCUMENT bytes are not kept,
+# and a file over MAX_KEPT_BYTES is not read.
+KEPT_METADATA = ".remote-metadata.json"
+MAX_KEPT_DOCUMENT = 64 * 1024
+MAX_KEPT_BYTES = 4 * 1024 * 1024
 
 
 class RemoteNotReadable(InvalidInput):
@@ -89,8 +101,14 @@ def remote_urls(properties: DatasourceProperties) -> list[str]:
     return urls
 
 
-async def check_sources(fetcher: GuardedFetcher, properties: DatasourceProperties) -> None:
-    """Every mag URL answers its format's metadata document (through the SSRF guard)."""
+async def check_sources(
+    fetcher: GuardedFetcher, properties: DatasourceProperties
+) -> dict[str, str]:
+    """Every mag URL answers its format's metadata document (through the SSRF guard).
+
+    Returns the documents as read, by mag URL (those of at most ``MAX_KEPT_DOCUMENT``
+    bytes of UTF-8), for ``RemoteSources.register`` to keep: a cold read then opens the
+    level with them while it confirms them (see ``open_array``)."""
     urls = remote_urls(properties)
     if len(urls) > MAX_SOURCES:
         raise InvalidInput(f"{len(urls)} mags; a remote dataset may name at most {MAX_SOURCES}")
@@ -102,11 +120,20 @@ async def check_sources(fetcher: GuardedFetcher, properties: DatasourcePropertie
             document = f"{url}/{name}" if name else f"{url.rsplit('/', 1)[0]}/info"
             wanted.append((layer.name, url, document))
 
+    kept: dict[str, str] = {}
+
     async def one(layer: str, url: str, document: str) -> None:
-        if await fetcher.get(document) is None:
+        body = await fetcher.get(document)
+        if body is None:
             raise NothingFound(f"layer {layer}: {url} holds no {document.rsplit('/', 1)[-1]}")
+        if len(body) <= MAX_KEPT_DOCUMENT:
+            try:
+                kept[url] = body.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
 
     await asyncio.gather(*(one(*w) for w in wanted))
+    return kept
 
 
 def credential_prefix(properties: DatasourceProperties, url: str | None = None) -> str:
@@ -141,6 +168,7 @@ class RemoteSources:
         self._credentials: dict[int, list[tuple[int, int | None, str, Credentials]]] = {}
         self._stores: dict[tuple[str, int | None, Credentials | None], RemoteStore] = {}
         self._arrays: dict[tuple[str, int | None, int | str], Any] = {}
+        self._pending: dict[tuple[str, int | None, int | str], Confirm] = {}
         _raise_zarr_concurrency(settings.remote_concurrency)
 
     def forget(self) -> None:
@@ -239,37 +267,96 @@ class RemoteSources:
         """The array at ``url`` of a remote ``layer`` (a catalog ``LayerEntry``): a zarr
         array, or an ``N5Array`` / ``PrecomputedArray`` (read by voxhub's chunk reader
         through the same store)."""
-        zarr_format = READABLE.get(layer.data_format)
-        if zarr_format is None:
-            raise RemoteNotReadable(
-                f"layer {layer.name}: remote {layer.data_format} layers cannot be read "
-                "(Zarr, OME-Zarr, N5 and Neuroglancer precomputed layers can)"
-            )
+        zarr_format = _format(layer)
         store = self.store(layer.organization_id, layer.dataset_id, url)
         key = (store.url, _row(store), zarr_format)
         with self._lock:
             array = self._arrays.get(key)
         if array is None:
-            try:
-                if zarr_format == "n5":
-                    array = open_n5(store)
-                elif zarr_format == "precomputed":
-                    volume, _, scale = url.rstrip("/").rpartition("/")
-                    # "volume/": credentials given for the explored URL (its prefix) apply
-                    info = self.store(layer.organization_id, layer.dataset_id, volume + "/")
-                    array = open_precomputed(store, info, scale)
-                else:
-                    array = zarr.open_array(store=store, mode="r", zarr_format=zarr_format)
-            except FileNotFoundError:
-                missing = f"layer {layer.name}: no {layer.data_format} array at {url}"
-                raise MagNotFound(missing) from None
-            except BadMetadata as exc:
-                raise RemoteNotReadable(f"layer {layer.name}: {exc.detail}") from None
-            with self._lock:
-                if len(self._arrays) >= MAX_OPEN_ARRAYS:
-                    self._arrays.clear()
-                self._arrays[key] = array
+            array = self._open(layer, url, store, zarr_format)
+            self._remember(key, array)
         return array
+
+    def open_speculative(self, layer: Any, url: str) -> tuple[Any, Confirm | None]:
+        """Like ``open_array``, without waiting for the metadata on a cold open.
+
+        When the level is not open yet and its metadata document was kept at
+        registration, the array is opened with the kept document while the source's
+        is fetched anew (both in flight together); the caller may put chunk requests
+        in flight at once, and must call the returned ``Confirm`` before anything it
+        read is answered. It says whether the kept document was stale: then the
+        values read meanwhile are dropped, the kept copy is updated, and the caller
+        opens the level again (``open_array``: the fresh document, or today's error)."""
+        zarr_format = _format(layer)
+        store = self.store(layer.organization_id, layer.dataset_id, url)
+        key = (store.url, _row(store), zarr_format)
+        with self._lock:
+            array = self._arrays.get(key)
+            pending = self._pending.get(key)
+        if array is not None:
+            return array, None
+        if pending is not None:
+            return pending.array, pending
+        kept = _kept(layer).get(url.rstrip("/"))
+        meta_store, name = self._metadata_of(layer, url, store, zarr_format)
+        if kept is None or not meta_store.seed(name, kept.encode("utf-8")):
+            return self.open_array(layer, url), None
+        fresh = meta_store.refresh(name)
+        try:
+            array = self._open(layer, url, store, zarr_format, kept.encode("utf-8"))
+        except Exception:
+            array = None  # the kept document does not open: wait for the fresh one
+        document = kept.encode("utf-8")
+        confirm = Confirm(self, layer, url, key, array, document, fresh, meta_store, name)
+        if array is None:
+            confirm()
+            return self.open_array(layer, url), None
+        with self._lock:
+            self._pending[key] = confirm
+        return array, confirm
+
+    def _metadata_of(
+        self, layer: Any, url: str, store: RemoteStore, zarr_format: int | str
+    ) -> tuple[RemoteStore, str]:
+        """The store and key of the metadata document a level opens with."""
+        if zarr_format == "precomputed":
+            volume = url.rstrip("/").rpartition("/")[0]
+            return self.store(layer.organization_id, layer.dataset_id, volume + "/"), "info"
+        return store, METADATA[layer.data_format]
+
+    def _open(
+        self,
+        layer: Any,
+        url: str,
+        store: RemoteStore,
+        zarr_format: int | str,
+        kept: bytes | None = None,
+    ) -> Any:
+        """Open the array at ``url``: read its metadata, or a Zarr array from ``kept``."""
+        try:
+            if zarr_format == "n5":
+                return open_n5(store)
+            if zarr_format == "precomputed":
+                info, _ = self._metadata_of(layer, url, store, zarr_format)
+                return open_precomputed(store, info, url.rstrip("/").rpartition("/")[2])
+            if kept is not None:  # no request, not even for a v2 array's .zattrs
+                document = json.loads(kept)
+                if zarr_format == 2:
+                    document = {**document, "attributes": {}}
+                return zarr.Array(AsyncArray(store_path=StorePath(store), metadata=document))
+            return zarr.open_array(store=store, mode="r", zarr_format=cast(ZarrFormat, zarr_format))
+        except FileNotFoundError:
+            missing = f"layer {layer.name}: no {layer.data_format} array at {url}"
+            raise MagNotFound(missing) from None
+        except BadMetadata as exc:
+            raise RemoteNotReadable(f"layer {layer.name}: {exc.detail}") from None
+
+    def _remember(self, key: tuple[str, int | None, int | str], array: Any) -> None:
+        with self._lock:
+            if len(self._arrays) >= MAX_OPEN_ARRAYS:
+                self._arrays.clear()
+            self._arrays[key] = array
+            self._pending.pop(key, None)
 
     def add_credentials(
         self, session: Session, organization_id: int, dataset_id: int | None, grant: CredentialGrant
@@ -296,9 +383,12 @@ class RemoteSources:
         properties: DatasourceProperties,
         grants: Iterable[CredentialGrant] = (),
         uploader_id: int | None = None,
+        documents: Mapping[str, str] | None = None,
     ) -> None:
         """Publish a folder holding only ``properties`` and register it, with its credentials.
 
+        ``documents``: the mags' metadata documents as ``check_sources`` read them, kept
+        beside the properties (``KEPT_METADATA``) for cold reads (``open_speculative``).
         Everything (rows, credentials, the folder) happens or nothing does.
         """
         check_name(name, "dataset name")
@@ -319,10 +409,132 @@ class RemoteSources:
             folder = build / name
             folder.mkdir()
             write_properties(folder, properties)
+            if documents:
+                (folder / KEPT_METADATA).write_bytes(kept_document(properties, documents))
             if root.exists(key):
                 raise AlreadyExists(f"dataset {organization}/{name} already exists")
             publish_registered(root, folder, key, properties, register)
         self.forget()
+
+
+class Confirm:
+    """The check of a level opened with its kept metadata document (``open_speculative``):
+    called once or many times, from any thread, it waits for the fresh document and says
+    whether the kept one was stale (True: reopen the level)."""
+
+    def __init__(
+        self,
+        sources: RemoteSources,
+        layer: Any,
+        url: str,
+        key: tuple[str, int | None, int | str],
+        array: Any,
+        kept: bytes,
+        fresh: concurrent.futures.Future[bytes | None],
+        meta_store: RemoteStore,
+        name: str,
+    ) -> None:
+        self.sources, self.layer, self.url, self.key = sources, layer, url, key
+        self.array, self.kept, self.fresh = array, kept, fresh
+        self.meta_store, self.name = meta_store, name
+        self._lock = threading.Lock()
+        self._stale: bool | None = None
+
+    def __call__(self) -> bool:
+        with self._lock:
+            if self._stale is None:
+                self._stale = self._check()
+            return self._stale
+
+    def _check(self) -> bool:
+        try:
+            body = self.fresh.result(timeout=self.meta_store.timeout + 5)
+        except Exception:  # unreachable, refused, too large: the reopen answers as today
+            body = None
+        stale = body != self.kept
+        self.meta_store.settle(self.name, body, stale)
+        store = self.array.store if self.array is not None else None
+        if stale and isinstance(store, RemoteStore):
+            store.cache.discard((store.identity, store.url))
+        if not stale:
+            if self.array is not None:
+                self.sources._remember(self.key, self.array)
+            return False
+        with self.sources._lock:
+            self.sources._pending.pop(self.key, None)
+        if body is not None:
+            _keep(self.layer, self.url, body)
+        return True
+
+
+def _format(layer: Any) -> Literal[2, 3, "n5", "precomputed"]:
+    zarr_format = READABLE.get(layer.data_format)
+    if zarr_format is None:
+        raise RemoteNotReadable(
+            f"layer {layer.name}: remote {layer.data_format} layers cannot be read "
+            "(Zarr, OME-Zarr, N5 and Neuroglancer precomputed layers can)"
+        )
+    return zarr_format
+
+
+def _kept_key(layer: Any) -> str:
+    return str(PurePosixPath(layer.key).parent / KEPT_METADATA)
+
+
+def _kept(layer: Any) -> dict[str, str]:
+    """The metadata documents kept at registration for ``layer``'s dataset, by mag URL
+    (nothing when the file is missing, larger than ``MAX_KEPT_BYTES`` or malformed)."""
+    storage = getattr(layer, "storage", None)
+    if storage is None:
+        return {}
+    key = _kept_key(layer)
+    try:
+        path = storage.local_path(key)
+        if path is not None and (not path.is_file() or path.stat().st_size > MAX_KEPT_BYTES):
+            return {}
+        raw = storage.read(key)
+        if raw is None or len(raw) > MAX_KEPT_BYTES:
+            return {}
+        found = json.loads(raw)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {
+        k: v for k, v in found.items()
+        if isinstance(k, str) and isinstance(v, str) and len(v) <= MAX_KEPT_DOCUMENT
+    }  # fmt: skip
+
+
+def _keep(layer: Any, url: str, body: bytes) -> None:
+    """Update the kept document of ``url`` (best effort: a read-only store keeps the old)."""
+    kept = _kept(layer)
+    kept.pop(url.rstrip("/"), None)
+    if len(body) <= MAX_KEPT_DOCUMENT:
+        try:
+            kept[url.rstrip("/")] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    data = json.dumps(kept).encode("utf-8")
+    if len(data) > MAX_KEPT_BYTES:
+        return
+    try:
+        layer.storage.write(_kept_key(layer), data)
+    except (OSError, ValueError):
+        pass
+
+
+def kept_document(properties: DatasourceProperties, documents: Mapping[str, str]) -> bytes:
+    """The kept-metadata file of a registration: the documents of its mags, bounded."""
+    urls = {str(u).rstrip("/") for u in remote_urls(properties)}
+    kept: dict[str, str] = {}
+    size = 0
+    for url, text in documents.items():
+        small = len(text) <= MAX_KEPT_DOCUMENT and size + len(text) < MAX_KEPT_BYTES // 2
+        if url in urls and small:
+            kept[url] = text
+            size += len(text)
+    return json.dumps(kept).encode("utf-8")
 
 
 def _row(store: RemoteStore) -> int | None:
@@ -338,6 +550,7 @@ def _raise_zarr_concurrency(wanted: int) -> None:
 
 
 __all__ = [
+    "Confirm",
     "CredentialGrant",
     "check_sources",
     "credential_prefix",

@@ -89,7 +89,7 @@ def add(
     org_id = next((i for i, n in hub.index.snapshot().organizations.items() if n == org), None)
     lookup = hub.remote.lookup(org_id) if credentials is None else None
 
-    async def run() -> tuple[DatasourceProperties, list[str]]:
+    async def run() -> tuple[DatasourceProperties, list[str], dict[str, str]]:
         async with GuardedFetcher(hub.remote_allowed, credentials, lookup=lookup) as fetcher:
             if properties is not None:
                 document = json.loads(properties.read_text())
@@ -97,14 +97,14 @@ def add(
             else:
                 explored = await explore_source(fetcher, url, name)
                 found, warnings = explored.properties, explored.warnings
-            await check_sources(fetcher, found)
-            return found, warnings
+            documents = await check_sources(fetcher, found)
+            return found, warnings, documents
 
-    found, warnings = asyncio.run(run())
+    found, warnings, documents = asyncio.run(run())
     grants = []
     if credentials is not None:
         grants.append(CredentialGrant(credentials, credential_prefix(found, url)))
-    hub.remote.register(org, name, found, grants)
+    hub.remote.register(org, name, found, grants, documents=documents)
     _warn(warnings)
     layers = ", ".join(layer.name for layer in found.data_layers)
     out.print(f"registered {org}/{name} (remote, read-only): {layers}", highlight=False)

@@ -34,6 +34,7 @@ tests and benchmarks.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import math
 import secrets
@@ -98,6 +99,13 @@ class ChunkCache:
             while self._size > self.max_bytes and self._entries:
                 _, evicted = self._entries.popitem(last=False)
                 self._size -= len(evicted)
+
+    def discard(self, prefix: tuple[str, ...]) -> None:
+        """Drop every entry whose key starts with ``prefix`` (values read with metadata
+        found stale)."""
+        with self._lock:
+            for key in [k for k in self._entries if k[: len(prefix)] == prefix]:
+                self._size -= len(self._entries.pop(key))
 
     @property
     def size(self) -> int:
@@ -300,6 +308,42 @@ class RemoteStore(Store):
         except (RemoteUnreachable, TooLarge):
             return False
         return False
+
+    def seed(self, key: str, value: bytes) -> bool:
+        """Answer ``key`` with ``value`` (a metadata document kept from registration) unless
+        it is cached already; True when seeded. The caller confirms it with ``refresh``."""
+        cache_key = (self.identity, self.url, key, "None")
+        if self.cache.get(cache_key) is not None:
+            return False
+        self.cache.put(cache_key, value)
+        return True
+
+    def refresh(self, key: str) -> concurrent.futures.Future[bytes | None]:
+        """Fetch the metadata object ``key`` anew on zarr's event loop, past the cache
+        (a 403 reads as missing, as for metadata read through ``fetch``); returns at once."""
+
+        async def loop() -> asyncio.AbstractEventLoop:
+            return asyncio.get_running_loop()
+
+        async def fetch() -> bytes | None:
+            self.stats.fetches += 1
+            state = await self._state()
+            return await state.fetcher.get(
+                f"{self.url}/{key}", limit=METADATA_BYTES, refused_is_missing=True
+            )
+
+        return asyncio.run_coroutine_threadsafe(fetch(), sync(loop()))
+
+    def settle(self, key: str, fresh: bytes | None, stale: bool) -> None:
+        """After ``refresh``: cache the fresh document (or forget the seeded one), and when
+        it differed from the seeded one, drop every value of this store read meanwhile."""
+        if stale:
+            self.cache.discard((self.identity, self.url))
+        cache_key = (self.identity, self.url, key, "None")
+        if fresh is None:
+            self.cache.discard(cache_key)
+        else:
+            self.cache.put(cache_key, fresh)
 
     def start_fetching(self, keys: list[str]) -> int:
         """Put ``keys`` in flight on zarr's event loop and return at once; readers that ask
