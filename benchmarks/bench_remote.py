@@ -22,7 +22,8 @@ and voxhub's own client (``Layer.read``: z bands of 32 MB fetched in parallel,
 each streamed into the preallocated result; a fresh server each, cold). The
 dataset's description the client reads first is not timed (a user opens a
 dataset once). tensorstore and zarr-python time ``open`` (one metadata round
-trip); voxhub's first box read opens the level too (one round trip). Needs Debian's
+trip); voxhub's first box read opens the level with the metadata kept at registration,
+confirming it while the chunks are in flight. Needs Debian's
 ``nginx-light`` and ``libnginx-mod-http-echo`` (installed with apt-get when
 missing).
 """

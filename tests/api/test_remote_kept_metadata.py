@@ -139,7 +139,7 @@ def test_source_rewritten_after_registration_reads_the_new_voxels(registered):
     old = zarr.open_array(str(folder / "s0"), mode="r")
     new = (IMAGE.astype(np.uint16) * 257 + 3).astype(np.uint16)
     rewritten = zarr.create_array(
-        str(folder / "s0"), shape=new.shape, chunks=(1, 4, 8, 8), dtype=np.uint16,
+        str(folder / "s0"), shape=new.shape, chunks=(1, 10, 24, 20), dtype=np.uint16,
         zarr_format=old.metadata.zarr_format, overwrite=True,
         dimension_names=getattr(old.metadata, "dimension_names", None),
     )  # fmt: skip

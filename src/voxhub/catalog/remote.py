@@ -339,11 +339,11 @@ class RemoteSources:
             if zarr_format == "precomputed":
                 info, _ = self._metadata_of(layer, url, store, zarr_format)
                 return open_precomputed(store, info, url.rstrip("/").rpartition("/")[2])
-            if kept is not None:  # no request, not even for a v2 array's .zattrs
-                document = json.loads(kept)
-                if zarr_format == 2:
-                    document = {**document, "attributes": {}}
-                return zarr.Array(AsyncArray(store_path=StorePath(store), metadata=document))
+            if kept is not None and zarr_format == 2:  # no request for the .zattrs either
+                document = {**json.loads(kept), "attributes": {}}
+                return zarr.Array(
+                    AsyncArray(store_path=StorePath(store), metadata=cast(Any, document))
+                )
             return zarr.open_array(store=store, mode="r", zarr_format=cast(ZarrFormat, zarr_format))
         except FileNotFoundError:
             missing = f"layer {layer.name}: no {layer.data_format} array at {url}"
