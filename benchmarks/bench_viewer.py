@@ -26,11 +26,17 @@ about half an hour on two cores; ``--size 256`` is a quick run), serves it, and 
   this viewer requests the screen's scale and the coarsest only, and draws intermediate
   scales only when they are cached already.
 
+Each copy is measured twice, interleaved over ``--rounds`` rounds: straight from
+``voxhub serve`` (plain HTTP/1.1: the browser's 6 connections per host) and through the
+nginx front that ``voxhub nginx-config --tls-cert --tls-key`` writes (HTTPS with HTTP/2, a
+self-signed certificate the browser context is told to accept: every chunk GET on one
+connection); the protocol the chunk GETs took is printed with the figures.
+
 The whole run shares two cores with the server and SwiftShader (WebGL2 on the CPU: the
 machine has no GPU), so frame times are far from what a desktop GPU gives; the load
 average is printed with the figures.
 
-    .venv/bin/python benchmarks/bench_viewer.py [--size 1024] [--seconds 4]
+    .venv/bin/python benchmarks/bench_viewer.py [--size 1024] [--seconds 4] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ from voxhub.config import Settings
 from voxhub.formats.ingest import import_layer
 from voxhub.formats.source import VolumeSource
 from voxhub.hub import Hub
-from voxhub.testing import start_server
+from voxhub.testing import NGINX, start_front, start_server
 
 WORK = Path(__file__).parent / ".work" / "viewer"
 CHROMIUM = "/usr/bin/chromium"
@@ -246,8 +252,23 @@ def settle_browser(page, most_s: float = 6.0) -> None:
         before = now
 
 
+# The protocols the page's /zarr GETs went over (resource timing; the workers' chunk GETs
+# have timelines of their own, on the same connection).
+PROTOCOLS = """() => {
+  const seen = {};
+  for (const e of performance.getEntriesByType("resource")) {
+    if (!e.name.includes("/zarr/")) continue;
+    const p = e.nextHopProtocol || "?";
+    seen[p] = (seen[p] || 0) + 1;
+  }
+  return seen;
+}"""
+
+
 def measure(browser, url: str, seconds: float) -> dict:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, ignore_https_errors=url.startswith("https:")
+    )
     page = context.new_page()
     settle_browser(page)
     cpu_before = browser_cpu_seconds()
@@ -258,6 +279,7 @@ def measure(browser, url: str, seconds: float) -> dict:
     )
     first_cpu = cpu_ms_per_frame(cpu_before, browser_cpu_seconds(), 1)
     stats = page.evaluate("window.__voxhubViewer.stats")
+    protocols = page.evaluate(PROTOCOLS)
     minimum, neuroglancer = page.evaluate(MINIMUM)
     first = {
         "first_complete_ms": stats["firstCompleteMs"],
@@ -269,6 +291,7 @@ def measure(browser, url: str, seconds: float) -> dict:
         "bytes": stats["store"]["bytes"],
         "uploaded_bytes": stats["renderer"]["uploadedBytes"],
         "cpu_ms": first_cpu,
+        "protocols": protocols,
     }
     page.wait_for_timeout(500)  # settled: full resolution again
     draw = page.evaluate(DRAW)
@@ -290,6 +313,8 @@ def report(name: str, result: dict) -> None:
         f"(first chunk request {first['first_request_ms']:.0f} ms, last arrival "
         f"{first['last_arrival_ms']:.0f} ms; {first['uploaded_bytes'] / 1e6:.1f} MB to the GPU)"
     )
+    over = ", ".join(f"{n} over {p}" for p, n in sorted(first["protocols"].items()))
+    print(f"page's /zarr GETs went {over} (the chunk GETs of the workers are not listed)")
     cpu = first["cpu_ms"]
     print(
         f"CPU to that frame      {cpu['total']:8.0f} ms  (renderer {cpu.get('renderer', 0):.0f}, "
@@ -333,33 +358,83 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of each run")
     args = parser.parse_args()
     started = time.perf_counter()
     data = prepare(args.size)
     print(f"dataset {args.size}³ uint8 + uint32 ready in {time.perf_counter() - started:.0f} s")
     print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}, 2 cores".format(*os.getloadavg()))
     server = start_server(data, {"VOXHUB_SAMPLE": "false", "VOXHUB_SCAN_INTERVAL": "0"})
+    front = start_front(server, WORK / "front", tls=True) if os.path.exists(NGINX) else None
+    routes = {"direct": server.url, **({"https-h2": front.url} if front else {})}
+    if front is None:
+        print("no nginx (`make nginx`): the direct run only")
     try:
         assert httpx.get(f"{server.url}/api/v1/datasets/bench/plain").status_code == 200
         # The server's first page request after start (lazy imports, first connection) took
         # 0.5-1.3 s and counted in the first dataset's first frame only: a viewer meets a
-        # running server, so warm it once.
-        assert httpx.get(f"{server.url}/ui/view/bench/plain").status_code == 200
+        # running server, so warm it once (and nginx's connection to it).
+        for base in routes.values():
+            assert httpx.get(f"{base}/ui/view/bench/plain", verify=False).status_code == 200
+        results: dict[str, list[dict]] = {}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            results = {}
-            for name in ("plain", "sharded"):
-                url = f"{server.url}/ui/view/bench/{name}#zoom=1&layout=ortho"
-                results[name] = measure(browser, url, args.seconds)
-                shards = ", 256³ shards" if name == "sharded" else ""
-                report(f"{name} ({args.size}³, 64³ chunks{shards})", results[name])
+            # Interleaved: the load of the shared machine drifts, and hits both routes alike.
+            for round_ in range(args.rounds):
+                for name in ("plain", "sharded"):
+                    for route, base in routes.items():
+                        url = f"{base}/ui/view/bench/{name}#zoom=1&layout=ortho"
+                        result = measure(browser, url, args.seconds)
+                        results.setdefault(f"{name}/{route}", []).append(result)
+                        shards = ", 256³ shards" if name == "sharded" else ""
+                        how = "voxhub serve, HTTP/1.1" if route == "direct" else (
+                            "behind the nginx front, HTTPS + HTTP/2"
+                        )  # fmt: skip
+                        report(
+                            f"{name} ({args.size}³, 64³ chunks{shards}), {how}, "
+                            f"round {round_ + 1}/{args.rounds}",
+                            result,
+                        )
             browser.close()
         print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        summary(results)
         out = WORK / f"result-{args.size}.json"
         out.write_text(json.dumps(results, indent=1))
         print(f"\nraw figures: {out}")
     finally:
+        if front is not None:
+            front.stop()
         server.stop()
+
+
+def _at(gaps: list[float], at: float) -> float:
+    ordered = sorted(gaps) or [0.0]
+    return ordered[min(len(ordered) - 1, int(len(ordered) * at))]
+
+
+def summary(results: dict[str, list[dict]]) -> None:
+    """The rounds side by side: first complete frame and pan/zoom frame times per route."""
+    print("\n== summary (median over the rounds of each figure; each round's figures above)")
+    print(f"{'copy/route':18s} {'first frame':>11s} {'chunk span':>10s} {'requests':>8s}"
+          f" {'pan med/p95/max':>16s} {'zoom med/p95/max':>17s}   (ms)")  # fmt: skip
+    for key, runs in results.items():
+        first = [run["first"] for run in runs]
+        complete = statistics.median(f["first_complete_ms"] for f in first)
+        span = statistics.median(f["last_arrival_ms"] - f["first_request_ms"] for f in first)
+        requests = statistics.median(f["requests"] for f in first)
+        frames = {
+            kind: "/".join(
+                f"{statistics.median(_at(run[kind]['gaps'], at) for run in runs):.0f}"
+                for at in (0.5, 0.95, 1.0)
+            )
+            for kind in ("pan", "zoom")
+        }
+        print(
+            f"{key:18s} {complete:11.0f} {span:10.0f} {requests:8.0f} "
+            f"{frames['pan']:>16s} {frames['zoom']:>17s}"
+        )
+        rounds = ", ".join(f"{f['first_complete_ms']:.0f}" for f in first)
+        print(f"{'':18s} first frames of the rounds: {rounds} ms")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -37,6 +38,7 @@ def wait_until_answers(
     timeout: float,
     pause: float = 0.2,
     status: int | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> bool:
     """Whether ``url`` answered (with ``status`` when given) before ``process`` exited and
     before ``timeout`` seconds passed: how a server started here is known to be up."""
@@ -45,7 +47,7 @@ def wait_until_answers(
         if process.poll() is not None:
             return False
         try:
-            answer: httpx.Response | None = httpx.get(url, timeout=1)
+            answer: httpx.Response | None = httpx.get(url, timeout=1, verify=verify)
         except httpx.HTTPError:
             answer = None
         if answer is not None and (status is None or answer.status_code == status):
@@ -228,14 +230,61 @@ def nginx_main_config(folder: Path, include: Path, workers: int = 2) -> Path:
     return conf
 
 
-def start_front(server: Server, folder: Path, workers: int = 2, timeout: float = 10) -> Front:
-    """Write ``voxhub nginx-config`` for ``server`` into ``folder`` and run nginx with it."""
+def self_signed_certificate(folder: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A self-signed certificate for ``host`` (an IP address) and its key, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key_file = folder / "cert.pem", folder / "key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, key_file
+
+
+def start_front(
+    server: Server, folder: Path, workers: int = 2, timeout: float = 10, tls: bool = False
+) -> Front:
+    """Write ``voxhub nginx-config`` for ``server`` into ``folder`` and run nginx with it;
+    with ``tls``, HTTPS and HTTP/2 with a self-signed certificate (``folder/cert.pem``)."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     upstream = server.url.removeprefix("http://")
+    extra: list[str] = []
+    if tls:
+        cert, key = self_signed_certificate(folder)
+        extra = ["--tls-cert", str(cert), "--tls-key", str(key)]
     generated = subprocess.run(
         [VOXHUB, "nginx-config", "--listen", f"127.0.0.1:{port}", "--upstream", upstream,
-         "--cache-dir", str(folder / "cache")],
+         "--cache-dir", str(folder / "cache"), *extra],
         env=server.env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     (folder / "voxhub.conf").write_text(generated.stdout)
@@ -245,8 +294,13 @@ def start_front(server: Server, folder: Path, workers: int = 2, timeout: float =
         [NGINX, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    if not wait_until_answers(f"{url}/health", process, timeout, pause=0.1, status=200):
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    verify: ssl.SSLContext | bool = (
+        ssl.create_default_context(cafile=folder / "cert.pem") if tls else True
+    )
+    if not wait_until_answers(
+        f"{url}/health", process, timeout, pause=0.1, status=200, verify=verify
+    ):
         _kill_group(process)
         raise RuntimeError(f"nginx did not start: {(folder / 'error.log').read_text()}")
     return Front(process, url, folder)

@@ -13,6 +13,7 @@ import pytest
 from tests.api.world import DATASETS, World, auth, build_world
 
 from voxhub.api.app import iter_routes
+from voxhub.api.front import ACCESS_PATH, front_secret
 
 LAB = {key for key in DATASETS if key.startswith("lab/")}
 VIEW: dict[str, set[str]] = {
@@ -108,6 +109,9 @@ OTHER_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/docs/oauth2-redirect"): "open",
     ("GET", "/docs/assets/{name}"): "open: Swagger UI's files",
     ("GET", "/health"): "open",
+    ("GET", "/_voxhub/front-access/{organization}/{dataset}/{layer}"): (
+        "nginx's secret, then can(view): test_nginx_access_answers_follow_the_view_matrix"
+    ),
     ("GET", "/api/v1/datasets"): "filtered by can(view): test_listing_is_exactly_the_view_set",
     ("POST", "/api/v1/datasets/move"): "edit on each dataset and the folder: test_dataset_settings",
     ("POST", "/api/v1/auth/login"): "anyone, throttled: tests/api/test_auth.py",
@@ -311,3 +315,20 @@ def test_listing_is_exactly_the_view_set(client, world):
     for principal in UNAUTHENTICATED:
         headers, _, _ = credentials(world, principal)
         assert client.get("/api/v1/datasets", headers=headers).status_code == 401
+
+
+def test_nginx_access_answers_follow_the_view_matrix(client, hub, world):
+    """nginx's access question names the layer's folder exactly when ``can(view)`` says yes."""
+    front = {"X-Voxhub-Front": front_secret(hub.settings)}
+    wrong = []
+    for principal in PRINCIPALS:
+        headers, params, path_token = credentials(world, principal)
+        if params:  # sharing tokens reach nginx only in the /zarr/token/ path form
+            headers = {"X-Voxhub-Path-Token": path_token}
+        for key in DATASETS:
+            answer = client.get(f"{ACCESS_PATH}/{key}/color", headers={**front, **headers})
+            named = answer.headers.get("x-voxhub-dir")
+            want = f"{key}/color" if expected(principal, "view", key) == "allowed" else None
+            if answer.status_code != 200 or named != want:
+                wrong.append(f"{principal} {key}: {answer.status_code} {named!r}, want {want!r}")
+    assert not wrong, "\n".join(wrong)

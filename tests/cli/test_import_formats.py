@@ -79,3 +79,17 @@ def test_queue_then_worker_once(tmp_path):
     assert "ran 1 jobs" in worked.stdout
     level = zarr.open_array(str(tmp_path / "data/binaryData/lab/q/color/1"))
     assert np.array_equal(level[:], data)
+
+
+@pytest.mark.parametrize("kind", ["v3", "v3-sharded", "v2"])
+def test_a_zarr_with_a_cut_blosc_chunk_is_a_one_line_error(tmp_path, kind):
+    """A hostile upload: Blosc would read past the cut chunk (other memory as voxels, or a
+    crash); the import refuses it and leaves no half-written dataset."""
+    from tests.arrays.test_bloscheck import write_cut
+
+    write_cut(tmp_path / "cut.zarr", kind)
+    done = run(tmp_path, "import", str(tmp_path / "cut.zarr"), "--org", "lab", "--name", "c")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Blosc chunk whose header does not match its length" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "data/binaryData/lab/c").exists()

@@ -46,3 +46,43 @@ def test_the_cache_window_never_exceeds_the_setting(cli, monkeypatch, value, kep
         assert "proxy_cache_valid" not in text
     else:
         assert f"proxy_cache_valid 200 {kept};" in text
+
+
+def test_tls_listens_with_http2_and_nginx_accepts_it(cli, tmp_path):
+    from voxhub.testing import self_signed_certificate
+
+    cert, key = self_signed_certificate(tmp_path / "tls")
+    text = cli("nginx-config", "--tls-cert", str(cert), "--tls-key", str(key),
+               "--cache-dir", str(tmp_path / "c"))  # fmt: skip
+    assert "listen 443 ssl http2;" in text
+    assert f"ssl_certificate {cert};" in text and f"ssl_certificate_key {key};" in text
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in text
+    assert "add_header Strict-Transport-Security" not in text  # HSTS only when asked for
+    plain = cli("nginx-config")
+    assert "listen 80;" in plain and "ssl_" not in plain and " http2" not in plain
+    if os.path.exists(NGINX):
+        (tmp_path / "voxhub.conf").write_text(text.replace("listen 443", "listen 127.0.0.1:8443"))
+        conf = nginx_main_config(tmp_path, tmp_path / "voxhub.conf")
+        checked = subprocess.run(
+            [NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--tls-cert", "{cert}"], "--tls-cert and --tls-key go together"),
+        (["--tls-key", "{key}"], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", "{cert}", "--tls-key", "/nonexistent/key.pem"], "--tls-key: no such file"),
+    ],
+)
+def test_tls_needs_both_files(cli_result, tmp_path, arguments, says):
+    from voxhub.testing import self_signed_certificate
+
+    cert, key = self_signed_certificate(tmp_path)
+    result = cli_result(
+        "nginx-config", *(a.format(cert=cert, key=key) for a in arguments), ok=False
+    )
+    assert result.exit_code != 0 and result.stdout == ""
+    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1

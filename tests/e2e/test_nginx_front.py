@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -111,6 +113,35 @@ def test_zarr_reads_the_same_voxels_through_the_front(front):
     public = httpx.get(f"{nginx.url}/zarr/other/open/color/1/c/0/0/0/0")
     assert public.status_code == 200 and by_nginx(public)
     assert public.headers["cache-control"] == "public, max-age=60"
+
+
+@pytest.mark.skipif(not shutil.which("curl"), reason="needs curl to see the HTTP version")
+def test_https_front_speaks_http2_and_sends_chunks(front, tmp_path):
+    server, _, made, _ = front
+    tls = start_front(server, tmp_path / "tls", tls=True)
+    try:
+        trusted = ssl.create_default_context(cafile=tmp_path / "tls" / "cert.pem")
+        answer = httpx.get(tls.url + CHUNK, headers=bearer(made["alice"]), verify=trusted)
+        direct = httpx.get(server.url + CHUNK, headers=bearer(made["alice"]))
+        assert answer.status_code == 200 and by_nginx(answer)
+        assert answer.content == direct.content
+        refused = httpx.get(tls.url + CHUNK, verify=trusted)
+        assert refused.status_code == 404 and refused.json()["error"]
+        # a browser's way in: ALPN offers h2 and nginx takes it, several GETs on one connection
+        urls = [f"{tls.url}/zarr/other/open/color/1/c/0/0/0/0", f"{tls.url}/health"]
+        seen = subprocess.run(
+            ["curl", "-sS", "--http2", "--cacert", str(tmp_path / "tls" / "cert.pem"),
+             "-o", "/dev/null", "-o", "/dev/null",
+             "-w", "%{http_version} %{response_code} %{num_connects}\n", *urls],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert seen.returncode == 0, seen.stderr
+        assert seen.stdout.split("\n")[:2] == ["2 200 1", "2 200 0"]
+        # without a certificate it trusts, a client is refused before any request
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(tls.url + CHUNK)
+    finally:
+        tls.stop()
 
 
 def test_refusals_are_voxhubs_own(front):

@@ -3,6 +3,7 @@
 A pure library (no HTTP, no SQL): ``from voxhub.arrays import select, run_operations``.
 """
 
+from voxhub.arrays import bloscheck
 from voxhub.arrays.box import Box, read_box
 from voxhub.arrays.errors import BadBox, BadMag, BadMetadata, BadOperation, BadSelection
 from voxhub.arrays.layer import LayerLayout, OpenLayer, create_layer, open_layer
@@ -24,6 +25,8 @@ from voxhub.arrays.selection import (
     read_selection,
     select,
 )
+
+bloscheck.install()  # every Blosc chunk zarr-python decodes is checked first
 
 __all__ = [
     "AxisMap",

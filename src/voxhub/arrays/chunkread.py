@@ -31,26 +31,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from numcodecs import GZip, Zstd, blosc
+from numcodecs import GZip, Zstd
 from zarr.core.sync import sync
 from zarr.storage import LocalStore
+
+from voxhub.arrays.bloscheck import blosc_decompress
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="voxhub-chunks")
 # Below this many chunks zarr's own path costs no more than the thread hand-off.
 MIN_CHUNKS = 8
 _ZSTD = Zstd()
 _GZIP = GZip()
-
-
-def blosc_decompress(raw: bytes, out: np.ndarray | None = None) -> Any:
-    """Blosc's decompress, after checking that the header's compressed size is the
-    buffer's: Blosc trusts the header, so a cut or lying chunk (from a remote source)
-    would make it read past the buffer — silently, or crashing the process."""
-    if len(raw) < 16 or int.from_bytes(raw[12:16], "little") != len(raw):
-        raise ValueError("a Blosc chunk whose header does not match its length")
-    return blosc.decompress(raw) if out is None else blosc.decompress(raw, out)
-
-
 DECODERS: dict[str, Callable[[bytes], Any]] = {
     "blosc": blosc_decompress,
     "zstd": _ZSTD.decode,
@@ -361,4 +352,4 @@ def _as_indices(put: slice | np.ndarray) -> np.ndarray:
     return np.arange(put.start, put.stop) if isinstance(put, slice) else put
 
 
-__all__ = ["BlockSource", "ChunkSource", "blosc_decompress", "fast_oindex", "read_oindex"]
+__all__ = ["BlockSource", "ChunkSource", "fast_oindex", "read_oindex"]

@@ -23,7 +23,8 @@ from numcodecs import Zstd
 from zarr.core.sync import sync
 
 from voxhub.arrays.blocks import BlockArray
-from voxhub.arrays.chunkread import ChunkSource, blosc_decompress
+from voxhub.arrays.bloscheck import blosc_decompress
+from voxhub.arrays.chunkread import ChunkSource
 from voxhub.arrays.errors import BadMetadata
 
 _ZSTD = Zstd()

@@ -277,7 +277,10 @@ def scan() -> None:
 @app.command("nginx-config")
 @clean_errors
 def nginx_config(
-    listen: Annotated[str, typer.Option(help="nginx's listen address (port, host:port)")] = "80",
+    listen: Annotated[
+        str | None,
+        typer.Option(help="nginx's listen address (port, host:port; default 80, 443 with TLS)"),
+    ] = None,
     server_name: Annotated[
         str | None, typer.Option(help="Public host name (default: VOXHUB_PUBLIC_URL's)")
     ] = None,
@@ -287,6 +290,10 @@ def nginx_config(
     cache_dir: Annotated[
         str, typer.Option(help="nginx's cache of access answers (holds credentials)")
     ] = "/var/cache/nginx/voxhub",
+    tls_cert: Annotated[
+        str | None, typer.Option(help="TLS certificate (PEM, with chain): HTTPS and HTTP/2")
+    ] = None,
+    tls_key: Annotated[str | None, typer.Option(help="The certificate's private key (PEM)")] = None,
 ) -> None:
     """Print an nginx config for nginx in front: chunk files by sendfile after voxhub's check."""
     from dataclasses import replace
@@ -294,8 +301,17 @@ def nginx_config(
     from voxhub.cli.nginx import default_options, render
     from voxhub.config import get_settings
 
+    if (tls_cert is None) != (tls_key is None):
+        raise InvalidInput("--tls-cert and --tls-key go together: give both or neither")
+    for name, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and not os.path.isfile(path):
+            raise InvalidInput(f"{name}: no such file: {path}")
     settings = get_settings()
-    options = replace(default_options(settings), listen=listen, cache_dir=cache_dir)
+    default = "443" if tls_cert else "80"
+    options = replace(
+        default_options(settings), listen=listen or default, cache_dir=cache_dir,
+        tls_cert=tls_cert, tls_key=tls_key,
+    )  # fmt: skip
     if server_name:
         options = replace(options, server_name=server_name)
     if upstream:

@@ -34,6 +34,8 @@ class FrontOptions:
     server_name: str = "_"
     upstream: str = "127.0.0.1:8000"
     cache_dir: str = "/var/cache/nginx/voxhub"
+    tls_cert: str | None = None  # with tls_key: HTTPS and HTTP/2 (browsers speak h2 over TLS only)
+    tls_key: str | None = None
 
 
 def default_options(settings: Settings) -> FrontOptions:
@@ -42,6 +44,31 @@ def default_options(settings: Settings) -> FrontOptions:
     name = urlsplit(settings.public_url).hostname if settings.public_url else None
     bracketed = f"[{host}]" if ":" in host else host
     return FrontOptions(server_name=name or "_", upstream=f"{bracketed}:{settings.port}")
+
+
+def _listen(options: FrontOptions) -> str:
+    """The listen line, and with a certificate the TLS settings.
+
+    Over HTTP/1.1 a browser opens at most 6 connections per host, and the viewer's
+    first screen (~180 chunk GETs) queued behind them; HTTP/2 carries them all on one
+    connection. Browsers speak HTTP/2 only over TLS. nginx 1.22 (Debian bookworm) takes
+    ``http2`` as a parameter of ``listen`` (1.25 moved it to its own directive)."""
+    if options.tls_cert is None or options.tls_key is None:
+        return f"listen {options.listen};"
+    cert, key = os.path.abspath(options.tls_cert), os.path.abspath(options.tls_key)
+    return f"""listen {options.listen} ssl http2;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers HIGH:!aNULL:!MD5:!RC4:!3DES;
+    ssl_prefer_server_ciphers off;
+    ssl_session_cache shared:voxhub_tls:10m;
+    ssl_session_timeout 1d;
+    ssl_session_tickets off;
+    # The viewer keeps many chunk GETs in flight on one connection.
+    http2_max_concurrent_streams 256;
+    # No Strict-Transport-Security: once sent, browsers refuse plain HTTP to this host
+    # for its max-age. Add it (in every location that has add_header) when sure."""
 
 
 def _chunk_location(pattern: str, binary: str, token: str) -> str:
@@ -160,7 +187,7 @@ map $voxhub_dir $voxhub_file {{
 }}
 
 server {{
-    listen {options.listen};
+    {_listen(options)}
     server_name {options.server_name};
     client_max_body_size 0;  # voxhub limits uploads itself
 

@@ -13,6 +13,7 @@ import dask.array as da
 import numpy as np
 import zarr
 
+import voxhub.arrays  # noqa: F401  (installs the checked Blosc codecs zarr decodes with)
 from voxhub.errors import UnreadableInput
 from voxhub.formats.source import VolumeSource
 

@@ -858,7 +858,7 @@ export interface paths {
          *     ``raw`` returns C-order bytes of shape (c, depth, height, width) (the
          *     ``X-Shape`` and ``X-Dtype`` headers say which); ``npy`` a NumPy file.
          *     Large boxes are streamed band by band, the next band read while one is sent
-         *     (memory: two bands, not the box),
+         *     (memory: two bands, not the box; a remote layer's next 64 MB of bands),
          *     and only ``VOXHUB_BOX_CONCURRENCY`` of them run at once per process.
          */
         get: {

@@ -1,0 +1,120 @@
+"""Blosc chunks are checked against their header before Blosc decodes them.
+
+Blosc (numcodecs' bundled c-blosc 1) trusts the 16-byte header of a chunk: a chunk cut
+short, or lying about its sizes, makes it read past the buffer — returning other memory
+as voxels or crashing the process. Chunks come from remote servers and from uploads, so
+every Blosc decode in voxhub goes through :func:`check_blosc_header`: voxhub's own chunk
+reader, N5 blocks, and — through :func:`install` — zarr-python's ``blosc`` codec (Zarr v3,
+sharded or not) and numcodecs' ``blosc`` compressor (Zarr v2).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numcodecs
+import numpy as np
+import zarr
+from numcodecs import blosc
+from zarr.codecs import BloscCodec
+from zarr.core.array_spec import ArraySpec
+from zarr.core.buffer import Buffer
+from zarr.core.dtype.common import HasItemSize
+from zarr.registry import register_codec
+
+from voxhub.errors import UnreadableInput
+
+_HEADER = 16
+_MEMCPYED = 0x02  # flags: the data follows the header uncompressed
+
+
+class BadBloscChunk(UnreadableInput, ValueError):
+    """A Blosc chunk whose header does not match its bytes (cut short or forged)."""
+
+    code = "bad_chunk"
+
+
+def check_blosc_header(raw: Any, at_most: int | None = None) -> None:
+    """Raise :class:`BadBloscChunk` unless ``raw``'s header agrees with its length: the
+    compressed size is the buffer's, the block-start table fits in it and points into it,
+    and the decoded size is at most ``at_most`` bytes (when the caller knows a bound)."""
+    view = memoryview(raw).cast("B")
+    size = len(view)
+    if size < _HEADER:
+        raise BadBloscChunk(f"a Blosc chunk whose header does not match its length ({size} bytes)")
+    flags = view[2]
+    decoded, blocksize, cbytes = (int.from_bytes(view[at : at + 4], "little") for at in (4, 8, 12))
+    if cbytes != size:
+        raise BadBloscChunk(
+            f"a Blosc chunk whose header does not match its length "
+            f"(it says {cbytes} bytes, {size} are there): cut short or corrupt"
+        )
+    if at_most is not None and decoded > at_most:
+        raise BadBloscChunk(
+            f"a Blosc chunk whose header does not match its length "
+            f"(it says it decodes to {decoded} bytes, at most {at_most} fit the chunk)"
+        )
+    if flags & _MEMCPYED:
+        if decoded + _HEADER != size:
+            raise BadBloscChunk("a Blosc chunk whose header does not match its length (stored)")
+        return
+    if decoded == 0:
+        return
+    if blocksize <= 0:
+        raise BadBloscChunk("a Blosc chunk whose header does not match its length (no blocks)")
+    blocks = math.ceil(decoded / blocksize)
+    table_end = _HEADER + 4 * blocks
+    if table_end > size:
+        raise BadBloscChunk("a Blosc chunk whose header does not match its length (block table)")
+    starts = np.frombuffer(view, "<u4", blocks, _HEADER)
+    if starts.size and (int(starts.min()) < table_end or int(starts.max()) >= size):
+        raise BadBloscChunk("a Blosc chunk whose header does not match its length (block starts)")
+
+
+def blosc_decompress(raw: bytes, out: np.ndarray | None = None) -> Any:
+    """numcodecs' ``blosc.decompress`` of a checked chunk (into ``out`` if given)."""
+    check_blosc_header(raw, None if out is None else out.nbytes)
+    return blosc.decompress(raw) if out is None else blosc.decompress(raw, out)
+
+
+class CheckedBlosc(numcodecs.Blosc):  # type: ignore[misc]
+    """numcodecs' Blosc (the Zarr v2 ``blosc`` compressor) with checked decodes."""
+
+    codec_id = "blosc"
+
+    def decode(self, buf: Any, out: Any = None) -> Any:
+        check_blosc_header(buf, None if out is None else memoryview(out).nbytes)
+        return super().decode(buf, out)
+
+
+class CheckedBloscCodec(BloscCodec):
+    """zarr-python's ``blosc`` codec (Zarr v3) with checked decodes. For fixed-size data
+    types a chunk may not claim to decode to much more than the chunk's bytes (the slack
+    is for a compressor's stream, in the rare chains where one comes before Blosc)."""
+
+    def _decode_sync(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> Buffer:
+        at_most = None
+        if isinstance(chunk_spec.dtype, HasItemSize):
+            nbytes = math.prod(chunk_spec.shape) * chunk_spec.dtype.item_size
+            at_most = nbytes + nbytes // 8 + 4096
+        check_blosc_header(chunk_bytes.as_numpy_array(), at_most)
+        return super()._decode_sync(chunk_bytes, chunk_spec)
+
+
+def install() -> None:
+    """Make zarr-python and numcodecs decode ``blosc`` chunks with the checked classes
+    (idempotent; run when ``voxhub.arrays`` is imported)."""
+    register_codec("blosc", CheckedBloscCodec)
+    zarr.config.set({"codecs.blosc": f"{__name__}.CheckedBloscCodec"})
+    numcodecs.register_codec(CheckedBlosc, "blosc")
+
+
+__all__ = [
+    "BadBloscChunk",
+    "CheckedBlosc",
+    "CheckedBloscCodec",
+    "blosc_decompress",
+    "check_blosc_header",
+    "install",
+]
