@@ -295,7 +295,10 @@ def nginx_config(
     ] = None,
     tls_key: Annotated[str | None, typer.Option(help="The certificate's private key (PEM)")] = None,
 ) -> None:
-    """Print an nginx config for nginx in front: chunk files by sendfile after voxhub's check."""
+    """Print an nginx config for nginx in front: chunk files by sendfile after voxhub's check.
+
+    With --tls-cert and --tls-key it listens with HTTPS and HTTP/2.
+    """
     from dataclasses import replace
 
     from voxhub.cli.nginx import default_options, render
