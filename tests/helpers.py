@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import zarr
+from ome_zarr.writer import write_image
 
 from voxhub.hub import Hub
 from voxhub.testing import import_volume
@@ -53,3 +55,12 @@ def zip_of(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def write_ome_cells(folder: Path, image: np.ndarray, fmt) -> zarr.Group:
+    """``folder/cells.ome.zarr``: ``image`` (czyx) as OME-Zarr in ``fmt``, two levels of
+    (1, 8, 16, 16) chunks: the remote source the remote-layer tests serve."""
+    root = zarr.open_group(str(folder / "cells.ome.zarr"), mode="w", zarr_format=fmt.zarr_format)
+    write_image(image, root, axes="czyx", fmt=fmt, scale_factors=(2,),
+                storage_options={"chunks": (1, 8, 16, 16)})  # fmt: skip
+    return root

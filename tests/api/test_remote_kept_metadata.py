@@ -23,7 +23,7 @@ import pytest
 import zarr
 from fastapi.testclient import TestClient
 from ome_zarr.format import FormatV04, FormatV05
-from ome_zarr.writer import write_image
+from tests.helpers import write_ome_cells
 from tests.static_server import Traffic, static_server
 
 from voxhub.access.accounts import create_user, issue_token
@@ -60,10 +60,7 @@ class Timed(Traffic):
 @pytest.fixture(params=[FormatV04(), FormatV05()], ids=["v2", "v3"])
 def source(request, tmp_path: Path):
     fmt = request.param
-    root = zarr.open_group(str(tmp_path / "src" / "cells.ome.zarr"), mode="w",
-                           zarr_format=fmt.zarr_format)  # fmt: skip
-    write_image(IMAGE, root, axes="czyx", fmt=fmt, scale_factors=(2,),
-                storage_options={"chunks": (1, 8, 16, 16)})  # fmt: skip
+    write_ome_cells(tmp_path / "src", IMAGE, fmt)
     traffic = Timed()
     with static_server(tmp_path / "src", delay=DELAY, traffic=traffic) as base:
         yield tmp_path / "src" / "cells.ome.zarr", f"{base}/cells.ome.zarr", traffic

@@ -23,6 +23,7 @@ from ome_zarr.format import FormatV04, FormatV05
 from ome_zarr.writer import write_image, write_labels
 from PIL import Image
 from sqlalchemy import select
+from tests.helpers import write_ome_cells
 from tests.static_server import Traffic, static_server
 
 from voxhub.access.accounts import create_user, issue_token
@@ -42,10 +43,7 @@ def auth(token: str) -> dict[str, str]:
 @pytest.fixture(params=[FormatV04(), FormatV05()], ids=["ngff04", "ngff05"])
 def served(request, tmp_path: Path):
     fmt = request.param
-    root = zarr.open_group(str(tmp_path / "src" / "cells.ome.zarr"), mode="w",
-                           zarr_format=fmt.zarr_format)  # fmt: skip
-    write_image(IMAGE, root, axes="czyx", fmt=fmt, scale_factors=(2,),
-                storage_options={"chunks": (1, 8, 16, 16)})  # fmt: skip
+    root = write_ome_cells(tmp_path / "src", IMAGE, fmt)
     write_labels(LABELS, root, name="cells", axes="zyx", fmt=fmt, scale_factors=(2,))
     traffic = Traffic()
     with static_server(tmp_path / "src", traffic=traffic) as base:
