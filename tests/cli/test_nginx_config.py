@@ -86,3 +86,19 @@ def test_tls_needs_both_files(cli_result, tmp_path, arguments, says):
     )
     assert result.exit_code != 0 and result.stdout == ""
     assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--upstream", "127.0.0.1:8000; include /etc/passwd"],
+        ["--server-name", "a.org}"],
+        ["--listen", "80 default_server;"],
+        ["--cache-dir", "/var/cache/$x"],
+    ],
+)
+def test_a_value_that_would_change_the_configuration_is_refused(cli_result, arguments):
+    result = cli_result("nginx-config", *arguments, ok=False)
+    assert result.exit_code != 0 and result.stdout == ""
+    assert "cannot go into an nginx configuration" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

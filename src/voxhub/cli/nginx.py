@@ -18,12 +18,16 @@ from urllib.parse import urlsplit
 from voxhub.api.front import ACCESS_PATH, front_secret
 from voxhub.api.zarr_http import EXPOSED_HEADERS
 from voxhub.config import Settings
+from voxhub.errors import InvalidInput
 
 # A /zarr URL nginx may answer itself: exactly as normalized (nothing percent-encoded,
 # no dot segment, no empty segment, no query), key below a layer, names nginx can pass.
 PLAIN_URI = r"^/zarr/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*(/[A-Za-z0-9_.~-]+)+$"
 SEGMENT = r"[A-Za-z0-9_.~-]+"
 CREDENTIALS = "$voxhub_token|$http_authorization|$http_x_auth_token|$http_cookie"
+# What nginx would read as the end of a value, a block, a comment or a variable: a value
+# holding one would change the configuration around it, so it is refused, not quoted.
+NOT_IN_A_VALUE = frozenset(" \t\r\n;{}\"'#$\\")
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,29 @@ PROXY = """proxy_pass http://voxhub_upstream;
         proxy_send_timeout 3600s;"""
 
 
+def _check_values(binary: str, options: FrontOptions) -> None:
+    """Each value must be one nginx word: raise ``InvalidInput`` naming the first that is not."""
+    values = {
+        "--listen": options.listen,
+        "--server-name": options.server_name,
+        "--upstream": options.upstream,
+        "--cache-dir": options.cache_dir,
+        "--tls-cert": options.tls_cert,
+        "--tls-key": options.tls_key,
+        "the data folder": binary,
+    }
+    for name, value in values.items():
+        if value is not None and (not value or NOT_IN_A_VALUE.intersection(value)):
+            raise InvalidInput(
+                f"{name} {value!r} cannot go into an nginx configuration: "
+                "no spaces, quotes, ';', '{', '}', '#', '$' or backslashes"
+            )
+
+
 def render(settings: Settings, options: FrontOptions) -> str:
     """The nginx configuration (http-level maps and cache, one server) for ``settings``."""
     binary = os.path.abspath(settings.binary_data)
+    _check_values(binary, options)
     secret = front_secret(settings)
     # nginx keeps an answer while its whole-second clock has not passed "stored + N", so up
     # to N + 1 s: N is one less than the window, and a window under 2 s is not cached.
