@@ -33,16 +33,14 @@ from zarr.core.dtype.common import HasItemSize
 from zarr.core.metadata import ArrayMetadata, ArrayV2Metadata
 from zarr.registry import register_codec, register_pipeline
 
-from voxhub.errors import UnreadableInput
+from voxhub.arrays.errors import BadChunk
 
 _HEADER = 16
 _MEMCPYED = 0x02  # flags: the data follows the header uncompressed
 
 
-class BadBloscChunk(UnreadableInput, ValueError):
+class BadBloscChunk(BadChunk, ValueError):
     """A Blosc chunk whose header does not match its bytes (cut short or forged)."""
-
-    code = "bad_chunk"
 
 
 def check_blosc_header(raw: Any, at_most: int | None = None) -> None:
