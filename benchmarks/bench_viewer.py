@@ -381,7 +381,8 @@ def long_frames(run: dict, over: float = 50.0) -> str:
         for i in long[:6]
     )
     more = f" and {len(long) - 6} more" if len(long) > 6 else ""
-    return f"{len(long)} over {over:.0f} ms of {len(gaps)} (over 33 ms: {sum(g > 33.4 for g in gaps)}): {items}{more}"
+    over33 = sum(g > 33.4 for g in gaps)
+    return f"{len(long)} over {over:.0f} ms of {len(gaps)} (over 33 ms: {over33}): {items}{more}"
 
 
 def main() -> None:
