@@ -11,7 +11,9 @@ about half an hour on two cores; ``--size 256`` is a quick run), serves it, and 
   frame, ``requestAnimationFrame`` timestamps: median, p95, max), the render scale the
   viewer chose while moving (it draws at a fraction of the resolution while frames are
   slow, and at full resolution once the view settles), and Chromium's CPU time per frame,
-  split into the renderer (page and workers) and the GPU process (SwiftShader);
+  split into the renderer (page and workers) and the GPU process (SwiftShader); every
+  frame over 50 ms is listed with its index, render scale, and the rectangles and canvas
+  pixels (overdraw counted) the viewer drew in it;
 * what one settled, full-resolution frame costs to draw (drawn and read back
   synchronously, so the figure includes the rasterisation SwiftShader otherwise defers);
 * chunks fetched per second of panning and bytes transferred per frame;
