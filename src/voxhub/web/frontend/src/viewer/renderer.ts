@@ -85,7 +85,7 @@ interface Mosaic {
 }
 
 /** One layer of one plane to draw, its tiles brought in (see `Renderer.draw`). */
-interface Job {
+interface LayerDraw {
   plane: DrawPlane;
   drawLayer: DrawLayer;
   target: DrawLevel;
@@ -314,8 +314,8 @@ export class Renderer {
 
 
   /** The coarser levels that have tiles here, finest first, up to the first complete one (their tiles brought in). */
-  #fills(view: PlaneView, drawLayer: DrawLayer, coarser: DrawLevel[], chunkOf: (key: string) => Chunk | undefined, deadline: number): Job["fills"] {
-    const fills: Job["fills"] = [];
+  #fills(view: PlaneView, drawLayer: DrawLayer, coarser: DrawLevel[], chunkOf: (key: string) => Chunk | undefined, deadline: number): LayerDraw["fills"] {
+    const fills: LayerDraw["fills"] = [];
     for (const level of coarser) {
       const mosaic = this.#mosaic(view.plane, drawLayer.layer, level);
       const gaps = this.#fill(view.plane, view, mosaic, level, chunkOf, deadline);
@@ -334,11 +334,14 @@ export class Renderer {
     this.deferred = 0;
     let missing = 0;
     this.stats.frames++;
-    // Every upload of the frame before any draw: under ANGLE's Vulkan back end an upload to a
-    // texture after a draw ends the render pass, and SwiftShader then waits for the draws
-    // before it to finish before copying (one pass per plane and layer instead of one per frame).
-    const jobs: Job[] = [];
+    gl.disable(gl.SCISSOR_TEST);
+    gl.clearColor(0, 0, 0, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+    gl.enable(gl.SCISSOR_TEST);
     for (const plane of planes) {
+      const { x, y, width, height } = plane.rect;
+      gl.viewport(x, canvasHeight - y - height, width, height);
+      gl.scissor(x, canvasHeight - y - height, width, height);
       const ordered = [...plane.layers.filter((l) => l.state.kind === "color"), ...plane.layers.filter((l) => l.state.kind === "segmentation")];
       let first = true; // nothing drawn in this plane yet: it is black
       for (const drawLayer of ordered) {
@@ -350,23 +353,9 @@ export class Renderer {
         const left = this.#fill(view.plane, view, mosaic, target, chunkOf, deadline);
         if (target.rank === 0) missing += left;
         const fills = left === 0 ? [] : this.#fills(view, drawLayer, coarser, chunkOf, deadline);
-        jobs.push({ plane, drawLayer, target, mosaic, left, fills, blend: !(first && drawLayer.state.kind === "color") });
+        this.#drawLayer({ plane, drawLayer, target, mosaic, left, fills, blend: !(first && drawLayer.state.kind === "color") }, interpolation);
         first = false;
       }
-    }
-    gl.disable(gl.SCISSOR_TEST);
-    gl.clearColor(0, 0, 0, 1);
-    gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
-    gl.enable(gl.SCISSOR_TEST);
-    let viewport: DrawPlane | null = null;
-    for (const job of jobs) {
-      if (job.plane !== viewport) {
-        viewport = job.plane;
-        const { x, y, width, height } = job.plane.rect;
-        gl.viewport(x, canvasHeight - y - height, width, height);
-        gl.scissor(x, canvasHeight - y - height, width, height);
-      }
-      this.#drawJob(job, interpolation);
     }
     gl.disable(gl.SCISSOR_TEST);
     // Mosaics no plane used for a while (another zoom, another layout) give their memory back.
@@ -384,7 +373,7 @@ export class Renderer {
    * side planes start on a level not loaded yet, shaded 2.5x the canvas' pixels in 26-34
    * rectangles and took 50-160 ms; see docs/viewer.md).
    */
-  #drawJob({ plane, drawLayer, target, mosaic, left, fills, blend }: Job, interpolation: Interpolation): void {
+  #drawLayer({ plane, drawLayer, target, mosaic, left, fills, blend }: LayerDraw, interpolation: Interpolation): void {
     const gl = this.gl;
     const view = plane.view;
     const scale = plane.rect.width / view.width;
