@@ -36,6 +36,7 @@ from voxhub.hub import Hub
 IMAGE = np.random.default_rng(11).integers(0, 250, (1, 20, 48, 40), dtype=np.uint8)
 DELAY = 0.25
 BOX = {"x": 0, "y": 0, "z": 0, "width": 40, "height": 48, "depth": 20}
+THUMBNAIL = "/api/v1/datasets/lab/borrowed/layers/cells/thumbnail.png"
 
 
 class Timed(Traffic):
@@ -130,17 +131,24 @@ def test_kept_metadata_is_used_and_confirmed_while_chunks_are_in_flight(register
         assert sum(traffic.requests.values()) == 0
 
 
-def test_source_rewritten_after_registration_reads_the_new_voxels(registered):
-    cold, headers, folder, url, traffic, kept_file = registered
-    name = _level_document(folder)
-    old = zarr.open_array(str(folder / "s0"), mode="r")
-    new = (IMAGE.astype(np.uint16) * 257 + 3).astype(np.uint16)
+def rewrite(level: Path, image: np.ndarray) -> np.ndarray:
+    """Rewrite the source's array at ``level`` after registration: dtype and chunk shape
+    changed (its kept metadata document is now stale); returns what it holds."""
+    old = zarr.open_array(str(level), mode="r")
+    new = (image.astype(np.uint16) * 257 + 3).astype(np.uint16)
     rewritten = zarr.create_array(
-        str(folder / "s0"), shape=new.shape, chunks=(1, 10, 24, 20), dtype=np.uint16,
-        zarr_format=old.metadata.zarr_format, overwrite=True,
+        str(level), shape=new.shape, chunks=tuple(max(1, n // 2) for n in new.shape),
+        dtype=np.uint16, zarr_format=old.metadata.zarr_format, overwrite=True,
         dimension_names=getattr(old.metadata, "dimension_names", None),
     )  # fmt: skip
     rewritten[...] = new
+    return new
+
+
+def test_source_rewritten_after_registration_reads_the_new_voxels(registered):
+    cold, headers, folder, url, traffic, kept_file = registered
+    name = _level_document(folder)
+    new = rewrite(folder / "s0", IMAGE)
     with cold() as client:
         answer = _read(client, headers)
         assert answer.status_code == 200, answer.text
@@ -155,6 +163,38 @@ def test_source_rewritten_after_registration_reads_the_new_voxels(registered):
         assert np.array_equal(np.frombuffer(answer.content, np.uint16).reshape(new.shape), new)
         base = urlsplit(url).path
         assert traffic.requests[f"{base}/s0/{name}"] == 1
+
+
+def _thumbnail(client: TestClient, headers: dict[str, str]):
+    answer = client.get(THUMBNAIL, params={"size": 16}, headers=headers)  # the level s1
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def test_a_cold_thumbnail_fetches_its_chunks_while_the_kept_metadata_is_confirmed(registered):
+    cold, headers, folder, url, traffic, kept_file = registered
+    name, base = _level_document(folder), urlsplit(url).path
+    traffic.reset()
+    with cold() as client:
+        speculative = _thumbnail(client, headers)
+    document = [t for t, p in traffic.arrivals if p == f"{base}/s1/{name}"]
+    chunks = [t for t, p in traffic.arrivals if p.startswith(f"{base}/s1/") and
+              p.rsplit("/", 1)[-1] not in (".zarray", ".zattrs", "zarr.json")]  # fmt: skip
+    assert len(document) == 1 and chunks
+    assert min(chunks) - document[0] < DELAY * 0.8, (document, sorted(chunks))
+    kept_file.unlink()
+    with cold() as client:
+        assert _thumbnail(client, headers) == speculative  # as without kept metadata
+
+
+def test_a_cold_thumbnail_of_a_rewritten_source_shows_the_new_voxels(registered):
+    cold, headers, folder, _url, _traffic, kept_file = registered
+    rewrite(folder / "s1", zarr.open_array(str(folder / "s1"), mode="r")[...])
+    with cold() as client:
+        speculative = _thumbnail(client, headers)
+    kept_file.unlink()
+    with cold() as client:
+        assert _thumbnail(client, headers) == speculative
 
 
 def test_source_array_gone_answers_as_without_kept_metadata(registered):

@@ -25,10 +25,10 @@ from voxhub.api.fields import Id, Int64
 from voxhub.api.folders import TeamRef, team_refs
 from voxhub.arrays.box import Box, npy_header, plan_box
 from voxhub.arrays.mag import Mag
-from voxhub.arrays.render import layer_plane_png, thumbnail_plane
+from voxhub.arrays.render import layer_plane_png, thumbnail_key, thumbnail_plane
 from voxhub.catalog.disk_usage import DiskUsage, Measured
 from voxhub.catalog.index import DatasetEntry, Snapshot
-from voxhub.catalog.levels import layer_box, open_level, thumbnail_level, warm_box
+from voxhub.catalog.levels import layer_box, open_level, thumbnail_level, warm, warm_box
 from voxhub.catalog.listing import SORT_PATTERN, DatasetQuery, select_datasets
 from voxhub.catalog.metadata_entries import MetadataEntry
 
@@ -288,7 +288,11 @@ def thumbnail(
     if (moved := elsewhere(hub, entry, request)) is not None:
         return moved
     target = layer_of(entry, layer)
-    level = thumbnail_level(target, size)
+    # as for boxes: a remote level not open yet is opened with its kept metadata, the
+    # plane's chunks put in flight while the source's metadata is fetched and confirmed
+    level = thumbnail_level(target, size, speculative=True)
+    warm(level, thumbnail_key(level, layer_box(target), size))
+    level.confirm()  # stale: the plane is planned anew below, with the fresh metadata
     plane = thumbnail_plane(level, layer_box(target), size)
     png = layer_plane_png(plane, target.category)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -165,7 +165,14 @@ class _Rekeyed(_Proxied):
     async def load(self) -> bytes | None:
         remote = self.layer.remote
         assert remote is not None  # checked by serve_remote
-        array = await asyncio.to_thread(remote.open_array, self.layer, self.url)
+        # a level not open yet opens with the metadata kept at registration: its block is
+        # fetched while the source's metadata is, and nothing is answered before that
+        # confirmed the kept one (stale: the level is opened anew, the block asked again)
+        array, confirm = await asyncio.to_thread(remote.open_speculative, self.layer, self.url)
+        early = self._fetch(array) if confirm is not None else None
+        if confirm is not None and await asyncio.to_thread(confirm):
+            array = await asyncio.to_thread(remote.open_array, self.layer, self.url)
+            early = None
         if self.parts == ["zarr.json"]:
             return json.dumps(rekey.array_document(array, self.names)).encode()
         coords = rekey.chunk_coords(array, self.parts)
@@ -174,8 +181,28 @@ class _Rekeyed(_Proxied):
         # fetched on this loop (the store's cache and coalescing apply), decoded in a thread;
         # a block (or shard) the source sent that cannot be read is its fault: 502
         with chunk_faults(remote=True):
-            raw = await array.fetch_block(coords)
+            raw = await (early if early is not None else array.fetch_block(coords))
             return await asyncio.to_thread(rekey.encode_chunk, array, coords, raw)
+
+    def _fetch(self, array: Any) -> asyncio.Future[bytes | None] | None:
+        """The block this request names, put in flight now (kept until it ends, so an
+        unused one is neither lost nor an unretrieved error)."""
+        coords = rekey.chunk_coords(array, self.parts) if self.parts != ["zarr.json"] else None
+        if coords is None:
+            return None
+        task = asyncio.ensure_future(array.fetch_block(coords))
+        _IN_FLIGHT.add(task)
+        task.add_done_callback(_settled)
+        return task
+
+
+_IN_FLIGHT: set[asyncio.Future[bytes | None]] = set()
+
+
+def _settled(task: asyncio.Future[bytes | None]) -> None:
+    _IN_FLIGHT.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: a fetch no one awaits (stale metadata) fails quietly
 
 
 def serve_remote(

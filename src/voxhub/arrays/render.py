@@ -67,6 +67,15 @@ def thumbnail_plane(
     (a layer without coarser mags) are read with a stride, so the image stays
     near ``size`` pixels whatever the level's extent.
     """
+    return level[thumbnail_key(level, box, size)]
+
+
+def thumbnail_key(
+    level: LevelView,
+    box: tuple[Sequence[int], Sequence[int]] | None,
+    size: int,
+) -> tuple[slice, int, slice, slice]:
+    """The (c, z, y, x) key ``thumbnail_plane`` reads (from the level's shape as it is)."""
     shape_xyz = level.shape_xyz
     if box is None:
         start, stop = (0, 0, 0), shape_xyz
@@ -84,4 +93,4 @@ def thumbnail_plane(
         slice(a, b, max(1, (b - a) // (2 * size)))
         for a, b in ((start[1], stop[1]), (start[0], stop[0]))
     )
-    return level[:, z, y, x]
+    return slice(None), z, y, x

@@ -157,7 +157,15 @@ def warm_box(level: LevelView, box: Box) -> int:
     """Before a remote level is read band by band, put all the box's chunk requests in
     flight at once (into the chunk cache); nothing for hosted levels. Chunks put in
     flight (0: hosted, or every chunk cached already)."""
-    return prefetch(level.speculative_array, level.stored_key((slice(None), *box.level_slices())))
+    return warm(level, (slice(None), *box.level_slices()))
+
+
+def warm(level: LevelView, key: tuple[Any, ...]) -> int:
+    """``warm_box`` for a (c, z, y, x) key of ints and slices; a strided slice is left to
+    the read (its chunks may be far fewer than its range's)."""
+    if any(isinstance(k, slice) and k.step not in (None, 1) for k in key):
+        return 0
+    return prefetch(level.speculative_array, level.stored_key(key))
 
 
 def layer_box(layer: LayerEntry) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
@@ -173,8 +181,9 @@ def layer_box(layer: LayerEntry) -> tuple[tuple[int, int, int], tuple[int, int, 
     return top_left, size
 
 
-def thumbnail_level(layer: LayerEntry, size: int) -> LevelView:
-    """The coarsest level whose x and y extent (of the bounding box) still reach ``size``."""
+def thumbnail_level(layer: LayerEntry, size: int, speculative: bool = False) -> LevelView:
+    """The coarsest level whose x and y extent (of the bounding box) still reach ``size``
+    (``speculative``: opened as ``open_level`` says)."""
     mags = layer_mags(layer)
     box = layer_box(layer)
     chosen = mags[0]
@@ -186,7 +195,7 @@ def thumbnail_level(layer: LayerEntry, size: int) -> LevelView:
             extent_xy = level.shape_xyz[:2]
         if min(extent_xy) >= size:
             chosen = mag
-    return open_level(layer, chosen)
+    return open_level(layer, chosen, speculative)
 
 
 __all__ = [
@@ -196,5 +205,6 @@ __all__ = [
     "level_path",
     "open_level",
     "thumbnail_level",
+    "warm",
     "warm_box",
 ]
