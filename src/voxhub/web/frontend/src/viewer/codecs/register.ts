@@ -1,0 +1,79 @@
+/**
+ * The viewer's own decoders put in zarrita's codec registry in place of its "blosc" and
+ * "zstd" (numcodecs' WebAssembly builds, the Blosc one 615 KB of JavaScript that every
+ * decoding worker loaded and compiled before its first chunk). What they do not handle
+ * (another Blosc compressor, a Blosc 2 frame, a Zstandard frame without its size) goes to
+ * zarrita's original codec, loaded only then.
+ */
+import { registry } from "zarrita";
+import { decodeBlosc, UnsupportedBlosc } from "./blosc";
+
+// Imported when first needed: the page's own thread reads metadata only (its workers
+// decode), so the 75 KB module stays out of the page's script.
+const zstdModule = () => import("./zstd");
+
+type Loader = typeof registry extends Map<string, infer L> ? L : never;
+type Entry = Awaited<ReturnType<Loader>>;
+type Meta = Parameters<Entry["fromConfig"]>[1];
+type Codec = ReturnType<Entry["fromConfig"]>;
+
+/** Decodes `bytes` itself, or returns null to leave them to the original codec. */
+type Decode = (bytes: Uint8Array) => Promise<Uint8Array | null>;
+
+function entry(decode: Decode, original: Loader | undefined, name: string): Entry {
+  return {
+    kind: "bytes_to_bytes",
+    fromConfig(config: unknown, meta: Meta): Codec {
+      let loaded: Promise<Codec> | null = null;
+      const other = (): Promise<Codec> => {
+        if (!original) return Promise.reject(new Error(`no decoder for this ${name} chunk`));
+        loaded ??= original().then((codec) => codec.fromConfig(config, meta));
+        return loaded;
+      };
+      return {
+        kind: "bytes_to_bytes",
+        // The viewer only reads; encoding (tests write fixtures with it) stays zarrita's.
+        encode: async (data: Uint8Array) => (await other()).encode(data),
+        async decode(bytes: Uint8Array): Promise<Uint8Array> {
+          return (await decode(bytes)) ?? (await other()).decode(bytes);
+        },
+      };
+    },
+  };
+}
+
+const blosc: Decode = async (bytes) => {
+  const zstd = await (await zstdModule()).loadZstd();
+  try {
+    return decodeBlosc(bytes, zstd);
+  } catch (error) {
+    if (error instanceof UnsupportedBlosc) return null;
+    throw error;
+  }
+};
+
+const zstd: Decode = async (bytes) => {
+  const { frameContentSize, loadZstd } = await zstdModule();
+  const size = frameContentSize(bytes);
+  if (size === null) return null;
+  const decoded = (await loadZstd())(bytes, size);
+  if (decoded.length !== size) throw new Error(`corrupt Zstandard frame: ${decoded.length} bytes decoded, ${size} declared`);
+  return decoded;
+};
+
+let registered = false;
+
+/** Put the viewer's decoders in zarrita's registry (once; later calls do nothing). */
+export function registerCodecs(): void {
+  if (registered) return;
+  registered = true;
+  for (const [names, decode] of [
+    [["blosc", "numcodecs.blosc"], blosc],
+    [["zstd", "numcodecs.zstd"], zstd],
+  ] as const) {
+    for (const name of names) {
+      const made = entry(decode, registry.get(name), name);
+      registry.set(name, () => Promise.resolve(made));
+    }
+  }
+}
