@@ -59,12 +59,16 @@ export function readHeader(frame: Uint8Array): BloscHeader {
   };
 }
 
-/** Decode a whole Blosc 1 frame. */
-export function decodeBlosc(frame: Uint8Array, zstd: ZstdFrameDecoder): Uint8Array {
+/**
+ * Decode a whole Blosc 1 frame. `limit`: the most bytes it may decode to (the chunk's
+ * size), checked before allocating: a forged header must not make the page allocate 4 GB.
+ */
+export function decodeBlosc(frame: Uint8Array, zstd: ZstdFrameDecoder, limit = Infinity): Uint8Array {
   const h = readHeader(frame);
   // Blosc 1 writes format version 2 (1 before c-blosc 1.3); Blosc 2 chunks start at 3.
   if (h.version < 1 || h.version > 2) throw new UnsupportedBlosc(`Blosc format version ${h.version}`);
   if (frame.length < h.ctbytes) corrupt(`${frame.length} bytes, its header says ${h.ctbytes}`);
+  if (h.nbytes > limit) corrupt(`it states ${h.nbytes} bytes, the chunk holds ${limit}`);
   if (h.typesize === 0) corrupt("typesize 0");
   const out = new Uint8Array(h.nbytes);
   if (h.flags & MEMCPYED) {

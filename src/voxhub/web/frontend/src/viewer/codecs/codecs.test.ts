@@ -14,9 +14,10 @@ const cases = readdirSync(FIXTURES)
 
 registerCodecs();
 
-async function codec(name: string) {
+/** The registered codec for a chunk of `size` bytes (uint8). */
+async function codec(name: string, size = 4096) {
   const entry = await registry.get(name)!();
-  const meta = { dataType: "uint8", shape: [1], codecs: [], fillValue: 0 } as unknown as Parameters<typeof entry.fromConfig>[1];
+  const meta = { dataType: "uint8", shape: [size], codecs: [], fillValue: 0 } as unknown as Parameters<typeof entry.fromConfig>[1];
   return entry.fromConfig({ cname: "zstd", clevel: 3, shuffle: "shuffle", typesize: 1, blocksize: 0 }, meta);
 }
 
@@ -37,8 +38,9 @@ describe("the viewer's Blosc and Zstandard decoders", () => {
 
   for (const name of cases) {
     it(`decodes ${name} to the bytes numcodecs encoded`, async () => {
-      const decoder = await codec(name.startsWith("zstd-frame") ? "zstd" : "blosc");
-      expectSame(await decoder.decode(read(`${name}.in`)), read(`${name}.out`));
+      const want = read(`${name}.out`);
+      const decoder = await codec(name.startsWith("zstd-frame") ? "zstd" : "blosc", want.length);
+      expectSame(await decoder.decode(read(`${name}.in`)), want);
     });
   }
 
@@ -53,12 +55,12 @@ describe("the viewer's Blosc and Zstandard decoders", () => {
 
   it("registers once: the fallback is still zarrita's original codec", async () => {
     registerCodecs();
-    const decoder = await codec("blosc");
+    const decoder = await codec("blosc", 4000);
     expectSame(await decoder.decode(read("blosclz-shuffle-u16.in")), read("blosclz-shuffle-u16.out"));
   });
 
   it("still encodes through zarrita's codec (what the other tests write with)", async () => {
-    const decoder = await codec("blosc");
+    const decoder = await codec("blosc", 4000);
     const raw = read("zstd-shuffle-u32.out");
     expectSame(await decoder.decode(await decoder.encode(raw)), raw);
   });
@@ -102,6 +104,12 @@ describe("the viewer's Blosc and Zstandard decoders", () => {
         const at = v.getInt32(16, true);
         v.setInt32(at, v.getInt32(at, true) - 3, true);
       }), /corrupt/);
+    });
+
+    it("a decoded size larger than the chunk, refused before allocating it", async () => {
+      await rejects(damaged("voxhub-u8", (_, v) => v.setUint32(4, 0xfffffff0, true)), /the chunk holds 4096/);
+      const decoder = await codec("zstd", 1000);
+      await expect(decoder.decode(read("zstd-frame-u16.in"))).rejects.toThrow(/the chunk holds 1000/);
     });
 
     it("stored as is, but with the wrong size", async () => {
