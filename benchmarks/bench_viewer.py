@@ -11,7 +11,9 @@ about half an hour on two cores; ``--size 256`` is a quick run), serves it, and 
   frame, ``requestAnimationFrame`` timestamps: median, p95, max), the render scale the
   viewer chose while moving (it draws at a fraction of the resolution while frames are
   slow, and at full resolution once the view settles), and Chromium's CPU time per frame,
-  split into the renderer (page and workers) and the GPU process (SwiftShader);
+  split into the renderer (page and workers) and the GPU process (SwiftShader); every
+  frame over 50 ms is listed with its index, render scale, and the rectangles and canvas
+  pixels (overdraw counted) the viewer drew in it;
 * what one settled, full-resolution frame costs to draw (drawn and read back
   synchronously, so the figure includes the rasterisation SwiftShader otherwise defers);
 * chunks fetched per second of panning and bytes transferred per frame;
@@ -161,13 +163,19 @@ def spread(values: list[float]) -> str:
 MOVE = """async ([kind, seconds]) => {
   const v = window.__voxhubViewer, c = v.controller;
   const before = v.stats;
-  const times = [], scales = [];
+  const times = [], scales = [], draws = [], fragments = [];
+  const r = c.renderer.stats;
+  let drawn = [r.drawCalls, r.fragments ?? 0];
   const start = performance.now();
   let zoomDir = 1.03;
   await new Promise((done) => {
     const step = (t) => {
       times.push(t);
       scales.push(c.renderScale);
+      // What the controller drew in this animation frame (its callback runs before this one).
+      draws.push(r.drawCalls - drawn[0]);
+      fragments.push((r.fragments ?? 0) - drawn[1]);
+      drawn = [r.drawCalls, r.fragments ?? 0];
       if (t - start > seconds * 1000) return done();
       if (kind === "pan") {
         const p = c.state.position;
@@ -186,6 +194,8 @@ MOVE = """async ([kind, seconds]) => {
   return {
     gaps,
     scales,
+    draws,
+    fragments,
     seconds: (times[times.length - 1] - times[0]) / 1000,
     requests: after.loader.requests - before.loader.requests,
     bytes: after.store.bytes - before.store.bytes,
@@ -343,6 +353,7 @@ def report(name: str, result: dict) -> None:
             f"{label:8s} frames       {spread(run['gaps'])}  "
             f"(render scale median {statistics.median(scales) if scales else 1:.2f})"
         )
+        print(f"{label:8s} long frames  {long_frames(run)}")
         print(
             f"{label:8s} CPU/frame    {cpu['total']:6.1f} ms  (renderer "
             f"{cpu.get('renderer', 0):.1f}, GPU process {cpu.get('gpu-process', 0):.1f}, "
@@ -352,6 +363,28 @@ def report(name: str, result: dict) -> None:
             f"{label:8s} chunks/s     {run['requests'] / max(run['seconds'], 1e-9):8.1f}   "
             f"bytes/frame {run['bytes'] / frames / 1e3:8.1f} kB   cancelled {run['cancelled']}"
         )
+
+
+def long_frames(run: dict, over: float = 50.0) -> str:
+    """The frames over `over` ms: which (index from the movement's start), at what render scale,
+    and what the controller drew in them (rectangles, canvas pixels shaded, overdraw counted)."""
+    gaps = run["gaps"]
+    # Gap i ends when animation frame i + 1 starts: the frame drawn in animation frame i was
+    # through the pipeline (drawn, read back, composited) only then.
+    long = [i for i, gap in enumerate(gaps) if gap > over]
+    if not long:
+        return f"none over {over:.0f} ms of {len(gaps)} (over 33 ms: {sum(g > 33.4 for g in gaps)})"
+    draws, fragments = run.get("draws", []), run.get("fragments", [])
+    items = ", ".join(
+        f"#{i} {gaps[i]:.0f} ms ({run['scales'][i]:.2f}, {draws[i]} draws, "
+        f"{fragments[i] / 1e3:.0f}k px)"
+        if i < len(draws)
+        else f"#{i} {gaps[i]:.0f} ms"
+        for i in long[:6]
+    )
+    more = f" and {len(long) - 6} more" if len(long) > 6 else ""
+    over33 = sum(g > 33.4 for g in gaps)
+    return f"{len(long)} over {over:.0f} ms of {len(gaps)} (over 33 ms: {over33}): {items}{more}"
 
 
 def main() -> None:

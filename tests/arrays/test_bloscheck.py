@@ -9,7 +9,9 @@ import os
 import struct
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,6 +21,8 @@ from numcodecs.checksum32 import CRC32C
 from zarr.codecs import BloscCodec
 
 from voxhub.arrays.bloscheck import BadBloscChunk, check_blosc_header
+from voxhub.arrays.chunkread import fast_oindex
+from voxhub.arrays.n5 import N5Array
 
 N = 512
 DATA = np.random.default_rng(0).integers(0, 2**32, (N, N), dtype=np.uint32)  # incompressible
@@ -133,3 +137,59 @@ def test_headers_that_lie_are_refused():
     stored[4:8] = (10**6).to_bytes(4, "little")
     with pytest.raises(BadBloscChunk):
         check_blosc_header(bytes(stored))
+
+
+def forge_size(chunk: Path, claimed: int = 0x7FF00000) -> None:
+    """Rewrite a Blosc chunk's header to claim it decodes to ``claimed`` bytes (~2 GB, the
+    most numcodecs takes), in one block: every other check of the header still passes."""
+    raw = bytearray(chunk.read_bytes())
+    raw[4:8] = claimed.to_bytes(4, "little")
+    raw[8:12] = claimed.to_bytes(4, "little")
+    chunk.write_bytes(bytes(raw))
+
+
+def _forged(path: Path, kind: str) -> Any:
+    """A 64 x 512 uint8 array of eight 64 x 64 Blosc chunks, the first one's header forged."""
+    compressor = BloscCodec(cname="lz4") if kind == "v3" else Blosc(cname="lz4")
+    version = 3 if kind == "v3" else 2
+    array = zarr.create_array(path, shape=(64, 512), chunks=(64, 64), dtype=np.uint8,
+                              compressors=compressor, zarr_format=version)  # fmt: skip
+    array[:] = DATA[:64, :512].astype(np.uint8)
+    forge_size(path / ("c/0/0" if kind == "v3" else "0.0"))
+    return zarr.open_array(path, mode="r")
+
+
+@pytest.mark.parametrize("kind", ["v2", "v3"])
+@pytest.mark.parametrize("reader", ["zarr", "chunkread"])
+def test_a_forged_decoded_size_is_refused_before_anything_is_allocated(tmp_path, kind, reader):
+    """zarr-python itself (numcodecs' Blosc for v2, told no chunk shape) and voxhub's chunk
+    reader bound the header's claim by the chunk (64 x 64 bytes; zarr's v3 codec with some
+    slack): no 2 GB allocation (numcodecs made one before this check)."""
+    array = _forged(tmp_path / "a.zarr", kind)
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadBloscChunk, match="decodes to 2146435072 bytes, at most"):
+            if reader == "zarr":
+                array[:, :64]
+            else:
+                fast_oindex(array, (slice(None), slice(None)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, peak
+
+
+def test_a_forged_n5_block_is_refused_before_anything_is_allocated(tmp_path):
+    array = _forged(tmp_path / "a.zarr", "v2")
+    raw = (tmp_path / "a.zarr" / "0.0").read_bytes()
+    block = struct.pack(">HH2I", 0, 2, 64, 64) + raw  # an N5 block header, then the chunk
+    n5 = N5Array(array.store, {"dimensions": [512, 64], "blockSize": [64, 64],
+                               "dataType": "uint8", "compression": {"type": "blosc"}})  # fmt: skip
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadBloscChunk, match="at most 4096 fit"):
+            n5.decode_block(block, (0, 0))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, peak

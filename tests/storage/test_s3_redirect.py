@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from tests.static_server import respond, serving
 
 from voxhub.storage.errors import UnsafePath
 from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher
@@ -52,29 +52,21 @@ class _S3(BaseHTTPRequestHandler):
         self.seen.append((self.server.server_address[1], self.path, region))
         path = self.path
         if region == "eu-west-1":  # the bucket's region: any endpoint answers
-            return self._answer(200, b"ok")
+            return respond(self, 200, b"ok")
         moved = {"x-amz-bucket-region": "eu-west-1"}
         if path.startswith("/temp/"):
-            return self._answer(307, headers={**moved, "Location": f"{self.west}/bucket/obj"})
+            return respond(self, 307, headers={**moved, "Location": f"{self.west}/bucket/obj"})
         if path.startswith("/perm/"):
-            return self._answer(301, headers=moved)
+            return respond(self, 301, headers=moved)
         if path.startswith("/malformed/"):
-            return self._answer(400, b"<Error>AuthorizationHeaderMalformed</Error>", moved)
+            return respond(self, 400, b"<Error>AuthorizationHeaderMalformed</Error>", moved)
         if path == "/to-metadata":
-            return self._answer(307, headers={**moved, "Location": "http://169.254.169.254/x"})
+            return respond(self, 307, headers={**moved, "Location": "http://169.254.169.254/x"})
         if path == "/elsewhere":  # an ordinary redirect: followed unsigned
-            return self._answer(302, headers={"Location": f"{self.west}/bucket/obj"})
+            return respond(self, 302, headers={"Location": f"{self.west}/bucket/obj"})
         if path == "/bad-region":
-            return self._answer(301, headers={"x-amz-bucket-region": "eu/west 1"})
-        return self._answer(403, b"<Error>SignatureDoesNotMatch</Error>")
-
-    def _answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None):
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            return respond(self, 301, headers={"x-amz-bucket-region": "eu/west 1"})
+        return respond(self, 403, b"<Error>SignatureDoesNotMatch</Error>")
 
     def log_message(self, *_args: object) -> None:
         pass
@@ -83,21 +75,11 @@ class _S3(BaseHTTPRequestHandler):
 @contextmanager
 def s3_pair() -> Iterator[tuple[str, list[tuple[int, str, str | None]]]]:
     seen: list[tuple[int, str, str | None]] = []
-    servers = []
-    west = ThreadingHTTPServer(("127.0.0.1", 0), type("West", (_S3,), {"seen": seen}))
-    west_url = f"http://127.0.0.1:{west.server_address[1]}"
-    handler = type("East", (_S3,), {"seen": seen, "west": west_url})
-    east = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    for server in (west, east):
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-    try:
-        yield f"http://127.0.0.1:{east.server_address[1]}", seen
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    with (
+        serving(type("West", (_S3,), {"seen": seen})) as west,
+        serving(type("East", (_S3,), {"seen": seen, "west": west})) as east,
+    ):
+        yield east, seen
 
 
 def get(url: str, credentials: Credentials | None = KEYS) -> bytes | None:

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from voxhub.api.errors import error_response, status_for
 from voxhub.api.zarr_http import range_problem, range_refusal, single_range
 from voxhub.arrays import as_zarr as rekey
+from voxhub.arrays.errors import chunk_faults
 from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import DatasetEntry, LayerEntry
 from voxhub.errors import VoxhubError
@@ -170,9 +171,11 @@ class _Rekeyed(_Proxied):
         coords = rekey.chunk_coords(array, self.parts)
         if coords is None:
             return None
-        # fetched on this loop (the store's cache and coalescing apply), decoded in a thread
-        raw = await array.fetch_block(coords)
-        return await asyncio.to_thread(rekey.encode_chunk, array, coords, raw)
+        # fetched on this loop (the store's cache and coalescing apply), decoded in a thread;
+        # a block (or shard) the source sent that cannot be read is its fault: 502
+        with chunk_faults(remote=True):
+            raw = await array.fetch_block(coords)
+            return await asyncio.to_thread(rekey.encode_chunk, array, coords, raw)
 
 
 def serve_remote(

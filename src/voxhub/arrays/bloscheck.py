@@ -6,6 +6,13 @@ as voxels or crashing the process. Chunks come from remote servers and from uplo
 every Blosc decode in voxhub goes through :func:`check_blosc_header`: voxhub's own chunk
 reader, N5 blocks, and — through :func:`install` — zarr-python's ``blosc`` codec (Zarr v3,
 sharded or not) and numcodecs' ``blosc`` compressor (Zarr v2).
+
+A header also says how many bytes the chunk decodes to, and Blosc allocates that much
+before it finds the rest is garbage: a forged header claiming ~4 GB costs ~4 GB. So each
+decode is bounded by what the chunk can hold (its shape × item size), which the caller
+knows: voxhub's readers pass it, and for zarr-python :func:`install` puts in a codec
+pipeline whose Zarr v2 codec checks the header against the chunk before numcodecs sees it
+(numcodecs' ``decode`` is not told the chunk's shape).
 """
 
 from __future__ import annotations
@@ -18,21 +25,22 @@ import numpy as np
 import zarr
 from numcodecs import blosc
 from zarr.codecs import BloscCodec
+from zarr.codecs._v2 import V2Codec
 from zarr.core.array_spec import ArraySpec
-from zarr.core.buffer import Buffer
+from zarr.core.buffer import Buffer, NDBuffer
+from zarr.core.codec_pipeline import BatchedCodecPipeline
 from zarr.core.dtype.common import HasItemSize
-from zarr.registry import register_codec
+from zarr.core.metadata import ArrayMetadata, ArrayV2Metadata
+from zarr.registry import register_codec, register_pipeline
 
-from voxhub.errors import UnreadableInput
+from voxhub.arrays.errors import BadChunk
 
 _HEADER = 16
 _MEMCPYED = 0x02  # flags: the data follows the header uncompressed
 
 
-class BadBloscChunk(UnreadableInput, ValueError):
+class BadBloscChunk(BadChunk, ValueError):
     """A Blosc chunk whose header does not match its bytes (cut short or forged)."""
-
-    code = "bad_chunk"
 
 
 def check_blosc_header(raw: Any, at_most: int | None = None) -> None:
@@ -72,10 +80,18 @@ def check_blosc_header(raw: Any, at_most: int | None = None) -> None:
         raise BadBloscChunk("a Blosc chunk whose header does not match its length (block starts)")
 
 
-def blosc_decompress(raw: bytes, out: np.ndarray | None = None) -> Any:
-    """numcodecs' ``blosc.decompress`` of a checked chunk (into ``out`` if given)."""
-    check_blosc_header(raw, None if out is None else out.nbytes)
+def blosc_decompress(raw: bytes, out: np.ndarray | None = None, at_most: int | None = None) -> Any:
+    """numcodecs' ``blosc.decompress`` of a checked chunk (into ``out`` if given), which
+    may decode to at most ``at_most`` bytes (``out``'s size when given)."""
+    check_blosc_header(raw, at_most if out is None else out.nbytes)
     return blosc.decompress(raw) if out is None else blosc.decompress(raw, out)
+
+
+def _chunk_bytes(spec: ArraySpec) -> int | None:
+    """The bytes a chunk of ``spec`` holds decoded (None: a variable-size data type)."""
+    if not isinstance(spec.dtype, HasItemSize):
+        return None
+    return math.prod(spec.shape) * spec.dtype.item_size
 
 
 class CheckedBlosc(numcodecs.Blosc):  # type: ignore[misc]
@@ -94,19 +110,48 @@ class CheckedBloscCodec(BloscCodec):
     is for a compressor's stream, in the rare chains where one comes before Blosc)."""
 
     def _decode_sync(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> Buffer:
-        at_most = None
-        if isinstance(chunk_spec.dtype, HasItemSize):
-            nbytes = math.prod(chunk_spec.shape) * chunk_spec.dtype.item_size
-            at_most = nbytes + nbytes // 8 + 4096
+        nbytes = _chunk_bytes(chunk_spec)
+        at_most = None if nbytes is None else nbytes + nbytes // 8 + 4096
         check_blosc_header(chunk_bytes.as_numpy_array(), at_most)
         return super()._decode_sync(chunk_bytes, chunk_spec)
+
+
+class CheckedV2Codec(V2Codec):
+    """zarr-python's Zarr v2 codec, whose Blosc compressor's header is checked against the
+    chunk's size first. Without filters a v2 chunk decodes to exactly its bytes; a filter
+    may change the data type before the compressor (``AsType``), so then the bound is
+    the widest such change (16 bytes an item from 1)."""
+
+    async def _decode_single(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
+        nbytes = _chunk_bytes(chunk_spec)
+        if isinstance(self.compressor, numcodecs.Blosc) and nbytes is not None:
+            at_most = nbytes * 16 + 4096 if self.filters else nbytes
+            check_blosc_header(chunk_bytes.as_numpy_array(), at_most)
+        return await super()._decode_single(chunk_bytes, chunk_spec)
+
+
+class CheckedPipeline(BatchedCodecPipeline):
+    """zarr-python's codec pipeline, with ``CheckedV2Codec`` for Zarr v2 arrays (zarr asks
+    the configured pipeline class for a v2 array's pipeline before building its own)."""
+
+    @classmethod
+    def from_array_metadata_and_store(cls, array_metadata: ArrayMetadata, store: Any) -> Any:
+        if isinstance(array_metadata, ArrayV2Metadata):
+            codec = CheckedV2Codec(filters=array_metadata.filters,
+                                   compressor=array_metadata.compressor)  # fmt: skip
+            return cls.from_codecs([codec])
+        raise NotImplementedError  # zarr builds a v3 array's pipeline from its codecs
 
 
 def install() -> None:
     """Make zarr-python and numcodecs decode ``blosc`` chunks with the checked classes
     (idempotent; run when ``voxhub.arrays`` is imported)."""
     register_codec("blosc", CheckedBloscCodec)
-    zarr.config.set({"codecs.blosc": f"{__name__}.CheckedBloscCodec"})
+    register_pipeline(CheckedPipeline)
+    zarr.config.set({
+        "codecs.blosc": f"{__name__}.CheckedBloscCodec",
+        "codec_pipeline.path": f"{__name__}.CheckedPipeline",
+    })  # fmt: skip
     numcodecs.register_codec(CheckedBlosc, "blosc")
 
 
@@ -114,6 +159,8 @@ __all__ = [
     "BadBloscChunk",
     "CheckedBlosc",
     "CheckedBloscCodec",
+    "CheckedPipeline",
+    "CheckedV2Codec",
     "blosc_decompress",
     "check_blosc_header",
     "install",

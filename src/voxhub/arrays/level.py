@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from voxhub.arrays.chunkread import fast_oindex
-from voxhub.arrays.errors import BadMetadata
+from voxhub.arrays.errors import BadMetadata, chunk_faults
 from voxhub.arrays.mag import Mag
 
 CANONICAL = ("c", "z", "y", "x")
@@ -139,8 +139,10 @@ class LevelView:
         mag: Mag = Mag(1, 1, 1),
         voxel_size: Sequence[float] = (1.0, 1.0, 1.0),
         end_xyz: Sequence[int] | None = None,
+        remote: bool = False,
     ) -> None:
         self._array = array
+        self.remote = remote  # chunks from a remote source: a corrupt one is its fault (502)
         self._confirm: Callable[[], LevelView | None] | None = None
         self.axes = axes or AxisMap.default(len(array.shape))
         if len(self.axes.names) != len(array.shape):
@@ -231,9 +233,14 @@ class LevelView:
         """Orthogonal selection in (c, z, y, x): ints, unit-step slices or index arrays.
 
         The result has the kept (non-integer) axes in (c, z, y, x) order, or in
-        ``order`` (as for ``np.transpose``) when given.
+        ``order`` (as for ``np.transpose``) when given. A chunk that cannot be decoded
+        raises ``BadChunk`` (``RemoteBadChunk`` for a remote level).
         """
         self.confirm()
+        with chunk_faults(self.remote):
+            return self._read_outer(key, order)
+
+    def _read_outer(self, key: Any, order: Sequence[int] | None) -> np.ndarray:
         key = self._bounded(key)
         missing = [a for a in CANONICAL if a not in self.axes.names]  # length 1 each
         stored = self._stored_key(key)
@@ -270,7 +277,8 @@ class LevelView:
             arrays[CANONICAL.index(n)] if n in CANONICAL else np.zeros_like(arrays[0])
             for n in self.axes.names
         )
-        return np.asarray(self.array.vindex[stored])
+        with chunk_faults(self.remote):
+            return np.asarray(self.array.vindex[stored])
 
     def to_dask(self) -> Any:
         """A lazy (c, z, y, x) dask array reading through this view, chunk-aligned."""

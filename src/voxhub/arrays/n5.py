@@ -29,11 +29,13 @@ from voxhub.arrays.errors import BadMetadata
 
 _ZSTD = Zstd()
 # N5's "gzip" is gzip or (``useZlib``) zlib: wbits 47 reads either header.
-N5_DECODERS: dict[str, Callable[[bytes], Any]] = {
-    "raw": bytes,
-    "gzip": lambda data: zlib.decompress(data, 47),
-    "zstd": _ZSTD.decode,
-    "blosc": blosc_decompress,
+# Each is given the bytes the block may hold decoded (Blosc allocates what its header
+# claims before decoding: the claim is bounded by the block, see bloscheck).
+N5_DECODERS: dict[str, Callable[[bytes, int], Any]] = {
+    "raw": lambda data, _nbytes: bytes(data),
+    "gzip": lambda data, _nbytes: zlib.decompress(data, 47),
+    "zstd": lambda data, _nbytes: _ZSTD.decode(data),
+    "blosc": lambda data, nbytes: blosc_decompress(data, at_most=nbytes),
 }
 N5_COMPRESSION = frozenset(N5_DECODERS)
 N5_TYPES = frozenset(
@@ -85,7 +87,8 @@ class N5Array(BlockArray):
         if any(s > c for s, c in zip(size, reversed(self.chunks), strict=True)):
             raise BadMetadata(f"an N5 block of size {list(size)} exceeds the block size")
         header += 4 if mode == 1 else 0
-        data = self._decompress(raw[header:])
+        # a block holds at most the block size (mode 1's element count is not trusted)
+        data = self._decompress(raw[header:], math.prod(self.chunks) * self.dtype.itemsize)
         count = math.prod(size)
         block = np.frombuffer(data, dtype=self.dtype.newbyteorder(">"), count=count)
         return block.reshape(size[::-1])

@@ -131,7 +131,8 @@ def open_level(layer: LayerEntry, mag: Mag | str, speculative: bool = False) -> 
     entry = _mag_entry(layer, mag)
     order = entry.axis_order
     confirm = None
-    if entry.path is not None and is_remote(entry.path):
+    remote = entry.path is not None and is_remote(entry.path)
+    if entry.path is not None and remote:
         array, confirm = _open_remote(layer, entry.path, speculative)
         names = getattr(array.metadata, "dimension_names", None)
         axes = AxisMap.resolve(array.ndim, order, names if names and all(names) else None)
@@ -146,7 +147,7 @@ def open_level(layer: LayerEntry, mag: Mag | str, speculative: bool = False) -> 
         axes = AxisMap.resolve(array.ndim, order, _axis_names(array, storage, group))
     box = layer_box(layer)
     end = tuple(t + s for t, s in zip(*box, strict=True)) if box is not None else None
-    view = LevelView(array, axes, mag, layer.voxel_size, end)
+    view = LevelView(array, axes, mag, layer.voxel_size, end, remote=remote)
     if confirm is not None:
         view.speculate(lambda: open_level(layer, mag) if confirm() else None)
     return view

@@ -44,13 +44,13 @@ from voxhub.config import Settings
 from voxhub.db.models import Dataset
 from voxhub.db.remote_models import RemoteCredential
 from voxhub.errors import InvalidInput
-from voxhub.formats.explore import NothingFound
+from voxhub.formats.explore import CredentialsRefused, not_found
 from voxhub.formats.ingest import DataRoot, publish_registered
 from voxhub.formats.paths import check_layer_paths, is_remote
 from voxhub.formats.properties import DatasourceProperties, write_properties
 from voxhub.storage._remote import ChunkCache, RemoteStore
 from voxhub.storage.errors import AlreadyExists
-from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher
+from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher, RemoteRefused
 from voxhub.storage.local import check_name, staging_folder
 from voxhub.storage.remote import check_remote_url
 from voxhub.storage.store import DataStore
@@ -123,9 +123,13 @@ async def check_sources(
     kept: dict[str, str] = {}
 
     async def one(layer: str, url: str, document: str) -> None:
-        body = await fetcher.get(document)
+        try:
+            body = await fetcher.get(document)
+        except RemoteRefused as exc:  # 401: the credentials given (or none) are not accepted
+            raise CredentialsRefused(f"layer {layer}: {exc.detail}") from None
         if body is None:
-            raise NothingFound(f"layer {layer}: {url} holds no {document.rsplit('/', 1)[-1]}")
+            name = document.rsplit("/", 1)[-1]
+            raise not_found(fetcher, f"layer {layer}: {url} holds no {name}", document)
         if len(body) <= MAX_KEPT_DOCUMENT:
             try:
                 kept[url] = body.decode("utf-8")

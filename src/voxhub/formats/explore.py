@@ -24,7 +24,7 @@ import numpy as np
 from voxhub.arrays.precomputed import PrecomputedInfo
 from voxhub.errors import InvalidInput
 from voxhub.formats.properties import DatasourceProperties
-from voxhub.storage.fetch import GuardedFetcher
+from voxhub.storage.fetch import GuardedFetcher, RemoteRefused
 
 # Units NGFF names, to nanometres (WEBKNOSSOS's voxel size unit).
 TO_NANOMETER = {
@@ -35,6 +35,29 @@ TO_NANOMETER = {
 
 class NothingFound(InvalidInput):
     code = "remote_not_recognised"
+
+
+class CredentialsRefused(InvalidInput):
+    """The source refused the credentials of an explore or a registration (401, or 403
+    where a document had to be): a 4xx naming them, not "nothing there" (the credentials
+    are the request's: a registered layer's refusal is ``RemoteRefused``, 502)."""
+
+    code = "remote_credentials_refused"
+
+
+def not_found(fetcher: GuardedFetcher, message: str, document: str | None = None) -> InvalidInput:
+    """``NothingFound(message)``, or ``CredentialsRefused`` when the source answered 403 for
+    ``document`` (any document when None) although credentials were sent. S3 answers 403
+    for keys that do not exist when the credentials may not list the bucket, so a probe's
+    403 is only taken for a refusal once nothing else was found."""
+    refused = fetcher.refused if document is None else fetcher.refused & {document}
+    if not refused:
+        return NothingFound(message)
+    return CredentialsRefused(
+        f"{message}: the source refused the credentials given (403 for {min(refused)}); "
+        "check them (S3 also answers 403 for objects that do not exist when the credentials "
+        "may not list the bucket)"
+    )
 
 
 @dataclass
@@ -101,7 +124,9 @@ async def _ngff_levels(
         url = f"{base}/{dataset['path']}"
         meta = await _json(fetcher, f"{url}/zarr.json" if v3 else f"{url}/.zarray")
         if meta is None:
-            raise NothingFound(f"{url}: the level named by the multiscales is missing")
+            document = f"{url}/zarr.json" if v3 else f"{url}/.zarray"
+            raise not_found(fetcher, f"{url}: the level named by the multiscales is missing",
+                            document)  # fmt: skip
         dtype = _zarr_v3_dtype(meta) if v3 else str(meta["dtype"])
         scale = [1.0] * len(axes)
         for transform in dataset.get("coordinateTransformations", []):
@@ -296,13 +321,17 @@ async def explore(fetcher: GuardedFetcher, url: str, name: str | None = None) ->
     url = url.rstrip("/")
     warnings: list[str] = []
     found: list[Found] = []
-    for probe in (_zarr, _n5, _precomputed):
-        found = await probe(fetcher, url, warnings)
-        if found:
-            break
+    try:
+        for probe in (_zarr, _n5, _precomputed):
+            found = await probe(fetcher, url, warnings)
+            if found:
+                break
+    except RemoteRefused as exc:  # 401: the credentials given (or none) are not accepted
+        raise CredentialsRefused(exc.detail) from None
     if not found:
-        raise NothingFound(
-            f"{url}: no OME-Zarr, Zarr array, N5 or Neuroglancer precomputed metadata found there"
+        raise not_found(
+            fetcher,
+            f"{url}: no OME-Zarr, Zarr array, N5 or Neuroglancer precomputed metadata found there",
         )
     seen: set[str] = set()
     for layer in found:  # an image and its label image are often named alike
@@ -330,4 +359,4 @@ async def explore(fetcher: GuardedFetcher, url: str, name: str | None = None) ->
     return Exploration(DatasourceProperties.model_validate(document), warnings)
 
 
-__all__ = ["Exploration", "NothingFound", "explore"]
+__all__ = ["CredentialsRefused", "Exploration", "NothingFound", "explore", "not_found"]

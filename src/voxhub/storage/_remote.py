@@ -22,8 +22,12 @@ A chunk the source answers 404 for is missing (the fill value). A 403 is an
 error (``RemoteRefused``, 502) unless the store proved that this source
 answers 403 for keys that do not exist (S3 when the credentials may not list
 the bucket): the metadata it read is still readable with the same
-credentials, and a key that cannot exist is refused too. Wrong or
-insufficient credentials must never read as an empty volume.
+credentials, and a key that cannot exist is refused too. So is a 403 for a
+level's metadata document when the store sends credentials (without them a
+403 there reads as missing, as a public bucket answers); a document that may
+be absent (``.zattrs``, ``.zgroup``) is missing when refused, and a 401 is
+always an error. Wrong or insufficient credentials must never read as an
+empty volume, nor as no array at this URL.
 
 Cache and coalescing keys hold the store's ``identity`` (which credentials it
 uses), so a value fetched with one organization's credentials is never
@@ -258,10 +262,10 @@ class RemoteStore(Store):
             try:
                 value = await state.fetcher.get(
                     f"{self.url}/{key}", limit=METADATA_BYTES if metadata else MAX_OBJECT_BYTES,
-                    byte_range=byte_range, slots=slots, refused_is_missing=metadata,
+                    byte_range=byte_range, slots=slots, refused_is_missing=self._may_lack(key),
                 )  # fmt: skip
-            except RemoteRefused:
-                if not await self._refusal_means_missing(state):
+            except RemoteRefused as refusal:
+                if refusal.answered == 401 or not await self._refusal_means_missing(state):
                     raise
                 value = None
             if value is not None:
@@ -280,20 +284,27 @@ class RemoteStore(Store):
         finally:
             state.inflight.pop(cache_key, None)
 
+    def _may_lack(self, key: str) -> bool:
+        """Whether a 403 for ``key`` reads as missing at once: a document that may be absent,
+        or a level's metadata fetched without credentials (see the module's docstring)."""
+        name = key.rsplit("/", 1)[-1]
+        return name in (".zattrs", ".zgroup") or (_is_metadata(key) and self.credentials is None)
+
     async def _refusal_means_missing(self, state: _LoopState) -> bool:
-        """Whether a 403 of this source means a missing key; found out once per store."""
+        """Whether a 403 of this source means a missing key; found out once per store, once
+        it has read a metadata document to prove it with (until then: a refusal)."""
         if self._refused_is_missing is None:
+            proof = self._metadata_key
+            if proof is None:
+                return False
             if state.refusals is None:
-                state.refusals = asyncio.ensure_future(self._probe_refusals(state.fetcher))
+                state.refusals = asyncio.ensure_future(self._probe_refusals(state.fetcher, proof))
             self._refused_is_missing = await asyncio.shield(state.refusals)
         return self._refused_is_missing
 
-    async def _probe_refusals(self, fetcher: GuardedFetcher) -> bool:
-        """True when the metadata this store read is readable now, with the same
-        credentials, and a key that cannot exist is refused (403) all the same."""
-        proof = self._metadata_key
-        if proof is None:
-            return False
+    async def _probe_refusals(self, fetcher: GuardedFetcher, proof: str) -> bool:
+        """True when the metadata document ``proof`` this store read is readable now, with
+        the same credentials, and a key that cannot exist is refused (403) all the same."""
         try:
             readable = await fetcher.get(f"{self.url}/{proof}", refused_is_missing=False)
         except RemoteUnreachable:
@@ -320,7 +331,7 @@ class RemoteStore(Store):
 
     def refresh(self, key: str) -> concurrent.futures.Future[bytes | None]:
         """Fetch the metadata object ``key`` anew on zarr's event loop, past the cache
-        (a 403 reads as missing, as for metadata read through ``fetch``); returns at once."""
+        (a 403 answers as for metadata read through ``fetch``); returns at once."""
 
         async def loop() -> asyncio.AbstractEventLoop:
             return asyncio.get_running_loop()
@@ -328,9 +339,12 @@ class RemoteStore(Store):
         async def fetch() -> bytes | None:
             self.stats.fetches += 1
             state = await self._state()
-            return await state.fetcher.get(
-                f"{self.url}/{key}", limit=METADATA_BYTES, refused_is_missing=True
+            body = await state.fetcher.get(
+                f"{self.url}/{key}", limit=METADATA_BYTES, refused_is_missing=self._may_lack(key)
             )
+            if body is not None:
+                self._metadata_key = key  # read with these credentials: a proof (see fetch)
+            return body
 
         return asyncio.run_coroutine_threadsafe(fetch(), sync(loop()))
 

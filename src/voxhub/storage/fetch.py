@@ -58,10 +58,15 @@ class RemoteUnreachable(InvalidInput):
 
 
 class RemoteRefused(BadGateway, RemoteUnreachable):
-    """The remote source answered 403 where the object should be readable (502): its
-    credentials are wrong or lack a permission, and that must not read as missing data."""
+    """The remote source answered 403 where the object should be readable, or 401 (502):
+    its credentials are wrong or lack a permission, and that must not read as missing
+    data. ``answered``: the status (a 401 never means a missing key, a 403 may)."""
 
     code = "remote_refused"
+
+    def __init__(self, detail: str, *, answered: int = 403) -> None:
+        super().__init__(detail)
+        self.answered = answered
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,9 @@ class GuardedFetcher:
     _pool: CurlPool | None = None
     _slots: asyncio.Semaphore | None = None
     _resolved: dict[tuple[str, int], tuple[str, float]] = field(default_factory=dict)
+    # URLs answered 403 although credentials were sent, read as missing (``get``): explore
+    # and registration, finding nothing, say the credentials were refused instead
+    refused: set[str] = field(default_factory=set)
 
     async def __aenter__(self) -> GuardedFetcher:
         self._pool = curl_pool()
@@ -256,8 +264,9 @@ class GuardedFetcher:
 
         ``slots`` bounds a burst of requests by itself instead of ``concurrency``. A 403
         reads as missing (S3 answers 403 for a missing key when the credentials may not
-        list the bucket: exploring probes names that may not exist) unless
-        ``refused_is_missing`` is false: then it raises ``RemoteRefused``."""
+        list the bucket: exploring probes names that may not exist; with credentials sent,
+        the URL is noted in ``refused``) unless ``refused_is_missing`` is false: then it
+        raises ``RemoteRefused``. A 401 always raises it: it never means missing."""
         assert self._pool is not None and self._slots is not None, "use `async with`"
         credentials = self.credentials
         if credentials is None and self.lookup is not None:
@@ -296,11 +305,20 @@ class GuardedFetcher:
                         raise RemoteUnreachable(f"{_shown(url)}: redirect without a target")
                     url = urljoin(public_https(url), location)
                     continue
+                if response.status == 401:
+                    raise RemoteRefused(
+                        f"{_shown(url)}: the remote server "
+                        + ("refused the credentials (401)" if signed
+                           else "wants credentials (401)"),
+                        answered=401,
+                    )  # fmt: skip
                 if response.status == 403 and not refused_is_missing:
                     raise RemoteRefused(
                         f"{_shown(url)}: the remote server refused access (403); "
                         "check the credentials stored for this source"
                     )
+                if response.status == 403 and signed:
+                    self.refused.add(_shown(url))
                 if response.status in (403, 404, 410):
                     return None
                 if response.status == 416 and byte_range is not None:

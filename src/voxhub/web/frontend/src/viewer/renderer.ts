@@ -13,7 +13,7 @@ import type { Chunk } from "./chunksource";
 import type { ElementClass, LayerInfo, Vec3 } from "./dataset";
 import { PLANE_AXES, visibleRange, type PlaneId, type PlaneView } from "./geometry";
 import { COLOR_FLOAT, COLOR_UINT, SEGMENTATION, VERTEX } from "./shaders";
-import { chunkSlice, slotOf, slotsFor } from "./tiles";
+import { chunkSlice, missingRects, slotOf, slotsFor } from "./tiles";
 import type { Interpolation, LayerState } from "./urlstate";
 
 /** One level of a layer as a plane shows it: the chunks it needs there, nearest the centre first. */
@@ -84,33 +84,18 @@ interface Mosaic {
   bytes: number;
 }
 
-/**
- * Where the tiles of `level` that its mosaic does not hold are, as rectangles [u0, u1, v0, v1]
- * in mag-1 voxels; neighbours along u in one row of tiles are merged into one rectangle.
- */
-function missingRects(plane: PlaneId, level: DrawLevel, mosaic: Mosaic): number[][] {
-  const [u, v] = PLANE_AXES[plane];
-  const rows = new Map<number, number[]>();
-  for (const { coords } of level.chunks) {
-    const [su, sv] = slotOf(coords[u], coords[v], mosaic.slots);
-    const at = (sv * mosaic.slots[0] + su) * 2;
-    if (mosaic.held[at] === coords[u] && mosaic.held[at + 1] === coords[v]) continue;
-    const row = rows.get(coords[v]) ?? [];
-    row.push(coords[u]);
-    rows.set(coords[v], row);
-  }
-  const size = [level.chunkShape[u] * level.mag[u], level.chunkShape[v] * level.mag[v]];
-  const rects: number[][] = [];
-  for (const [tv, tus] of rows) {
-    tus.sort((a, b) => a - b);
-    let start = tus[0];
-    for (let i = 1; i <= tus.length; i++) {
-      if (i < tus.length && tus[i] === tus[i - 1] + 1) continue;
-      rects.push([start * size[0], (tus[i - 1] + 1) * size[0], tv * size[1], (tv + 1) * size[1]]);
-      start = tus[i];
-    }
-  }
-  return rects;
+/** One layer of one plane to draw, its tiles brought in (see `Renderer.draw`). */
+interface LayerDraw {
+  plane: DrawPlane;
+  drawLayer: DrawLayer;
+  target: DrawLevel;
+  mosaic: Mosaic;
+  /** Tiles of `target` not held. */
+  left: number;
+  /** Coarser levels with tiles here, finest first, up to the first complete one. */
+  fills: { level: DrawLevel; mosaic: Mosaic; gaps: number }[];
+  /** Whether to blend (not for the first colour layer of a plane). */
+  blend: boolean;
 }
 
 export class Renderer {
@@ -120,7 +105,10 @@ export class Renderer {
    * Infinity uploads all that is loaded (the view sets it while still, see `ViewController.render`).
    */
   uploadMs = 6;
-  stats = { frames: 0, uploads: 0, uploadedBytes: 0, drawCalls: 0, textures: 0, textureBytes: 0 };
+  /** Set while the view moves: holes are filled from one complete coarser level (see `draw`). */
+  moving = false;
+  /** `fragments`: canvas pixels covered by draws (overdraw counts each time: what software GL pays for). */
+  stats = { frames: 0, uploads: 0, uploadedBytes: 0, drawCalls: 0, fragments: 0, textures: 0, textureBytes: 0 };
   #programs = new Map<ProgramKind, Program>();
   #mosaics = new Map<string, Mosaic>();
   #maxTexture: number;
@@ -325,6 +313,19 @@ export class Renderer {
   }
 
 
+  /** The coarser levels that have tiles here, finest first, up to the first complete one (their tiles brought in). */
+  #fills(view: PlaneView, drawLayer: DrawLayer, coarser: DrawLevel[], chunkOf: (key: string) => Chunk | undefined, deadline: number): LayerDraw["fills"] {
+    const fills: LayerDraw["fills"] = [];
+    for (const level of coarser) {
+      const mosaic = this.#mosaic(view.plane, drawLayer.layer, level);
+      const gaps = this.#fill(view.plane, view, mosaic, level, chunkOf, deadline);
+      if (gaps === level.chunks.length) continue; // nothing of it here yet
+      fills.push({ level, mosaic, gaps });
+      if (gaps === 0) break;
+    }
+    return fills;
+  }
+
   /** Draw every plane; returns how many wanted chunks of the screen's levels are not drawn yet (0: complete). */
   draw(canvasHeight: number, planes: DrawPlane[], interpolation: Interpolation, chunkOf: (key: string) => Chunk | undefined): number {
     const gl = this.gl;
@@ -339,9 +340,8 @@ export class Renderer {
     gl.enable(gl.SCISSOR_TEST);
     for (const plane of planes) {
       const { x, y, width, height } = plane.rect;
-      const glY = canvasHeight - y - height;
-      gl.viewport(x, glY, width, height);
-      gl.scissor(x, glY, width, height);
+      gl.viewport(x, canvasHeight - y - height, width, height);
+      gl.scissor(x, canvasHeight - y - height, width, height);
       const ordered = [...plane.layers.filter((l) => l.state.kind === "color"), ...plane.layers.filter((l) => l.state.kind === "segmentation")];
       let first = true; // nothing drawn in this plane yet: it is black
       for (const drawLayer of ordered) {
@@ -352,30 +352,9 @@ export class Renderer {
         const mosaic = this.#mosaic(view.plane, drawLayer.layer, target);
         const left = this.#fill(view.plane, view, mosaic, target, chunkOf, deadline);
         if (target.rank === 0) missing += left;
-        // Software GL pays for every per-pixel test: a complete level alone needs no depth,
-        // and the first colour layer on black needs no blending (ONE, ONE over 0 is itself).
-        if (left === 0) {
-          gl.disable(gl.DEPTH_TEST);
-        } else {
-          gl.enable(gl.DEPTH_TEST);
-          gl.clear(gl.DEPTH_BUFFER_BIT);
-        }
-        if (first && drawLayer.state.kind === "color") gl.disable(gl.BLEND);
-        else gl.enable(gl.BLEND);
+        const fills = left === 0 ? [] : this.#fills(view, drawLayer, coarser, chunkOf, deadline);
+        this.#drawLayer({ plane, drawLayer, target, mosaic, left, fills, blend: !(first && drawLayer.state.kind === "color") }, interpolation);
         first = false;
-        this.#drawLevel(view, drawLayer, target, mosaic, interpolation, left === 0, null);
-        if (left === 0) continue;
-        gl.enable(gl.BLEND);
-        // Coarser levels fill in only where the screen's level has no tile yet: drawing
-        // them over the whole plane costs more fill rate than anything else here.
-        const holes = missingRects(view.plane, target, mosaic);
-        for (const level of coarser) {
-          const coarse = this.#mosaic(view.plane, drawLayer.layer, level);
-          const gaps = this.#fill(view.plane, view, coarse, level, chunkOf, deadline);
-          if (gaps === level.chunks.length) continue; // nothing of it here yet
-          for (const rect of holes) this.#drawLevel(view, drawLayer, level, coarse, interpolation, gaps === 0, rect);
-          if (gaps === 0) break;
-        }
       }
     }
     gl.disable(gl.SCISSOR_TEST);
@@ -384,8 +363,52 @@ export class Renderer {
     return missing;
   }
 
+  /**
+   * Draw one layer of one plane: its level, and coarser ones where that has no tile yet.
+   *
+   * Software GL (SwiftShader) pays for every fragment of every rectangle, and a shader that can
+   * discard gets no early depth test: each coarser level drawn under the holes shades them
+   * again. So a level that holds nothing is not drawn, and while moving the holes are filled
+   * from one complete level only (measured under SwiftShader: the first frames of a pan, whose
+   * side planes start on a level not loaded yet, shaded 2.5x the canvas' pixels in 26-34
+   * rectangles and took 50-160 ms; see docs/viewer.md).
+   */
+  #drawLayer({ plane, drawLayer, target, mosaic, left, fills, blend }: LayerDraw, interpolation: Interpolation): void {
+    const gl = this.gl;
+    const view = plane.view;
+    const scale = plane.rect.width / view.width;
+    const last = fills[fills.length - 1];
+    const complete = last && last.gaps === 0 ? last : null;
+    const drawn = this.moving && complete ? [complete] : fills;
+    // The first colour layer on black needs no blending (ONE, ONE over 0 is itself).
+    if (blend) gl.enable(gl.BLEND);
+    else gl.disable(gl.BLEND);
+    if (left === target.chunks.length && complete && drawn.length === 1) {
+      // Nothing of the screen's level here yet: the complete coarser level alone, as if it were it.
+      gl.disable(gl.DEPTH_TEST);
+      this.#drawLevel(view, drawLayer, complete.level, complete.mosaic, interpolation, true, null, scale);
+      return;
+    }
+    // A complete level alone needs no depth test.
+    if (left === 0) {
+      gl.disable(gl.DEPTH_TEST);
+    } else {
+      gl.enable(gl.DEPTH_TEST);
+      gl.clear(gl.DEPTH_BUFFER_BIT);
+    }
+    if (left < target.chunks.length) this.#drawLevel(view, drawLayer, target, mosaic, interpolation, left === 0, null, scale);
+    if (left === 0) return;
+    gl.enable(gl.BLEND);
+    // Coarser levels fill in only where the screen's level has no tile yet: drawing
+    // them over the whole plane costs more fill rate than anything else here.
+    const holes = missingRects(view.plane, target, mosaic.held, mosaic.slots);
+    for (const fill of drawn) {
+      for (const rect of holes) this.#drawLevel(view, drawLayer, fill.level, fill.mosaic, interpolation, fill.gaps === 0, rect, scale);
+    }
+  }
+
   /** Draw one level as one rectangle: the visible data, or only `only` ([u0, u1, v0, v1], mag-1 voxels). */
-  #drawLevel(view: PlaneView, drawLayer: DrawLayer, level: DrawLevel, mosaic: Mosaic, interpolation: Interpolation, complete: boolean, only: number[] | null): void {
+  #drawLevel(view: PlaneView, drawLayer: DrawLayer, level: DrawLevel, mosaic: Mosaic, interpolation: Interpolation, complete: boolean, only: number[] | null, canvasPerCss: number): void {
     const gl = this.gl;
     const state = drawLayer.state;
     const kind: ProgramKind = state.kind === "segmentation" ? "segmentation" : mosaic.format[2] === gl.FLOAT ? "colorFloat" : "colorUint";
@@ -437,6 +460,8 @@ export class Renderer {
     }
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     this.stats.drawCalls++;
+    const pixels = (toScreen(u, U1, 0) - toScreen(u, U0, 0)) * (toScreen(v, V1, 0) - toScreen(v, V0, 0));
+    this.stats.fragments += Math.round(pixels * (canvasPerCss * canvasPerCss));
   }
 
   /** RGBA pixels of a canvas rectangle, top row first. */

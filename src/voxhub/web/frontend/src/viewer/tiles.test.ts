@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkSlice, slotOf, slotsFor } from "./tiles";
+import { chunkSlice, missingRects, slotOf, slotsFor } from "./tiles";
 
 // A 4 × 3 × 2 chunk (x, y, z) whose voxel value says where it is: 100 z + 10 y + x.
 const shape: [number, number, number] = [4, 3, 2];
@@ -40,5 +40,41 @@ describe("mosaic slots", () => {
   it("holds the visible span plus one tile, never more than the grid", () => {
     expect(slotsFor([5, 3], [100, 100])).toEqual([6, 4]);
     expect(slotsFor([5, 3], [5, 2])).toEqual([5, 2]);
+  });
+});
+
+describe("missingRects", () => {
+  // XY plane, 64³ chunks at mag 2: a tile is 128 mag-1 voxels wide.
+  const level = (coords: [number, number][]) => ({
+    chunks: coords.map(([x, y]) => ({ coords: [x, y, 0] as [number, number, number] })),
+    chunkShape: [64, 64, 64] as [number, number, number],
+    mag: [2, 2, 1] as [number, number, number],
+  });
+  const grid: [number, number][] = [];
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) grid.push([x, y]);
+  const holding = (tiles: [number, number][]) => {
+    const held = new Int32Array(4 * 4 * 2).fill(-1);
+    for (const [x, y] of tiles) held.set([x, y], (y * 4 + x) * 2);
+    return held;
+  };
+
+  it("is one rectangle when nothing is held", () => {
+    expect(missingRects("xy", level(grid), holding([]), [4, 4])).toEqual([[0, 512, 0, 512]]);
+  });
+
+  it("is four rectangles round a held centre, not one or two per row", () => {
+    const rects = missingRects("xy", level(grid), holding([[1, 1], [2, 1], [1, 2], [2, 2]]), [4, 4]);
+    expect(rects).toEqual([
+      [0, 512, 0, 128], // the top row
+      [0, 128, 128, 384], // left of the centre, two rows
+      [384, 512, 128, 384], // right of it
+      [0, 512, 384, 512], // the bottom row
+    ]);
+  });
+
+  it("leaves out tiles whose slot holds them, and not those whose slot holds another tile", () => {
+    const held = holding([[0, 0]]);
+    // Tile (4, 0) would sit in slot (0, 0) of a 4 × 4 mosaic, which holds (0, 0).
+    expect(missingRects("xy", level([[0, 0], [4, 0]]), held, [4, 4])).toEqual([[512, 640, 0, 128]]);
   });
 });

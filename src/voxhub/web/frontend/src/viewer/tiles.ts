@@ -51,3 +51,49 @@ export function slotOf(tu: number, tv: number, slots: [number, number]): [number
 export function slotsFor(span: [number, number], grid: [number, number]): [number, number] {
   return [Math.min(grid[0], span[0] + 1), Math.min(grid[1], span[1] + 1)];
 }
+
+/**
+ * Where the tiles of a level that a mosaic does not hold are, as rectangles [u0, u1, v0, v1] in
+ * mag-1 voxels, for drawing a coarser level there. Neighbours along u in a row of tiles make
+ * one rectangle, and rectangles of the same span in consecutive rows one: software GL pays
+ * for every draw, and a ring of missing tiles round a loaded centre (a zoom) made one or two
+ * rectangles per row of tiles.
+ */
+export function missingRects(
+  plane: PlaneId,
+  level: { chunks: { coords: Vec3 }[]; chunkShape: Vec3; mag: Vec3 },
+  held: Int32Array,
+  slots: [number, number],
+): number[][] {
+  const [u, v] = PLANE_AXES[plane];
+  const rows = new Map<number, number[]>();
+  for (const { coords } of level.chunks) {
+    const [su, sv] = slotOf(coords[u], coords[v], slots);
+    const at = (sv * slots[0] + su) * 2;
+    if (held[at] === coords[u] && held[at + 1] === coords[v]) continue;
+    const row = rows.get(coords[v]) ?? [];
+    row.push(coords[u]);
+    rows.set(coords[v], row);
+  }
+  // Runs of tiles [tu0, tu1, tv0, tv1] (inclusive), merged down while the run below is the same.
+  const open = new Map<string, number[]>();
+  const runs: number[][] = [];
+  for (const tv of [...rows.keys()].sort((a, b) => a - b)) {
+    const tus = rows.get(tv)!.sort((a, b) => a - b);
+    let start = tus[0];
+    for (let i = 1; i <= tus.length; i++) {
+      if (i < tus.length && tus[i] === tus[i - 1] + 1) continue;
+      const key = `${start},${tus[i - 1]}`;
+      const above = open.get(key);
+      if (above && above[3] === tv - 1) above[3] = tv;
+      else {
+        const run = [start, tus[i - 1], tv, tv];
+        runs.push(run);
+        open.set(key, run);
+      }
+      start = tus[i];
+    }
+  }
+  const size = [level.chunkShape[u] * level.mag[u], level.chunkShape[v] * level.mag[v]];
+  return runs.map(([u0, u1, v0, v1]) => [u0 * size[0], (u1 + 1) * size[0], v0 * size[1], (v1 + 1) * size[1]]);
+}

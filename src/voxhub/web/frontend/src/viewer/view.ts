@@ -352,6 +352,7 @@ export class ViewController {
     // had arrived, one 6 ms upload slice per slow frame; deciding this by the render scale
     // chained frames while a still view loaded at the motion scale.
     this.renderer.uploadMs = this.#movingFrame ? 6 : Infinity;
+    this.renderer.moving = this.#movingFrame;
     const wanted: ChunkRequest[] = [];
     const coarse: ChunkRequest[] = [];
     const prefetch: ChunkRequest[] = [];
