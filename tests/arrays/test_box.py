@@ -68,7 +68,7 @@ def test_bands_stream_the_block_in_c_order_with_chunk_aligned_edges(tmp_path):
         assert b"".join(plan.bytes_ahead(band_bytes, ahead=3)) == expected.tobytes()
     for reading in (1, 3):
         ahead = plan.bytes_ahead(10 * 7 * 8 * 3, reading)
-        assert next(ahead) == expected[:1, :3].tobytes()  # channel 0, z 3-6
+        assert next(ahead) == expected[:1, :3].tobytes()  # channel 0, z 3-6 (one piece)
         ahead.close()  # a client gone mid-stream: the bands being read ahead are waited for
     depths = [b.shape[1] for b in plan.bands(10 * 7 * 8 * 9)][:3]
     assert depths == [5, 8, 5]  # z 3-8, 8-16, 16-21: edges on chunk edges (depth 4)

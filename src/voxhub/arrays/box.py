@@ -77,6 +77,13 @@ def check_box(
             )
 
 
+# A band is sent in pieces of this size: the allocator reuses the memory of a piece sent
+# (its bytes and the server's copy of them), while each 16 MB band copied out whole took
+# fresh pages every time (bench_remote's warm 64 MB read: 8 500 page faults instead of
+# 29 000 in the server, cold 37 000 instead of 53 000).
+PIECE_BYTES = 2**20
+
+
 @dataclass(frozen=True)
 class BoxRead:
     """A checked box of a level, read whole or as a stream of (c, z) bands."""
@@ -127,28 +134,29 @@ class BoxRead:
             yield self.level[key]
 
     def bytes_ahead(self, band_bytes: int, ahead: int = 1) -> Generator[bytes, None, None]:
-        """``bands`` as bytes, the next ``ahead`` bands read (and copied out) in threads
-        while the caller sends the current one, so decoding overlaps sending and, for a
-        remote level, each chunk of those bands is decoded as it arrives (memory:
-        ``ahead`` + 1 bands). Closing the iterator waits for the bands being read, then
-        stops."""
+        """``bands`` as bytes, in pieces of ``PIECE_BYTES``; the next ``ahead`` bands read (and
+        copied out) in threads while the caller sends the current one, so decoding overlaps
+        sending and, for a remote level, each chunk of those bands is decoded as it arrives
+        (memory: ``ahead`` + 1 bands). Closing the iterator waits for the bands being read,
+        then stops."""
         keys = self.band_keys(band_bytes)
 
-        def read(key: tuple[slice, ...]) -> bytes:
-            return self.level[key].tobytes()
+        def read(key: tuple[slice, ...]) -> list[bytes]:
+            flat = self.level[key].reshape(-1).view(np.uint8)
+            return [flat[i : i + PIECE_BYTES].tobytes() for i in range(0, flat.size, PIECE_BYTES)]
 
         ahead = max(1, ahead)
         with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="voxhub-band") as pool:
-            pending: deque[Future[bytes]] = deque(
+            pending: deque[Future[list[bytes]]] = deque(
                 pool.submit(read, key) for key in itertools.islice(keys, ahead)
             )
             try:
                 while pending:
-                    band = pending.popleft().result()
+                    pieces = pending.popleft().result()
                     key = next(keys, None)
                     if key is not None:
                         pending.append(pool.submit(read, key))
-                    yield band
+                    yield from pieces
             finally:
                 for future in pending:
                     future.cancel()

@@ -19,7 +19,7 @@ import typer
 from voxhub.cli._common import OrgOption, clean_errors, open_hub, out
 from voxhub.errors import InvalidInput
 
-if TYPE_CHECKING:  # SQLAlchemy and aiohttp load when a command runs, not for `remote explore`
+if TYPE_CHECKING:  # SQLAlchemy and pycurl load when a command runs, not for `remote explore`
     from sqlalchemy.orm import Session
 
     from voxhub.hub import Hub

@@ -40,10 +40,8 @@ from datetime import UTC, datetime
 from typing import ClassVar
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunsplit
 
-import aiohttp
-from yarl import URL
-
 from voxhub.errors import BadGateway, InvalidInput, TooLarge
+from voxhub.storage.curl import BodyTooLarge, CurlPool, TransferFailed, curl_pool
 from voxhub.storage.errors import UnsafePath
 from voxhub.storage.remote import AllowedHosts, check_address, check_remote_url
 from voxhub.storage.s3_regions import s3_moved
@@ -190,10 +188,10 @@ def public_https(url: str) -> str:
 class GuardedFetcher:
     """GETs remote URLs through the SSRF guard; one instance per source or per process.
 
-    aiohttp underneath: with 64 requests in flight it moves chunks ~20× faster
-    than httpx here (httpcore's pool does work per waiting request on every
-    state change). A checked address is reused for ``DNS_SECONDS`` (still the
-    address connected to, so pinning holds).
+    libcurl underneath (``storage.curl``: one thread per process drives every
+    transfer): a cold 256-chunk box read spent ~0.6 ms of Python per answer in
+    aiohttp, the largest part of the server's CPU. A checked address is reused
+    for ``DNS_SECONDS`` (still the address connected to, so pinning holds).
     """
 
     allowed: AllowedHosts = field(default_factory=AllowedHosts)
@@ -202,10 +200,10 @@ class GuardedFetcher:
     lookup: Callable[[str], Credentials | None] | None = None
     timeout: float = 30.0
     concurrency: int = 64
-    # connections one burst of requests (a large box read, with its own ``slots``) may
-    # hold: the pool holds max(concurrency, burst), ordinary gets at most ``concurrency``
+    # requests one burst (a large box read, with its own ``slots``) may have in flight;
+    # ordinary gets share ``concurrency``
     burst: int = 0
-    _session: aiohttp.ClientSession | None = None
+    _pool: CurlPool | None = None
     _slots: asyncio.Semaphore | None = None
     _resolved: dict[tuple[str, int], tuple[str, float]] = field(default_factory=dict)
     # URLs answered 403 although credentials were sent, read as missing (``get``): explore
@@ -213,19 +211,12 @@ class GuardedFetcher:
     refused: set[str] = field(default_factory=set)
 
     async def __aenter__(self) -> GuardedFetcher:
-        limit = max(self.concurrency, self.burst)
-        connector = aiohttp.TCPConnector(limit=limit, use_dns_cache=False)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=self.timeout),
-            trust_env=False,
-        )
+        self._pool = curl_pool()
         self._slots = asyncio.Semaphore(self.concurrency)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
+        self._pool = None  # the process's pool stays: its idle connections serve the next
 
     async def _address(self, host: str, port: int) -> str:
         """The host's checked address (the first one resolved; all are checked)."""
@@ -244,8 +235,9 @@ class GuardedFetcher:
         self._resolved[(host, port)] = (address, time.monotonic() + DNS_SECONDS)
         return address
 
-    async def _pinned(self, url: str) -> tuple[str, dict[str, str], str | None]:
-        """The URL rewritten to a checked address, with the Host header and TLS name to send."""
+    async def _pinned(self, url: str) -> tuple[str, str, int, str]:
+        """The URL to ask (its host as checked), that host, its port and the checked
+        address to connect to (the name stays in the URL: ``Host`` and TLS use it)."""
         parts = urlsplit(public_https(url))
         host = (parts.hostname or "").lower().rstrip(".")
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -254,11 +246,10 @@ class GuardedFetcher:
         elif parts.scheme not in ("http", "https") or parts.username or parts.password:
             raise UnsafePath(f"remote path {_shown(url)} must be http(s) without credentials")
         address = await self._address(host, port)
-        literal = f"[{address}]" if ":" in address else address
-        netloc = f"{literal}:{port}" if parts.port else literal
-        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-        headers = {"Host": parts.netloc.rsplit("@", 1)[-1]}
-        return pinned, headers, host if parts.scheme == "https" else None
+        name = f"[{host}]" if ":" in host else host
+        netloc = f"{name}:{parts.port}" if parts.port else name
+        target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        return target, host, port, address
 
     async def get(
         self,
@@ -276,7 +267,7 @@ class GuardedFetcher:
         list the bucket: exploring probes names that may not exist; with credentials sent,
         the URL is noted in ``refused``) unless ``refused_is_missing`` is false: then it
         raises ``RemoteRefused``. A 401 always raises it: it never means missing."""
-        assert self._session is not None and self._slots is not None, "use `async with`"
+        assert self._pool is not None and self._slots is not None, "use `async with`"
         credentials = self.credentials
         if credentials is None and self.lookup is not None:
             credentials = self.lookup(url)
@@ -285,80 +276,62 @@ class GuardedFetcher:
         moved = False  # the last hop was an S3 regional redirect: sign for its target
         async with slots or self._slots:
             for _hop in range(MAX_REDIRECTS + 1):
-                pinned, headers, tls_name = await self._pinned(url)
+                target, host, port, address = await self._pinned(url)
+                headers: dict[str, str] = {}
                 signed = credentials is not None and (moved or _origin(url) == origin)
                 if credentials is not None and signed:
                     headers.update(credentials.headers(public_https(url), region))
                 if byte_range is not None:
                     headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1] - 1}"
                 try:
-                    async with self._session.get(
-                        URL(pinned, encoded=True), headers=headers, allow_redirects=False,
-                        server_hostname=tls_name,
-                    ) as response:  # fmt: skip
-                        resign = s3_moved(
-                            response.status, response.headers, public_https(url),
-                            _s3_region(credentials, region) if signed else None,
-                        )  # fmt: skip
-                        moved = resign is not None
-                        if resign is not None:
-                            url, region = resign
-                            continue
-                        if response.status in (301, 302, 303, 307, 308):
-                            target = response.headers.get("location")
-                            if not target:
-                                raise RemoteUnreachable(f"{_shown(url)}: redirect without a target")
-                            url = urljoin(public_https(url), target)
-                            continue
-                        if response.status == 401:
-                            raise RemoteRefused(
-                                f"{_shown(url)}: the remote server "
-                                + ("refused the credentials (401)" if signed
-                                   else "wants credentials (401)"),
-                                answered=401,
-                            )  # fmt: skip
-                        if response.status == 403 and not refused_is_missing:
-                            raise RemoteRefused(
-                                f"{_shown(url)}: the remote server refused access (403); "
-                                "check the credentials stored for this source"
-                            )
-                        if response.status == 403 and signed:
-                            self.refused.add(_shown(url))
-                        if response.status in (403, 404, 410):
-                            return None
-                        if response.status == 416 and byte_range is not None:
-                            return b""  # a range past the object's end: nothing there
-                        if response.status not in (200, 206):
-                            raise RemoteUnreachable(
-                                f"{_shown(url)}: the remote server answered {response.status}"
-                            )
-                        body = await _read_capped(response, limit, url)
-                        if byte_range is not None and response.status == 200:
-                            # a server that ignores Range sends the whole object: cut it here
-                            return body[byte_range[0] : byte_range[1]]
-                        return body
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    raise RemoteUnreachable(f"{_shown(url)}: {type(exc).__name__}") from None
+                    response = await self._pool.get(
+                        target, host, port, address, headers, self.timeout, limit
+                    )
+                except BodyTooLarge:
+                    raise TooLarge(f"{_shown(url)}: more than the {limit} bytes allowed") from None
+                except TransferFailed as exc:
+                    raise RemoteUnreachable(f"{_shown(url)}: {exc.what}") from None
+                resign = s3_moved(
+                    response.status, response.headers, public_https(url),
+                    _s3_region(credentials, region) if signed else None,
+                )  # fmt: skip
+                moved = resign is not None
+                if resign is not None:
+                    url, region = resign
+                    continue
+                if response.status in (301, 302, 303, 307, 308):
+                    location = response.headers.get("location")
+                    if not location:
+                        raise RemoteUnreachable(f"{_shown(url)}: redirect without a target")
+                    url = urljoin(public_https(url), location)
+                    continue
+                if response.status == 401:
+                    raise RemoteRefused(
+                        f"{_shown(url)}: the remote server "
+                        + ("refused the credentials (401)" if signed
+                           else "wants credentials (401)"),
+                        answered=401,
+                    )  # fmt: skip
+                if response.status == 403 and not refused_is_missing:
+                    raise RemoteRefused(
+                        f"{_shown(url)}: the remote server refused access (403); "
+                        "check the credentials stored for this source"
+                    )
+                if response.status == 403 and signed:
+                    self.refused.add(_shown(url))
+                if response.status in (403, 404, 410):
+                    return None
+                if response.status == 416 and byte_range is not None:
+                    return b""  # a range past the object's end: nothing there
+                if response.status not in (200, 206):
+                    raise RemoteUnreachable(
+                        f"{_shown(url)}: the remote server answered {response.status}"
+                    )
+                if byte_range is not None and response.status == 200:
+                    # a server that ignores Range sends the whole object: cut it here
+                    return response.body[byte_range[0] : byte_range[1]]
+                return response.body
             raise RemoteUnreachable(f"{_shown(url)}: more than {MAX_REDIRECTS} redirects")
-
-
-async def _read_capped(response: aiohttp.ClientResponse, limit: int, url: str) -> bytes:
-    declared = response.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"{_shown(url)}: {declared} bytes is more than the {limit} allowed")
-    if declared is not None and declared.isdigit() and "content-encoding" not in response.headers:
-        # the size is known and allowed (the usual chunk): one read, no piecewise appends and
-        # no final copy, which cost ~0.3 ms of Python per 256 kB chunk (profiled in bench_remote)
-        whole = await response.read()
-        if len(whole) > limit:  # a server sending more than it declared
-            raise TooLarge(f"{_shown(url)}: more than the {limit} bytes allowed")
-        return whole
-    body = bytearray()
-    async for piece in response.content.iter_chunked(2**20):
-        body += piece
-        if len(body) > limit:
-            raise TooLarge(f"{_shown(url)}: more than the {limit} bytes allowed")
-    return bytes(body)
 
 
 def _s3_region(credentials: Credentials | None, region: str | None) -> str | None:

@@ -1,13 +1,17 @@
 /**
  * Where chunks come from: one Zarr array per layer and mag, read chunk by chunk.
  *
- * zarrita does the Zarr v2/v3 decoding (Blosc through numcodecs' WebAssembly build, and
- * sharding with shard indexes cached per shard); `CountingStore` is the only thing that
+ * zarrita does the Zarr v2/v3 decoding (sharding with shard indexes cached per shard; Blosc
+ * and Zstandard through the viewer's own decoders, `codecs/`); `CountingStore` is the only thing that
  * talks HTTP, so every byte and request the viewer causes is counted there, and a share
  * token rides along as `?token=` on every URL.
  */
 import * as zarr from "zarrita";
+import { registerCodecs } from "./codecs/register";
 import type { DatasetInfo, LayerInfo, MagInfo, Vec3 } from "./dataset";
+
+// Before any array is opened: zarrita looks its codecs up when it first reads a chunk.
+registerCodecs();
 
 type AbsolutePath = `/${string}`;
 type RangeQuery = { offset: number; length: number } | { suffixLength: number };

@@ -1,17 +1,16 @@
 /**
- * A decoding worker: fetches and decodes chunks off the main thread, so that Blosc (WASM)
+ * A decoding worker: fetches and decodes chunks off the main thread, so that Blosc
  * decompression and shard-index parsing never delay a frame. It runs the same
  * `ZarrChunkSource` as the main thread would; the decoded buffer is transferred back
  * (not copied), together with the worker's request counters.
  */
-import { registry } from "zarrita";
 import { ZarrChunkSource } from "./chunksource";
+import { loadZstd } from "./codecs/zstd";
 import type { ToWorker } from "./workerpool";
 
-// Blosc (the codec voxhub writes) is a large lazily loaded module with WebAssembly inside:
-// loading it now, while the page still reads the dataset's metadata, takes its start-up off
-// the first chunk's path (measured: the first frame waited for it).
-void registry.get("blosc")?.().catch(() => undefined);
+// The Zstandard decoder (WebAssembly) compiles while the page still reads the dataset's
+// metadata, off the first chunk's path.
+void loadZstd().catch(() => undefined);
 
 let source: ZarrChunkSource | null = null;
 const running = new Map<number, AbortController>();

@@ -44,7 +44,7 @@ interface Pending {
 
 /**
  * Start decoding workers before the dataset is known: their start-up (the worker script and
- * the Blosc module, see `chunkworker.ts`) then overlaps loading the dataset and its metadata
+ * its Zstandard decoder, see `chunkworker.ts`) then overlaps loading the dataset and its metadata
  * instead of delaying the first chunk.
  */
 export function spawnWorkers(count = WorkerChunkSource.defaultWorkers()): Worker[] {
