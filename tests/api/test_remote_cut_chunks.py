@@ -6,6 +6,9 @@ that decodes them (box, thumbnail, /zarr where N5 is re-keyed) answers a JSON 50
 
 from __future__ import annotations
 
+import tracemalloc
+
+import numcodecs
 import numpy as np
 import pytest
 import zarr
@@ -69,6 +72,34 @@ def test_corrupt_remote_chunks_are_a_502_on_box_and_thumbnail(settings, tmp_path
         assert register(client, token, f"{base}/cells.ome.zarr").status_code == 201
         _is_remote_bad_chunk(client.get(BOX, params=WHOLE, headers=auth(token)), "Zstd")
         _is_remote_bad_chunk(client.get(THUMBNAIL, params={"size": 16}, headers=auth(token)))
+
+
+@pytest.mark.parametrize("fmt", [FormatV04(), FormatV05()], ids=["v2", "v3"])
+def test_a_decompression_bomb_from_a_remote_source_is_a_502_without_its_memory(
+    settings, tmp_path, fmt
+):
+    """Every chunk replaced by 8 kB of Zstd that decodes to 64 MB: refused by the frame's
+    header before anything is allocated, on the box route and on thumbnails."""
+    write_ome_cells(tmp_path / "src", IMAGE, fmt)
+    bomb = numcodecs.Zstd().encode(bytes(64 * 2**20))
+    for chunk in (tmp_path / "src" / "cells.ome.zarr").rglob("*"):
+        if chunk.is_file() and chunk.name[0].isdigit():
+            chunk.write_bytes(bomb)
+    with (
+        static_server(tmp_path / "src") as base,
+        admin_client(settings, base) as (client, token),
+    ):
+        assert register(client, token, f"{base}/cells.ome.zarr").status_code == 201
+        tracemalloc.start()
+        try:
+            box = client.get(BOX, params=WHOLE, headers=auth(token))
+            thumbnail = client.get(THUMBNAIL, params={"size": 16}, headers=auth(token))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    _is_remote_bad_chunk(box, "says it decodes to 67108864 bytes")
+    _is_remote_bad_chunk(thumbnail, "says it decodes to 67108864 bytes")
+    assert peak < 32 * 2**20, peak
 
 
 def test_a_corrupt_remote_n5_block_is_a_502_on_zarr_and_box(settings, tmp_path):

@@ -3,7 +3,7 @@
 A pure library (no HTTP, no SQL): ``from voxhub.arrays import select, run_operations``.
 """
 
-from voxhub.arrays import bloscheck
+from voxhub.arrays import zarrcodecs
 from voxhub.arrays.box import Box, read_box
 from voxhub.arrays.errors import BadBox, BadMag, BadMetadata, BadOperation, BadSelection
 from voxhub.arrays.layer import LayerLayout, OpenLayer, create_layer, open_layer
@@ -26,7 +26,7 @@ from voxhub.arrays.selection import (
     select,
 )
 
-bloscheck.install()  # every Blosc chunk zarr-python decodes is checked first
+zarrcodecs.install()  # every chunk zarr-python decodes is bounded by its shape
 
 __all__ = [
     "AxisMap",

@@ -31,30 +31,27 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from numcodecs import GZip, Zstd
 from zarr.core.sync import sync
 from zarr.storage import LocalStore
 
 from voxhub.arrays.bloscheck import blosc_decompress
+from voxhub.arrays.decodebounds import inflate, zstd_content_size, zstd_decode
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="voxhub-chunks")
 # Below this many chunks zarr's own path costs no more than the thread hand-off.
 MIN_CHUNKS = 8
-_ZSTD = Zstd()
-_GZIP = GZip()
-# Decoders of a whole chunk, given the bytes it holds decoded (Blosc allocates what its
-# header claims before decoding: the claim is bounded by the chunk, see bloscheck).
+# Decoders of a whole chunk, given the bytes it holds decoded: none makes more than that
+# (a few kB may claim or hold gigabytes, see decodebounds).
 DECODERS: dict[str, Callable[[bytes, int], Any]] = {
     "blosc": lambda raw, nbytes: blosc_decompress(raw, at_most=nbytes),
-    "zstd": lambda raw, _nbytes: _ZSTD.decode(raw),
-    "gzip": lambda raw, _nbytes: _GZIP.decode(raw),
+    "zstd": zstd_decode,
+    "gzip": inflate,
 }
 # Codecs that decode into a given buffer, and how they tell the decoded size beforehand.
 DECODERS_INTO: dict[str, Callable[[bytes, np.ndarray], Any]] = {
     "blosc": blosc_decompress,
-    "zstd": lambda raw, out: _ZSTD.decode(raw, out=out),
+    "zstd": lambda raw, out: zstd_decode(raw, out.nbytes, out),
 }
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _SCRATCH = threading.local()
 
 
@@ -197,23 +194,9 @@ def _read_file(path: str) -> bytes | None:
         return None
 
 
-def _zstd_content_size(raw: bytes) -> int | None:
-    """The decoded size a Zstandard frame's header declares (None: not declared)."""
-    if len(raw) < 6 or raw[:4] != _ZSTD_MAGIC:
-        return None
-    descriptor = raw[4]
-    single_segment = descriptor >> 5 & 1
-    size_bytes = (single_segment, 2, 4, 8)[descriptor >> 6]
-    at = 5 + (1 - single_segment) + (0, 1, 2, 4)[descriptor & 3]  # window, dictionary id
-    if size_bytes == 0 or len(raw) < at + size_bytes:
-        return None
-    size = int.from_bytes(raw[at : at + size_bytes], "little")
-    return size + 256 if size_bytes == 2 else size
-
-
 def _decoded_size(codec: str, raw: bytes) -> int | None:
     if codec == "zstd":
-        return _zstd_content_size(raw)
+        return zstd_content_size(raw)
     if codec == "blosc" and len(raw) >= 16:  # a Blosc header: version, flags, …, nbytes
         return int.from_bytes(raw[4:8], "little")
     return None

@@ -14,27 +14,24 @@ from __future__ import annotations
 import json
 import math
 import struct
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numcodecs import Zstd
 from zarr.core.sync import sync
 
 from voxhub.arrays.blocks import BlockArray
 from voxhub.arrays.bloscheck import blosc_decompress
 from voxhub.arrays.chunkread import ChunkSource
+from voxhub.arrays.decodebounds import inflate, zstd_decode
 from voxhub.arrays.errors import BadMetadata
 
-_ZSTD = Zstd()
-# N5's "gzip" is gzip or (``useZlib``) zlib: wbits 47 reads either header.
-# Each is given the bytes the block may hold decoded (Blosc allocates what its header
-# claims before decoding: the claim is bounded by the block, see bloscheck).
+# N5's "gzip" is gzip or (``useZlib``) zlib: ``inflate`` reads either header.
+# Each is given the bytes the block may hold decoded and makes no more (see decodebounds).
 N5_DECODERS: dict[str, Callable[[bytes, int], Any]] = {
     "raw": lambda data, _nbytes: bytes(data),
-    "gzip": lambda data, _nbytes: zlib.decompress(data, 47),
-    "zstd": lambda data, _nbytes: _ZSTD.decode(data),
+    "gzip": inflate,
+    "zstd": zstd_decode,
     "blosc": lambda data, nbytes: blosc_decompress(data, at_most=nbytes),
 }
 N5_COMPRESSION = frozenset(N5_DECODERS)

@@ -23,7 +23,6 @@ allocation or a fetch past what the format allows.
 from __future__ import annotations
 
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,8 @@ from typing import Any
 import mmh3
 import numpy as np
 
-from voxhub.arrays.errors import BadMetadata
+from voxhub.arrays import decodebounds
+from voxhub.arrays.errors import BadChunk, BadMetadata
 
 SHARDED_TYPE = "neuroglancer_uint64_sharded_v1"
 ENCODINGS = frozenset({"raw", "gzip"})
@@ -120,14 +120,12 @@ def compressed_morton(position: Sequence[int], grid: Sequence[int]) -> int:
 
 def inflate(raw: bytes, most: int, what: str) -> bytes:
     """``raw`` gunzipped, at most ``most`` bytes (a longer result is refused: no bombs)."""
-    inflate = zlib.decompressobj(47)
     try:
-        out = inflate.decompress(raw, most + 1)
-    except zlib.error:
+        return decodebounds.inflate(raw, most)
+    except decodebounds.OversizedChunk:
+        raise BadMetadata(f"{what} inflates to more than {most} bytes") from None
+    except BadChunk:
         raise BadMetadata(f"{what} is not valid gzip") from None
-    if len(out) > most:
-        raise BadMetadata(f"{what} inflates to more than {most} bytes")
-    return out
 
 
 @dataclass(frozen=True)
