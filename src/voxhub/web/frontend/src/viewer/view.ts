@@ -1,18 +1,19 @@
 /**
  * The viewer's controller: state in, frames out.
  *
- * It owns the state (mirrored into the URL hash), turns it into plane views, asks the loader
- * for the chunks they need (coarse fallback first, then the level that fits the screen, then
- * prefetch in the direction of the last movement) and redraws on the next animation frame
- * whenever the state changed or a chunk arrived. Mouse and keys change the state only
- * through `update`.
+ * It owns the state (mirrored into the URL hash), turns it into plane views and, for each
+ * frame, into the planes to draw and the chunks to ask the loader for (see `frameplan.ts`);
+ * when frames are drawn, and at what resolution, is the pacer's business (see `pacer.ts`).
+ * Mouse and keys change the state only through `update`.
  */
 import type { Chunk, ChunkSource, Level } from "./chunksource";
 import type { DatasetInfo, LayerInfo, Vec3 } from "./dataset";
-import { levelFor, pixelSizeOf, PLANE_AXES, PLANES, screenToVoxel, shiftedView, visibleChunks, type PlaneId, type PlaneView } from "./geometry";
-import { chunkKey, ChunkLoader, magLabel, type ChunkRequest } from "./loader";
-import { Renderer, type DrawLayer, type DrawLevel, type DrawPlane } from "./renderer";
-import { MotionScale } from "./resolution";
+import { canvasRect, planFrame } from "./frameplan";
+import { levelFor, pixelSizeOf, PLANE_AXES, PLANES, screenToVoxel, type PlaneId, type PlaneView } from "./geometry";
+import { chunkKey, ChunkLoader, magLabel } from "./loader";
+import { FramePacer } from "./pacer";
+import { Renderer } from "./renderer";
+import type { MotionScale } from "./resolution";
 import { formatState, type ViewerState } from "./urlstate";
 
 export interface PlaneLayout {
@@ -55,38 +56,17 @@ export type Listener = (state: ViewerState) => void;
  */
 const NOTIFY_MS = 100;
 
-/** Canvas pixels per CSS pixel at most: past 2, a high-density screen costs 4x the fill for detail hardly seen. */
-const MAX_DPR = 2;
-
-/** Without changes for this long (or a few frames, if slower) the view has settled: full resolution again (see `resolution.ts`). */
-const SETTLE_MS = 200;
-
-/**
- * While chunks stream in to a still view, a frame that does not complete the screen's level
- * is drawn at most this often; the chunk that completes it is drawn at once. Redrawing on
- * every arrival cost more than the chunks: measured with SwiftShader on 256³, 22 frames in
- * the first 4.5 s, each tens of ms of rasterisation in the GPU process, with the page's main
- * thread blocked 2.4 s in the compositor's read-back of the canvas (software compositing)
- * while decoded chunks waited in its message queue.
- */
-const PROGRESS_MS = 300;
-
-/** Levels coarser than the one that fits that a plane whose slice sweeps shows while moving (see `render`). */
-const SIDE_COARSER = 2;
-
 export class ViewController {
   state: ViewerState;
   readonly loader: ChunkLoader;
   readonly renderer: Renderer;
+  readonly pacer: FramePacer;
   levels = new Map<string, Level[]>();
   #levels: Promise<Level[][]>;
   /** Set when every chunk of the screen's level is drawn. */
   complete = false;
   /** performance.now() (ms since navigation start) of the first complete frame. */
   firstCompleteMs: number | null = null;
-  frameTimes: number[] = [];
-  #dirty = true;
-  #scheduled = false;
   #listeners = new Set<Listener>();
   #frameListeners = new Set<() => void>();
   #lastNotify = -Infinity;
@@ -94,35 +74,12 @@ export class ViewController {
   /** Sign of the last movement along x, y, z (prefetch looks that way). */
   #motion: Vec3 = [0, 0, 0];
   #hashTimer: ReturnType<typeof setTimeout> | null = null;
-  #cssWidth = 0;
-  #cssHeight = 0;
-  /** Canvas pixels per CSS pixel now: the capped devicePixelRatio times the render scale. */
-  #ratio = 1;
-  #lastFrame = 0;
-  /** The render scale while moving (learnt from frame times) and the index of the one in use. */
-  readonly motionScale = new MotionScale();
-  #step = 0;
-  #lastChange = -Infinity;
-  /** performance.now() of the last change of position, zoom or layout (not of a layer setting). */
-  #lastMove = -Infinity;
   /** How far the last change moved the position along x, y, z (mag-1 voxels). */
   #lastStep: Vec3 = [0, 0, 0];
-  /** Whether the last frame drew a plane at its coarser level while moving (see `SIDE_COARSER`). */
-  #coarseSides = false;
   /** Whether the shaders were compiled yet (see `render`). */
   #warmedUp = false;
   /** Whether any frame was drawn yet (see `render`). */
   #drawnOnce = false;
-  /** Set while `#frame` draws a new state (see `render`). */
-  #movingFrame = false;
-  /** `#lastChange` as of the last drawn frame. */
-  #drawnChange = -Infinity;
-  #settleTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Chunks of the screen's level that the last frame lacked (drawn at once when the last arrives). */
-  #awaited = new Set<string>();
-  #progressTimer: ReturnType<typeof setTimeout> | null = null;
-  /** performance.now() of the last drawn frame. */
-  #drawnAt = -Infinity;
 
   constructor(
     readonly info: DatasetInfo,
@@ -136,8 +93,9 @@ export class ViewController {
     this.#levels = Promise.all(info.layers.map((layer) => source.levels(layer)));
     this.#levels.catch(() => undefined); // `start` reports it
     this.renderer = new Renderer(canvas);
+    this.pacer = new FramePacer(canvas, () => this.render());
     this.loader = new ChunkLoader(source, {
-      onChunk: (key) => this.#arrived(key),
+      onChunk: (key) => this.pacer.arrived(key),
     });
   }
 
@@ -178,8 +136,7 @@ export class ViewController {
     const before = this.state.position;
     this.state = { ...this.state, ...change };
     this.complete = false; // until the next frame has drawn the new state
-    this.#moved();
-    if (change.position || change.zoom !== undefined || change.layout) this.#lastMove = performance.now();
+    this.pacer.changed(Boolean(change.position || change.zoom !== undefined || change.layout));
     this.#lastStep = change.position ? ([0, 1, 2].map((i) => Math.abs(change.position![i] - before[i])) as Vec3) : [0, 0, 0];
     if (change.position) {
       this.#motion = [0, 1, 2].map((i) => Math.sign(change.position![i] - before[i])) as Vec3;
@@ -196,54 +153,25 @@ export class ViewController {
   }
 
   resize(cssWidth: number, cssHeight: number): void {
-    this.#cssWidth = cssWidth;
-    this.#cssHeight = cssHeight;
-    this.#applyScale(true);
-    this.invalidate();
-  }
-
-  /** Size the canvas for the current render scale (no-op when unchanged, unless `force`). */
-  #applyScale(force = false): void {
-    const ratio = Math.min(window.devicePixelRatio || 1, MAX_DPR) * this.motionScale.scales[this.#step];
-    if (!force && ratio === this.#ratio) return;
-    this.#ratio = ratio;
-    this.canvas.width = Math.max(1, Math.round(this.#cssWidth * ratio));
-    this.canvas.height = Math.max(1, Math.round(this.#cssHeight * ratio));
-  }
-
-  /** The state changed: draw at the motion scale until it settles, then at full resolution. */
-  #moved(): void {
-    this.#lastChange = performance.now();
-    // A timer already running looks again when it fires (one timer per movement, not one per step).
-    if (this.#settleTimer) return;
-    const settle = () => {
-      const left = this.#quietMs() - (performance.now() - this.#lastChange);
-      if (left > 0) {
-        this.#settleTimer = setTimeout(settle, left);
-        return;
-      }
-      this.#settleTimer = null;
-      if (this.#step !== 0 || this.#coarseSides) {
-        this.#step = 0;
-        this.#applyScale();
-        this.invalidate();
-      }
-    };
-    this.#settleTimer = setTimeout(settle, this.#quietMs());
-  }
-
-  /** How long without changes counts as settled: longer than a few frames, however slow they are. */
-  #quietMs(): number {
-    return Math.max(SETTLE_MS, 2.5 * this.motionScale.interval);
+    this.pacer.resize(cssWidth, cssHeight);
   }
 
   /** Render scale in use (1: full resolution), for the benchmark. */
   get renderScale(): number {
-    return this.motionScale.scales[this.#step];
+    return this.pacer.renderScale;
+  }
+
+  /** Frame intervals (ms) and the render scale while moving: see `FramePacer`. */
+  get frameTimes(): number[] {
+    return this.pacer.frameTimes;
+  }
+
+  get motionScale(): MotionScale {
+    return this.pacer.motionScale;
   }
 
   layouts(): PlaneLayout[] {
-    return planeLayouts(this.state.layout, this.#cssWidth, this.#cssHeight);
+    return planeLayouts(this.state.layout, this.pacer.cssWidth, this.pacer.cssHeight);
   }
 
   planeView(layout: PlaneLayout): PlaneView {
@@ -279,67 +207,8 @@ export class ViewController {
     return magLabel(layer.mags[this.levelIndex(layer, this.state.layout === "ortho" ? "xy" : this.state.layout)].mag);
   }
 
-  /**
-   * A chunk arrived: redraw now if it completes the picture or the view moves, else soon (see
-   * PROGRESS_MS). A change of a layer's settings (the first intensity range, from the histogram,
-   * comes while chunks stream in) is no movement: counted as one, every arrival in the next
-   * 200 ms was a frame of its own (measured at 1024³: seven frames 100 ms apart, each blocking the
-   * page 60-100 ms in the compositor's read-back, before the first complete frame).
-   */
-  #arrived(key: string): void {
-    const awaited = this.#awaited.delete(key);
-    if ((awaited && this.#awaited.size === 0) || performance.now() - this.#lastMove < SETTLE_MS) {
-      this.invalidate();
-      return;
-    }
-    if (this.#progressTimer || this.#scheduled) return;
-    const wait = PROGRESS_MS - (performance.now() - this.#drawnAt);
-    if (wait <= 0) {
-      this.invalidate();
-      return;
-    }
-    this.#progressTimer = setTimeout(() => {
-      this.#progressTimer = null;
-      this.invalidate();
-    }, wait);
-  }
-
   invalidate(): void {
-    this.#dirty = true;
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      requestAnimationFrame((t) => this.#frame(t));
-    }
-  }
-
-  #frame(time: number): void {
-    this.#scheduled = false;
-    if (this.#lastFrame) this.frameTimes.push(time - this.#lastFrame);
-    if (this.frameTimes.length > 10000) this.frameTimes.splice(0, 5000);
-    this.#lastFrame = time;
-    if (!this.#dirty) return;
-    this.#dirty = false;
-    // A frame that draws a new state is a moving one; frames for arriving chunks keep the
-    // scale in use (the settle timer brings full resolution back).
-    const moving = this.#lastChange > this.#drawnChange;
-    this.#drawnChange = this.#lastChange;
-    // While chunks of the screen's level are still on their way, the picture is drawn again
-    // when the last one arrives: the frames before it are drawn at the motion scale too (at
-    // 1024³ a full-resolution frame of two layers cost 200 ms of SwiftShader, during which the
-    // page could not even take the decoded chunks from its workers).
-    const loading = this.#awaited.size > 0;
-    const step = moving || loading ? this.motionScale.step : this.#settleTimer === null ? 0 : this.#step;
-    if (step !== this.#step) {
-      this.#step = step;
-      this.#applyScale();
-    }
-    this.#movingFrame = moving;
-    this.render();
-    this.#movingFrame = false;
-    // How long a moving frame takes: the next animation frame comes when this one is through
-    // the pipeline (drawn, rasterised, composited), however often the state changes.
-    if (moving) requestAnimationFrame((next) => this.motionScale.observe(next - time));
-    else if (step === 0) requestAnimationFrame((next) => this.motionScale.observeStill(next - time));
+    this.pacer.invalidate();
   }
 
   /** Build the frame's plane list and wanted chunks; draw what is loaded. */
@@ -351,70 +220,10 @@ export class ViewController {
     // under SwiftShader) kept the first complete frame waiting seconds after the last chunk
     // had arrived, one 6 ms upload slice per slow frame; deciding this by the render scale
     // chained frames while a still view loaded at the motion scale.
-    this.renderer.uploadMs = this.#movingFrame ? 6 : Infinity;
-    this.renderer.moving = this.#movingFrame;
-    const wanted: ChunkRequest[] = [];
-    const coarse: ChunkRequest[] = [];
-    const prefetch: ChunkRequest[] = [];
-    const planes: DrawPlane[] = [];
-    let coarseSides = false;
-    for (const layout of this.layouts()) {
-      const view = this.planeView(layout);
-      const drawLayers: DrawLayer[] = [];
-      for (const layer of this.info.layers) {
-        const state = this.state.layers[layer.name];
-        const levels = this.levels.get(layer.name);
-        if (!state || !state.visible || !levels) continue;
-        const fits = this.levelIndex(layer, layout.plane);
-        const w = PLANE_AXES[layout.plane][2];
-        // A plane whose slice sweeps by more than one voxel of its level per step shows a
-        // different picture every frame: every tile is uploaded again (under SwiftShader the
-        // slicing and uploads of the side planes were most of a pan frame's script) and its
-        // chunks are fetched only to be passed. While the view moves, it shows a coarser level.
-        const sweeping = this.#settleTimer !== null && this.#lastStep[w] > levels[fits].mag[w];
-        const target = sweeping ? Math.min(levels.length - 1, fits + SIDE_COARSER) : fits;
-        coarseSides ||= target !== fits;
-        const drawLevels: DrawLevel[] = [];
-        const bounds = { min: layer.topLeft, max: [0, 1, 2].map((i) => layer.topLeft[i] + layer.size[i]) as Vec3 };
-        const add = (index: number, list: ChunkRequest[] | null) => {
-          const level = levels[index];
-          const chunks = visibleChunks(view, level, index).map((ref) => {
-            list?.push({ layer, level: index, coords: ref.coords });
-            return { key: chunkKey(layer.name, index, ref.coords), coords: ref.coords };
-          });
-          drawLevels.push({ level: index, mag: level.mag, chunkShape: level.chunk, arrayShape: level.shape, chunks, rank: index - target });
-        };
-        add(target, wanted);
-        // Coarser levels already loaded show through until the target arrives; the coarsest
-        // is asked for too (a handful of chunks) so something is drawn at once.
-        for (let index = target + 1; index < levels.length; index++) add(index, index === levels.length - 1 ? coarse : null);
-        const [u, v] = PLANE_AXES[layout.plane];
-        const motion = this.#motion;
-        const level = levels[target];
-        if (motion[w] !== 0) {
-          // Moving through slices: the next two chunk layers ahead.
-          for (const steps of [1, 2]) {
-            const ahead = shiftedView(view, level, motion[w] * steps);
-            if (!ahead) break;
-            for (const ref of visibleChunks(ahead, level, target)) prefetch.push({ layer, level: target, coords: ref.coords, prefetch: true });
-          }
-        } else if (motion[u] !== 0 || motion[v] !== 0) {
-          // Panning: the chunks one chunk further in the direction of movement.
-          const position: Vec3 = [...view.position];
-          position[u] += motion[u] * level.chunk[u] * level.mag[u];
-          position[v] += motion[v] * level.chunk[v] * level.mag[v];
-          for (const ref of visibleChunks({ ...view, position }, level, target)) prefetch.push({ layer, level: target, coords: ref.coords, prefetch: true });
-        }
-        drawLayers.push({ layer, state, bounds, levels: drawLevels });
-      }
-      const d = this.#ratio;
-      planes.push({
-        view,
-        rect: { x: Math.round(layout.x * d), y: Math.round(layout.y * d), width: Math.round(layout.width * d), height: Math.round(layout.height * d) },
-        layers: drawLayers,
-      });
-    }
-    this.#coarseSides = coarseSides;
+    this.renderer.uploadMs = this.pacer.moving ? 6 : Infinity;
+    this.renderer.moving = this.pacer.moving;
+    const { planes, wanted, coarse, prefetch, coarseSides } = planFrame(this, { moving: this.pacer.settling, step: this.#lastStep, direction: this.#motion }, this.pacer.ratio);
+    this.pacer.coarseSides = coarseSides;
     this.loader.want([...coarse, ...wanted, ...prefetch]);
     // The shaders are compiled once the first chunks are asked for, not before: the compile
     // (100-400 ms of SwiftShader) blocks the page's thread at its next commit, which read
@@ -424,11 +233,7 @@ export class ViewController {
       this.#warmedUp = true;
       this.renderer.warmUp(this.info.layers);
     }
-    this.#awaited.clear();
-    for (const request of wanted) {
-      const key = chunkKey(request.layer.name, request.level, request.coords);
-      if (!this.loader.peek(key)) this.#awaited.add(key);
-    }
+    this.pacer.await(wanted.map((request) => chunkKey(request.layer.name, request.level, request.coords)).filter((key) => !this.loader.peek(key)));
     // Until the first chunk arrives there is nothing to draw but black (the canvas' background
     // is black already), and every frame drawn costs a rasterisation that the page's next
     // commit waits for.
@@ -437,11 +242,11 @@ export class ViewController {
       return;
     }
     this.#drawnOnce = true;
-    this.#drawnAt = performance.now();
+    this.pacer.drawn();
     const missing = this.renderer.draw(this.canvas.height, planes, this.state.interpolation, (key) => this.loader.peek(key));
     const wasComplete = this.complete;
     this.complete = missing === 0;
-    if (this.renderer.deferred > 0) this.invalidate(); // uploads spread over frames (arrivals invalidate by themselves)
+    if (this.renderer.deferred > 0) this.pacer.invalidate(); // uploads spread over frames (arrivals invalidate by themselves)
     if (this.complete && this.firstCompleteMs === null) this.firstCompleteMs = performance.now();
     // The panels follow the state (see `update`); a frame only tells them when it completes.
     if (this.complete !== wasComplete) this.#notify();
@@ -505,14 +310,10 @@ export class ViewController {
   readPlane(plane: PlaneId): { width: number; height: number; base64: string; position: Vec3; pixelSize: number } | null {
     const layout = this.layouts().find((l) => l.plane === plane);
     if (!layout) return null;
-    if (this.#step !== 0) {
-      this.#step = 0; // tests read what a settled view shows
-      this.#applyScale();
-    }
+    this.pacer.fullResolution(); // tests read what a settled view shows
     this.#lastStep = [0, 0, 0]; // every plane at the level that fits
     this.render();
-    const d = this.#ratio;
-    const rect = { x: Math.round(layout.x * d), y: Math.round(layout.y * d), width: Math.round(layout.width * d), height: Math.round(layout.height * d) };
+    const rect = canvasRect(layout, this.pacer.ratio);
     const pixels = this.renderer.readPixels(this.canvas.height, rect);
     return { width: rect.width, height: rect.height, base64: toBase64(pixels), position: [...this.state.position], pixelSize: pixelSizeOf(this.state.zoom, this.info.voxelSize) };
   }
