@@ -32,7 +32,7 @@ from voxhub.arrays.sharding import (
     parse_minishard_index,
 )
 from voxhub.storage import _remote
-from voxhub.storage._remote import prefetch
+from voxhub.storage.prefetch import prefetch
 
 # few labels per block, beyond 32 bits (as uint32: 5 to 13)
 LABELS = (DATA // 7000).astype(np.uint64) * (2**33 + 1) + 5

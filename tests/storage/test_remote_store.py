@@ -14,9 +14,9 @@ from zarr.abc.store import RangeByteRequest
 from zarr.core.buffer import default_buffer_prototype
 
 from voxhub.storage import ChunkCache, RemoteStore
-from voxhub.storage._remote import prefetch
 from voxhub.storage.errors import UnsafePath
 from voxhub.storage.fetch import AllowedHosts
+from voxhub.storage.prefetch import prefetch
 
 DATA = np.random.default_rng(5).integers(0, 255, (32, 64, 64), dtype=np.uint8)
 

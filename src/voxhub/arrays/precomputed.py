@@ -212,7 +212,7 @@ class PrecomputedArray(BlockArray):
 
     async def _prefetch_block(self, coords: tuple[int, ...], slots: asyncio.Semaphore) -> None:
         """Fetch a sharded chunk's index entries and bytes into the store's cache, counting
-        each request in a burst's ``slots`` (see ``storage._remote.prefetch``)."""
+        each request in a burst's ``slots`` (see ``storage.prefetch``)."""
         assert self._shards is not None
 
         async def fetch(key: str, byte_range: tuple[int, int]) -> bytes | None:

@@ -27,7 +27,7 @@ from voxhub.arrays.mag import Mag
 from voxhub.catalog.index import LayerEntry
 from voxhub.formats.paths import is_remote, mag_location
 from voxhub.formats.properties import MagEntry
-from voxhub.storage._remote import prefetch
+from voxhub.storage.prefetch import prefetch
 from voxhub.storage.store import DataStore
 
 

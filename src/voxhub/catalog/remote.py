@@ -48,7 +48,7 @@ from voxhub.formats.explore import CredentialsRefused, not_found
 from voxhub.formats.ingest import DataRoot, publish_registered
 from voxhub.formats.paths import check_layer_paths, is_remote
 from voxhub.formats.properties import DatasourceProperties, write_properties
-from voxhub.storage._remote import ChunkCache, RemoteStore
+from voxhub.storage import ChunkCache, RemoteStore
 from voxhub.storage.errors import AlreadyExists
 from voxhub.storage.fetch import AllowedHosts, Credentials, GuardedFetcher, RemoteRefused
 from voxhub.storage.local import check_name, staging_folder

@@ -1,7 +1,8 @@
 """Where bytes live: the one ``DataStore`` interface (data folder or S3), safe names,
 staging folders, atomic publishing and remote stores."""
 
-from voxhub.storage._remote import ChunkCache, FetchStats, RemoteStore
+from voxhub.storage._remote import FetchStats, RemoteStore
+from voxhub.storage.chunkcache import ChunkCache
 from voxhub.storage.errors import AlreadyExists, NotOnThisStorage, UnsafePath
 from voxhub.storage.local import check_name, clean_staging, publish, safe_join, staging_folder
 from voxhub.storage.offload import Offload

@@ -39,17 +39,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import itertools
-import math
 import secrets
-import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import numpy as np
 from zarr.abc.store import (
     ByteRequest,
     OffsetByteRequest,
@@ -61,6 +56,7 @@ from zarr.core.buffer import Buffer, BufferPrototype
 from zarr.core.sync import sync
 
 from voxhub.errors import TooLarge
+from voxhub.storage.chunkcache import ChunkCache
 from voxhub.storage.fetch import (
     METADATA_BYTES,
     AllowedHosts,
@@ -74,51 +70,6 @@ from voxhub.storage.fetch import (
 MAX_OBJECT_BYTES = 1024 * 2**20
 # Prefetches running on zarr's loop (a task must be referenced until it ends).
 _BACKGROUND: set[asyncio.Future[None]] = set()
-
-
-class ChunkCache:
-    """A thread-safe LRU of byte strings bounded by their total size."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max(0, max_bytes)
-        self._entries: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...]) -> bytes | None:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[str, ...], value: bytes) -> None:
-        if len(value) > self.max_bytes // 4:  # one huge object must not flush everything
-            return
-        with self._lock:
-            old = self._entries.pop(key, None)
-            self._size -= len(old) if old is not None else 0
-            self._entries[key] = value
-            self._size += len(value)
-            while self._size > self.max_bytes and self._entries:
-                _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted)
-
-    def discard(self, prefix: tuple[str, ...]) -> None:
-        """Drop every entry whose key starts with ``prefix`` (values read with metadata
-        found stale)."""
-        with self._lock:
-            for key in [k for k in self._entries if k[: len(prefix)] == prefix]:
-                self._size -= len(self._entries.pop(key))
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
 
 
 T = TypeVar("T")
@@ -432,49 +383,6 @@ class RemoteStore(Store):
         raise NotImplementedError("remote stores cannot be listed")
 
 
-def prefetch(array: Any, key: tuple[Any, ...]) -> int:
-    """Start fetching every chunk ``array[key]`` touches, all at once, and return.
-
-    A reader that goes through a big box band by band would otherwise wait one
-    round trip per band; this puts the whole box's requests in flight together
-    (``burst`` at a time, in the order the bands will want them), as far as the
-    cache can hold them (half of it, counting chunks at their uncompressed
-    size). The band reads that follow join these fetches (coalescing) or find
-    them cached, so decoding overlaps fetching. ``key`` holds ints and unit
-    slices in stored order. A block array whose chunks lie in shards
-    (``prefetch_block``) fetches each chunk's index and byte range the way its
-    reads will. Returns how many chunks were put in flight (0 when the array is
-    not remote, is a Zarr array with a sharding codec, or every chunk is cached
-    already; a block array's chunks are all asked for).
-    """
-    store = getattr(array, "store", None)
-    if not isinstance(store, RemoteStore):
-        return 0
-    by_block = getattr(array, "prefetch_block", None)
-    if by_block is None and getattr(array, "shards", None) is not None:
-        return 0
-    meta = array.metadata
-    grid = getattr(getattr(meta, "chunk_grid", None), "chunk_shape", None) or meta.chunks
-    ranges = []
-    for k, size, chunk in zip(key, array.shape, grid, strict=True):
-        if isinstance(k, slice):
-            start, stop, _ = k.indices(size)
-            ranges.append(range(start // chunk, -(-stop // chunk)) if stop > start else range(0))
-        else:
-            ranges.append(range(int(k) // chunk, int(k) // chunk + 1))
-    chunk_bytes = math.prod(grid) * np.dtype(array.dtype).itemsize
-    most = max(1, store.cache.max_bytes // 2 // max(1, chunk_bytes))
-    coords = list(itertools.islice(itertools.product(*ranges), most))
-    if len(coords) < 2:
-        return len(coords)
-    if by_block is not None:
-        store.start_reading(by_block, coords)
-        return len(coords)
-    return store.start_fetching(
-        [f"{array.path}/{meta.encode_chunk_key(c)}".lstrip("/") for c in coords]
-    )
-
-
 def _is_metadata(key: str) -> bool:
     name = key.rsplit("/", 1)[-1]
     return name in ("zarr.json", ".zarray", ".zattrs", ".zgroup", "attributes.json", "info")
@@ -488,4 +396,4 @@ def _cut(value: bytes, request: Any) -> bytes:
     return value
 
 
-__all__ = ["ChunkCache", "FetchStats", "RemoteStore", "prefetch"]
+__all__ = ["FetchStats", "RemoteStore"]
