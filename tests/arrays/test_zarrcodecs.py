@@ -140,3 +140,36 @@ def test_bare_zarr_python_spends_the_bombs_memory(tmp_path, kind):
         assert outcome != "READ", done.stdout
     assert peaks[""] >= len(BOMB), peaks
     assert peaks["import voxhub.arrays"] < 16 * 2**20, peaks
+
+
+class _RunsCode:
+    """What a hostile chunk pickles: unpickling it calls ``Path.touch`` on a marker."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_pickled_chunk_is_never_unpickled_even_where_numcodecs_would(tmp_path, monkeypatch):
+    """A v2 array of strings whose filters end in ``pickle``: numcodecs (>= 0.16) refuses
+    it by default, but an older numcodecs or its opt-in variable would run the chunk's code;
+    voxhub refuses it before numcodecs is asked."""
+    import json
+    import pickle
+
+    from numcodecs import pickles
+
+    marker = tmp_path / "ran"
+    path = tmp_path / "a.zarr"
+    path.mkdir()
+    meta = {"zarr_format": 2, "shape": [4], "chunks": [4], "dtype": "|O", "compressor": None,
+            "fill_value": None, "filters": [{"id": "vlen-utf8"}, {"id": "pickle"}],
+            "order": "C"}  # fmt: skip
+    (path / ".zarray").write_text(json.dumps(meta))
+    (path / "0").write_bytes(pickle.dumps(_RunsCode(marker)))
+    monkeypatch.setattr(pickles, "ALLOW_UNSAFE_PICKLE_DECODE", True, raising=False)
+    with pytest.raises(BadChunk, match="'pickle' codec are never decoded"):
+        zarr.open_array(path, mode="r")[:]
+    assert not marker.exists()

@@ -35,6 +35,7 @@ from zarr.registry import register_codec, register_pipeline
 
 from voxhub.arrays import decodebounds
 from voxhub.arrays.bloscheck import check_blosc_header
+from voxhub.arrays.errors import BadChunk
 
 # What a chunk of a variable-size data type (strings) may decode to: its shape says nothing.
 UNSIZED_CHUNK_BYTES = 256 * 2**20
@@ -126,12 +127,31 @@ class CheckedNumcodecsBlosc(numcodecs.Blosc):  # type: ignore[misc]
         return super().decode(buf, out)
 
 
+class UnsafeCodec(BadChunk):
+    """A Zarr v2 array whose filters would run code named by its chunks (``pickle``)."""
+
+    code = "unsafe_codec"
+
+
+# Unpickling a chunk runs whatever it names: a remote source or an upload could run code
+# on the server. numcodecs refuses it by default since 0.16; voxhub refuses it whatever
+# numcodecs' version or its opt-in environment variable say.
+NEVER_DECODED = frozenset({"pickle"})
+
+
 class CheckedV2Codec(V2Codec):
     """zarr-python's Zarr v2 codec, decompressing within the chunk's bound. Without filters
     a v2 chunk decodes to exactly its bytes; a filter may change the data type before the
-    compressor (``AsType``), so then the bound is the widest such change (16 bytes from 1)."""
+    compressor (``AsType``), so then the bound is the widest such change (16 bytes from 1).
+    Filters in ``NEVER_DECODED`` are refused."""
 
     async def _decode_single(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
+        for codec in (*(self.filters or ()), self.compressor):
+            if getattr(codec, "codec_id", None) in NEVER_DECODED:
+                raise UnsafeCodec(
+                    f"chunks with the {codec.codec_id!r} codec are never decoded: "
+                    "decoding them runs code the chunk names"
+                )
         if self.compressor is None:
             return await super()._decode_single(chunk_bytes, chunk_spec)
         at_most = _bound(chunk_spec, 16 if self.filters else 1)
@@ -181,4 +201,11 @@ def install() -> None:
     numcodecs.register_codec(CheckedNumcodecsBlosc, "blosc")
 
 
-__all__ = ["CheckedPipeline", "CheckedV2Codec", "UNSIZED_CHUNK_BYTES", "install"]
+__all__ = [
+    "NEVER_DECODED",
+    "UNSIZED_CHUNK_BYTES",
+    "CheckedPipeline",
+    "CheckedV2Codec",
+    "UnsafeCodec",
+    "install",
+]
