@@ -106,7 +106,8 @@ def zstd_decode(raw: Any, at_most: int, out: np.ndarray | None = None) -> Any:
 
 
 def _read_bounded(read: Callable[[int], bytes], at_most: int, what: str) -> bytes:
-    pieces, left = [], at_most + 1
+    pieces: list[bytes] = []
+    left = at_most + 1
     while left > 0:
         piece = read(left)
         if not piece:
@@ -119,7 +120,8 @@ def _read_bounded(read: Callable[[int], bytes], at_most: int, what: str) -> byte
 def _streams(make: Callable[[], Any], raw: Any, at_most: int, what: str, *, many: bool) -> bytes:
     """Decode ``raw`` with fresh decompressors from ``make``, one stream after the next
     (``many``) or just the first, stopping one byte past ``at_most``."""
-    data, pieces, left = bytes(raw), [], at_most + 1
+    data, left = bytes(raw), at_most + 1
+    pieces: list[bytes] = []
     while True:
         decoder = make()
         piece = decoder.decompress(data, left)

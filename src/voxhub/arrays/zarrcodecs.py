@@ -147,9 +147,10 @@ class CheckedV2Codec(V2Codec):
 
     async def _decode_single(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
         for codec in (*(self.filters or ()), self.compressor):
-            if getattr(codec, "codec_id", None) in NEVER_DECODED:
+            name = getattr(codec, "codec_id", None)
+            if name in NEVER_DECODED:
                 raise UnsafeCodec(
-                    f"chunks with the {codec.codec_id!r} codec are never decoded: "
+                    f"chunks with the {name!r} codec are never decoded: "
                     "decoding them runs code the chunk names"
                 )
         if self.compressor is None:
