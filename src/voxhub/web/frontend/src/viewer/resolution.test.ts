@@ -39,13 +39,13 @@ describe("MotionScale", () => {
 
   it("starts a movement at the scale a still frame predicts, and steps up only where predicted to fit", () => {
     const m = new MotionScale();
-    m.observeStill(56); // 56 × 0.75² = 31.5 > 24; 56 × 0.5² = 14
-    expect(m.scale).toBe(0.5);
+    m.observeStill(56); // moving costs 3x the fill: 3 × 56 × 0.5² = 42 > 24; 3 × 56 × 0.35² = 20.6
+    expect(m.scale).toBe(0.35);
     for (let i = 0; i < 100; i++) m.observe(16.7);
-    expect(m.scale).toBe(0.5); // fast frames at 0.5 do not make 0.75 fit
-    m.observeStill(10); // the machine got faster: full resolution fits again
-    m.observeStill(10);
-    for (let i = 0; i < 40; i++) m.observe(16.7);
-    expect(m.scale).toBeGreaterThan(0.5);
+    expect(m.scale).toBe(0.35); // fast frames at 0.35 do not make 0.5 fit
+    m.observeStill(5); // the machine got faster: 3 × 5 × 1² = 15, full resolution fits again
+    m.observeStill(5);
+    for (let i = 0; i < 200; i++) m.observe(16.7);
+    expect(m.scale).toBe(1);
   });
 });

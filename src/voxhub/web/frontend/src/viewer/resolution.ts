@@ -13,11 +13,22 @@
  * still view, a link or a test shows is never the reduced picture.
  *
  * Still frames teach it too: fill rate falls with the square of the scale, so a full-resolution
- * frame of `fullMs` predicts `fullMs × scale²` at a scale. A movement starts at the finest scale
+ * frame of `fullMs` predicts `fullMs × scale²` of fill at a scale, and a moving frame about
+ * `MOVING_COST` times that. A movement starts at the finest scale
  * predicted to fit (measured under SwiftShader: starting at full resolution cost the first three
  * frames of every pan 70-100 ms), and a finer scale is tried only when predicted to fit (else
  * it was tried after every run of fast frames and dropped again after a slow one).
  */
+/**
+ * What a moving frame costs against the fill-rate prediction from a still one: it also
+ * composites the reduced canvas scaled up to the page, uploads the tiles of the slices it
+ * moved to and fills holes from coarser levels. Measured under SwiftShader at 1024³ (a still
+ * full-resolution frame 39-44 ms): moving frames took 67-83 ms at 0.75 (fill predicted 23 ms),
+ * 50-117 ms at 0.5 (10 ms), 17-33 ms at 0.25; starting at 0.75 made the first five or six
+ * frames of every pan long while the scale stepped down.
+ */
+const MOVING_COST = 3;
+
 export interface MotionScaleOptions {
   /** Scales to choose from, finest first (default 1, 0.75, 0.5, 0.35, 0.25). */
   scales?: number[];
@@ -69,9 +80,9 @@ export class MotionScale {
     this.step = this.interval ? Math.max(this.step, fit) : fit;
   }
 
-  /** Whether a full-resolution frame's time predicts that scale `step` keeps within `slowMs`. */
+  /** Whether a full-resolution frame's time predicts that a moving frame at scale `step` keeps within `slowMs`. */
   #fits(step: number): boolean {
-    return this.fullMs === 0 || this.fullMs * this.scales[step] ** 2 <= this.#slowMs;
+    return this.fullMs === 0 || this.fullMs * this.scales[step] ** 2 * MOVING_COST <= this.#slowMs;
   }
 
   /** How long one frame drawn while moving took (until the next animation frame). */
