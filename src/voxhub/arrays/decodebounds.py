@@ -163,13 +163,17 @@ def _lz4(raw: Any, at_most: int, codec: Any) -> Any:
     return codec.decode(raw)
 
 
-def decode(codec: Any, raw: Any, at_most: int, out: np.ndarray | None = None) -> Any:
+# The compressors ``decode`` reads: those whose decoded size it can bound before decoding.
+BOUNDED = frozenset({"blosc", "zstd", "gzip", "zlib", "bz2", "lzma", "lz4"})
+
+
+def decode(codec: Any, raw: Any, at_most: int) -> Any:
     """``codec.decode(raw)`` (a numcodecs compressor) bounded to ``at_most`` bytes."""
     kind = getattr(codec, "codec_id", None)
     if kind == "blosc":
-        return blosc_decompress(raw, out, at_most)
+        return blosc_decompress(raw, at_most=at_most)
     if kind == "zstd":
-        return zstd_decode(raw, at_most, out)
+        return zstd_decode(raw, at_most)
     try:
         if kind == "gzip":
             return inflate(raw, at_most, _GZIP)
@@ -184,12 +188,9 @@ def decode(codec: Any, raw: Any, at_most: int, out: np.ndarray | None = None) ->
     if kind == "lz4":
         return _lz4(raw, at_most, codec)
     raise UnboundedCodec(
-        f"chunks compressed with {kind!r} are not read: voxhub reads blosc, zstd, gzip, "
-        "zlib, bz2, lzma and lz4, whose decoded size it can bound before decoding"
+        f"chunks compressed with {kind!r} are not read: voxhub reads "
+        f"{', '.join(sorted(BOUNDED))}, whose decoded size it can bound before decoding"
     )
-
-
-BOUNDED = frozenset({"blosc", "zstd", "gzip", "zlib", "bz2", "lzma", "lz4"})
 
 
 __all__ = [
